@@ -1,0 +1,126 @@
+/* model.h - one model as relearn runs it: a learner, its prequential metrics, an optional drift
+ * detector with a configured response, and the one predict -> score -> update step that both
+ * `relearn eval` and relearnd run (so offline results predict online ones).
+ *
+ * The step, per example:
+ *   1. the learner predicts and learns in one pass (rl_learner_learn: prediction made first);
+ *   2. metrics score that prediction;
+ *   3. the detector sees the error signal (0/1 mistake for classifiers; |error| clipped to [0,1]
+ *      for regression, after dividing by a configured scale) and, optionally, a second detector
+ *      watches one feature's value (data drift);
+ *   4. on warning/drift the configured response runs and an alert is emitted through the
+ *      callback - rate-limited with hysteresis so a noisy stream cannot flood ops.
+ * Responses: alert (nothing else), reset (fresh learner at drift), boost (learning rate times
+ * `boost_factor`, decaying back to 1 with half-life `boost_halflife` examples), challenger (at
+ * warning, a second learner starts on the same examples; at drift it replaces the champion if
+ * its recent loss is lower, else it is dropped; a return to stable also drops it).
+ *
+ * Pure computation: no I/O; no allocation per example (a challenger is allocated when a warning
+ * starts one, which is rare by construction). */
+#ifndef RL_MODEL_H
+#define RL_MODEL_H
+
+#include <stdint.h>
+
+#include "detector.h"
+#include "learner.h"
+#include "metrics.h"
+#include "rl_common.h"
+
+#define RL_MODEL_MAX_DETECTOR_PARAMS 16
+
+typedef enum rl_response {
+    RL_RESPONSE_ALERT = 0,
+    RL_RESPONSE_RESET,
+    RL_RESPONSE_BOOST,
+    RL_RESPONSE_CHALLENGER,
+} rl_response;
+
+typedef struct rl_model_config {
+    rl_learner_params learner;
+    uint64_t hash_seed;
+    /* Drift: detector[0] == '\0' disables detection. Parameter strings are copied. */
+    char detector[32];
+    char det_keys[RL_MODEL_MAX_DETECTOR_PARAMS][32];
+    char det_values[RL_MODEL_MAX_DETECTOR_PARAMS][32];
+    uint32_t n_det_params;
+    rl_response response;
+    double boost_factor;        /* default 5 */
+    double boost_halflife;      /* examples; default 2000 */
+    double error_scale;         /* regression: |error| / error_scale, clipped to 1; default 1 */
+    uint64_t alert_min_gap;     /* examples between two alerts of the same level; default 1000 */
+    uint32_t metrics_window;    /* RL_METRICS_WINDOW_DEFAULT */
+    /* Data drift: watch one feature's value with a second detector (same kind and params).
+     * Empty = off. The name is hashed with the model's hasher. */
+    char watch_feature[128];
+} rl_model_config;
+
+/* Where an example came from, copied into alerts. -1 / NULL when unknown (files). */
+typedef struct rl_event_pos {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} rl_event_pos;
+
+typedef struct rl_alert {
+    const char *detector;    /* detector name */
+    const char *source;      /* "error" (prequential error stream) or "feature:<name>" */
+    rl_drift_state level;    /* WARNING or DRIFT; STABLE for a "gate" alert from the daemon */
+    double statistic;        /* the detector's statistic at the alert */
+    const char *statistic_name;
+    uint64_t position;       /* 1-based index of the example in the model's stream */
+    const char *response;    /* "alert", "reset", "boost", "challenger_started",
+                                "challenger_promoted", "challenger_dropped" */
+    uint64_t suppressed;     /* alerts of this level swallowed by the rate limit since last */
+    double recent_loss;      /* champion's recent loss at the alert */
+    double challenger_loss;  /* challenger's recent loss (NAN when there is none) */
+    rl_event_pos pos;
+} rl_alert;
+
+typedef void (*rl_alert_cb)(void *opaque, const rl_alert *alert);
+
+typedef struct rl_model rl_model;
+
+void rl_model_config_default(rl_model_config *c);
+/* Sets a key of the [drift] section ("detector", "response", "boost_factor", "boost_halflife",
+ * "error_scale", "alert_min_gap", "watch_feature", "window"); any other key is passed to the
+ * detector as a parameter (validated when the model is created). */
+rl_err rl_model_config_set_drift(rl_model_config *c, const char *key, const char *value,
+                                 char *errstr, size_t errstr_size);
+rl_err rl_response_parse(const char *s, rl_response *out);
+const char *rl_response_name(rl_response r);
+
+/* Validates the whole config and builds the model. The alert callback may be NULL. */
+rl_err rl_model_new(const rl_model_config *c, rl_alert_cb cb, void *opaque, rl_model **out,
+                    char *errstr, size_t errstr_size);
+void rl_model_destroy(rl_model *m); /* NULL: no-op */
+
+/* The step. Fills pred (may be NULL) with the champion's prediction before its update and
+ * returns the champion's loss. Never allocates except when a challenger starts. */
+double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos, rl_pred *pred);
+
+/* Scoring-only prediction. */
+void rl_model_predict(const rl_model *m, const rl_example *ex, rl_pred *pred);
+
+const rl_model_config *rl_model_get_config(const rl_model *m);
+rl_learner *rl_model_learner(rl_model *m);           /* the champion */
+const rl_learner *rl_model_learner_c(const rl_model *m);
+const rl_detector *rl_model_detector(const rl_model *m); /* NULL when off */
+void rl_model_summary(const rl_model *m, rl_metrics_summary *out);
+uint64_t rl_model_position(const rl_model *m);       /* examples stepped so far */
+rl_drift_state rl_model_drift_state(const rl_model *m);
+uint64_t rl_model_warnings(const rl_model *m);
+uint64_t rl_model_drifts(const rl_model *m);
+/* Hashes a feature name with the model's hasher (bits, seed). */
+uint32_t rl_model_hash_name(const rl_model *m, const char *name, size_t len);
+uint32_t rl_model_hash_index(const rl_model *m, uint64_t index);
+
+/* Full state in three parts so a checkpoint can store (and inspect) them separately:
+ * the learner's own state, the detector's (empty when off), and the rest (metrics, response
+ * and boost state, challenger learner + metrics, alert limiter, counters). */
+rl_err rl_model_export(const rl_model *m, rl_buf *learner, rl_buf *detector, rl_buf *rest);
+rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len,
+                       const void *detector, size_t detector_len, const void *rest,
+                       size_t rest_len, char *errstr, size_t errstr_size);
+
+#endif

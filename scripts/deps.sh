@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages relearn builds and tests with, only those missing.
+# Run as root (apt-get); otherwise names what to install and fails.
+set -eu
+PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
+libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
+libzstd-dev kcat liblinear-tools clang libclang-rt-14-dev curl"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "relearn: missing Debian packages:$missing" >&2
+    echo "relearn: install them as root: apt-get install$missing" >&2
+    exit 1
+fi
+echo "relearn: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
