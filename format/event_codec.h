@@ -39,6 +39,7 @@
 
 #include "features.h"
 #include "learner.h"
+#include "reader.h"
 #include "rl_common.h"
 
 /* The newest Event format_version this code knows; a newer one is refused (newer_version). */
@@ -133,5 +134,12 @@ typedef struct rl_event_record {
  * RL_EVENT_FORMAT_VERSION). No validation: producing invalid events on purpose is how the
  * dead-letter path is tested. RL_ERR_NOMEM if out failed to grow. */
 rl_err rl_event_encode(const rl_event_record *rec, rl_buf *out);
+
+/* Appends the Event encoding of a text reader's record (format/reader.h), for `relearn
+ * produce`: label as written (the decoder maps binary -1 to 0, like rl_record_label), weight
+ * when the line gave one, named features under the name rl_record_feature_name() gives (so
+ * "ns^name" for VW), indexed ones by index, and the VW tag, if any, as Event.key. Writes names
+ * straight into out: no allocation beyond out's growth. RL_ERR_NOMEM if out failed to grow. */
+rl_err rl_event_encode_text(const rl_record *rec, rl_buf *out);
 
 #endif
