@@ -1,0 +1,483 @@
+/* test_drift.c - every drift detector against the same checks: registry and parameters,
+ * refusal of bad inputs, detection of a known change without alarms before it, quiet on long
+ * stationary streams, no alarm bursts after a drift, and exact state round-trips. Streams come
+ * from a seeded splitmix64 inside this file, so every run sees the same values. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detector.h"
+
+/* ---- deterministic streams ---- */
+static uint64_t sm_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double sm_unif(uint64_t *s)
+{
+    return (double)(sm_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double bern(uint64_t *s, double p)
+{
+    return sm_unif(s) < p ? 1.0 : 0.0;
+}
+
+static rl_detector *make(const char *name)
+{
+    rl_detector *d = NULL;
+    char err[256] = "";
+    rl_err e = rl_detector_new(name, NULL, 0, &d, err, sizeof(err));
+    if (e != RL_OK)
+        fail_msg("creating %s: %s", name, err);
+    return d;
+}
+
+/* Feeds a Bernoulli stream p0 -> p1 at `change`; returns the first drift index (0-based) or
+ * -1, and the count of drifts in total. */
+static long first_drift(rl_detector *d, uint64_t seed, double p0, double p1, long change,
+                        long total, long *drifts)
+{
+    uint64_t s = seed;
+    long first = -1;
+    *drifts = 0;
+    for (long i = 0; i < total; i++) {
+        rl_drift_state st;
+        assert_int_equal(rl_detector_update(d, bern(&s, i < change ? p0 : p1), &st), RL_OK);
+        if (st == RL_DRIFT_DRIFT) {
+            (*drifts)++;
+            if (first < 0)
+                first = i;
+        }
+    }
+    return first;
+}
+
+/* ---- registry ---- */
+static const char *const expected_names[] = {"ddm", NULL};
+
+static void test_registry(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    size_t n = 0;
+    for (; all[n]; n++) {
+        assert_int_equal(all[n]->version, RL_DETECTOR_OPS_VERSION);
+        assert_non_null(all[n]->summary);
+        assert_ptr_equal(rl_detector_find(all[n]->name), all[n]);
+    }
+    for (size_t i = 0; expected_names[i]; i++)
+        assert_non_null(rl_detector_find(expected_names[i]));
+    assert_null(rl_detector_find("nope"));
+    assert_null(rl_detector_find(NULL));
+
+    rl_detector *d = (rl_detector *)1;
+    char err[256] = "";
+    assert_int_equal(rl_detector_new("nope", NULL, 0, &d, err, sizeof(err)), RL_ERR_NOT_FOUND);
+    assert_null(d);
+    assert_non_null(strstr(err, "'nope'"));
+    assert_non_null(strstr(err, "ddm"));
+    rl_detector_destroy(NULL);
+
+    assert_string_equal(rl_drift_state_name(RL_DRIFT_STABLE), "stable");
+    assert_string_equal(rl_drift_state_name(RL_DRIFT_WARNING), "warning");
+    assert_string_equal(rl_drift_state_name(RL_DRIFT_DRIFT), "drift");
+}
+
+/* ---- parameters ---- */
+struct bad_param {
+    const char *det, *key, *value, *must_say;
+};
+
+static const struct bad_param bad_params[] = {
+    {"ddm", "min_n", "0", "[1, "},
+    {"ddm", "min_n", "2.5", "whole number"},
+    {"ddm", "warning", "-1", "(0, 100]"},
+    {"ddm", "warning", "abc", "not a finite number"},
+    {"ddm", "drift", "nan", "not a finite number"},
+    {"ddm", "drift", "1e999", "not a finite number"},
+    {"ddm", "drift", "", "empty value"},
+    {"ddm", "warnin", "2", "unknown parameter 'warnin'"},
+};
+
+static void test_params_rejected(void **unused)
+{
+    for (size_t i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+        const struct bad_param *b = &bad_params[i];
+        rl_kv kv = {b->key, b->value};
+        rl_detector *d = NULL;
+        char err[256] = "";
+        rl_err e = rl_detector_new(b->det, &kv, 1, &d, err, sizeof(err));
+        if (e != RL_ERR_INVALID_ARG || d || !strstr(err, b->must_say) || !strstr(err, b->det))
+            fail_msg("%s %s=%s: got %d '%s', wanted '%s'", b->det, b->key, b->value, e, err,
+                     b->must_say);
+        if (*b->value && !strstr(b->must_say, "unknown") && !strstr(err, b->value))
+            fail_msg("%s %s=%s: error does not name the value: %s", b->det, b->key, b->value, err);
+    }
+    /* Cross-parameter checks and repeated keys. */
+    rl_kv two[2] = {{"warning", "3"}, {"drift", "2"}};
+    rl_detector *d = NULL;
+    char err[256] = "";
+    assert_int_equal(rl_detector_new("ddm", two, 2, &d, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "warning"));
+    rl_kv dup[2] = {{"drift", "3"}, {"drift", "4"}};
+    assert_int_equal(rl_detector_new("ddm", dup, 2, &d, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "twice"));
+}
+
+static void test_params_format(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i]; i++) {
+        rl_detector *d = make(all[i]->name);
+        char buf[512];
+        size_t want = d->ops->format_params(d, buf, sizeof(buf));
+        assert_true(want > 0 && want < sizeof(buf));
+        assert_int_equal(strlen(buf), want);
+        /* Feeding the formatted parameters back must give the same detector. */
+        char copy[512];
+        memcpy(copy, buf, want + 1);
+        rl_kv kv[16];
+        size_t n = 0;
+        for (char *tok = strtok(copy, " "); tok && n < 16; tok = strtok(NULL, " ")) {
+            char *eq = strchr(tok, '=');
+            assert_non_null(eq);
+            *eq = '\0';
+            kv[n].key = tok;
+            kv[n].value = eq + 1;
+            n++;
+        }
+        rl_detector *d2 = NULL;
+        char err[256] = "";
+        if (rl_detector_new(all[i]->name, kv, n, &d2, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: own params '%s' rejected: %s", all[i]->name, buf, err);
+        char buf2[512];
+        d2->ops->format_params(d2, buf2, sizeof(buf2));
+        assert_string_equal(buf, buf2);
+        /* Truncation still NUL-terminates and reports the full length. */
+        char tiny[8];
+        assert_int_equal(d->ops->format_params(d, tiny, sizeof(tiny)), want);
+        assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+        rl_detector_destroy(d);
+        rl_detector_destroy(d2);
+    }
+}
+
+/* ---- inputs ---- */
+struct bad_input {
+    const char *det;
+    double x;
+};
+
+static void test_invalid_inputs(void **unused)
+{
+    const struct bad_input bad[] = {
+        {"ddm", 0.5}, {"ddm", 2}, {"ddm", -1}, {"ddm", NAN}, {"ddm", INFINITY},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rl_detector *d = make(bad[i].det);
+        uint64_t s = 7;
+        for (int k = 0; k < 200; k++)
+            assert_int_equal(rl_detector_update(d, bern(&s, 0.3), NULL), RL_OK);
+        rl_buf before, after;
+        rl_buf_init(&before);
+        rl_buf_init(&after);
+        assert_int_equal(rl_detector_export(d, &before), RL_OK);
+        rl_drift_state st = RL_DRIFT_DRIFT;
+        if (rl_detector_update(d, bad[i].x, &st) != RL_ERR_INVALID_ARG)
+            fail_msg("%s accepted %g", bad[i].det, bad[i].x);
+        assert_int_equal(rl_detector_export(d, &after), RL_OK);
+        assert_int_equal(before.len, after.len);
+        assert_memory_equal(before.data, after.data, before.len);
+        assert_int_equal(d->n, 200);
+        rl_buf_free(&before);
+        rl_buf_free(&after);
+        rl_detector_destroy(d);
+    }
+}
+
+/* ---- detection ---- */
+/* Bernoulli error rate 0.2 -> 0.6 at index 1000, seeds 1-30: every detector must catch it
+ * within `bound` values of the change. Bounds are loose upper limits (a few times the mean delay
+ * the detector's test implies), not tuned to observed delays.
+ *
+ * Before the change: ADWIN, Page-Hinkley and HDDM-A bound their false-positive rate and must stay
+ * silent. DDM and EDDM do not: DDM takes (p_min, s_min) from whatever the first min_n values
+ * gave, so a lucky low start makes ordinary noise look like a rise - the published algorithm's
+ * known early false alarm (DRIFT-NOTES: 21 false alarms for DDM on the EDDM stream), kept
+ * because the defaults must match the literature. For those two we require at most one drift
+ * before the change (no burst) and still a detection after it. */
+struct detect_case {
+    const char *det;
+    long bound;
+    int early_ok; /* drifts allowed before the change */
+};
+
+static void test_bernoulli_change(void **unused)
+{
+    const struct detect_case cases[] = {
+        {"ddm", 400, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (uint64_t seed = 1; seed <= 30; seed++) {
+            rl_detector *d = make(cases[i].det);
+            uint64_t s = seed;
+            long early = 0, first = -1;
+            for (long k = 0; k < 1000 + cases[i].bound && first < 0; k++) {
+                rl_drift_state st;
+                assert_int_equal(rl_detector_update(d, bern(&s, k < 1000 ? 0.2 : 0.6), &st), RL_OK);
+                if (st == RL_DRIFT_DRIFT && k < 1000)
+                    early++;
+                else if (st == RL_DRIFT_DRIFT)
+                    first = k;
+            }
+            if (early > cases[i].early_ok)
+                fail_msg("%s seed %llu: %ld drifts before the change", cases[i].det,
+                         (unsigned long long)seed, early);
+            if (first < 0)
+                fail_msg("%s seed %llu: change at 1000 not detected by %ld", cases[i].det,
+                         (unsigned long long)seed, 1000 + cases[i].bound);
+            rl_detector_destroy(d);
+        }
+    }
+}
+
+/* 100k values from an unchanging stream, seeds 1-10, three error rates: the issue's goal is at
+ * most one false drift per 100k values at default parameters. ADWIN, Page-Hinkley and HDDM-A
+ * must meet it on every rate. DDM and EDDM only fall back on it on average: their false alarms
+ * come from the start-up pathology described above (DDM averages 1.0 per 100k at p = 0.05 over
+ * 30 seeds, see BENCHMARKS.md), so their limit is two, which still catches any burst. */
+static double quiet_limit(const char *det)
+{
+    return strcmp(det, "ddm") == 0 || strcmp(det, "eddm") == 0 ? 2.0 : 1.0;
+}
+
+static void test_stationary_quiet(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    const double rates[] = {0.05, 0.2, 0.5};
+    for (size_t i = 0; all[i]; i++) {
+        for (size_t r = 0; r < 3; r++) {
+            long total = 0;
+            for (uint64_t seed = 1; seed <= 10; seed++) {
+                rl_detector *d = make(all[i]->name);
+                long drifts;
+                first_drift(d, 1000 * r + seed, rates[r], rates[r], 0, 100000, &drifts);
+                assert_int_equal(d->n, 100000);
+                assert_int_equal(d->n_drifts, (uint64_t)drifts);
+                total += drifts;
+                rl_detector_destroy(d);
+            }
+            if (total / 10.0 > quiet_limit(all[i]->name))
+                fail_msg("%s: %.1f drifts per 100k stationary values at p=%g (limit %.0f)",
+                         all[i]->name, total / 10.0, rates[r], quiet_limit(all[i]->name));
+        }
+    }
+}
+
+/* After a drift the detector restarts itself: staying at the new rate raises no burst of alarms.
+ * A detector that forgot to reset would fire on (nearly) every value after the change. We allow
+ * the true drift plus one restart false alarm (DDM/EDDM, see above), never two drifts closer
+ * than 30 values. */
+static void test_no_burst_after_drift(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i]; i++) {
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            rl_detector *d = make(all[i]->name);
+            uint64_t s = seed;
+            long after = 0, last = -1000, min_gap = 1L << 30;
+            for (long k = 0; k < 12000; k++) {
+                rl_drift_state st;
+                assert_int_equal(rl_detector_update(d, bern(&s, k < 2000 ? 0.1 : 0.5), &st), RL_OK);
+                if (st != RL_DRIFT_DRIFT)
+                    continue;
+                if (k - last < min_gap)
+                    min_gap = k - last;
+                last = k;
+                after += k >= 2000;
+            }
+            if (after < 1 || after > 2 || min_gap < 30)
+                fail_msg("%s seed %llu: %ld drifts after the change, closest two %ld apart",
+                         all[i]->name, (unsigned long long)seed, after, min_gap);
+            rl_detector_destroy(d);
+        }
+    }
+}
+
+/* ---- state ---- */
+static void assert_same_state(const rl_detector *a, const rl_detector *b)
+{
+    rl_buf ba, bb;
+    rl_buf_init(&ba);
+    rl_buf_init(&bb);
+    assert_int_equal(rl_detector_export(a, &ba), RL_OK);
+    assert_int_equal(rl_detector_export(b, &bb), RL_OK);
+    assert_int_equal(ba.len, bb.len);
+    assert_memory_equal(ba.data, bb.data, ba.len);
+    rl_buf_free(&ba);
+    rl_buf_free(&bb);
+}
+
+/* Export mid-stream (inside a change), import into a fresh detector, feed both the rest: every
+ * returned state, statistic and export must be identical. */
+static void test_roundtrip(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i]; i++) {
+        rl_detector *a = make(all[i]->name);
+        uint64_t s = 11;
+        for (int k = 0; k < 1100; k++)
+            assert_int_equal(rl_detector_update(a, bern(&s, k < 1000 ? 0.2 : 0.6), NULL), RL_OK);
+        rl_buf blob;
+        rl_buf_init(&blob);
+        assert_int_equal(rl_detector_export(a, &blob), RL_OK);
+        rl_detector *b = make(all[i]->name);
+        char err[256] = "";
+        if (rl_detector_import(b, blob.data, blob.len, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: import: %s", all[i]->name, err);
+        assert_int_equal(a->n, b->n);
+        assert_same_state(a, b);
+        uint64_t drifts = 0;
+        for (int k = 0; k < 20000; k++) {
+            double x = bern(&s, k < 5000 ? 0.6 : (k < 10000 ? 0.1 : 0.7));
+            rl_drift_state sa, sb;
+            assert_int_equal(rl_detector_update(a, x, &sa), RL_OK);
+            assert_int_equal(rl_detector_update(b, x, &sb), RL_OK);
+            assert_int_equal(sa, sb);
+            const char *na, *nb;
+            double ta = a->ops->statistic(a, &na), tb = b->ops->statistic(b, &nb);
+            assert_memory_equal(&ta, &tb, sizeof(ta));
+            assert_string_equal(na, nb);
+            drifts += sa == RL_DRIFT_DRIFT;
+        }
+        assert_int_equal(a->n_drifts, b->n_drifts);
+        assert_int_equal(a->n_warnings, b->n_warnings);
+        assert_same_state(a, b);
+
+        /* Damaged or foreign blobs are refused and leave the detector as it was. */
+        rl_buf before;
+        rl_buf_init(&before);
+        assert_int_equal(rl_detector_export(b, &before), RL_OK);
+        for (size_t cut = 0; cut < blob.len; cut += 1 + blob.len / 40)
+            assert_int_not_equal(rl_detector_import(b, blob.data, cut, err, sizeof(err)), RL_OK);
+        blob.data[0] ^= 0xff;
+        assert_int_equal(rl_detector_import(b, blob.data, blob.len, err, sizeof(err)),
+                         RL_ERR_FORMAT);
+        blob.data[0] ^= 0xff;
+        blob.data[4] = 9; /* envelope version from the future */
+        assert_int_equal(rl_detector_import(b, blob.data, blob.len, err, sizeof(err)),
+                         RL_ERR_VERSION);
+        blob.data[4] = 1;
+        for (size_t j = 0; all[j]; j++) {
+            if (j == i)
+                continue;
+            rl_detector *o = make(all[j]->name);
+            assert_int_equal(rl_detector_import(o, blob.data, blob.len, err, sizeof(err)),
+                             RL_ERR_MISMATCH);
+            assert_non_null(strstr(err, all[i]->name));
+            rl_detector_destroy(o);
+        }
+        assert_same_state(b, b);
+        rl_buf after;
+        rl_buf_init(&after);
+        assert_int_equal(rl_detector_export(b, &after), RL_OK);
+        assert_int_equal(before.len, after.len);
+        assert_memory_equal(before.data, after.data, before.len);
+        rl_buf_free(&before);
+        rl_buf_free(&after);
+        rl_buf_free(&blob);
+        rl_detector_destroy(a);
+        rl_detector_destroy(b);
+    }
+}
+
+/* A blob made under other parameters is refused, naming the parameter. */
+static void test_import_param_mismatch(void **unused)
+{
+    rl_detector *a = make("ddm");
+    rl_kv kv = {"drift", "4"};
+    rl_detector *b = NULL;
+    char err[256] = "";
+    assert_int_equal(rl_detector_new("ddm", &kv, 1, &b, err, sizeof(err)), RL_OK);
+    rl_buf blob;
+    rl_buf_init(&blob);
+    assert_int_equal(rl_detector_export(a, &blob), RL_OK);
+    assert_int_equal(rl_detector_import(b, blob.data, blob.len, err, sizeof(err)), RL_ERR_MISMATCH);
+    assert_non_null(strstr(err, "drift="));
+    rl_buf_free(&blob);
+    rl_detector_destroy(a);
+    rl_detector_destroy(b);
+}
+
+/* Reset restarts the statistics: a reset detector behaves like a fresh one. */
+static void test_reset(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i]; i++) {
+        rl_detector *a = make(all[i]->name);
+        rl_detector *fresh = make(all[i]->name);
+        uint64_t s = 3;
+        for (int k = 0; k < 3000; k++)
+            assert_int_equal(rl_detector_update(a, bern(&s, 0.4), NULL), RL_OK);
+        rl_detector_reset(a);
+        for (int k = 0; k < 3000; k++) {
+            double x = bern(&s, k < 1500 ? 0.1 : 0.5);
+            rl_drift_state sa, sf;
+            assert_int_equal(rl_detector_update(a, x, &sa), RL_OK);
+            assert_int_equal(rl_detector_update(fresh, x, &sf), RL_OK);
+            assert_int_equal(sa, sf);
+        }
+        rl_detector_destroy(a);
+        rl_detector_destroy(fresh);
+    }
+}
+
+/* ---- DRIFT-NOTES reference streams (sanity anchors, with tolerance) ---- */
+static void test_reference_ddm(void **unused)
+{
+    /* Notes: DDM on {0,1} then {6..11} fires at 1004. Those inputs move p by ~0.01 per value;
+     * DDM here takes 0/1 only, where one value moves p by at most 1/n, so the same change in
+     * our encoding (random 0/1, then nothing but errors) needs a few tens of values: we check
+     * the drift comes after 1000 and within 100 of it. */
+    rl_detector *d = make("ddm");
+    uint64_t s = 42;
+    long first = -1;
+    for (long i = 0; i < 1100 && first < 0; i++) {
+        rl_drift_state st;
+        assert_int_equal(rl_detector_update(d, i < 1000 ? bern(&s, 0.5) : 1.0, &st), RL_OK);
+        if (st == RL_DRIFT_DRIFT && i >= 1000)
+            first = i;
+    }
+    if (first < 1000 || first > 1100)
+        fail_msg("ddm: reference drift at %ld, wanted [1000, 1100]", first);
+    rl_detector_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_params_rejected),
+        cmocka_unit_test(test_params_format),
+        cmocka_unit_test(test_invalid_inputs),
+        cmocka_unit_test(test_bernoulli_change),
+        cmocka_unit_test(test_stationary_quiet),
+        cmocka_unit_test(test_no_burst_after_drift),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_import_param_mismatch),
+        cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_reference_ddm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
