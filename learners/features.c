@@ -1,0 +1,29 @@
+/* features.c - feature hashing with XXH3-64 (seeded), masked to 2^bits slots. */
+#include "features.h"
+
+#include <assert.h>
+#include <xxhash.h>
+
+void rl_hasher_init(rl_hasher *h, uint32_t bits, uint64_t seed)
+{
+    assert(bits >= 1 && bits <= 31);
+    h->bits = bits;
+    h->seed = seed;
+    h->mask = (uint32_t)((1ull << bits) - 1);
+}
+
+uint32_t rl_hash_name(const rl_hasher *h, const void *name, size_t len)
+{
+    return (uint32_t)XXH3_64bits_withSeed(name, len, h->seed) & h->mask;
+}
+
+uint32_t rl_hash_index(const rl_hasher *h, uint64_t index)
+{
+    if (index <= h->mask)
+        return (uint32_t)index;
+    /* Hash the index's 8 little-endian bytes, so the slot is the same on every machine. */
+    uint8_t le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(index >> (8 * i));
+    return (uint32_t)XXH3_64bits_withSeed(le, sizeof(le), h->seed) & h->mask;
+}

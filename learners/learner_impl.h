@@ -1,0 +1,79 @@
+/* learner_impl.h - internal helpers shared by the learner implementations (not a public API).
+ *
+ * Every learner's exported state opens with the same header so that import can refuse state
+ * from another kind or shape with one clear message:
+ *   u8 format version | u8 kind | u32 bits | u32 dense_dim | u32 rows | u8 loss | u8 schedule
+ *   | u8 bias | u64 updates
+ * followed by the learner's own counters and arrays. Losses are shared too: sgd, ogd, ftrl and
+ * the tests use the same value/derivative/invariant-update functions. */
+#ifndef RL_LEARNER_IMPL_H
+#define RL_LEARNER_IMPL_H
+
+#include <math.h>
+
+#include "learner.h"
+
+#define RL_LSTATE_VERSION 1
+
+/* Learner kinds as recorded in exported state; never renumber. */
+enum rl_lkind {
+    RL_LKIND_SGD = 1,
+    RL_LKIND_PERCEPTRON = 2,
+    RL_LKIND_AVG_PERCEPTRON = 3,
+    RL_LKIND_OGD = 4,
+    RL_LKIND_FTRL = 5,
+    RL_LKIND_SOFTMAX = 6,
+};
+
+extern const struct rl_learner_ops rl_learner_sgd_ops;
+extern const struct rl_learner_ops rl_learner_perceptron_ops;
+extern const struct rl_learner_ops rl_learner_avg_perceptron_ops;
+extern const struct rl_learner_ops rl_learner_ogd_ops;
+extern const struct rl_learner_ops rl_learner_ftrl_ops;
+extern const struct rl_learner_ops rl_learner_softmax_ops;
+
+/* Writes the common header for l (kind, rows = 1 or n_classes). */
+void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, uint32_t rows);
+/* Reads and checks the header against l; on success r is positioned after it and *updates
+ * holds the recorded update count. */
+rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind, uint32_t rows,
+                              uint64_t *updates, char *errstr, size_t errstr_size);
+/* Checks the parts of p every learner shares (bits, dense_dim, learner name). */
+rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size);
+/* Checks a weights view against the learner's shape before set_weights. */
+rl_err rl_lweights_check(const rl_learner *l, const rl_weights *w, uint32_t rows, char *errstr,
+                         size_t errstr_size);
+
+/* ---- the sgd engine, shared by sgd.c and ogd.c (ogd = squared loss, plain schedule) ---- */
+rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_ops *ops, int kind,
+                          rl_learner **out, char *errstr, size_t errstr_size);
+void rl_sgd_predict(const rl_learner *l, const rl_example *ex, rl_pred *out);
+double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out);
+void rl_sgd_reset(rl_learner *l);
+rl_err rl_sgd_export(const rl_learner *l, rl_buf *out);
+rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size);
+void rl_sgd_weights(const rl_learner *l, rl_weights *out);
+rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
+void rl_sgd_destroy(rl_learner *l);
+
+/* ---- losses (z = raw score, y = label as given: 0/1 for binary, value for regression) ---- */
+/* Binary labels: anything > 0.5 is the positive class. */
+static inline double rl_lsign(double y)
+{
+    return y > 0.5 ? 1.0 : -1.0;
+}
+
+double rl_loss_value(rl_loss loss, double z, double y);
+/* d loss / d z */
+double rl_loss_deriv(rl_loss loss, double z, double y);
+/* Importance-invariant update (Karampatziakis & Langford 2011): the step u along the
+ * per-update direction such that the prediction moves by u * ppu, integrating the gradient flow
+ * of the loss over an importance weight folded into scale (= eta * weight). ppu > 0. Positive u
+ * raises the prediction. */
+double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, double ppu);
+/* The learner-facing prediction for a score under a loss. */
+void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out);
+/* Score clamp for exp() in Poisson / logistic so a runaway weight cannot make inf. */
+#define RL_SCORE_CLAMP 50.0
+
+#endif

@@ -1,0 +1,140 @@
+/* loss.c - the losses sgd, ogd and ftrl share: value, derivative in the score, and the
+ * importance-invariant closed-form step (Karampatziakis & Langford 2011, "Online importance
+ * weight aware updates"), in the forms Vowpal Wabbit uses so the default learner behaves like
+ * VW's. Binary labels are 0/1 here and mapped to s = -1/+1 inside. Squared loss is (z - y)^2 (no
+ * 1/2), as in VW, so its derivative is 2 (z - y). */
+#include <math.h>
+
+#include "learner_impl.h"
+
+static double clamp_score(double z)
+{
+    if (z > RL_SCORE_CLAMP)
+        return RL_SCORE_CLAMP;
+    if (z < -RL_SCORE_CLAMP)
+        return -RL_SCORE_CLAMP;
+    return z;
+}
+
+/* log(1 + exp(a)) without overflow. */
+static double softplus(double a)
+{
+    return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
+}
+
+double rl_loss_value(rl_loss loss, double z, double y)
+{
+    switch (loss) {
+    case RL_LOSS_LOGISTIC:
+        return softplus(-rl_lsign(y) * z);
+    case RL_LOSS_HINGE: {
+        double m = 1.0 - rl_lsign(y) * z;
+        return m > 0 ? m : 0;
+    }
+    case RL_LOSS_SQUARED:
+        return (z - y) * (z - y);
+    case RL_LOSS_POISSON: {
+        /* Deviance-style: 0 when exp(z) == y, so "loss > 0" means "something to learn". */
+        double ez = exp(clamp_score(z));
+        double v = ez - y * z;
+        if (y > 0)
+            v += y * log(y) - y;
+        return v;
+    }
+    }
+    return NAN;
+}
+
+double rl_loss_deriv(rl_loss loss, double z, double y)
+{
+    switch (loss) {
+    case RL_LOSS_LOGISTIC: {
+        double s = rl_lsign(y);
+        return -s / (1.0 + exp(clamp_score(s * z)));
+    }
+    case RL_LOSS_HINGE: {
+        double s = rl_lsign(y);
+        return s * z < 1.0 ? -s : 0.0;
+    }
+    case RL_LOSS_SQUARED:
+        return 2.0 * (z - y);
+    case RL_LOSS_POISSON:
+        return exp(clamp_score(z)) - y;
+    }
+    return NAN;
+}
+
+/* W(exp(x)) - x, W the Lambert W function: a two-step Halley-style approximation (abs. error
+ * < 1e-4), the approach of VW's loss_functions.cc. */
+static double wexpmx(double x)
+{
+    double w = x >= 1.0 ? 0.86 * x + 0.01 : exp(0.8 * x - 0.65);
+    double r = x >= 1.0 ? x - log(w) - w : 0.2 * x + 0.65 - w;
+    double t = 1.0 + w;
+    double u = 2.0 * t * (t + 2.0 * r / 3.0);
+    return w * (1.0 + r / t * (u - r) / (u - 2.0 * r)) - x;
+}
+
+double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, double ppu)
+{
+    double sp = scale * ppu;
+    switch (loss) {
+    case RL_LOSS_LOGISTIC: {
+        double s = rl_lsign(y);
+        double d = exp(clamp_score(s * z));
+        /* For tiny steps the closed form loses precision: use its first-order expansion. */
+        if (sp < 1e-6)
+            return s * scale / (1.0 + d);
+        double x = sp + s * z + d;
+        return -(s * wexpmx(x) + z) / ppu;
+    }
+    case RL_LOSS_HINGE: {
+        double s = rl_lsign(y);
+        if (s * z >= 1.0)
+            return 0.0;
+        double err = 1.0 - s * z;
+        return s * (sp < err ? scale : err / ppu);
+    }
+    case RL_LOSS_SQUARED:
+        if (sp < 1e-6)
+            return 2.0 * (y - z) * scale;
+        return (y - z) * (1.0 - exp(-2.0 * sp)) / ppu;
+    case RL_LOSS_POISSON: {
+        double ez = exp(clamp_score(z));
+        if (y > 0)
+            return y * scale - log1p(ez * expm1(y * sp) / y) / ppu;
+        return -log1p(ez * sp) / ppu;
+    }
+    }
+    return 0.0;
+}
+
+void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out)
+{
+    out->score = z;
+    out->prob_true = NAN;
+    switch (loss) {
+    case RL_LOSS_LOGISTIC: {
+        double p = 1.0 / (1.0 + exp(-clamp_score(z)));
+        out->prob = p;
+        out->value = p;
+        out->cls = z > 0 ? 1 : 0;
+        break;
+    }
+    case RL_LOSS_HINGE:
+        out->prob = NAN;
+        out->cls = z > 0 ? 1 : 0;
+        out->value = out->cls;
+        break;
+    case RL_LOSS_SQUARED:
+        out->prob = NAN;
+        out->value = z;
+        out->cls = -1;
+        break;
+    case RL_LOSS_POISSON:
+        out->prob = NAN;
+        out->value = exp(clamp_score(z));
+        out->cls = -1;
+        break;
+    }
+}

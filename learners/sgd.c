@@ -1,0 +1,498 @@
+/* sgd.c - linear SGD for logistic, hinge, squared and Poisson losses.
+ *
+ * Schedules:
+ *  - normalized (default): Vowpal Wabbit's default learner, i.e. per-coordinate adaptive
+ *    (AdaGrad) + normalized (Ross, Mineiro & Langford 2013) + importance-invariant updates
+ *    (Karampatziakis & Langford 2011). Each coordinate keeps {w, G, N, rate} adjacent: G the
+ *    sum of squared gradients, N the largest |x| seen (a feature's scale). When a larger scale
+ *    appears the weight is rescaled as if that scale had always been known, and every step is
+ *    divided by N, so multiplying a feature by 1e5 changes nothing: raw incomes beside ages learn
+ *    without preprocessing. A global multiplier sqrt(sum weight / sum normalized |x|^2) keeps
+ *    the step size independent of how many features an example has.
+ *  - constant, invscaling (eta / (t0 + t)^power_t, t = importance weight seen so far),
+ *    adagrad (eta / sqrt(G_i)), pegasos (1 / (l2 t), weight vector kept as scale * v so the
+ *    decay costs O(1)): plain gradient steps; the dense block uses cblas_sdot / cblas_saxpy.
+ * L2 is weight decay on the coordinates an example touches; L1 clips a touched weight toward 0
+ * by its step times l1 without crossing 0 (truncated gradient, Langford, Li & Zhang 2009).
+ *
+ * The engine also backs "ogd" (ogd.c): squared loss with a plain schedule. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learner_impl.h"
+
+typedef struct sgd {
+    rl_learner base; /* first: sqlite-style subclassing */
+    int kind;
+    uint32_t mask;
+    uint32_t stride;   /* floats per coordinate: 4 normalized, 2 adagrad, 1 otherwise */
+    uint32_t dd;       /* dense_dim */
+    float *ws;         /* (mask + 1) * stride */
+    float *dws;        /* dd * stride, or NULL */
+    float bws[4];      /* the bias coordinate */
+    float *view;       /* contiguous weights for weights() when stride > 1 or pegasos; else NULL */
+    double t;          /* importance weight learned so far (schedule time) */
+    double sum_norm_x; /* normalized: sum of weight * sum_i (x_i / N_i)^2 */
+    double total_weight; /* normalized: sum of weights over updates */
+    double pscale;       /* pegasos: the true weights are pscale * ws */
+} sgd;
+
+static uint32_t stride_of(rl_schedule s)
+{
+    return s == RL_SCHED_NORMALIZED ? 4 : s == RL_SCHED_ADAGRAD ? 2 : 1;
+}
+
+static size_t n_sparse(const sgd *s)
+{
+    return (size_t)s->mask + 1;
+}
+
+static void clear_state(sgd *s)
+{
+    memset(s->ws, 0, n_sparse(s) * s->stride * sizeof(float));
+    if (s->dws)
+        memset(s->dws, 0, (size_t)s->dd * s->stride * sizeof(float));
+    memset(s->bws, 0, sizeof(s->bws));
+    s->t = 0;
+    s->sum_norm_x = 0;
+    s->total_weight = 0;
+    s->pscale = 1;
+    s->base.updates = 0;
+}
+
+rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_ops *ops, int kind,
+                          rl_learner **out, char *errstr, size_t errstr_size)
+{
+    sgd *s = NULL;
+    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    if (p->schedule == RL_SCHED_PEGASOS && !(p->l2 > 0))
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: schedule pegasos needs l2 > 0 (its lambda), got l2=%g", ops->name,
+                          p->l2);
+    if (p->schedule == RL_SCHED_PEGASOS && p->l1 > 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: schedule pegasos does not support l1 (got l1=%g); use l1=0",
+                          ops->name, p->l1);
+    if (p->schedule == RL_SCHED_INVSCALING && p->t0 == 0 && p->power_t > 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: schedule invscaling needs t0 > 0 (eta / (t0 + t)^power_t at t=0)",
+                          ops->name);
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        goto nomem;
+    s->base.ops = ops;
+    s->base.params = *p;
+    s->base.task = (p->loss == RL_LOSS_SQUARED || p->loss == RL_LOSS_POISSON) ? RL_TASK_REGRESSION
+                                                                              : RL_TASK_BINARY;
+    s->base.lr_scale = 1.0;
+    s->kind = kind;
+    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    s->stride = stride_of(p->schedule);
+    s->dd = p->dense_dim;
+    s->ws = calloc(n_sparse(s) * s->stride, sizeof(float));
+    if (!s->ws)
+        goto nomem;
+    if (s->dd > 0) {
+        s->dws = calloc((size_t)s->dd * s->stride, sizeof(float));
+        if (!s->dws)
+            goto nomem;
+    }
+    if (s->stride > 1 || p->schedule == RL_SCHED_PEGASOS) {
+        s->view = calloc(n_sparse(s) + s->dd + 1, sizeof(float));
+        if (!s->view)
+            goto nomem;
+    }
+    s->pscale = 1;
+    *out = &s->base;
+    return RL_OK;
+nomem:
+    err = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
+                     "%s: cannot allocate 2^%u weights x %u floats", ops->name, p->bits,
+                     stride_of(p->schedule));
+    rl_sgd_destroy(s ? &s->base : NULL);
+    return err;
+}
+
+void rl_sgd_destroy(rl_learner *l)
+{
+    if (!l)
+        return;
+    sgd *s = (sgd *)l;
+    free(s->ws);
+    free(s->dws);
+    free(s->view);
+    free(s);
+}
+
+/* The raw linear score. Float accumulation: it is what the weights are stored in, and the
+ * order is fixed, so the result is reproducible. */
+static double score(const sgd *s, const rl_example *ex)
+{
+    const float *w = s->ws;
+    const uint32_t m = s->mask, st = s->stride;
+    float z = 0;
+    for (uint32_t i = 0; i < ex->n_feats; i++)
+        z += w[(size_t)(ex->feats[i].index & m) * st] * ex->feats[i].value;
+    if (ex->dense && s->dd > 0 && ex->n_dense == s->dd)
+        z += cblas_sdot((int)s->dd, ex->dense, 1, s->dws, (int)st);
+    if (s->base.params.bias)
+        z += s->bws[0];
+    return (double)z * s->pscale;
+}
+
+void rl_sgd_predict(const rl_learner *l, const rl_example *ex, rl_pred *out)
+{
+    const sgd *s = (const sgd *)l;
+    rl_loss_fill_pred(l->params.loss, score(s, ex), out);
+}
+
+/* One coordinate of the normalized rule's first pass (VW's pred_per_update_feature). */
+static inline void norm_pass1(float *c, float x, float g2, float *norm_x, float *ppu)
+{
+    float xa = fabsf(x);
+    float x2 = x * x;
+    c[1] += g2 * x2;
+    if (xa > c[2]) {
+        if (c[2] > 0)
+            c[0] *= c[2] / xa; /* as if the new scale had always been the scale */
+        c[2] = xa;
+    }
+    float r = xa / c[2];
+    *norm_x += r * r;
+    c[3] = 1.0f / (sqrtf(c[1]) * c[2]);
+    *ppu += x2 * c[3];
+}
+
+/* Second pass: the step, then L2 decay and L1 clipping at that coordinate's own rate. */
+static inline void norm_pass2(float *c, float x, float u, float rate, float l1, float l2)
+{
+    c[0] += u * x * c[3];
+    if (l2 > 0) {
+        float f = 1.0f - rate * c[3] * l2;
+        c[0] *= f > 0 ? f : 0;
+    }
+    if (l1 > 0) {
+        float k = rate * c[3] * l1;
+        c[0] = c[0] > k ? c[0] - k : c[0] < -k ? c[0] + k : 0;
+    }
+}
+
+static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, double wt)
+{
+    const rl_learner_params *p = &s->base.params;
+    double d = rl_loss_deriv(p->loss, z, y);
+    float g2 = (float)(wt * d * d);
+    /* VW skips when the gradient vanishes; so must we, before G or N change. */
+    if (rl_loss_value(p->loss, z, y) <= 0 || !(g2 > 0) || !isfinite(g2))
+        return;
+    const uint32_t m = s->mask;
+    const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
+    float norm_x = 0, ppu = 0;
+    for (uint32_t i = 0; i < ex->n_feats; i++) {
+        float x = ex->feats[i].value;
+        if (x != 0)
+            norm_pass1(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, g2, &norm_x, &ppu);
+    }
+    if (dense)
+        for (uint32_t j = 0; j < s->dd; j++)
+            if (ex->dense[j] != 0)
+                norm_pass1(s->dws + (size_t)j * 4, ex->dense[j], g2, &norm_x, &ppu);
+    if (p->bias)
+        norm_pass1(s->bws, 1.0f, g2, &norm_x, &ppu);
+    s->sum_norm_x += wt * norm_x;
+    s->total_weight += wt;
+    if (!(s->sum_norm_x > 0))
+        return;
+    float mult = sqrtf((float)(s->total_weight / s->sum_norm_x));
+    ppu *= mult;
+    if (!(ppu > 0) || !isfinite(ppu))
+        return;
+    double scale = p->eta * s->base.lr_scale * wt;
+    float u = (float)(rl_loss_invariant_update(p->loss, z, y, scale, ppu) * mult);
+    if (!isfinite(u))
+        return;
+    float rate = (float)(scale * mult), l1 = (float)p->l1, l2 = (float)p->l2;
+    for (uint32_t i = 0; i < ex->n_feats; i++) {
+        float x = ex->feats[i].value;
+        if (x != 0)
+            norm_pass2(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, u, rate, l1, l2);
+    }
+    if (dense)
+        for (uint32_t j = 0; j < s->dd; j++)
+            if (ex->dense[j] != 0)
+                norm_pass2(s->dws + (size_t)j * 4, ex->dense[j], u, rate, l1, l2);
+    if (p->bias)
+        norm_pass2(s->bws, 1.0f, u, rate, l1, l2);
+}
+
+/* Plain step with decay and clipping at one coordinate: w <- w (1 - step l2) - step g x. */
+static inline void plain_reg(float *w, float c, float x, float decay, float clip)
+{
+    float v = *w * decay + c * x;
+    if (clip > 0)
+        v = v > clip ? v - clip : v < -clip ? v + clip : 0;
+    *w = v;
+}
+
+static inline void adagrad_coord(float *c, float gz, float x, float wt, float eta, float l1,
+                                 float l2)
+{
+    float g = gz * x + l2 * c[0];
+    if (g == 0)
+        return;
+    c[1] += wt * g * g;
+    float r = eta / sqrtf(c[1]);
+    float v = c[0] - r * g;
+    float k = r * l1;
+    if (k > 0)
+        v = v > k ? v - k : v < -k ? v + k : 0;
+    c[0] = v;
+}
+
+static void fold_pscale(sgd *s)
+{
+    float f = (float)s->pscale;
+    cblas_sscal((int)n_sparse(s), f, s->ws, 1);
+    if (s->dws)
+        cblas_sscal((int)s->dd, f, s->dws, 1);
+    s->bws[0] *= f;
+    s->pscale = 1;
+}
+
+static void learn_plain(sgd *s, const rl_example *ex, double z, double y, double wt)
+{
+    const rl_learner_params *p = &s->base.params;
+    const uint32_t m = s->mask;
+    const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
+    double d = rl_loss_deriv(p->loss, z, y);
+    float *w = s->ws;
+
+    if (p->schedule == RL_SCHED_ADAGRAD) {
+        float gz = (float)d, fw = (float)wt, eta = (float)(p->eta * s->base.lr_scale * wt);
+        float l1 = (float)p->l1, l2 = (float)p->l2;
+        for (uint32_t i = 0; i < ex->n_feats; i++)
+            adagrad_coord(w + (size_t)(ex->feats[i].index & m) * 2, gz, ex->feats[i].value, fw, eta,
+                          l1, l2);
+        if (dense)
+            for (uint32_t j = 0; j < s->dd; j++)
+                adagrad_coord(s->dws + (size_t)j * 2, gz, ex->dense[j], fw, eta, l1, l2);
+        if (p->bias)
+            adagrad_coord(s->bws, gz, 1.0f, fw, eta, l1, l2);
+        return;
+    }
+
+    if (p->schedule == RL_SCHED_PEGASOS) {
+        /* w_{t+1} = (1 - eta_t l2) w_t - eta_t g x, eta_t = 1 / (l2 t), on w = pscale * v. */
+        double tt = s->t + wt;
+        double eta_t = 1.0 / (p->l2 * tt);
+        double f = 1.0 - eta_t * wt * p->l2;
+        if (f <= 0) {
+            memset(s->ws, 0, n_sparse(s) * sizeof(float));
+            if (s->dws)
+                memset(s->dws, 0, (size_t)s->dd * sizeof(float));
+            s->bws[0] = 0;
+            s->pscale = 1;
+        } else {
+            s->pscale *= f;
+        }
+        if (d != 0) {
+            float c = (float)(-eta_t * wt * s->base.lr_scale * d / s->pscale);
+            for (uint32_t i = 0; i < ex->n_feats; i++)
+                w[ex->feats[i].index & m] += c * ex->feats[i].value;
+            if (dense)
+                cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
+            if (p->bias)
+                s->bws[0] += c;
+        }
+        if (s->pscale < 1e-6)
+            fold_pscale(s);
+        return;
+    }
+
+    double eta_t = p->eta;
+    if (p->schedule == RL_SCHED_INVSCALING)
+        eta_t = p->eta / pow(p->t0 + s->t, p->power_t);
+    double step = eta_t * s->base.lr_scale * wt;
+    float c = (float)(-step * d);
+    if (p->l1 == 0 && p->l2 == 0) {
+        /* The hot loop of constant-rate SGD: one multiply-add per active feature. */
+        if (c == 0)
+            return;
+        for (uint32_t i = 0; i < ex->n_feats; i++)
+            w[ex->feats[i].index & m] += c * ex->feats[i].value;
+        if (dense)
+            cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
+        if (p->bias)
+            s->bws[0] += c;
+        return;
+    }
+    float decay = (float)(1.0 - step * p->l2);
+    if (decay < 0)
+        decay = 0;
+    float clip = (float)(step * p->l1);
+    for (uint32_t i = 0; i < ex->n_feats; i++)
+        plain_reg(&w[ex->feats[i].index & m], c, ex->feats[i].value, decay, clip);
+    if (dense) {
+        if (clip == 0) {
+            cblas_sscal((int)s->dd, decay, s->dws, 1);
+            cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
+        } else {
+            for (uint32_t j = 0; j < s->dd; j++)
+                plain_reg(&s->dws[j], c, ex->dense[j], decay, clip);
+        }
+    }
+    if (p->bias)
+        plain_reg(&s->bws[0], c, 1.0f, decay, clip);
+}
+
+double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
+{
+    sgd *s = (sgd *)l;
+    const rl_learner_params *p = &l->params;
+    double z = score(s, ex);
+    double y = ex->label, wt = ex->weight;
+    rl_loss_fill_pred(p->loss, z, out);
+    /* An unusable example (non-finite label, weight or feature value, which makes z non-finite;
+     * a negative count for Poisson) must not poison the weights: predict only, report NAN so the
+     * caller counts it. */
+    if (!isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0 ||
+        (p->loss == RL_LOSS_POISSON && y < 0))
+        return NAN;
+    double loss = rl_loss_value(p->loss, z, y);
+    if (wt == 0)
+        return loss;
+    if (p->schedule == RL_SCHED_NORMALIZED)
+        learn_normalized(s, ex, z, y, wt);
+    else
+        learn_plain(s, ex, z, y, wt);
+    s->t += wt;
+    l->updates++;
+    return loss;
+}
+
+void rl_sgd_reset(rl_learner *l)
+{
+    clear_state((sgd *)l);
+}
+
+static size_t state_floats(const sgd *s)
+{
+    return (n_sparse(s) + s->dd + 1) * s->stride;
+}
+
+rl_err rl_sgd_export(const rl_learner *l, rl_buf *out)
+{
+    const sgd *s = (const sgd *)l;
+    rl_lstate_put_header(out, l, (enum rl_lkind)s->kind, 1);
+    rl_buf_put_f64(out, s->t);
+    rl_buf_put_f64(out, s->sum_norm_x);
+    rl_buf_put_f64(out, s->total_weight);
+    rl_buf_put_f64(out, s->pscale);
+    rl_buf_put_f32s(out, s->ws, n_sparse(s) * s->stride);
+    if (s->dd)
+        rl_buf_put_f32s(out, s->dws, (size_t)s->dd * s->stride);
+    rl_buf_put_f32s(out, s->bws, s->stride);
+    return out->failed ? RL_ERR_NOMEM : RL_OK;
+}
+
+rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
+{
+    sgd *s = (sgd *)l;
+    rl_rd r;
+    uint64_t updates;
+    rl_rd_init(&r, p, len);
+    rl_err err =
+        rl_lstate_check_header(&r, l, (enum rl_lkind)s->kind, 1, &updates, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    /* Check the whole length before touching anything, so a bad blob leaves the model as is. */
+    size_t need = 4 * 8 + state_floats(s) * sizeof(float);
+    if (r.left != need)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s state: %zu bytes after the header, expected %zu (truncated or "
+                          "corrupt)",
+                          l->ops->name, r.left, need);
+    double t = rl_rd_f64(&r), snx = rl_rd_f64(&r), tw = rl_rd_f64(&r), ps = rl_rd_f64(&r);
+    if (!(t >= 0) || !(snx >= 0) || !(tw >= 0) || !(ps > 0) || !isfinite(t + snx + tw + ps))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s state: invalid counters (t=%g sum_norm_x=%g total_weight=%g "
+                          "scale=%g)",
+                          l->ops->name, t, snx, tw, ps);
+    s->t = t;
+    s->sum_norm_x = snx;
+    s->total_weight = tw;
+    s->pscale = ps;
+    rl_rd_f32s(&r, s->ws, n_sparse(s) * s->stride);
+    if (s->dd)
+        rl_rd_f32s(&r, s->dws, (size_t)s->dd * s->stride);
+    rl_rd_f32s(&r, s->bws, s->stride);
+    l->updates = updates;
+    return RL_OK;
+}
+
+void rl_sgd_weights(const rl_learner *l, rl_weights *out)
+{
+    const sgd *s = (const sgd *)l;
+    out->n_sparse = n_sparse(s);
+    out->dense_dim = s->dd;
+    out->n_rows = 1;
+    if (!s->view) {
+        out->w = s->ws;
+        out->dense = s->dws;
+        out->bias = s->bws;
+        return;
+    }
+    /* view is a cache owned by the learner: filling it does not change the model. */
+    float *v = s->view, f = (float)s->pscale;
+    size_t n = n_sparse(s), st = s->stride;
+    for (size_t i = 0; i < n; i++)
+        v[i] = s->ws[i * st] * f;
+    for (size_t j = 0; j < s->dd; j++)
+        v[n + j] = s->dws[j * st] * f;
+    v[n + s->dd] = s->bws[0] * f;
+    out->w = v;
+    out->dense = s->dd ? v + n : NULL;
+    out->bias = v + n + s->dd;
+}
+
+rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
+{
+    sgd *s = (sgd *)l;
+    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    clear_state(s);
+    size_t n = n_sparse(s), st = s->stride;
+    for (size_t i = 0; i < n; i++)
+        s->ws[i * st] = w->w[i];
+    for (size_t j = 0; j < s->dd; j++)
+        s->dws[j * st] = w->dense[j];
+    s->bws[0] = w->bias[0];
+    return RL_OK;
+}
+
+static rl_err sgd_create(const rl_learner_params *p, rl_learner **out, char *errstr,
+                         size_t errstr_size)
+{
+    return rl_sgd_create_kind(p, &rl_learner_sgd_ops, RL_LKIND_SGD, out, errstr, errstr_size);
+}
+
+const struct rl_learner_ops rl_learner_sgd_ops = {
+    .version = RL_LEARNER_OPS_VERSION,
+    .name = "sgd",
+    .summary = "linear SGD: logistic/hinge/squared/poisson; default schedule normalized "
+               "adaptive invariant (VW's), or constant/invscaling/adagrad/pegasos",
+    .create = sgd_create,
+    .predict = rl_sgd_predict,
+    .learn = rl_sgd_learn,
+    .reset = rl_sgd_reset,
+    .export_state = rl_sgd_export,
+    .import_state = rl_sgd_import,
+    .weights = rl_sgd_weights,
+    .set_weights = rl_sgd_set_weights,
+    .destroy = rl_sgd_destroy,
+};
