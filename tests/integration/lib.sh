@@ -1,0 +1,195 @@
+# lib.sh - shared helpers for integration tests against `relearn broker` (POSIX sh).
+#
+# Source it, then call rl_init:
+#   . "$RL_TESTS/integration/lib.sh"
+#   rl_init my_test               # work dir, binaries, cleanup trap
+#   rl_broker_start b --partitions 4 --topics events,snapshots
+#   BS=$(rl_bootstrap b)          # "127.0.0.1:port[,...]"
+#   rl_kcat b -L
+#   rl_broker_ctl b "broker-down 1"   # waits for the broker's ack; fails if refused
+#   rl_broker_stop b              # SIGTERM, waits, fails unless exit status 0
+#
+# Everything has a timeout; every process started through rl_bg / rl_broker_start is killed
+# (by pid, never by name) when the script exits, however it exits. Ports are never fixed: the
+# broker picks them and writes the bootstrap file. Set RL_KEEP=1 to keep the work dir.
+#
+# Environment (set by ctest through rl_script_test): RL_BUILD, RL_SRC, RL_TESTS.
+# Exports after rl_init: RL_WORK (scratch dir), RELEARN (relearn binary), RELEARND (relearnd
+# binary, may not exist), RL_KCAT (kcat binary).
+#
+# Files per broker NAME in $RL_WORK: broker-NAME.{bootstrap,ctl,log,pid,out}.
+
+RL_PIDS=""
+RL_TEST_NAME=""
+
+rl_log() {
+    echo "[$RL_TEST_NAME] $*" >&2
+}
+
+rl_fail() {
+    echo "[$RL_TEST_NAME] FAIL: $*" >&2
+    exit 1
+}
+
+# rl_skip REASON: exit with ctest's skip code (77 if the test sets SKIP_RETURN_CODE) - used only
+# when a tool the test needs is absent, never to hide a failure.
+rl_skip() {
+    echo "[$RL_TEST_NAME] SKIP: $*" >&2
+    exit 77
+}
+
+rl_cleanup() {
+    rc=$?
+    for p in $RL_PIDS; do
+        if kill -0 "$p" 2>/dev/null; then
+            kill -TERM "$p" 2>/dev/null
+        fi
+    done
+    for p in $RL_PIDS; do
+        i=0
+        while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -KILL "$p" 2>/dev/null
+    done
+    if [ $rc -ne 0 ] && [ -n "$RL_WORK" ] && [ -d "$RL_WORK" ]; then
+        for f in "$RL_WORK"/*.log; do
+            [ -f "$f" ] || continue
+            echo "---- $f (last 30 lines) ----" >&2
+            tail -n 30 "$f" >&2
+        done
+    fi
+    if [ -z "$RL_KEEP" ] && [ -n "$RL_WORK" ]; then
+        rm -rf "$RL_WORK"
+    elif [ -n "$RL_WORK" ]; then
+        echo "[$RL_TEST_NAME] kept $RL_WORK" >&2
+    fi
+    exit $rc
+}
+
+# rl_init NAME: sets up RL_WORK, binaries and the cleanup trap.
+rl_init() {
+    RL_TEST_NAME=$1
+    : "${RL_BUILD:?RL_BUILD must name the build directory}"
+    RELEARN="$RL_BUILD/cli/relearn"
+    RELEARND="$RL_BUILD/daemon/relearnd"
+    RL_KCAT=$(command -v kcat || command -v kafkacat || true)
+    [ -x "$RELEARN" ] || rl_fail "no relearn binary at $RELEARN"
+    RL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/rl-$RL_TEST_NAME.XXXXXX") || rl_fail "mktemp"
+    export RL_WORK RELEARN RELEARND RL_KCAT
+    trap rl_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# rl_track PID: kill PID at exit.
+rl_track() {
+    RL_PIDS="$RL_PIDS $1"
+}
+
+# rl_bg LOGNAME CMD...: runs CMD in the background with stdout+stderr to $RL_WORK/LOGNAME.log,
+# tracks it, and sets RL_LAST_PID.
+rl_bg() {
+    name=$1
+    shift
+    "$@" >"$RL_WORK/$name.log" 2>&1 &
+    RL_LAST_PID=$!
+    rl_track $RL_LAST_PID
+}
+
+# rl_wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 on timeout.
+rl_wait_for() {
+    secs=$1
+    shift
+    n=$((secs * 10))
+    i=0
+    while [ $i -lt $n ]; do
+        if "$@" >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# rl_broker_start NAME [relearn broker args...]: starts a broker with a bootstrap file and a
+# control file, waits (10 s) for the bootstrap file. Extra args go to `relearn broker`.
+rl_broker_start() {
+    name=$1
+    shift
+    rm -f "$RL_WORK/broker-$name.bootstrap" "$RL_WORK/broker-$name.ctl"
+    : >"$RL_WORK/broker-$name.ctl"
+    "$RELEARN" broker --bootstrap-file "$RL_WORK/broker-$name.bootstrap" \
+        --control "$RL_WORK/broker-$name.ctl" "$@" \
+        >"$RL_WORK/broker-$name.out" 2>"$RL_WORK/broker-$name.log" &
+    pid=$!
+    rl_track $pid
+    echo $pid >"$RL_WORK/broker-$name.pid"
+    if ! rl_wait_for 10 test -s "$RL_WORK/broker-$name.bootstrap"; then
+        rl_fail "broker $name wrote no bootstrap file within 10 s"
+    fi
+    rl_log "broker $name up at $(cat "$RL_WORK/broker-$name.bootstrap") (pid $pid)"
+}
+
+# rl_bootstrap NAME: prints the broker's bootstrap address.
+rl_bootstrap() {
+    cat "$RL_WORK/broker-$1.bootstrap"
+}
+
+rl_broker_pid() {
+    cat "$RL_WORK/broker-$1.pid"
+}
+
+# rl_broker_ctl NAME "COMMAND": appends COMMAND to the control file and waits (10 s) for its
+# acknowledgement; fails if the broker refused it.
+rl_broker_ctl() {
+    name=$1
+    ctl="$RL_WORK/broker-$name.ctl"
+    log="$RL_WORK/broker-$name.log"
+    seq=$(($(wc -l <"$ctl") + 1))
+    echo "$2" >>"$ctl"
+    if ! rl_wait_for 10 grep -q "msg=\"control\" seq=$seq " "$log"; then
+        rl_fail "broker $name did not acknowledge '$2' within 10 s"
+    fi
+    if grep "msg=\"control\" seq=$seq " "$log" | grep -q "result=error"; then
+        rl_fail "broker $name refused '$2': $(grep "msg=\"control\" seq=$seq " "$log")"
+    fi
+}
+
+# rl_broker_stop NAME: SIGTERM, wait up to 10 s; fails unless the broker exits 0.
+rl_broker_stop() {
+    name=$1
+    pid=$(rl_broker_pid "$name")
+    kill -TERM "$pid" 2>/dev/null || rl_fail "broker $name (pid $pid) is not running"
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        rl_fail "broker $name did not exit within 10 s of SIGTERM"
+    fi
+    wait "$pid"
+    st=$?
+    [ $st -eq 0 ] || rl_fail "broker $name exited with status $st after SIGTERM"
+}
+
+# rl_kcat NAME ARGS...: kcat against broker NAME, with a timeout (RL_KCAT_TIMEOUT, default 30 s).
+rl_kcat() {
+    name=$1
+    shift
+    [ -n "$RL_KCAT" ] || rl_fail "kcat is not installed"
+    timeout "${RL_KCAT_TIMEOUT:-30}" "$RL_KCAT" -b "$(rl_bootstrap "$name")" "$@"
+}
+
+# rl_kcat_count NAME TOPIC: number of messages in TOPIC, all partitions, from the beginning.
+rl_kcat_count() {
+    rl_kcat "$1" -C -q -t "$2" -o beginning -e -f '%o\n' | wc -l | tr -d ' '
+}
+
+# rl_assert_eq WHAT EXPECTED ACTUAL
+rl_assert_eq() {
+    [ "$2" = "$3" ] || rl_fail "$1: expected '$2', got '$3'"
+}
