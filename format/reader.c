@@ -1,0 +1,804 @@
+/* reader.c - the text reader's shared machinery: sources (fd or memory), the bounded line
+ * buffer, format detection, number parsing, and turning records into learner examples. The
+ * per-format line parsers live in reader_libsvm.c, reader_vw.c and reader_csv.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reader_int.h"
+
+#define READ_CHUNK_MAX (64u * 1024u)
+
+void rl_reader_opts_default(rl_reader_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->format = RL_TEXT_AUTO;
+    o->max_line = RL_READER_MAX_LINE_DEFAULT;
+    o->max_features = RL_READER_MAX_FEATURES_DEFAULT;
+    o->max_index = UINT32_MAX;
+    o->delimiter = ',';
+    o->header = 1;
+    o->label_col = NULL;
+}
+
+rl_err rl_text_format_parse(const char *s, rl_text_format *out)
+{
+    if (strcmp(s, "libsvm") == 0 || strcmp(s, "svm") == 0 || strcmp(s, "svmlight") == 0)
+        *out = RL_TEXT_LIBSVM;
+    else if (strcmp(s, "vw") == 0)
+        *out = RL_TEXT_VW;
+    else if (strcmp(s, "csv") == 0)
+        *out = RL_TEXT_CSV;
+    else if (strcmp(s, "auto") == 0)
+        *out = RL_TEXT_AUTO;
+    else
+        return RL_ERR_INVALID_ARG;
+    return RL_OK;
+}
+
+const char *rl_text_format_name(rl_text_format f)
+{
+    switch (f) {
+    case RL_TEXT_LIBSVM:
+        return "libsvm";
+    case RL_TEXT_VW:
+        return "vw";
+    case RL_TEXT_CSV:
+        return "csv";
+    case RL_TEXT_AUTO:
+        break;
+    }
+    return "auto";
+}
+
+/* ---- numbers ---- */
+
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Clinger's fast path: a decimal with at most 19 significant digits whose mantissa is below
+ * 2^53 and whose power of ten is within 10^±22 is m * 10^e or m / 10^e with both operands exact,
+ * so one IEEE operation rounds it correctly - the same double strtod returns, several times
+ * faster. Anything else (more digits, hex, inf/nan words, big exponents) goes to strtod. */
+static int parse_fast(const char *p, const char *end, double *out)
+{
+    int neg = 0;
+    if (p < end && (*p == '-' || *p == '+')) {
+        neg = *p == '-';
+        p++;
+    }
+    uint64_t m = 0;
+    int digits = 0, frac = 0, any = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (digits < 19) {
+            m = m * 10 + (uint64_t)(*p - '0');
+            if (m)
+                digits++;
+        } else {
+            return 0;
+        }
+        any = 1;
+        p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (digits >= 19)
+                return 0;
+            m = m * 10 + (uint64_t)(*p - '0');
+            if (m)
+                digits++;
+            frac++;
+            any = 1;
+            p++;
+        }
+    }
+    if (!any)
+        return 0;
+    int e = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0;
+        if (p < end && (*p == '-' || *p == '+')) {
+            eneg = *p == '-';
+            p++;
+        }
+        if (p >= end || *p < '0' || *p > '9')
+            return 0;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (e > 1000)
+                return 0;
+            e = e * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg)
+            e = -e;
+    }
+    if (p != end)
+        return 0;
+    if (m > (UINT64_C(1) << 53))
+        return 0;
+    e -= frac;
+    double d = (double)m;
+    if (e < 0) {
+        if (e < -22)
+            return 0;
+        d /= pow10_exact[-e];
+    } else {
+        if (e > 22)
+            return 0;
+        d *= pow10_exact[e];
+    }
+    *out = neg ? -d : d;
+    return 1;
+}
+
+const char *rl_parse_f64(const char *p, size_t len, double *out)
+{
+    if (len == 0)
+        return "empty number";
+    double d;
+    if (parse_fast(p, p + len, &d)) {
+        *out = d;
+        return NULL;
+    }
+    /* strtod needs a terminated string; tokens are at most a line long, but copy only what a
+     * number can reasonably be. */
+    char tmp[128];
+    if (len >= sizeof(tmp))
+        return "not a number (too long)";
+    memcpy(tmp, p, len);
+    tmp[len] = '\0';
+    if (rl_is_blank(tmp[0]))
+        return "not a number";
+    char *endp = NULL;
+    errno = 0;
+    d = strtod(tmp, &endp);
+    if (endp != tmp + len || endp == tmp)
+        return "not a number";
+    if (isnan(d))
+        return "NaN is not allowed";
+    if (isinf(d))
+        return errno == ERANGE ? "out of range" : "infinity is not allowed";
+    *out = d;
+    return NULL;
+}
+
+const char *rl_parse_f32(const char *p, size_t len, float *out)
+{
+    double d;
+    const char *why = rl_parse_f64(p, len, &d);
+    if (why)
+        return why;
+    float f = (float)d;
+    if (isinf(f))
+        return "out of float range";
+    *out = f;
+    return NULL;
+}
+
+const char *rl_parse_u64(const char *p, size_t len, uint64_t *out)
+{
+    if (len == 0)
+        return "empty integer";
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return "not a non-negative integer";
+        unsigned dgt = (unsigned)(p[i] - '0');
+        if (v > (UINT64_MAX - dgt) / 10)
+            return "integer too large";
+        v = v * 10 + dgt;
+    }
+    *out = v;
+    return NULL;
+}
+
+const char *rl_quote(char *out, size_t out_size, const char *p, size_t len)
+{
+    size_t o = 0, i;
+    for (i = 0; i < len && o + 5 < out_size && i < 40; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[o++] = (char)c;
+        } else {
+            snprintf(out + o, out_size - o, "\\x%02x", c);
+            o += 4;
+        }
+    }
+    if (i < len && o + 4 < out_size) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    if (out_size)
+        out[o < out_size ? o : out_size - 1] = '\0';
+    return out;
+}
+
+/* ---- sources and the line buffer ---- */
+
+static rl_err src_read(rl_reader *r, size_t *got, char *errstr, size_t n)
+{
+    size_t room = r->cap - r->end;
+    /* Keep reads moderate so a small max_line (tests) exercises lines split across reads. */
+    if (room > READ_CHUNK_MAX)
+        room = READ_CHUNK_MAX;
+    if (r->fd < 0) {
+        size_t left = r->mem_len - r->mem_pos;
+        size_t k = left < room ? left : room;
+        memcpy(r->buf + r->end, r->mem + r->mem_pos, k);
+        r->mem_pos += k;
+        *got = k;
+        return RL_OK;
+    }
+    for (;;) {
+        ssize_t k = read(r->fd, r->buf + r->end, room);
+        if (k >= 0) {
+            *got = (size_t)k;
+            return RL_OK;
+        }
+        if (errno != EINTR)
+            return rl_set_err(errstr, n, RL_ERR_IO, "%s: read: %s", r->name, strerror(errno));
+    }
+}
+
+/* Reads more bytes after compacting; sets eof when the source is exhausted. */
+static rl_err fill(rl_reader *r, char *errstr, size_t n)
+{
+    if (r->start > 0) {
+        size_t keep = r->end - r->start;
+        memmove(r->buf, r->buf + r->start, keep);
+        r->scan -= r->start;
+        r->end = keep;
+        r->start = 0;
+    }
+    if (r->end + 1 >= r->cap)
+        return RL_OK; /* full: the caller sees an overlong line */
+    size_t got = 0;
+    rl_err e = src_read(r, &got, errstr, n);
+    if (e != RL_OK)
+        return e;
+    if (got == 0)
+        r->eof = 1;
+    r->end += got;
+    r->st.bytes += got;
+    return RL_OK;
+}
+
+/* The next line: RL_OK and *line (NUL-terminated, newline and one trailing CR removed), or
+ * *line == NULL at the end. An overlong line is skipped and reported as RL_ERR_FORMAT with the
+ * full "file:line: reason" message. */
+rl_err rl_reader_raw_line(rl_reader *r, char **line, size_t *len, char *errstr, size_t n)
+{
+    *line = NULL;
+    for (;;) {
+        char *nl = NULL;
+        if (r->scan < r->end)
+            nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+        if (nl) {
+            size_t at = (size_t)(nl - r->buf);
+            if (r->skipping) {
+                r->skipping = 0;
+                r->start = r->scan = at + 1;
+                r->st.bad++;
+                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
+                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
+            }
+            char *s = r->buf + r->start;
+            size_t l = at - r->start;
+            r->start = r->scan = at + 1;
+            r->lineno++;
+            r->st.lines++;
+            if (l > 0 && s[l - 1] == '\r')
+                l--;
+            if (l > r->opts.max_line) {
+                r->st.bad++;
+                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
+                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
+            }
+            s[l] = '\0';
+            *line = s;
+            *len = l;
+            return RL_OK;
+        }
+        r->scan = r->end;
+        if (r->eof) {
+            if (r->skipping) {
+                r->skipping = 0;
+                r->start = r->scan = r->end;
+                r->st.bad++;
+                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
+                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
+            }
+            if (r->start == r->end)
+                return RL_OK;
+            /* The last line lacks its newline: terminate it in place (cap leaves room). */
+            char *s = r->buf + r->start;
+            size_t l = r->end - r->start;
+            r->start = r->scan = r->end;
+            r->lineno++;
+            r->st.lines++;
+            if (l > 0 && s[l - 1] == '\r')
+                l--;
+            if (l > r->opts.max_line) {
+                r->st.bad++;
+                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
+                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
+            }
+            s[l] = '\0';
+            *line = s;
+            *len = l;
+            return RL_OK;
+        }
+        if (r->end - r->start > r->opts.max_line + 1) {
+            /* No newline within max_line (+ CR) bytes: drop what we have and skip to the
+             * next newline, keeping memory bounded whatever the line's length. */
+            if (!r->skipping) {
+                r->lineno++;
+                r->st.lines++;
+            }
+            r->skipping = 1;
+            r->start = r->scan = r->end = 0;
+        }
+        rl_err e = fill(r, errstr, n);
+        if (e != RL_OK)
+            return e;
+    }
+}
+
+/* ---- detection ---- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static int looks_libsvm(const char *p, const char *end)
+{
+    const char *t = p;
+    while (t < end && !rl_is_blank(*t))
+        t++;
+    double d;
+    if (rl_parse_f64(p, (size_t)(t - p), &d))
+        return 0;
+    for (;;) {
+        while (t < end && rl_is_blank(*t))
+            t++;
+        if (t >= end || *t == '#')
+            return 1;
+        const char *s = t;
+        while (t < end && !rl_is_blank(*t))
+            t++;
+        const char *c = memchr(s, ':', (size_t)(t - s));
+        uint64_t u;
+        if (!c)
+            return 0;
+        if (c - s == 3 && memcmp(s, "qid", 3) == 0)
+            continue;
+        if (rl_parse_u64(s, (size_t)(c - s), &u) || rl_parse_f64(c + 1, (size_t)(t - c - 1), &d))
+            return 0;
+    }
+}
+
+static rl_err detect(rl_reader *r, char *errstr, size_t n)
+{
+    if (ends_with(r->name, ".libsvm") || ends_with(r->name, ".svm") ||
+        ends_with(r->name, ".svmlight")) {
+        r->fmt = RL_TEXT_LIBSVM;
+        return RL_OK;
+    }
+    if (ends_with(r->name, ".vw")) {
+        r->fmt = RL_TEXT_VW;
+        return RL_OK;
+    }
+    if (ends_with(r->name, ".csv")) {
+        r->fmt = RL_TEXT_CSV;
+        return RL_OK;
+    }
+    /* Look at the first content line without consuming anything: read until one is whole (or
+     * the buffer is full, or the input ends). */
+    size_t pos = r->start;
+    for (;;) {
+        char *nl = memchr(r->buf + pos, '\n', r->end - pos);
+        const char *lend = nl ? nl : r->buf + r->end;
+        if (!nl && !r->eof && r->end + 1 < r->cap) {
+            rl_err e = fill(r, errstr, n);
+            if (e != RL_OK)
+                return e;
+            /* start is 0 before anything is consumed, so fill() moves nothing and pos
+             * stays valid. */
+            continue;
+        }
+        const char *p = r->buf + pos;
+        while (p < lend && rl_is_blank(*p))
+            p++;
+        const char *q = lend;
+        if (q > p && q[-1] == '\r')
+            q--;
+        if (p < q && *p != '#') {
+            if (memchr(p, '|', (size_t)(q - p)))
+                r->fmt = RL_TEXT_VW;
+            else if (looks_libsvm(p, q))
+                r->fmt = RL_TEXT_LIBSVM;
+            else if (memchr(p, r->opts.delimiter, (size_t)(q - p)))
+                r->fmt = RL_TEXT_CSV;
+            else
+                return rl_set_err(errstr, n, RL_ERR_FORMAT,
+                                  "%s: cannot tell the format from the first line; give "
+                                  "--format libsvm|vw|csv",
+                                  r->name);
+            return RL_OK;
+        }
+        if (!nl) {
+            if (r->eof)
+                break;
+            return rl_set_err(errstr, n, RL_ERR_FORMAT,
+                              "%s: cannot tell the format (first line longer than %zu bytes); "
+                              "give --format libsvm|vw|csv",
+                              r->name, r->opts.max_line);
+        }
+        pos = (size_t)(nl - r->buf) + 1;
+    }
+    /* Empty input: any format reads it as zero records. */
+    r->fmt = RL_TEXT_LIBSVM;
+    return RL_OK;
+}
+
+/* ---- open / next / destroy ---- */
+
+static rl_err reader_init(rl_reader *r, const rl_reader_opts *opts, char *errstr, size_t n)
+{
+    if (opts)
+        r->opts = *opts;
+    else
+        rl_reader_opts_default(&r->opts);
+    const rl_reader_opts *o = &r->opts;
+    if (o->max_line < RL_READER_MAX_LINE_MIN || o->max_line > RL_READER_MAX_LINE_MAX)
+        return rl_set_err(errstr, n, RL_ERR_INVALID_ARG,
+                          "max line length %zu out of range [%u, %u]", o->max_line,
+                          RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX);
+    if (o->max_features == 0)
+        return rl_set_err(errstr, n, RL_ERR_INVALID_ARG, "max features must be at least 1");
+    if (o->format != RL_TEXT_AUTO && o->format != RL_TEXT_LIBSVM && o->format != RL_TEXT_VW &&
+        o->format != RL_TEXT_CSV)
+        return rl_set_err(errstr, n, RL_ERR_INVALID_ARG, "unknown format %d", (int)o->format);
+    char d = o->delimiter;
+    if (d == '\0' || d == '\n' || d == '\r' || d == '"' || d == '.' || d == '+' || d == '-' ||
+        (d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z'))
+        return rl_set_err(errstr, n, RL_ERR_INVALID_ARG,
+                          "delimiter '%c' cannot separate numbers; use ',', ';', tab, '|' ...",
+                          d ? d : '0');
+    if (o->label_col) {
+        r->label_col = strdup(o->label_col);
+        if (!r->label_col)
+            return rl_set_err(errstr, n, RL_ERR_NOMEM, "out of memory");
+        r->opts.label_col = r->label_col;
+    }
+    /* Room for a whole max_line line, its CR and newline, and a chunk to read into. */
+    size_t chunk = o->max_line < READ_CHUNK_MAX ? o->max_line : READ_CHUNK_MAX;
+    r->cap = o->max_line + 3 + chunk;
+    r->buf = malloc(r->cap);
+    if (!r->buf)
+        return rl_set_err(errstr, n, RL_ERR_NOMEM, "out of memory for a %zu-byte line buffer",
+                          r->cap);
+    r->n_cols = -1;
+    r->label_idx = -1;
+    return RL_OK;
+}
+
+static rl_err reader_start(rl_reader *r, char *errstr, size_t n)
+{
+    r->fmt = r->opts.format;
+    if (r->fmt == RL_TEXT_AUTO) {
+        rl_err e = detect(r, errstr, n);
+        if (e != RL_OK)
+            return e;
+    }
+    if (r->fmt == RL_TEXT_CSV)
+        return rl_csv_open(r, errstr, n);
+    return RL_OK;
+}
+
+rl_err rl_reader_open(const char *path, const rl_reader_opts *opts, rl_reader **out, char *errstr,
+                      size_t errstr_size)
+{
+    rl_err e;
+    *out = NULL;
+    if (!path || !*path)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "no input path");
+    rl_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+    r->fd = -1;
+    int is_stdin = strcmp(path, "-") == 0;
+    r->name = strdup(is_stdin ? "<stdin>" : path);
+    if (!r->name) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    e = reader_init(r, opts, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    if (is_stdin) {
+        r->fd = 0;
+    } else {
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+        r->close_fd = 1;
+    }
+    e = reader_start(r, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    *out = r;
+    return RL_OK;
+fail:
+    rl_reader_destroy(r);
+    return e;
+}
+
+rl_err rl_reader_open_mem(const char *name, const void *data, size_t len,
+                          const rl_reader_opts *opts, rl_reader **out, char *errstr,
+                          size_t errstr_size)
+{
+    rl_err e;
+    *out = NULL;
+    rl_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+    r->fd = -1;
+    r->mem = data;
+    r->mem_len = len;
+    r->name = strdup(name ? name : "<memory>");
+    if (!r->name) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    e = reader_init(r, opts, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    e = reader_start(r, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    *out = r;
+    return RL_OK;
+fail:
+    rl_reader_destroy(r);
+    return e;
+}
+
+void rl_reader_destroy(rl_reader *r)
+{
+    if (!r)
+        return;
+    if (r->close_fd && r->fd >= 0)
+        close(r->fd);
+    rl_csv_free(r);
+    free(r->feats);
+    free(r->buf);
+    free(r->label_col);
+    free(r->name);
+    free(r);
+}
+
+rl_text_feature *rl_reader_push_feat(rl_reader *r, rl_err *err, char *errstr, size_t n)
+{
+    if (r->rec.n_feats == r->feats_cap) {
+        if (r->feats_cap >= r->opts.max_features) {
+            *err =
+                rl_set_err(errstr, n, RL_ERR_FORMAT, "more than %u features", r->opts.max_features);
+            return NULL;
+        }
+        uint32_t nc = r->feats_cap ? r->feats_cap * 2 : 64;
+        if (nc > r->opts.max_features || nc < r->feats_cap)
+            nc = r->opts.max_features;
+        rl_text_feature *nf = realloc(r->feats, (size_t)nc * sizeof(*nf));
+        if (!nf) {
+            *err = rl_set_err(errstr, n, RL_ERR_NOMEM, "out of memory for %u features", nc);
+            return NULL;
+        }
+        r->feats = nf;
+        r->feats_cap = nc;
+        r->rec.feats = nf;
+    }
+    return &r->feats[r->rec.n_feats++];
+}
+
+rl_err rl_reader_next(rl_reader *r, const rl_record **out, char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    for (;;) {
+        char *line;
+        size_t len;
+        rl_err e = rl_reader_raw_line(r, &line, &len, errstr, errstr_size);
+        if (e != RL_OK)
+            return e;
+        if (!line) {
+            r->ended = 1;
+            return RL_OK;
+        }
+        const char *p = line;
+        while (rl_is_blank(*p))
+            p++;
+        if (*p == '\0' || *p == '#') {
+            r->st.skipped++;
+            continue;
+        }
+        memset(&r->rec, 0, sizeof(r->rec));
+        r->rec.feats = r->feats;
+        r->rec.weight = 1.0f;
+        r->rec.line = r->lineno;
+        char why[256];
+        why[0] = '\0';
+        switch (r->fmt) {
+        case RL_TEXT_VW:
+            e = rl_vw_parse_line(r, line, len, why, sizeof(why));
+            break;
+        case RL_TEXT_CSV:
+            e = rl_csv_parse_line(r, line, len, why, sizeof(why));
+            break;
+        default:
+            e = rl_libsvm_parse_line(r, line, len, why, sizeof(why));
+            break;
+        }
+        if (e == RL_ERR_FORMAT) {
+            r->st.bad++;
+            return rl_set_err(errstr, errstr_size, e, "%s:%llu: %s", r->name,
+                              (unsigned long long)r->lineno, why);
+        }
+        if (e != RL_OK)
+            return rl_set_err(errstr, errstr_size, e, "%s:%llu: %s", r->name,
+                              (unsigned long long)r->lineno, why);
+        r->st.records++;
+        *out = &r->rec;
+        return RL_OK;
+    }
+}
+
+rl_text_format rl_reader_format(const rl_reader *r)
+{
+    return r->fmt;
+}
+
+const char *rl_reader_name(const rl_reader *r)
+{
+    return r->name;
+}
+
+void rl_reader_get_stats(const rl_reader *r, rl_reader_stats *out)
+{
+    *out = r->st;
+}
+
+int rl_reader_label_column(const rl_reader *r, const char **name)
+{
+    if (name)
+        *name = NULL;
+    if (r->fmt != RL_TEXT_CSV)
+        return -1;
+    if (name && r->cols && r->label_idx >= 0)
+        *name = r->cols[r->label_idx].p;
+    return (int)r->label_idx;
+}
+
+/* ---- records to examples ---- */
+
+size_t rl_record_feature_name(const rl_text_feature *f, char *out, size_t out_size)
+{
+    if (!f->name)
+        return 0;
+    size_t need = f->ns ? (size_t)f->ns_len + 1 + f->name_len : f->name_len;
+    if (need > out_size)
+        return need;
+    size_t o = 0;
+    if (f->ns) {
+        memcpy(out, f->ns, f->ns_len);
+        o = f->ns_len;
+        out[o++] = '^';
+    }
+    memcpy(out + o, f->name, f->name_len);
+    return need;
+}
+
+rl_err rl_record_label(const rl_reader *r, const rl_record *rec, rl_task task, uint32_t n_classes,
+                       float *out, char *errstr, size_t errstr_size)
+{
+    float y = rec->label;
+    const char *name = r ? r->name : "<input>";
+    switch (task) {
+    case RL_TASK_BINARY:
+        if (y == 0.0f || y == 1.0f) {
+            *out = y;
+            return RL_OK;
+        }
+        if (y == -1.0f) {
+            *out = 0.0f;
+            return RL_OK;
+        }
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s:%llu: label %.9g is not a binary label (0/1 or -1/+1)", name,
+                          (unsigned long long)rec->line, (double)y);
+    case RL_TASK_MULTICLASS:
+        if (y >= 0.0f && y == floorf(y) && y < (float)n_classes) {
+            *out = y;
+            return RL_OK;
+        }
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s:%llu: label %.9g is not a class id 0..%u", name,
+                          (unsigned long long)rec->line, (double)y, n_classes ? n_classes - 1 : 0);
+    case RL_TASK_REGRESSION:
+        break;
+    }
+    *out = y;
+    return RL_OK;
+}
+
+void rl_example_builder_init(rl_example_builder *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+void rl_example_builder_free(rl_example_builder *b)
+{
+    if (!b)
+        return;
+    free(b->feats);
+    free(b->scratch);
+    memset(b, 0, sizeof(*b));
+}
+
+rl_err rl_example_from_record(rl_example_builder *b, const rl_hasher *h, const rl_record *rec,
+                              float label, rl_example *ex, char *errstr, size_t errstr_size)
+{
+    if (rec->n_feats > b->cap) {
+        uint32_t nc = b->cap ? b->cap : 64;
+        while (nc < rec->n_feats)
+            nc = nc > UINT32_MAX / 2 ? rec->n_feats : nc * 2;
+        rl_feature *nf = realloc(b->feats, (size_t)nc * sizeof(*nf));
+        if (!nf)
+            return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory for %u features",
+                              nc);
+        b->feats = nf;
+        b->cap = nc;
+    }
+    for (uint32_t i = 0; i < rec->n_feats; i++) {
+        const rl_text_feature *f = &rec->feats[i];
+        uint32_t slot;
+        if (!f->name) {
+            slot = rl_hash_index(h, f->index);
+        } else if (!f->ns) {
+            slot = rl_hash_name(h, f->name, f->name_len);
+        } else {
+            size_t need = rl_record_feature_name(f, b->scratch, b->scratch_cap);
+            if (need > b->scratch_cap) {
+                size_t nc = b->scratch_cap ? b->scratch_cap : 256;
+                while (nc < need)
+                    nc *= 2;
+                char *ns = realloc(b->scratch, nc);
+                if (!ns)
+                    return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+                b->scratch = ns;
+                b->scratch_cap = nc;
+                need = rl_record_feature_name(f, b->scratch, b->scratch_cap);
+            }
+            slot = rl_hash_name(h, b->scratch, need);
+        }
+        b->feats[i].index = slot;
+        b->feats[i].value = f->value;
+    }
+    memset(ex, 0, sizeof(*ex));
+    ex->label = label;
+    ex->weight = rec->weight;
+    ex->feats = b->feats;
+    ex->n_feats = rec->n_feats;
+    return RL_OK;
+}
