@@ -103,7 +103,9 @@ double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos,
 void rl_model_predict(const rl_model *m, const rl_example *ex, rl_pred *pred);
 
 const rl_model_config *rl_model_get_config(const rl_model *m);
-rl_learner *rl_model_learner(rl_model *m);           /* the champion */
+/* The champion. The pointer changes when a challenger is promoted (not on import): fetch it
+ * again after rl_model_step() rather than keeping it. */
+rl_learner *rl_model_learner(rl_model *m);
 const rl_learner *rl_model_learner_c(const rl_model *m);
 const rl_detector *rl_model_detector(const rl_model *m); /* NULL when off */
 void rl_model_summary(const rl_model *m, rl_metrics_summary *out);
@@ -111,6 +113,18 @@ uint64_t rl_model_position(const rl_model *m);       /* examples stepped so far 
 rl_drift_state rl_model_drift_state(const rl_model *m);
 uint64_t rl_model_warnings(const rl_model *m);
 uint64_t rl_model_drifts(const rl_model *m);
+/* Less common counters, for inspect and tests. */
+typedef struct rl_model_counters {
+    uint64_t rejected;            /* error values the detector refused (NaN, out of domain) */
+    uint64_t feature_warnings;    /* watched feature: transitions into warning */
+    uint64_t feature_drifts;
+    uint64_t feature_rejected;    /* watched-feature values the detector refused */
+    uint64_t challenger_failures; /* challengers that could not be allocated */
+    int challenger_running;
+    uint64_t challenger_start;    /* position of the warning that started it (0: none) */
+    int boosting;                 /* a boost is decaying (lr_scale > 1) */
+} rl_model_counters;
+void rl_model_counters_get(const rl_model *m, rl_model_counters *out);
 /* Hashes a feature name with the model's hasher (bits, seed). */
 uint32_t rl_model_hash_name(const rl_model *m, const char *name, size_t len);
 uint32_t rl_model_hash_index(const rl_model *m, uint64_t index);

@@ -1,0 +1,188 @@
+/* model_config.c - the model's configuration: defaults, the [drift] keys, response names.
+ * Values are parsed without the locale (strtod in the C locale; relearn never calls
+ * setlocale). Range checks that need the whole config happen in rl_model_new(). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features.h"
+#include "model.h"
+
+static const char *const response_names[] = {
+    [RL_RESPONSE_ALERT] = "alert",
+    [RL_RESPONSE_RESET] = "reset",
+    [RL_RESPONSE_BOOST] = "boost",
+    [RL_RESPONSE_CHALLENGER] = "challenger",
+};
+#define N_RESPONSES (sizeof(response_names) / sizeof(response_names[0]))
+
+void rl_model_config_default(rl_model_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    rl_learner_params_default(&c->learner);
+    c->hash_seed = RL_HASH_SEED_DEFAULT;
+    c->response = RL_RESPONSE_ALERT;
+    c->boost_factor = 5;
+    c->boost_halflife = 2000;
+    c->error_scale = 1;
+    c->alert_min_gap = 1000;
+    c->metrics_window = RL_METRICS_WINDOW_DEFAULT;
+}
+
+rl_err rl_response_parse(const char *s, rl_response *out)
+{
+    if (!s)
+        return RL_ERR_INVALID_ARG;
+    for (size_t i = 0; i < N_RESPONSES; i++) {
+        if (strcmp(s, response_names[i]) == 0) {
+            *out = (rl_response)i;
+            return RL_OK;
+        }
+    }
+    return RL_ERR_INVALID_ARG;
+}
+
+const char *rl_response_name(rl_response r)
+{
+    if ((unsigned)r >= N_RESPONSES)
+        return "unknown";
+    return response_names[r];
+}
+
+static rl_err parse_double(const char *key, const char *value, double lo, double hi, int lo_open,
+                           double *out, char *errstr, size_t errstr_size)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s = \"%s\" is not a finite number", key, value);
+    if ((lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi))
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s = %s out of range %c%g, %g]", key, value, lo_open ? '(' : '[',
+                          lo, hi);
+    *out = v;
+    return RL_OK;
+}
+
+static rl_err parse_u64(const char *key, const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+                        char *errstr, size_t errstr_size)
+{
+    char *end = NULL;
+    const char *s = value;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '-' || *s == '+' || end == s || *end != '\0' || errno == ERANGE)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s = \"%s\" is not a non-negative integer", key, value);
+    if (v < lo || v > hi)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s = %s out of range [%llu, %llu]", key, value,
+                          (unsigned long long)lo, (unsigned long long)hi);
+    *out = (uint64_t)v;
+    return RL_OK;
+}
+
+static rl_err copy_str(char *dst, size_t dst_size, const char *key, const char *value, char *errstr,
+                       size_t errstr_size)
+{
+    size_t n = strlen(value);
+    if (n >= dst_size)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s = \"%.40s...\" is too long (at most %zu bytes)", key, value,
+                          dst_size - 1);
+    memcpy(dst, value, n + 1);
+    return RL_OK;
+}
+
+static rl_err set_detector(rl_model_config *c, const char *value, char *errstr, size_t errstr_size)
+{
+    if (value[0] == '\0' || strcmp(value, "none") == 0) {
+        c->detector[0] = '\0';
+        return RL_OK;
+    }
+    if (!rl_detector_find(value)) {
+        char names[256] = "";
+        size_t used = 0;
+        for (const struct rl_detector_ops *const *d = rl_detector_all(); *d; d++) {
+            int k =
+                snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "", (*d)->name);
+            if (k < 0 || (size_t)k >= sizeof(names) - used)
+                break;
+            used += (size_t)k;
+        }
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: detector = \"%s\" is unknown (known: %s, none)", value, names);
+    }
+    return copy_str(c->detector, sizeof(c->detector), "detector", value, errstr, errstr_size);
+}
+
+/* Any key the model does not know is a detector parameter; setting it twice replaces it. */
+static rl_err set_detector_param(rl_model_config *c, const char *key, const char *value,
+                                 char *errstr, size_t errstr_size)
+{
+    uint32_t i;
+    for (i = 0; i < c->n_det_params; i++)
+        if (strcmp(c->det_keys[i], key) == 0)
+            break;
+    if (i == RL_MODEL_MAX_DETECTOR_PARAMS)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: %s: more than %d detector parameters", key,
+                          RL_MODEL_MAX_DETECTOR_PARAMS);
+    rl_err err = copy_str(c->det_keys[i], sizeof(c->det_keys[i]), "parameter name", key, errstr,
+                          errstr_size);
+    if (err == RL_OK)
+        err = copy_str(c->det_values[i], sizeof(c->det_values[i]), key, value, errstr, errstr_size);
+    if (err != RL_OK) {
+        if (i == c->n_det_params)
+            c->det_keys[i][0] = c->det_values[i][0] = '\0';
+        return err;
+    }
+    if (i == c->n_det_params)
+        c->n_det_params++;
+    return RL_OK;
+}
+
+rl_err rl_model_config_set_drift(rl_model_config *c, const char *key, const char *value,
+                                 char *errstr, size_t errstr_size)
+{
+    uint64_t u = 0;
+    rl_err err;
+
+    if (!key || !value || key[0] == '\0')
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: a key and a value are required");
+    if (strcmp(key, "detector") == 0)
+        return set_detector(c, value, errstr, errstr_size);
+    if (strcmp(key, "response") == 0) {
+        if (rl_response_parse(value, &c->response) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                              "drift: response = \"%s\" is unknown (alert, reset, boost, "
+                              "challenger)",
+                              value);
+        return RL_OK;
+    }
+    if (strcmp(key, "boost_factor") == 0)
+        return parse_double(key, value, 1, 1e6, 0, &c->boost_factor, errstr, errstr_size);
+    if (strcmp(key, "boost_halflife") == 0)
+        return parse_double(key, value, 0, 1e12, 1, &c->boost_halflife, errstr, errstr_size);
+    if (strcmp(key, "error_scale") == 0)
+        return parse_double(key, value, 0, 1e300, 1, &c->error_scale, errstr, errstr_size);
+    if (strcmp(key, "alert_min_gap") == 0)
+        return parse_u64(key, value, 0, UINT64_MAX, &c->alert_min_gap, errstr, errstr_size);
+    if (strcmp(key, "window") == 0) {
+        err = parse_u64(key, value, 1, RL_METRICS_WINDOW_MAX, &u, errstr, errstr_size);
+        if (err == RL_OK)
+            c->metrics_window = (uint32_t)u;
+        return err;
+    }
+    if (strcmp(key, "watch_feature") == 0)
+        return copy_str(c->watch_feature, sizeof(c->watch_feature), key, value, errstr,
+                        errstr_size);
+    return set_detector_param(c, key, value, errstr, errstr_size);
+}

@@ -1,0 +1,60 @@
+/* model_internal.h - the model object, shared by model.c (the step and responses) and
+ * model_state.c (export/import). Not a public header: callers see rl_model as opaque. */
+#ifndef RL_MODEL_INTERNAL_H
+#define RL_MODEL_INTERNAL_H
+
+#include "features.h"
+#include "model.h"
+
+/* Alert sources: the prequential error stream and the watched feature. */
+enum { SRC_ERROR = 0, SRC_FEATURE = 1, SRC_COUNT = 2 };
+/* Limiter slots are indexed by rl_drift_state: STABLE (the "challenger dropped on return to
+ * stable" alert), WARNING, DRIFT. */
+#define N_LEVELS 3
+
+/* Rate limit with hysteresis, per source (see model.c, "Alerts"). */
+typedef struct alert_limiter {
+    uint64_t last_pos[N_LEVELS];   /* position of the last alert emitted at this level; 0 none */
+    uint64_t suppressed[N_LEVELS]; /* swallowed since the last emitted alert of this level */
+    uint64_t stable_run;           /* consecutive STABLE values seen (re-arms warnings) */
+    uint8_t warn_armed;            /* a warning alert may be emitted */
+} alert_limiter;
+
+struct rl_model {
+    rl_model_config cfg;
+    rl_alert_cb cb;
+    void *opaque;
+    rl_hasher hasher;
+    rl_kv kv[RL_MODEL_MAX_DETECTOR_PARAMS]; /* point into cfg.det_keys / det_values */
+    char feature_source[sizeof("feature:") + sizeof(((rl_model_config *)0)->watch_feature)];
+    uint32_t watch_index;
+    rl_task task;
+
+    rl_learner *champ;
+    rl_metrics *metrics;
+    rl_detector *det;  /* error stream; NULL when drift detection is off */
+    rl_detector *fdet; /* watched feature; NULL when off */
+
+    /* Challenger (response challenger only). Both metrics objects exist for the model's life
+     * and are reset when a challenger starts: chal_metrics scores the challenger, shadow scores
+     * the champion on exactly the same examples, so the two recent losses compare like with
+     * like. */
+    rl_learner *chal;
+    rl_metrics *chal_metrics;
+    rl_metrics *shadow;
+    uint64_t chal_start;    /* position of the warning that started it */
+    uint8_t chal_announced; /* its start alert was emitted (so its drop alert will be) */
+
+    /* Boost: active from the drift at boost_start until the factor has decayed away. */
+    uint8_t boosting;
+    uint64_t boost_start;
+
+    uint64_t position;
+    uint64_t warnings, drifts, rejected;       /* error stream */
+    uint64_t f_warnings, f_drifts, f_rejected; /* watched feature */
+    uint64_t chal_failures;                    /* challengers that could not be allocated */
+    uint8_t state, fstate;                     /* last rl_drift_state of each detector */
+    alert_limiter lim[SRC_COUNT];
+};
+
+#endif
