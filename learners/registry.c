@@ -11,7 +11,11 @@
 
 static const struct rl_learner_ops *const all_learners[] = {
     &rl_learner_sgd_ops,
+    &rl_learner_perceptron_ops,
+    &rl_learner_avg_perceptron_ops,
     &rl_learner_ogd_ops,
+    &rl_learner_ftrl_ops,
+    &rl_learner_softmax_ops,
     NULL,
 };
 
