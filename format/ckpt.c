@@ -1,0 +1,445 @@
+/* ckpt.c - the checkpoint codec: rl_ckpt <-> Checkpoint message inside an "RLCK" frame, and
+ * the model capture/rebuild around rl_model_export/import. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt_internal.h"
+
+void rl_ckpt_init(rl_ckpt *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->format_version = RL_CKPT_FORMAT_VERSION;
+    rl_model_config_default(&c->config);
+    rl_buf_init(&c->learner_state);
+    rl_buf_init(&c->detector_state);
+    rl_buf_init(&c->rest_state);
+}
+
+void rl_ckpt_clear(rl_ckpt *c)
+{
+    if (!c)
+        return;
+    free(c->model_name);
+    free(c->instance_id);
+    for (size_t i = 0; i < c->n_offsets; i++)
+        free(c->offsets[i].topic);
+    free(c->offsets);
+    rl_buf_free(&c->learner_state);
+    rl_buf_free(&c->detector_state);
+    rl_buf_free(&c->rest_state);
+    rl_dict_destroy(c->dict);
+    rl_ckpt_init(c);
+}
+
+rl_err rl_ckpt_set_ids(rl_ckpt *c, const char *model_name, const char *instance_id, char *errstr,
+                       size_t errstr_size)
+{
+    char *m = rl_fmt_strdup(model_name);
+    char *i = rl_fmt_strdup(instance_id);
+    if (!m || !i) {
+        free(m);
+        free(i);
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint ids: out of memory");
+    }
+    free(c->model_name);
+    free(c->instance_id);
+    c->model_name = m;
+    c->instance_id = i;
+    return RL_OK;
+}
+
+rl_err rl_ckpt_set_offset(rl_ckpt *c, const char *topic, int32_t partition, int64_t next_offset,
+                          char *errstr, size_t errstr_size)
+{
+    if (!topic || !topic[0] || partition < 0 || next_offset < 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "checkpoint offset: topic '%s' partition %d offset %lld is invalid",
+                          topic ? topic : "", partition, (long long)next_offset);
+    for (size_t i = 0; i < c->n_offsets; i++) {
+        if (c->offsets[i].partition == partition && strcmp(c->offsets[i].topic, topic) == 0) {
+            c->offsets[i].next_offset = next_offset;
+            return RL_OK;
+        }
+    }
+    rl_ckpt_offset *o = realloc(c->offsets, (c->n_offsets + 1) * sizeof(*o));
+    if (!o)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint offsets: out of memory");
+    c->offsets = o;
+    char *t = rl_fmt_strdup(topic);
+    if (!t)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint offsets: out of memory");
+    o[c->n_offsets].topic = t;
+    o[c->n_offsets].partition = partition;
+    o[c->n_offsets].next_offset = next_offset;
+    c->n_offsets++;
+    return RL_OK;
+}
+
+int64_t rl_ckpt_get_offset(const rl_ckpt *c, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < c->n_offsets; i++)
+        if (c->offsets[i].partition == partition && strcmp(c->offsets[i].topic, topic) == 0)
+            return c->offsets[i].next_offset;
+    return -1;
+}
+
+rl_err rl_ckpt_from_model(rl_ckpt *c, const rl_model *m, char *errstr, size_t errstr_size)
+{
+    rl_buf_reset(&c->learner_state);
+    rl_buf_reset(&c->detector_state);
+    rl_buf_reset(&c->rest_state);
+    rl_err e = rl_model_export(m, &c->learner_state, &c->detector_state, &c->rest_state);
+    if (e != RL_OK || c->learner_state.failed || c->detector_state.failed || c->rest_state.failed)
+        return rl_set_err(errstr, errstr_size, e != RL_OK ? e : RL_ERR_NOMEM,
+                          "exporting the model: %s", rl_err_str(e != RL_OK ? e : RL_ERR_NOMEM));
+    c->config = *rl_model_get_config(m);
+    c->events = rl_model_position(m);
+    return RL_OK;
+}
+
+rl_err rl_ckpt_to_model(const rl_ckpt *c, rl_alert_cb cb, void *opaque, rl_model **out,
+                        char *errstr, size_t errstr_size)
+{
+    rl_model *m = NULL;
+    char sub[256];
+    *out = NULL;
+    rl_err e = rl_model_new(&c->config, cb, opaque, &m, sub, sizeof(sub));
+    if (e != RL_OK)
+        return rl_set_err(errstr, errstr_size, e, "checkpoint config: %s", sub);
+    e = rl_model_import(m, c->learner_state.data, c->learner_state.len, c->detector_state.data,
+                        c->detector_state.len, c->rest_state.data, c->rest_state.len, sub,
+                        sizeof(sub));
+    if (e != RL_OK) {
+        rl_model_destroy(m);
+        return rl_set_err(errstr, errstr_size, e, "checkpoint state: %s", sub);
+    }
+    *out = m;
+    return RL_OK;
+}
+
+/* ---- encode ---- */
+typedef struct ckpt_pb {
+    Relearn__Checkpoint msg;
+    Relearn__LearnerConfig learner;
+    Relearn__DriftConfig drift;
+    Relearn__KeyValue kv[RL_MODEL_MAX_DETECTOR_PARAMS];
+    Relearn__KeyValue *kvp[RL_MODEL_MAX_DETECTOR_PARAMS];
+    Relearn__PartitionOffset *offs;
+    Relearn__PartitionOffset **offp;
+    rl_fmt_dict_pb dict;
+    int has_dict;
+} ckpt_pb;
+
+static void ckpt_pb_free(ckpt_pb *pb)
+{
+    free(pb->offs);
+    free(pb->offp);
+    if (pb->has_dict)
+        rl_fmt_dict_pb_free(&pb->dict);
+}
+
+static void drift_to_pb(const rl_model_config *c, ckpt_pb *pb)
+{
+    Relearn__DriftConfig *d = &pb->drift;
+    relearn__drift_config__init(d);
+    d->detector = (char *)c->detector;
+    uint32_t n = c->n_det_params;
+    if (n > RL_MODEL_MAX_DETECTOR_PARAMS)
+        n = RL_MODEL_MAX_DETECTOR_PARAMS;
+    for (uint32_t i = 0; i < n; i++) {
+        relearn__key_value__init(&pb->kv[i]);
+        pb->kv[i].key = (char *)c->det_keys[i];
+        pb->kv[i].value = (char *)c->det_values[i];
+        pb->kvp[i] = &pb->kv[i];
+    }
+    d->n_params = n;
+    d->params = pb->kvp;
+    d->response = (char *)rl_response_name(c->response);
+    d->has_boost_factor = 1;
+    d->boost_factor = c->boost_factor;
+    d->has_boost_halflife = 1;
+    d->boost_halflife = c->boost_halflife;
+    d->has_error_scale = 1;
+    d->error_scale = c->error_scale;
+    d->has_alert_min_gap = 1;
+    d->alert_min_gap = c->alert_min_gap;
+    d->has_metrics_window = 1;
+    d->metrics_window = c->metrics_window;
+    d->watch_feature = (char *)c->watch_feature;
+}
+
+rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
+                      size_t errstr_size)
+{
+    ckpt_pb pb;
+    rl_err e;
+    memset(&pb, 0, sizeof(pb));
+    Relearn__Checkpoint *m = &pb.msg;
+    relearn__checkpoint__init(m);
+    m->has_format_version = 1;
+    m->format_version = RL_CKPT_FORMAT_VERSION;
+    m->model_name = c->model_name ? c->model_name : (char *)"";
+    m->instance_id = c->instance_id ? c->instance_id : (char *)"";
+    m->has_seq = 1;
+    m->seq = c->seq;
+    m->has_created_ms = 1;
+    m->created_ms = c->created_ms ? c->created_ms : rl_fmt_now_ms();
+    m->has_events_seen = 1;
+    m->events_seen = c->events;
+    m->has_snapshot_version = 1;
+    m->snapshot_version = c->snapshot_version;
+    rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb.learner);
+    m->learner = &pb.learner;
+    drift_to_pb(&c->config, &pb);
+    m->drift = &pb.drift;
+    m->has_learner_state = 1;
+    m->learner_state.data = c->learner_state.data;
+    m->learner_state.len = c->learner_state.len;
+    m->has_detector_state = 1;
+    m->detector_state.data = c->detector_state.data;
+    m->detector_state.len = c->detector_state.len;
+    m->has_rest_state = 1;
+    m->rest_state.data = c->rest_state.data;
+    m->rest_state.len = c->rest_state.len;
+    if (c->n_offsets) {
+        pb.offs = calloc(c->n_offsets, sizeof(*pb.offs));
+        pb.offp = calloc(c->n_offsets, sizeof(*pb.offp));
+        if (!pb.offs || !pb.offp) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint: out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < c->n_offsets; i++) {
+            relearn__partition_offset__init(&pb.offs[i]);
+            pb.offs[i].topic = c->offsets[i].topic;
+            pb.offs[i].has_partition = 1;
+            pb.offs[i].partition = c->offsets[i].partition;
+            pb.offs[i].has_next_offset = 1;
+            pb.offs[i].next_offset = c->offsets[i].next_offset;
+            pb.offp[i] = &pb.offs[i];
+        }
+        m->n_offsets = c->n_offsets;
+        m->offsets = pb.offp;
+    }
+    if (c->dict) {
+        e = rl_fmt_dict_to_pb(c->dict, &pb.dict, errstr, errstr_size);
+        if (e != RL_OK)
+            goto fail;
+        pb.has_dict = 1;
+        m->dict = &pb.dict.msg;
+    }
+    e = rl_frame_encode_msg(RL_MAGIC_CKPT, &m->base, flags, 0, out, errstr, errstr_size);
+fail:
+    ckpt_pb_free(&pb);
+    return e;
+}
+
+/* ---- decode ---- */
+static rl_err copy_str(char *dst, size_t size, const char *src, const char *what, char *errstr,
+                       size_t errstr_size)
+{
+    if (!src)
+        src = "";
+    size_t n = strlen(src);
+    if (n >= size)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s longer than %zu bytes", what,
+                          size - 1);
+    memcpy(dst, src, n + 1);
+    return RL_OK;
+}
+
+static rl_err drift_from_pb(const Relearn__DriftConfig *d, rl_model_config *c, char *errstr,
+                            size_t errstr_size)
+{
+    rl_err e;
+    if (!d)
+        return RL_OK; /* no drift section: defaults (detection off) */
+    if ((e = copy_str(c->detector, sizeof(c->detector), d->detector, "detector name", errstr,
+                      errstr_size)) != RL_OK)
+        return e;
+    if (d->n_params > RL_MODEL_MAX_DETECTOR_PARAMS)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%zu detector parameters (max %d)",
+                          d->n_params, RL_MODEL_MAX_DETECTOR_PARAMS);
+    for (size_t i = 0; i < d->n_params; i++) {
+        if ((e = copy_str(c->det_keys[i], sizeof(c->det_keys[i]), d->params[i]->key,
+                          "detector parameter key", errstr, errstr_size)) != RL_OK ||
+            (e = copy_str(c->det_values[i], sizeof(c->det_values[i]), d->params[i]->value,
+                          "detector parameter value", errstr, errstr_size)) != RL_OK)
+            return e;
+    }
+    c->n_det_params = (uint32_t)d->n_params;
+    if (d->response && rl_response_parse(d->response, &c->response) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "unknown drift response '%s'",
+                          d->response);
+    if (d->has_boost_factor)
+        c->boost_factor = d->boost_factor;
+    if (d->has_boost_halflife)
+        c->boost_halflife = d->boost_halflife;
+    if (d->has_error_scale)
+        c->error_scale = d->error_scale;
+    if (d->has_alert_min_gap)
+        c->alert_min_gap = d->alert_min_gap;
+    if (d->has_metrics_window)
+        c->metrics_window = d->metrics_window;
+    return copy_str(c->watch_feature, sizeof(c->watch_feature), d->watch_feature,
+                    "watched feature name", errstr, errstr_size);
+}
+
+/* Moves a protobuf bytes field into an rl_buf without copying (the default protobuf-c
+ * allocator is malloc, so the buffer can be freed as ours). */
+static void steal_bytes(ProtobufCBinaryData *src, rl_buf *dst)
+{
+    rl_buf_free(dst);
+    if (src->len && src->data) {
+        dst->data = src->data;
+        dst->len = src->len;
+        dst->cap = src->len;
+    }
+    src->data = NULL;
+    src->len = 0;
+}
+
+rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size)
+{
+    rl_frame_info info;
+    const uint8_t *payload;
+    size_t plen;
+    void *owned = NULL;
+    Relearn__Checkpoint *m = NULL;
+    rl_err e;
+    char sub[256];
+
+    rl_ckpt_clear(c);
+    e = rl_frame_decode(p, len, RL_MAGIC_CKPT, &info, &payload, &plen, &owned, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    m = relearn__checkpoint__unpack(NULL, plen, payload);
+    if (!m) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                       "checksum matches but the checkpoint message does not parse");
+        goto fail;
+    }
+    if (!m->has_format_version) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format_version missing");
+        goto fail;
+    }
+    if (m->format_version > RL_CKPT_FORMAT_VERSION) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
+                       "checkpoint format version %u is newer than this relearn reads (up to "
+                       "%d): refusing to guess",
+                       m->format_version, RL_CKPT_FORMAT_VERSION);
+        goto fail;
+    }
+    if (m->format_version == 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format version 0");
+        goto fail;
+    }
+    c->format_version = m->format_version;
+    e = rl_fmt_learner_from_pb(m->learner, &c->config.learner, &c->config.hash_seed, errstr,
+                               errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    e = drift_from_pb(m->drift, &c->config, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    if (!m->has_learner_state || m->learner_state.len == 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint has no learner state");
+        goto fail;
+    }
+    e = rl_ckpt_set_ids(c, m->model_name, m->instance_id, errstr, errstr_size);
+    if (e != RL_OK)
+        goto fail;
+    c->seq = m->seq;
+    c->created_ms = m->created_ms;
+    c->events = m->events_seen;
+    c->snapshot_version = m->snapshot_version;
+    for (size_t i = 0; i < m->n_offsets; i++) {
+        const Relearn__PartitionOffset *o = m->offsets[i];
+        if (!o->topic || !o->has_partition || !o->has_next_offset) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "checkpoint offset %zu: topic, partition or offset missing", i);
+            goto fail;
+        }
+        if (rl_ckpt_get_offset(c, o->topic, o->partition) >= 0) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "checkpoint offsets: %s/%d appears twice", o->topic, o->partition);
+            goto fail;
+        }
+        e = rl_ckpt_set_offset(c, o->topic, o->partition, o->next_offset, sub, sizeof(sub));
+        if (e != RL_OK) {
+            e = rl_set_err(errstr, errstr_size, e == RL_ERR_NOMEM ? e : RL_ERR_FORMAT, "%s", sub);
+            goto fail;
+        }
+    }
+    if (m->dict) {
+        e = rl_fmt_dict_from_pb(m->dict, &c->dict, errstr, errstr_size);
+        if (e != RL_OK)
+            goto fail;
+    }
+    steal_bytes(&m->learner_state, &c->learner_state);
+    steal_bytes(&m->detector_state, &c->detector_state);
+    steal_bytes(&m->rest_state, &c->rest_state);
+    c->frame = info;
+    relearn__checkpoint__free_unpacked(m, NULL);
+    free(owned);
+    return RL_OK;
+fail:
+    relearn__checkpoint__free_unpacked(m, NULL);
+    free(owned);
+    rl_ckpt_clear(c);
+    return e;
+}
+
+/* ---- files ---- */
+rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, char *errstr,
+                          size_t errstr_size)
+{
+    rl_buf b;
+    char sub[256];
+    rl_buf_init(&b);
+    rl_err e = rl_ckpt_encode(c, flags, &b, sub, sizeof(sub));
+    if (e != RL_OK)
+        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+    else
+        e = rl_file_write_atomic(path, b.data, b.len, errstr, errstr_size);
+    rl_buf_free(&b);
+    return e;
+}
+
+rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errstr_size)
+{
+    rl_buf b;
+    char sub[256];
+    rl_buf_init(&b);
+    rl_ckpt_clear(c);
+    rl_err e = rl_file_read(path, &b, errstr, errstr_size);
+    if (e == RL_OK) {
+        e = rl_ckpt_decode(b.data, b.len, c, sub, sizeof(sub));
+        if (e != RL_OK)
+            rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+    }
+    rl_buf_free(&b);
+    return e;
+}
+
+rl_err rl_ckpt_save_model_file(const char *path, const rl_model *m, const char *model_name,
+                               const rl_dict *dict, char *errstr, size_t errstr_size)
+{
+    rl_ckpt c;
+    char sub[256];
+    rl_ckpt_init(&c);
+    rl_err e = rl_ckpt_set_ids(&c, model_name ? model_name : "", "", errstr, errstr_size);
+    if (e == RL_OK) {
+        e = rl_ckpt_from_model(&c, m, sub, sizeof(sub));
+        if (e != RL_OK)
+            rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+    }
+    if (e == RL_OK) {
+        /* The checkpoint borrows the caller's dictionary for the encode only. */
+        c.dict = (rl_dict *)dict;
+        e = rl_ckpt_write_file(path, &c, 0, errstr, errstr_size);
+        c.dict = NULL;
+    }
+    rl_ckpt_clear(&c);
+    return e;
+}

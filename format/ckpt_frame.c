@@ -1,0 +1,623 @@
+/* ckpt_frame.c - the file framing every relearn file shares (magic, container version, flags,
+ * lengths, payload, XXH3-64 trailer), atomic file writes behind a fault seam, and the config
+ * and dictionary conversions that checkpoints and snapshots both store. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "ckpt_internal.h"
+
+#define ZSTD_LEVEL_DEFAULT 3
+
+int64_t rl_fmt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *rl_fmt_strdup(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* ---- framing ---- */
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int known_magic(const uint8_t *p)
+{
+    return memcmp(p, RL_MAGIC_CKPT, 4) == 0 || memcmp(p, RL_MAGIC_SNAPSHOT, 4) == 0 ||
+           memcmp(p, RL_MAGIC_CHUNK, 4) == 0;
+}
+
+static void write_header(uint8_t *h, const char *magic, unsigned flags, uint64_t payload_len,
+                         uint64_t raw_len)
+{
+    memcpy(h, magic, 4);
+    put_u16(h + 4, RL_FRAME_VERSION);
+    put_u16(h + 6, (uint16_t)flags);
+    put_u64(h + 8, payload_len);
+    put_u64(h + 16, raw_len);
+}
+
+/* Compresses raw into out after a header, then appends the trailer. */
+static rl_err frame_zstd(const char *magic, const void *raw, size_t len, int level, rl_buf *out,
+                         char *errstr, size_t errstr_size)
+{
+    size_t bound = ZSTD_compressBound(len);
+    size_t start = out->len;
+    if (rl_buf_reserve(out, RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "frame of %zu bytes: out of memory",
+                          len);
+    uint8_t *h = out->data + start;
+    size_t z = ZSTD_compress(h + RL_FRAME_HEADER_LEN, bound, raw, len,
+                             level > 0 ? level : ZSTD_LEVEL_DEFAULT);
+    if (ZSTD_isError(z))
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "zstd compression failed: %s",
+                          ZSTD_getErrorName(z));
+    write_header(h, magic, RL_FRAME_ZSTD, z, len);
+    put_u64(h + RL_FRAME_HEADER_LEN + z, XXH3_64bits(h, RL_FRAME_HEADER_LEN + z));
+    out->len = start + RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN;
+    return RL_OK;
+}
+
+static rl_err check_encode_args(const char *magic, unsigned flags, char *errstr, size_t errstr_size)
+{
+    if (!magic || strlen(magic) != 4 || !known_magic((const uint8_t *)magic))
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "frame: unknown magic");
+    if (flags & ~RL_FRAME_ZSTD)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "frame: unknown flags 0x%x",
+                          flags);
+    return RL_OK;
+}
+
+rl_err rl_frame_encode(const char *magic, const void *payload, size_t len, unsigned flags,
+                       int zstd_level, rl_buf *out, char *errstr, size_t errstr_size)
+{
+    rl_err e = check_encode_args(magic, flags, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    if (flags & RL_FRAME_ZSTD)
+        return frame_zstd(magic, payload, len, zstd_level, out, errstr, errstr_size);
+    size_t start = out->len;
+    if (rl_buf_reserve(out, RL_FRAME_HEADER_LEN + len + RL_FRAME_TRAILER_LEN) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "frame of %zu bytes: out of memory",
+                          len);
+    uint8_t *h = out->data + start;
+    write_header(h, magic, 0, len, len);
+    if (len)
+        memcpy(h + RL_FRAME_HEADER_LEN, payload, len);
+    put_u64(h + RL_FRAME_HEADER_LEN + len, XXH3_64bits(h, RL_FRAME_HEADER_LEN + len));
+    out->len = start + RL_FRAME_HEADER_LEN + len + RL_FRAME_TRAILER_LEN;
+    return RL_OK;
+}
+
+rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsigned flags,
+                           int zstd_level, rl_buf *out, char *errstr, size_t errstr_size)
+{
+    rl_err e = check_encode_args(magic, flags, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    if (flags & RL_FRAME_ZSTD) {
+        uint8_t *raw = malloc(len ? len : 1);
+        if (!raw)
+            return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
+                              "message of %zu bytes: out of memory", len);
+        protobuf_c_message_pack(msg, raw);
+        e = frame_zstd(magic, raw, len, zstd_level, out, errstr, errstr_size);
+        free(raw);
+        return e;
+    }
+    size_t start = out->len;
+    if (rl_buf_reserve(out, RL_FRAME_HEADER_LEN + len + RL_FRAME_TRAILER_LEN) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "message of %zu bytes: out of memory",
+                          len);
+    uint8_t *h = out->data + start;
+    write_header(h, magic, 0, len, len);
+    size_t packed = protobuf_c_message_pack(msg, h + RL_FRAME_HEADER_LEN);
+    if (packed != len)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "protobuf packed %zu bytes, expected %zu", packed, len);
+    put_u64(h + RL_FRAME_HEADER_LEN + len, XXH3_64bits(h, RL_FRAME_HEADER_LEN + len));
+    out->len = start + RL_FRAME_HEADER_LEN + len + RL_FRAME_TRAILER_LEN;
+    return RL_OK;
+}
+
+rl_err rl_frame_decode(const void *p, size_t len, const char *expect_magic, rl_frame_info *info,
+                       const uint8_t **payload, size_t *payload_len, void **owned, char *errstr,
+                       size_t errstr_size)
+{
+    const uint8_t *b = p;
+    *owned = NULL;
+    *payload = NULL;
+    *payload_len = 0;
+    memset(info, 0, sizeof(*info));
+    if (len == 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "empty (0 bytes)");
+    if (len < 4 || !known_magic(b)) {
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "not a relearn file (no RLCK/RLSN/RLSC magic)");
+    }
+    memcpy(info->magic, b, 4);
+    if (expect_magic && memcmp(b, expect_magic, 4) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "magic %s, expected %s", info->magic,
+                          expect_magic);
+    if (len < 6)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "truncated: %zu bytes, shorter than the %d-byte header", len,
+                          RL_FRAME_HEADER_LEN);
+    info->version = get_u16(b + 4);
+    if (info->version > RL_FRAME_VERSION)
+        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
+                          "container version %u is newer than this relearn reads (up to %d): "
+                          "refusing to guess",
+                          info->version, RL_FRAME_VERSION);
+    if (info->version == 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "container version 0 is invalid");
+    if (len < RL_FRAME_HEADER_LEN + RL_FRAME_TRAILER_LEN)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "truncated: %zu bytes, shorter than header and checksum (%d)", len,
+                          RL_FRAME_HEADER_LEN + RL_FRAME_TRAILER_LEN);
+    info->flags = get_u16(b + 6);
+    info->payload_len = get_u64(b + 8);
+    info->raw_len = get_u64(b + 16);
+    uint64_t avail = len - RL_FRAME_HEADER_LEN - RL_FRAME_TRAILER_LEN;
+    if (info->payload_len > avail)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "truncated: header says %llu payload bytes, only %llu present",
+                          (unsigned long long)info->payload_len, (unsigned long long)avail);
+    if (info->payload_len < avail)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%llu unexpected bytes after the checksum",
+                          (unsigned long long)(avail - info->payload_len));
+    size_t body = RL_FRAME_HEADER_LEN + (size_t)info->payload_len;
+    info->checksum = get_u64(b + body);
+    info->total_len = len;
+    uint64_t sum = XXH3_64bits(b, body);
+    if (sum != info->checksum)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CHECKSUM,
+                          "checksum mismatch: stored %016llx, computed %016llx",
+                          (unsigned long long)info->checksum, (unsigned long long)sum);
+    /* Flags are checked after the checksum: a flipped bit is corruption, a clean unknown flag
+     * is a newer writer's feature. */
+    if (info->flags & ~RL_FRAME_ZSTD)
+        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
+                          "unknown flags 0x%x (written by a newer relearn): refusing to guess",
+                          info->flags);
+    if (!(info->flags & RL_FRAME_ZSTD)) {
+        if (info->raw_len != info->payload_len)
+            return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                              "uncompressed payload of %llu bytes claims raw length %llu",
+                              (unsigned long long)info->payload_len,
+                              (unsigned long long)info->raw_len);
+        *payload = b + RL_FRAME_HEADER_LEN;
+        *payload_len = (size_t)info->payload_len;
+        return RL_OK;
+    }
+    if (info->raw_len > RL_FRAME_MAX_RAW || info->raw_len > SIZE_MAX - 1)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "raw length %llu exceeds the limit of %llu bytes",
+                          (unsigned long long)info->raw_len, (unsigned long long)RL_FRAME_MAX_RAW);
+    unsigned long long fcs = ZSTD_getFrameContentSize(b + RL_FRAME_HEADER_LEN, info->payload_len);
+    if (fcs != info->raw_len)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "zstd frame content size does not match the header's raw length %llu",
+                          (unsigned long long)info->raw_len);
+    uint8_t *raw = malloc((size_t)info->raw_len + 1);
+    if (!raw)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
+                          "decompressing %llu bytes: out of memory",
+                          (unsigned long long)info->raw_len);
+    size_t got = ZSTD_decompress(raw, (size_t)info->raw_len + 1, b + RL_FRAME_HEADER_LEN,
+                                 (size_t)info->payload_len);
+    if (ZSTD_isError(got) || got != info->raw_len) {
+        free(raw);
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "zstd payload does not decompress: %s",
+                          ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong length");
+    }
+    *owned = raw;
+    *payload = raw;
+    *payload_len = got;
+    return RL_OK;
+}
+
+/* ---- files ---- */
+rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size)
+{
+    rl_buf_reset(out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rl_set_err(errstr, errstr_size, errno == ENOENT ? RL_ERR_NOT_FOUND : RL_ERR_IO,
+                          "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int en = errno;
+        close(fd);
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path, strerror(en));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: not a regular file", path);
+    }
+    /* Size from fstat, then read until EOF anyway: the file may change under us. */
+    size_t want = (size_t)st.st_size + 1;
+    for (;;) {
+        if (rl_buf_reserve(out, want) != 0) {
+            close(fd);
+            return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+        }
+        ssize_t n = read(fd, out->data + out->len, out->cap - out->len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int en = errno;
+            close(fd);
+            return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: read: %s", path, strerror(en));
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+        want = 1 << 16;
+    }
+    close(fd);
+    return RL_OK;
+}
+
+static int real_open(const char *path, int flags, mode_t mode)
+{
+    return open(path, flags, mode);
+}
+
+static const rl_ckpt_io default_io = {1, real_open, write, fsync, close, rename, unlink};
+static const rl_ckpt_io *cur_io = &default_io;
+
+void rl_ckpt_set_io(const rl_ckpt_io *io)
+{
+    cur_io = io ? io : &default_io;
+}
+
+const rl_ckpt_io *rl_ckpt_default_io(void)
+{
+    return &default_io;
+}
+
+const rl_ckpt_io *rl_ckpt_io_current(void)
+{
+    return cur_io;
+}
+
+/* Directory part of path ("." when there is none) into dir. */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(dir, size, ".");
+        return;
+    }
+    size_t n = (size_t)(slash - path);
+    if (n == 0)
+        n = 1; /* "/file" */
+    if (n >= size)
+        n = size - 1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+}
+
+rl_err rl_file_write_atomic(const char *path, const void *data, size_t len, char *errstr,
+                            size_t errstr_size)
+{
+    static atomic_uint counter;
+    const rl_ckpt_io *io = cur_io;
+    char dir[PATH_MAX], tmp[PATH_MAX];
+    int fd = -1, dfd = -1;
+    rl_err e = RL_OK;
+    int tmp_made = 0;
+
+    dir_of(path, dir, sizeof(dir));
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: directory %s: %s", path, dir,
+                          strerror(errno));
+    /* Others could replace the file in a world-writable directory; with the sticky bit (/tmp)
+     * they cannot touch ours, and the temp name is created exclusively. */
+    if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO,
+                          "%s: directory %s is world-writable: refusing to write there", path, dir);
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
+                     atomic_fetch_add(&counter, 1u));
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "%s: path too long", path);
+
+    fd = io->open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: create: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    tmp_made = 1;
+    const uint8_t *p = data;
+    size_t left = len;
+    while (left > 0) {
+        size_t chunk = left > (1u << 30) ? (1u << 30) : left;
+        ssize_t w = io->write(fd, p, chunk);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: write: %s", tmp,
+                           w < 0 ? strerror(errno) : "wrote nothing");
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (io->fsync(fd) != 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    int rc = io->close(fd);
+    fd = -1;
+    if (rc != 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: close: %s", tmp, strerror(errno));
+        goto fail;
+    }
+    if (io->rename(tmp, path) != 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: rename from %s: %s", path, tmp,
+                       strerror(errno));
+        goto fail;
+    }
+    tmp_made = 0;
+    /* The rename is durable only once the directory entry is. */
+    dfd = io->open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dfd < 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: open directory %s: %s", path, dir,
+                       strerror(errno));
+        goto fail;
+    }
+    if (io->fsync(dfd) != 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: fsync directory %s: %s", path, dir,
+                       strerror(errno));
+        goto fail;
+    }
+    io->close(dfd);
+    return RL_OK;
+fail:
+    if (fd >= 0)
+        io->close(fd);
+    if (dfd >= 0)
+        io->close(dfd);
+    if (tmp_made)
+        io->unlink(tmp);
+    return e;
+}
+
+/* ---- config and dictionary conversions ---- */
+void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
+                          Relearn__LearnerConfig *out)
+{
+    relearn__learner_config__init(out);
+    out->learner = (char *)p->learner;
+    out->loss = (char *)rl_loss_name(p->loss);
+    out->schedule = (char *)rl_schedule_name(p->schedule);
+#define SET(f, v)                                                                                  \
+    do {                                                                                           \
+        out->has_##f = 1;                                                                          \
+        out->f = (v);                                                                              \
+    } while (0)
+    SET(bits, p->bits);
+    SET(dense_dim, p->dense_dim);
+    SET(n_classes, p->n_classes);
+    SET(eta, p->eta);
+    SET(power_t, p->power_t);
+    SET(t0, p->t0);
+    SET(l1, p->l1);
+    SET(l2, p->l2);
+    SET(ftrl_alpha, p->ftrl_alpha);
+    SET(ftrl_beta, p->ftrl_beta);
+    SET(bias, p->bias != 0);
+    SET(hash_seed, hash_seed);
+#undef SET
+}
+
+rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_params *p,
+                              uint64_t *hash_seed, char *errstr, size_t errstr_size)
+{
+    char sub[160];
+    rl_learner_params_default(p);
+    if (!in)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "learner config missing");
+    if (!in->learner || !in->learner[0] || strlen(in->learner) >= sizeof(p->learner))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "learner name missing or longer than %zu bytes", sizeof(p->learner) - 1);
+    memcpy(p->learner, in->learner, strlen(in->learner) + 1);
+    /* Enums go through the same parser as config keys, so a stored name that no learner
+     * knows is an error, not a silent default. */
+    if (in->loss && rl_learner_params_set(p, "loss", in->loss, sub, sizeof(sub)) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "learner config: %s", sub);
+    if (in->schedule &&
+        rl_learner_params_set(p, "schedule", in->schedule, sub, sizeof(sub)) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "learner config: %s", sub);
+    if (!in->has_bits || in->bits < RL_BITS_MIN || in->bits > RL_BITS_MAX)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "learner config: bits missing or outside %d..%d", RL_BITS_MIN,
+                          RL_BITS_MAX);
+    p->bits = in->bits;
+    if (in->has_dense_dim)
+        p->dense_dim = in->dense_dim;
+    if (in->has_n_classes)
+        p->n_classes = in->n_classes;
+    if (in->has_eta)
+        p->eta = in->eta;
+    if (in->has_power_t)
+        p->power_t = in->power_t;
+    if (in->has_t0)
+        p->t0 = in->t0;
+    if (in->has_l1)
+        p->l1 = in->l1;
+    if (in->has_l2)
+        p->l2 = in->l2;
+    if (in->has_ftrl_alpha)
+        p->ftrl_alpha = in->ftrl_alpha;
+    if (in->has_ftrl_beta)
+        p->ftrl_beta = in->ftrl_beta;
+    if (in->has_bias)
+        p->bias = in->bias ? 1 : 0;
+    *hash_seed = in->has_hash_seed ? in->hash_seed : 0;
+    return RL_OK;
+}
+
+rl_err rl_fmt_dict_to_pb(const rl_dict *d, rl_fmt_dict_pb *out, char *errstr, size_t errstr_size)
+{
+    uint32_t n = rl_dict_size(d);
+    memset(out, 0, sizeof(*out));
+    relearn__feature_dict__init(&out->msg);
+    out->ents = calloc(n ? n : 1, sizeof(*out->ents));
+    out->ptrs = calloc(n ? n : 1, sizeof(*out->ptrs));
+    if (!out->ents || !out->ptrs) {
+        rl_fmt_dict_pb_free(out);
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "dictionary: out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        rl_dict_entry e;
+        rl_dict_get(d, i, &e);
+        Relearn__DictEntry *m = &out->ents[i];
+        relearn__dict_entry__init(m);
+        m->has_slot = 1;
+        m->slot = e.slot;
+        m->has_name = 1;
+        m->name.data = (uint8_t *)e.name;
+        m->name.len = e.name_len;
+        m->has_count = 1;
+        m->count = e.count;
+        m->has_error = 1;
+        m->error = e.error;
+        if (e.collided) {
+            m->has_collided = 1;
+            m->collided = 1;
+        }
+        if (e.truncated) {
+            m->has_truncated = 1;
+            m->truncated = 1;
+        }
+        out->ptrs[i] = m;
+    }
+    out->msg.has_capacity = 1;
+    out->msg.capacity = rl_dict_capacity(d);
+    out->msg.has_total = 1;
+    out->msg.total = rl_dict_total(d);
+    out->msg.n_entries = n;
+    out->msg.entries = out->ptrs;
+    return RL_OK;
+}
+
+void rl_fmt_dict_pb_free(rl_fmt_dict_pb *pb)
+{
+    free(pb->ents);
+    free(pb->ptrs);
+    pb->ents = NULL;
+    pb->ptrs = NULL;
+}
+
+rl_err rl_fmt_dict_from_pb(const Relearn__FeatureDict *in, rl_dict **out, char *errstr,
+                           size_t errstr_size)
+{
+    rl_dict *d = NULL;
+    rl_dict_entry *ents = NULL;
+    char sub[160];
+    rl_err e;
+    *out = NULL;
+    uint32_t cap = in->has_capacity ? in->capacity : RL_DICT_CAPACITY_DEFAULT;
+    if (cap == 0 || cap > RL_DICT_CAPACITY_MAX || in->n_entries > cap) {
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "dictionary: capacity %u with %zu entries is invalid (max %u)", cap,
+                          in->n_entries, RL_DICT_CAPACITY_MAX);
+    }
+    e = rl_dict_new(cap, &d, sub, sizeof(sub));
+    if (e != RL_OK) {
+        rl_set_err(errstr, errstr_size, e, "dictionary: %s", sub);
+        goto fail;
+    }
+    ents = calloc(in->n_entries ? in->n_entries : 1, sizeof(*ents));
+    if (!ents) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "dictionary: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < in->n_entries; i++) {
+        const Relearn__DictEntry *m = in->entries[i];
+        if (!m->has_slot || !m->has_count) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "dictionary entry %zu: slot or count missing", i);
+            goto fail;
+        }
+        if (m->has_name && m->name.len >= RL_DICT_NAME_MAX) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "dictionary entry %zu: name of %zu bytes (max %d)", i, m->name.len,
+                           RL_DICT_NAME_MAX - 1);
+            goto fail;
+        }
+        if (m->has_error && m->error > m->count) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "dictionary entry %zu: error above count", i);
+            goto fail;
+        }
+        ents[i].slot = m->slot;
+        ents[i].count = m->count;
+        ents[i].error = m->has_error ? m->error : 0;
+        ents[i].name = m->has_name ? (const char *)m->name.data : NULL;
+        ents[i].name_len = m->has_name ? (uint32_t)m->name.len : 0;
+        ents[i].collided = m->has_collided && m->collided;
+        ents[i].truncated = m->has_truncated && m->truncated;
+    }
+    e = rl_dict_set(d, ents, (uint32_t)in->n_entries, in->has_total ? in->total : 0, sub,
+                    sizeof(sub));
+    if (e != RL_OK) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s", sub);
+        goto fail;
+    }
+    free(ents);
+    *out = d;
+    return RL_OK;
+fail:
+    free(ents);
+    rl_dict_destroy(d);
+    return e;
+}
