@@ -10,8 +10,8 @@
 #include "params.h"
 
 static const struct rl_detector_ops *const all_detectors[] = {
-    &rl_drift_ddm_ops,
-    NULL,
+    &rl_drift_ddm_ops,          &rl_drift_eddm_ops,   &rl_drift_adwin_ops,
+    &rl_drift_page_hinkley_ops, &rl_drift_hddm_a_ops, NULL,
 };
 
 /* "RLDT": envelope of rl_detector_export. */

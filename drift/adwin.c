@@ -1,0 +1,346 @@
+/* adwin.c - ADWIN, adaptive windowing (Bifet & Gavalda 2007), with the exponential histogram of
+ * MOA/River.
+ *
+ * Input: a value in [0, 1] (a 0/1 mistake, or a clipped/normalized error): the cut bound's
+ * range term assumes values in [0, 1], so anything outside, or NaN, is refused.
+ *
+ * ADWIN keeps a window of recent values and drops its older part whenever the means of an old
+ * and a new sub-window differ by more than
+ *     eps = sqrt(2 m v dd) + 2/3 m dd,   dd = ln(2 ln(W) / delta),
+ *     m = 1/(n0 - min_window + 1) + 1/(n1 - min_window + 1), v = variance of the window.
+ * The window is never stored value by value. It is an exponential histogram: row i holds
+ * buckets that each summarize 2^i values (sum and variance); when a row gets max_buckets + 1
+ * buckets its two oldest merge into one bucket of row i + 1. So memory is O(max_buckets log W)
+ * and a check walks O(log W) buckets. Every `clock` values (32) - once the window exceeds `grace`
+ * values - we walk every bucket of every row from the oldest, testing the split at each bucket
+ * boundary. The check interval adds up to clock - 1 values of delay to every detection.
+ *
+ * On a cut the window shrinks: that is ADWIN's restart after a drift (the part before the change
+ * goes, the part after it stays). MOA and River drop one bucket and test again until no split
+ * cuts; that stops as soon as the leftover old values are too few to be significant, and they
+ * become significant again a clock or two later - three alarms for one abrupt change on the
+ * DRIFT-NOTES stream. We drop everything older than the newest cutting split instead, then test
+ * again until nothing cuts. Any cutting split is a valid ADWIN cut, so detection times are the
+ * same as MOA/River's (1023 on the notes' stream); only the leftover window is smaller, and one
+ * abrupt change raises one alarm. One update returns DRIFT at most once.
+ *
+ * Storage is fixed at create: ADWIN_MAX_ROWS rows of up to max_buckets + 1 buckets, so update
+ * never allocates. 48 rows hold at least 5 * (2^48 - 1), about 1.4e15 values at the default
+ * max_buckets (45 years at a million values a second); should a window ever outgrow that, its
+ * oldest bucket is dropped, i.e. the window is capped there. ADWIN has no warning level. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+
+#define ADWIN_MAX_ROWS    48
+#define ADWIN_MAX_BUCKETS 16
+
+enum { P_DELTA, P_CLOCK, P_MAX_BUCKETS, P_MIN_WINDOW, P_GRACE, P__COUNT };
+
+static const rl_param_spec adwin_spec[P__COUNT] = {
+    [P_DELTA] = {"delta", RL_PARAM_REAL, 0, 1, 1, 1, 0.002, NULL},
+    [P_CLOCK] = {"clock", RL_PARAM_INT, 1, 1048576, 0, 0, 32, NULL},
+    [P_MAX_BUCKETS] = {"max_buckets", RL_PARAM_INT, 2, ADWIN_MAX_BUCKETS, 0, 0, 5, NULL},
+    [P_MIN_WINDOW] = {"min_window", RL_PARAM_INT, 1, 1e6, 0, 0, 5, NULL},
+    [P_GRACE] = {"grace", RL_PARAM_INT, 0, 1e9, 0, 0, 10, NULL},
+};
+
+#define ADWIN_MAGIC 0x4e574441u /* "ADWN" */
+
+typedef struct bucket {
+    double total;
+    double var; /* sum of squared deviations from the bucket's mean */
+} bucket;
+
+/* The part of the detector that changes: copied whole by import so a bad blob changes nothing. */
+typedef struct adwin_state {
+    uint64_t tick;  /* values since create/reset: the clock */
+    uint64_t width; /* values in the window */
+    double total;   /* their sum */
+    double var;     /* their sum of squared deviations from the mean */
+    uint32_t n_rows;
+    uint32_t count[ADWIN_MAX_ROWS];
+    bucket rows[ADWIN_MAX_ROWS][ADWIN_MAX_BUCKETS + 1]; /* [i][0] is the oldest of row i */
+} adwin_state;
+
+typedef struct adwin {
+    rl_det_base base;
+    double pv[P__COUNT];
+    uint32_t max_buckets, min_window;
+    uint64_t clock, grace;
+    adwin_state s;
+} adwin;
+
+static rl_err adwin_create(const rl_kv *params, size_t n_params, rl_detector **out, char *errstr,
+                           size_t errstr_size)
+{
+    double pv[P__COUNT];
+    rl_err e = rl_drift_params_parse("adwin", adwin_spec, P__COUNT, params, n_params, pv, errstr,
+                                     errstr_size);
+    if (e != RL_OK)
+        return e;
+    adwin *d = calloc(1, sizeof(*d));
+    if (!d)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "adwin: out of memory");
+    d->base.pub.ops = &rl_drift_adwin_ops;
+    for (int i = 0; i < P__COUNT; i++)
+        d->pv[i] = pv[i];
+    d->clock = (uint64_t)pv[P_CLOCK];
+    d->max_buckets = (uint32_t)pv[P_MAX_BUCKETS];
+    d->min_window = (uint32_t)pv[P_MIN_WINDOW];
+    d->grace = (uint64_t)pv[P_GRACE];
+    *out = &d->base.pub;
+    return RL_OK;
+}
+
+static void row_pop_oldest(adwin_state *s, uint32_t row, uint32_t k)
+{
+    memmove(&s->rows[row][0], &s->rows[row][k], (s->count[row] - k) * sizeof(bucket));
+    s->count[row] -= k;
+}
+
+/* Removes `b`, a bucket of `n` values that was the oldest part of the window. */
+static void forget(adwin_state *s, bucket b, double n)
+{
+    s->width -= (uint64_t)n;
+    s->total -= b.total;
+    if (s->width == 0) {
+        s->total = 0;
+        s->var = 0;
+        return;
+    }
+    double w = (double)s->width;
+    double diff = b.total / n - s->total / w;
+    s->var -= b.var + n * w * diff * diff / (n + w);
+    if (s->var < 0)
+        s->var = 0; /* rounding only: a variance is never negative */
+}
+
+/* Drops the oldest bucket: the last row's first. */
+static void drop_oldest(adwin_state *s)
+{
+    uint32_t r = s->n_rows - 1;
+    bucket b = s->rows[r][0];
+    row_pop_oldest(s, r, 1);
+    if (s->count[r] == 0)
+        s->n_rows--;
+    forget(s, b, ldexp(1.0, (int)r));
+}
+
+static void insert(adwin *d, double x)
+{
+    adwin_state *s = &d->s;
+    s->width++;
+    if (s->width > 1) {
+        double w = (double)s->width;
+        double diff = x - s->total / (w - 1);
+        s->var += (w - 1) * diff * diff / w;
+    }
+    s->total += x;
+    if (s->n_rows == 0)
+        s->n_rows = 1;
+    s->rows[0][s->count[0]++] = (bucket){x, 0};
+    /* Merge the two oldest buckets of any row that overflows into the next row. */
+    for (uint32_t i = 0; i < s->n_rows && s->count[i] > d->max_buckets; i++) {
+        bucket a = s->rows[i][0], b = s->rows[i][1];
+        double n = ldexp(1.0, (int)i);
+        double diff = a.total / n - b.total / n;
+        bucket m = {a.total + b.total, a.var + b.var + n * n * diff * diff / (2 * n)};
+        row_pop_oldest(s, i, 2);
+        if (i + 1 == ADWIN_MAX_ROWS) {
+            /* Window at capacity: the merged bucket is the oldest data, let it go. */
+            if (s->count[i] == 0)
+                s->n_rows--;
+            forget(s, m, 2 * n);
+            break;
+        }
+        s->rows[i + 1][s->count[i + 1]++] = m;
+        if (i + 1 == s->n_rows)
+            s->n_rows++;
+    }
+}
+
+/* The cut test for one split. dd and v depend only on the whole window, so the caller computes
+ * them once per pass. */
+static int cut(double n0, double n1, double u0, double u1, double mw, double dd, double v)
+{
+    double diff = u0 / n0 - u1 / n1;
+    double m = 1.0 / (n0 - mw + 1.0) + 1.0 / (n1 - mw + 1.0);
+    double eps = sqrt(2.0 * m * v * dd) + 2.0 / 3.0 * dd * m;
+    return fabs(diff) > eps;
+}
+
+/* One pass over every bucket of every row, oldest first, testing the split after each bucket.
+ * If any split cuts, everything up to the newest cutting split is dropped and 1 returned. */
+static int find_cut_and_shrink(adwin *d)
+{
+    adwin_state *s = &d->s;
+    double n0 = 0, n1 = (double)s->width, u0 = 0, u1 = s->total;
+    const double mw = (double)d->min_window;
+    const double w = (double)s->width;
+    const double dd = log(2.0 * log(w) / d->pv[P_DELTA]);
+    const double v = s->var / w;
+    uint64_t walked = 0, drop = 0;
+    for (uint32_t ri = s->n_rows; ri-- > 0;) {
+        double n = ldexp(1.0, (int)ri);
+        for (uint32_t k = 0; k < s->count[ri]; k++) {
+            n0 += n;
+            n1 -= n;
+            u0 += s->rows[ri][k].total;
+            u1 -= s->rows[ri][k].total;
+            walked++;
+            if (n1 <= 0)
+                break; /* the split after the newest bucket leaves nothing to compare */
+            if (n0 >= mw && n1 >= mw && cut(n0, n1, u0, u1, mw, dd, v))
+                drop = walked;
+        }
+    }
+    for (uint64_t i = 0; i < drop; i++)
+        drop_oldest(s);
+    return drop > 0;
+}
+
+static rl_err adwin_update(rl_detector *det, double x, rl_drift_state *state)
+{
+    adwin *d = (adwin *)det;
+    if (!(x >= 0.0 && x <= 1.0))
+        return RL_ERR_INVALID_ARG;
+    insert(d, x);
+    d->s.tick++;
+    *state = RL_DRIFT_STABLE;
+    if (d->s.tick % d->clock != 0 || d->s.width <= d->grace)
+        return RL_OK;
+    int changed = 0;
+    while (d->s.width > 0 && find_cut_and_shrink(d))
+        changed = 1;
+    if (changed)
+        *state = RL_DRIFT_DRIFT;
+    return RL_OK;
+}
+
+static double adwin_statistic(const rl_detector *det, const char **name)
+{
+    if (name)
+        *name = "width";
+    return (double)((const adwin *)det)->s.width;
+}
+
+static void adwin_reset(rl_detector *det)
+{
+    memset(&((adwin *)det)->s, 0, sizeof(adwin_state));
+}
+
+static rl_err adwin_export(const rl_detector *det, rl_buf *out)
+{
+    const adwin *d = (const adwin *)det;
+    const adwin_state *s = &d->s;
+    rl_drift_state_put_header(out, ADWIN_MAGIC, d->pv, P__COUNT);
+    rl_buf_put_u64(out, s->tick);
+    rl_buf_put_u64(out, s->width);
+    rl_buf_put_f64(out, s->total);
+    rl_buf_put_f64(out, s->var);
+    rl_buf_put_u32(out, s->n_rows);
+    for (uint32_t r = 0; r < s->n_rows; r++) {
+        rl_buf_put_u32(out, s->count[r]);
+        for (uint32_t k = 0; k < s->count[r]; k++) {
+            rl_buf_put_f64(out, s->rows[r][k].total);
+            rl_buf_put_f64(out, s->rows[r][k].var);
+        }
+    }
+    return out->failed ? RL_ERR_NOMEM : RL_OK;
+}
+
+static rl_err adwin_import(rl_detector *det, const void *p, size_t len, char *errstr,
+                           size_t errstr_size)
+{
+    adwin *d = (adwin *)det;
+    rl_rd r;
+    rl_rd_init(&r, p, len);
+    rl_err e = rl_drift_state_check_header(&r, "adwin", ADWIN_MAGIC, adwin_spec, d->pv, P__COUNT,
+                                           errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    adwin_state *t = calloc(1, sizeof(*t));
+    if (!t)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "adwin: out of memory");
+    t->tick = rl_rd_u64(&r);
+    t->width = rl_rd_u64(&r);
+    t->total = rl_rd_f64(&r);
+    t->var = rl_rd_f64(&r);
+    t->n_rows = rl_rd_u32(&r);
+    if (!rl_rd_ok(&r, 0) || t->n_rows > ADWIN_MAX_ROWS) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                       "adwin: state header truncated or has %u rows (at most %d)",
+                       (unsigned)t->n_rows, ADWIN_MAX_ROWS);
+        goto fail;
+    }
+    /* The buckets must add up to the window, and only the oldest row may be the last one. */
+    double values = 0;
+    for (uint32_t row = 0; row < t->n_rows; row++) {
+        t->count[row] = rl_rd_u32(&r);
+        if (!rl_rd_ok(&r, 0) || t->count[row] > d->max_buckets ||
+            (row + 1 == t->n_rows && t->count[row] == 0)) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "adwin: state row %u is truncated or has a bad bucket count",
+                           (unsigned)row);
+            goto fail;
+        }
+        double n = ldexp(1.0, (int)row);
+        for (uint32_t k = 0; k < t->count[row]; k++) {
+            t->rows[row][k].total = rl_rd_f64(&r);
+            t->rows[row][k].var = rl_rd_f64(&r);
+            if (!(t->rows[row][k].total >= 0 && t->rows[row][k].total <= n) ||
+                !(t->rows[row][k].var >= 0)) {
+                e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                               "adwin: state row %u holds an impossible bucket", (unsigned)row);
+                goto fail;
+            }
+            values += n;
+        }
+    }
+    if (!rl_rd_ok(&r, 1)) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                       "adwin: state is truncated or has trailing bytes (%zu bytes)", len);
+        goto fail;
+    }
+    if (values != (double)t->width || !(t->var >= 0) || !(t->total >= 0) ||
+        !(t->total <= (double)t->width)) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                       "adwin: state buckets hold %.0f values but the window says %llu", values,
+                       (unsigned long long)t->width);
+        goto fail;
+    }
+    d->s = *t;
+    free(t);
+    return RL_OK;
+fail:
+    free(t);
+    return e;
+}
+
+static size_t adwin_format(const rl_detector *det, char *out, size_t out_size)
+{
+    return rl_drift_params_format(adwin_spec, P__COUNT, ((const adwin *)det)->pv, out, out_size);
+}
+
+static void adwin_destroy(rl_detector *det)
+{
+    free(det);
+}
+
+const struct rl_detector_ops rl_drift_adwin_ops = {
+    .version = RL_DETECTOR_OPS_VERSION,
+    .name = "adwin",
+    .summary = "ADWIN adaptive window over exponential-histogram buckets (input in [0,1]); "
+               "delta=0.002 clock=32 max_buckets=5 min_window=5 grace=10",
+    .create = adwin_create,
+    .update = adwin_update,
+    .statistic = adwin_statistic,
+    .reset = adwin_reset,
+    .export_state = adwin_export,
+    .import_state = adwin_import,
+    .format_params = adwin_format,
+    .destroy = adwin_destroy,
+};
