@@ -1,12 +1,628 @@
-/* cmd_eval.c - placeholder until `relearn eval` lands. */
+/* cmd_eval.c - `relearn eval`: offline prequential (test-then-train) evaluation of a learner over
+ * a libsvm / VW / CSV file, through rl_model_step(): the same predict -> score -> drift ->
+ * update step relearnd runs, so what eval reports is what the daemon would have seen.
+ *
+ * Memory is bounded whatever the file's length: the reader holds one line, the example builder
+ * one record's features, the model its weights; nothing is allocated per event. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include <jansson.h>
+
+#include "ckpt.h"
 #include "commands.h"
+#include "features.h"
+#include "model.h"
+#include "reader.h"
+
+#define MAX_BAD_SHOWN 5
+
+typedef struct eval_opts {
+    rl_model_config cfg;
+    rl_reader_opts ropts;
+    const char *input;
+    const char *test;
+    const char *save;
+    const char *alerts_json;
+    uint64_t progress;
+    uint32_t passes;
+    int strict;
+    int parse_only;
+    int quiet_alerts;
+} eval_opts;
+
+typedef struct eval_ctx {
+    const eval_opts *o;
+    FILE *alerts;
+    const char *file; /* current input and line, copied into alerts */
+    uint64_t line;
+    uint64_t n_alerts;
+    int alerts_failed;
+} eval_ctx;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: relearn eval [OPTIONS] FILE\n"
+            "\n"
+            "Runs test-then-train over FILE (\"-\" = stdin): each event is first predicted and\n"
+            "scored, then learned from. Prints a progress line every N events (stderr) and a\n"
+            "final table (stdout).\n"
+            "\n"
+            "Learner (defaults: sgd, logistic loss, normalized adaptive steps, 2^18 weights):\n"
+            "  --learner NAME     sgd | perceptron | avg_perceptron | ogd | ftrl | softmax\n"
+            "  --loss L           sgd: logistic | hinge | squared | poisson\n"
+            "  --schedule S       normalized | constant | invscaling | adagrad | pegasos\n"
+            "  --bits B           2^B hashed weights, %d..%d\n"
+            "  --eta X  --power-t X  --t0 X  --l1 X  --l2 X  --alpha X  --beta X\n"
+            "  --classes K        softmax: number of classes (labels 0..K-1)\n"
+            "  --bias 0|1         learn a bias term (default 1)\n"
+            "  --seed N           feature-hashing seed (default 0)\n"
+            "Input:\n"
+            "  --format F         libsvm | vw | csv | auto (default: by extension, else content)\n"
+            "  --label-col C      CSV label column, by header name or 0-based number\n"
+            "                     (default: the column named \"label\", else column 0)\n"
+            "  --delimiter D      CSV delimiter, one character or \"tab\" (default ',')\n"
+            "  --no-header        CSV without a header line (features indexed by column)\n"
+            "  --max-line BYTES   longest accepted line (default %u)\n"
+            "Run:\n"
+            "  --passes N         passes over FILE (default 1; not with stdin)\n"
+            "  --test FILE2       after training, score FILE2 without learning (hold-out)\n"
+            "  --progress N       progress line every N events (default 100000, 0 = none)\n"
+            "  --strict           stop at the first bad line, exit status 1\n"
+            "  --save FILE        write the final model as a checkpoint file\n"
+            "  --parse-only       only read and parse FILE (the benchmark's baseline)\n"
+            "Drift (off by default):\n"
+            "  --drift DETECTOR   ddm | eddm | adwin | page_hinkley | hddm_a\n"
+            "  --drift-param K=V  detector parameter, or a [drift] key (window, error_scale,\n"
+            "                     alert_min_gap, boost_factor, boost_halflife, watch_feature)\n"
+            "  --drift-response R alert | reset | boost | challenger (default alert)\n"
+            "  --alerts-json F    write every alert as one JSON line to F\n"
+            "  --quiet-alerts     do not print alerts on stdout (counts still shown)\n"
+            "\n"
+            "Labels: binary learners take 0/1 or -1/+1 (-1 is read as 0); regression any\n"
+            "finite number; softmax a class id. Any other label is a bad line. A bad line is\n"
+            "reported as file:line: reason (the first %d on stderr), counted and skipped.\n"
+            "Blank lines and lines starting with '#' are skipped and counted separately.\n"
+            "Exit status: 0 done; 1 the run failed (bad line under --strict, read error,\n"
+            "--save failed); 2 usage error or unreadable input.\n",
+            RL_BITS_MIN, RL_BITS_MAX, RL_READER_MAX_LINE_DEFAULT, MAX_BAD_SHOWN);
+}
+
+/* Options that map one-to-one onto rl_learner_params_set keys. */
+static const struct {
+    const char *flag;
+    const char *key;
+} learner_flags[] = {
+    {"--learner", "learner"}, {"--loss", "loss"}, {"--schedule", "schedule"},
+    {"--bits", "bits"},       {"--eta", "eta"},   {"--power-t", "power_t"},
+    {"--t0", "t0"},           {"--l1", "l1"},     {"--l2", "l2"},
+    {"--alpha", "alpha"},     {"--beta", "beta"}, {"--classes", "classes"},
+    {"--bias", "bias"},
+};
+
+static int parse_u64_arg(const char *flag, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*v == '-' || *v == '\0' || *end != '\0' || errno == ERANGE || x < lo || x > hi) {
+        fprintf(stderr, "relearn eval: %s: '%s' is not an integer in [%llu, %llu]\n", flag, v,
+                (unsigned long long)lo, (unsigned long long)hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* Returns 0 to run, 1 when --help was printed, -1 on a usage error (already reported). */
+static int parse_args(int argc, char **argv, eval_opts *o)
+{
+    char err[256];
+    memset(o, 0, sizeof(*o));
+    rl_model_config_default(&o->cfg);
+    rl_reader_opts_default(&o->ropts);
+    o->progress = 100000;
+    o->passes = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->input) {
+                fprintf(stderr, "relearn eval: more than one input file ('%s', '%s')\n", o->input,
+                        a);
+                return -1;
+            }
+            o->input = a;
+            continue;
+        }
+        if (strcmp(a, "--strict") == 0) {
+            o->strict = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-header") == 0) {
+            o->ropts.header = 0;
+            continue;
+        }
+        if (strcmp(a, "--parse-only") == 0) {
+            o->parse_only = 1;
+            continue;
+        }
+        if (strcmp(a, "--quiet-alerts") == 0) {
+            o->quiet_alerts = 1;
+            continue;
+        }
+        /* Everything else takes a value: "--flag value" or "--flag=value". */
+        char flag[64];
+        const char *v;
+        const char *eq = strchr(a, '=');
+        if (eq && (size_t)(eq - a) < sizeof(flag)) {
+            memcpy(flag, a, (size_t)(eq - a));
+            flag[eq - a] = '\0';
+            v = eq + 1;
+        } else {
+            snprintf(flag, sizeof(flag), "%s", a);
+            if (i + 1 >= argc) {
+                fprintf(stderr, "relearn eval: %s needs a value (see --help)\n", flag);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        int handled = 0;
+        for (size_t k = 0; k < sizeof(learner_flags) / sizeof(learner_flags[0]); k++) {
+            if (strcmp(flag, learner_flags[k].flag) != 0)
+                continue;
+            if (rl_learner_params_set(&o->cfg.learner, learner_flags[k].key, v, err, sizeof(err)) !=
+                RL_OK) {
+                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+                return -1;
+            }
+            handled = 1;
+        }
+        if (handled)
+            continue;
+        uint64_t u;
+        if (strcmp(flag, "--seed") == 0) {
+            if (parse_u64_arg(flag, v, 0, UINT64_MAX, &u))
+                return -1;
+            o->cfg.hash_seed = u;
+        } else if (strcmp(flag, "--format") == 0) {
+            if (rl_text_format_parse(v, &o->ropts.format) != RL_OK) {
+                fprintf(stderr, "relearn eval: --format: '%s' is not libsvm, vw, csv or auto\n", v);
+                return -1;
+            }
+        } else if (strcmp(flag, "--label-col") == 0) {
+            o->ropts.label_col = v;
+        } else if (strcmp(flag, "--delimiter") == 0) {
+            if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0) {
+                o->ropts.delimiter = '\t';
+            } else if (strlen(v) == 1) {
+                o->ropts.delimiter = v[0];
+            } else {
+                fprintf(stderr, "relearn eval: --delimiter: '%s' is not one character\n", v);
+                return -1;
+            }
+        } else if (strcmp(flag, "--max-line") == 0) {
+            if (parse_u64_arg(flag, v, RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX, &u))
+                return -1;
+            o->ropts.max_line = (size_t)u;
+        } else if (strcmp(flag, "--passes") == 0) {
+            if (parse_u64_arg(flag, v, 1, 100000, &u))
+                return -1;
+            o->passes = (uint32_t)u;
+        } else if (strcmp(flag, "--progress") == 0) {
+            if (parse_u64_arg(flag, v, 0, UINT64_MAX, &u))
+                return -1;
+            o->progress = u;
+        } else if (strcmp(flag, "--test") == 0) {
+            o->test = v;
+        } else if (strcmp(flag, "--save") == 0) {
+            o->save = v;
+        } else if (strcmp(flag, "--alerts-json") == 0) {
+            o->alerts_json = v;
+        } else if (strcmp(flag, "--drift") == 0 || strcmp(flag, "--drift-response") == 0 ||
+                   strcmp(flag, "--drift-param") == 0) {
+            const char *key = strcmp(flag, "--drift") == 0 ? "detector" : "response";
+            char kbuf[64];
+            if (strcmp(flag, "--drift-param") == 0) {
+                const char *e = strchr(v, '=');
+                if (!e || e == v || (size_t)(e - v) >= sizeof(kbuf)) {
+                    fprintf(stderr, "relearn eval: --drift-param: '%s' is not KEY=VALUE\n", v);
+                    return -1;
+                }
+                memcpy(kbuf, v, (size_t)(e - v));
+                kbuf[e - v] = '\0';
+                key = kbuf;
+                v = e + 1;
+            }
+            if (rl_model_config_set_drift(&o->cfg, key, v, err, sizeof(err)) != RL_OK) {
+                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "relearn eval: unknown option '%s' (see --help)\n", flag);
+            return -1;
+        }
+    }
+    if (!o->input) {
+        fprintf(stderr, "relearn eval: no input FILE (see --help)\n");
+        return -1;
+    }
+    if (o->passes > 1 && strcmp(o->input, "-") == 0) {
+        fprintf(stderr, "relearn eval: --passes %u: stdin can be read only once\n", o->passes);
+        return -1;
+    }
+    if ((o->alerts_json || o->cfg.n_det_params || o->cfg.response != RL_RESPONSE_ALERT) &&
+        !o->cfg.detector[0]) {
+        fprintf(stderr, "relearn eval: --alerts-json, --drift-param and --drift-response need "
+                        "--drift DETECTOR\n");
+        return -1;
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static json_t *jnum(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static void on_alert(void *opaque, const rl_alert *a)
+{
+    eval_ctx *c = opaque;
+    c->n_alerts++;
+    const char *level = rl_drift_state_name(a->level);
+    if (!c->o->quiet_alerts)
+        printf("%s at event %llu (%s:%llu): detector=%s source=%s %s=%.6g response=%s "
+               "suppressed=%llu\n",
+               level, (unsigned long long)a->position, c->file, (unsigned long long)c->line,
+               a->detector, a->source, a->statistic_name ? a->statistic_name : "statistic",
+               a->statistic, a->response, (unsigned long long)a->suppressed);
+    if (!c->alerts || c->alerts_failed)
+        return;
+    json_t *j = json_object();
+    if (!j) {
+        c->alerts_failed = 1;
+        return;
+    }
+    json_object_set_new(j, "level", json_string(level));
+    json_object_set_new(j, "detector", json_string(a->detector ? a->detector : ""));
+    json_object_set_new(j, "source", json_string(a->source ? a->source : ""));
+    json_object_set_new(j, "position", json_integer((json_int_t)a->position));
+    json_object_set_new(j, "response", json_string(a->response ? a->response : ""));
+    json_object_set_new(j, "statistic", jnum(a->statistic));
+    json_object_set_new(j, "statistic_name",
+                        json_string(a->statistic_name ? a->statistic_name : ""));
+    json_object_set_new(j, "suppressed", json_integer((json_int_t)a->suppressed));
+    json_object_set_new(j, "recent_loss", jnum(a->recent_loss));
+    json_object_set_new(j, "challenger_loss", jnum(a->challenger_loss));
+    json_object_set_new(j, "file", json_string(c->file));
+    json_object_set_new(j, "line", json_integer((json_int_t)c->line));
+    if (json_dumpf(j, c->alerts, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 ||
+        fputc('\n', c->alerts) == EOF)
+        c->alerts_failed = 1;
+    json_decref(j);
+}
+
+static void print_row(const char *name, double v, const char *fmt)
+{
+    if (isnan(v))
+        return;
+    printf("%-18s ", name);
+    printf(fmt, v);
+    putchar('\n');
+}
+
+static void print_metrics(const char *prefix, const rl_metrics_summary *s)
+{
+    char name[64];
+#define ROW(label, val, fmt)                                                                       \
+    do {                                                                                           \
+        snprintf(name, sizeof(name), "%s%s", prefix, label);                                       \
+        print_row(name, val, fmt);                                                                 \
+    } while (0)
+    if (s->task != RL_TASK_REGRESSION)
+        ROW("accuracy", s->accuracy, "%.6f");
+    ROW("log loss", s->log_loss, "%.6f");
+    if (s->task == RL_TASK_BINARY)
+        ROW("AUC", s->auc, "%.6f");
+    if (s->task == RL_TASK_REGRESSION) {
+        ROW("RMSE", s->rmse, "%.6g");
+        ROW("MAE", s->mae, "%.6g");
+    }
+    if (!prefix[0])
+        ROW("mean loss", s->mean_loss, "%.6g");
+#undef ROW
+}
+
+static void report_bad(uint64_t *n_bad, const char *msg)
+{
+    (*n_bad)++;
+    if (*n_bad <= MAX_BAD_SHOWN)
+        fprintf(stderr, "relearn eval: %s\n", msg);
+}
+
+/* Reads every record of the input: the parse-only baseline. */
+static int run_parse_only(const eval_opts *o)
+{
+    char err[512];
+    rl_reader *r = NULL;
+    if (rl_reader_open(o->input, &o->ropts, &r, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s\n", err);
+        return 2;
+    }
+    double t0 = now_s();
+    uint64_t n = 0, bad = 0, feats = 0;
+    int rc = 0;
+    for (;;) {
+        const rl_record *rec;
+        rl_err e = rl_reader_next(r, &rec, err, sizeof(err));
+        if (e == RL_ERR_FORMAT) {
+            report_bad(&bad, err);
+            if (o->strict) {
+                rc = 1;
+                break;
+            }
+            continue;
+        }
+        if (e != RL_OK) {
+            fprintf(stderr, "relearn eval: %s\n", err);
+            rc = 1;
+            break;
+        }
+        if (!rec)
+            break;
+        n++;
+        feats += rec->n_feats;
+    }
+    double dt = now_s() - t0;
+    rl_reader_stats st;
+    rl_reader_get_stats(r, &st);
+    printf("%-18s %s\n", "format", rl_text_format_name(rl_reader_format(r)));
+    printf("%-18s %llu\n", "events", (unsigned long long)n);
+    printf("%-18s %llu\n", "features", (unsigned long long)feats);
+    printf("%-18s %llu\n", "bad lines", (unsigned long long)bad);
+    printf("%-18s %llu\n", "skipped lines", (unsigned long long)st.skipped);
+    printf("%-18s %.3f\n", "seconds", dt);
+    printf("%-18s %.0f\n", "events/s", dt > 0 ? (double)n / dt : 0.0);
+    rl_reader_destroy(r);
+    return rc;
+}
+
+typedef struct run_state {
+    rl_model *m;
+    rl_example_builder b;
+    rl_hasher h;
+    rl_task task;
+    uint32_t n_classes;
+    uint64_t events, bad, skipped;
+    double t0;
+} run_state;
+
+/* One pass of test-then-train over the input. Returns 0, or the exit status to stop with. */
+static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass)
+{
+    char err[512];
+    rl_reader *r = NULL;
+    if (rl_reader_open(o->input, &o->ropts, &r, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s\n", err);
+        return 2;
+    }
+    c->file = rl_reader_name(r);
+    int rc = 0;
+    for (;;) {
+        const rl_record *rec;
+        rl_err e = rl_reader_next(r, &rec, err, sizeof(err));
+        float y;
+        if (e == RL_OK && rec)
+            e = rl_record_label(r, rec, s->task, s->n_classes, &y, err, sizeof(err));
+        if (e == RL_ERR_FORMAT) {
+            if (pass == 0 || o->strict)
+                report_bad(&s->bad, err);
+            if (o->strict) {
+                rc = 1;
+                break;
+            }
+            continue;
+        }
+        if (e != RL_OK) {
+            fprintf(stderr, "relearn eval: %s\n", err);
+            rc = 1;
+            break;
+        }
+        if (!rec)
+            break;
+        rl_example ex;
+        e = rl_example_from_record(&s->b, &s->h, rec, y, &ex, err, sizeof(err));
+        if (e != RL_OK) {
+            fprintf(stderr, "relearn eval: %s\n", err);
+            rc = 1;
+            break;
+        }
+        c->line = rec->line;
+        rl_model_step(s->m, &ex, NULL, NULL);
+        s->events++;
+        if (o->progress && s->events % o->progress == 0) {
+            rl_metrics_summary sum;
+            rl_model_summary(s->m, &sum);
+            double dt = now_s() - s->t0;
+            double rate = dt > 0 ? (double)s->events / dt : 0.0;
+            if (s->task == RL_TASK_REGRESSION)
+                fprintf(stderr,
+                        "relearn eval: events=%llu bad=%llu rmse=%.6g mae=%.6g "
+                        "recent_loss=%.6g events/s=%.0f\n",
+                        (unsigned long long)s->events, (unsigned long long)s->bad, sum.rmse,
+                        sum.mae, sum.recent_loss, rate);
+            else
+                fprintf(stderr,
+                        "relearn eval: events=%llu bad=%llu accuracy=%.4f log_loss=%.4f "
+                        "recent_accuracy=%.4f events/s=%.0f\n",
+                        (unsigned long long)s->events, (unsigned long long)s->bad, sum.accuracy,
+                        sum.log_loss, sum.recent_accuracy, rate);
+        }
+    }
+    if (pass == 0) {
+        rl_reader_stats st;
+        rl_reader_get_stats(r, &st);
+        s->skipped = st.skipped;
+    }
+    rl_reader_destroy(r);
+    return rc;
+}
+
+/* Scores the hold-out file with the trained model, without learning. */
+static int run_test(const eval_opts *o, run_state *s)
+{
+    char err[512];
+    rl_reader *r = NULL;
+    rl_metrics *met = NULL;
+    int rc = 0;
+    if (rl_reader_open(o->test, &o->ropts, &r, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: --test: %s\n", err);
+        return 2;
+    }
+    if (rl_metrics_new(s->task, RL_METRICS_WINDOW_DEFAULT, &met, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s\n", err);
+        rl_reader_destroy(r);
+        return 1;
+    }
+    uint64_t bad = 0;
+    for (;;) {
+        const rl_record *rec;
+        rl_err e = rl_reader_next(r, &rec, err, sizeof(err));
+        float y;
+        if (e == RL_OK && rec)
+            e = rl_record_label(r, rec, s->task, s->n_classes, &y, err, sizeof(err));
+        if (e == RL_ERR_FORMAT) {
+            report_bad(&bad, err);
+            if (o->strict) {
+                rc = 1;
+                break;
+            }
+            continue;
+        }
+        if (e != RL_OK) {
+            fprintf(stderr, "relearn eval: %s\n", err);
+            rc = 1;
+            break;
+        }
+        if (!rec)
+            break;
+        rl_example ex;
+        if (rl_example_from_record(&s->b, &s->h, rec, y, &ex, err, sizeof(err)) != RL_OK) {
+            fprintf(stderr, "relearn eval: %s\n", err);
+            rc = 1;
+            break;
+        }
+        rl_pred p;
+        rl_model_predict(s->m, &ex, &p);
+        rl_metrics_add(met, &p, ex.label, ex.weight, 0.0);
+    }
+    rl_metrics_summary sum;
+    rl_metrics_summary_get(met, &sum);
+    printf("%-18s %llu\n", "test events", (unsigned long long)sum.n);
+    printf("%-18s %llu\n", "test bad lines", (unsigned long long)bad);
+    print_metrics("test ", &sum);
+    rl_metrics_destroy(met);
+    rl_reader_destroy(r);
+    return rc;
+}
 
 int rl_cmd_eval(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "relearn eval: not built yet\n");
-    return 2;
+    eval_opts o;
+    int pr = parse_args(argc, argv, &o);
+    if (pr != 0)
+        return pr > 0 ? 0 : 2;
+    if (o.parse_only)
+        return run_parse_only(&o);
+
+    char err[512];
+    int rc = 0;
+    eval_ctx c = {.o = &o, .file = o.input};
+    run_state s;
+    memset(&s, 0, sizeof(s));
+    rl_example_builder_init(&s.b);
+    if (o.alerts_json) {
+        c.alerts = fopen(o.alerts_json, "w");
+        if (!c.alerts) {
+            fprintf(stderr, "relearn eval: --alerts-json: %s: %s\n", o.alerts_json,
+                    strerror(errno));
+            return 2;
+        }
+    }
+    if (rl_model_new(&o.cfg, on_alert, &c, &s.m, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s\n", err);
+        rc = 2;
+        goto done;
+    }
+    s.task = rl_model_learner_c(s.m)->task;
+    s.n_classes = o.cfg.learner.n_classes;
+    rl_hasher_init(&s.h, o.cfg.learner.bits, o.cfg.hash_seed);
+    s.t0 = now_s();
+    for (uint32_t pass = 0; pass < o.passes && rc == 0; pass++)
+        rc = run_pass(&o, &s, &c, pass);
+    double dt = now_s() - s.t0;
+    if (rc == 2)
+        goto done;
+
+    rl_metrics_summary sum;
+    rl_model_summary(s.m, &sum);
+    if (strcmp(o.cfg.learner.learner, "sgd") == 0)
+        printf("%-18s sgd, %s loss (%s)\n", "learner", rl_loss_name(o.cfg.learner.loss),
+               rl_task_name(s.task));
+    else
+        printf("%-18s %s (%s)\n", "learner", o.cfg.learner.learner, rl_task_name(s.task));
+    printf("%-18s %u\n", "passes", o.passes);
+    printf("%-18s %llu\n", "events", (unsigned long long)s.events);
+    printf("%-18s %llu\n", "bad lines", (unsigned long long)s.bad);
+    printf("%-18s %llu\n", "skipped lines", (unsigned long long)s.skipped);
+    print_metrics("", &sum);
+    printf("%-18s %.3f\n", "seconds", dt);
+    printf("%-18s %.0f\n", "events/s", dt > 0 ? (double)s.events / dt : 0.0);
+    if (o.cfg.detector[0]) {
+        printf("%-18s %s (response %s)\n", "drift detector", o.cfg.detector,
+               rl_response_name(o.cfg.response));
+        printf("%-18s %llu\n", "drift warnings", (unsigned long long)rl_model_warnings(s.m));
+        printf("%-18s %llu\n", "drifts", (unsigned long long)rl_model_drifts(s.m));
+        printf("%-18s %llu\n", "alerts", (unsigned long long)c.n_alerts);
+    }
+    if (s.bad > MAX_BAD_SHOWN && !o.strict)
+        fprintf(stderr, "relearn eval: %llu bad lines in all (the first %d shown above)\n",
+                (unsigned long long)s.bad, MAX_BAD_SHOWN);
+    if (rc == 0 && o.test)
+        rc = run_test(&o, &s);
+    if (rc == 0 && o.save) {
+        if (rl_ckpt_save_model_file(o.save, s.m, "eval", NULL, err, sizeof(err)) != RL_OK) {
+            fprintf(stderr, "relearn eval: --save: %s\n", err);
+            rc = 1;
+        } else {
+            printf("%-18s %s\n", "saved", o.save);
+        }
+    }
+done:
+    if (c.alerts) {
+        if (fclose(c.alerts) != 0 || c.alerts_failed) {
+            fprintf(stderr, "relearn eval: --alerts-json: %s: write failed\n", o.alerts_json);
+            if (rc == 0)
+                rc = 1;
+        }
+    }
+    rl_example_builder_free(&s.b);
+    rl_model_destroy(s.m);
+    fflush(stdout);
+    return rc;
 }
