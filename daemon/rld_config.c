@@ -1,0 +1,602 @@
+/* rld_config.c - the option table, the INI reader around inih, flags, --check-config. */
+#include "rld_config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <librdkafka/rdkafka.h>
+
+#include "rld_log.h"
+
+typedef enum opt_type {
+    OPT_STR,     /* free string, length-checked */
+    OPT_TOPIC,   /* Kafka topic name: [A-Za-z0-9._-], 1..249 */
+    OPT_TOPICS,  /* comma-separated topic names */
+    OPT_U64,     /* unsigned integer in [min, max] */
+    OPT_DBL,     /* real in [min, max]; "inf" allowed when max is INFINITY */
+    OPT_LEVEL,   /* log level name */
+    OPT_LISTEN,  /* host:port, or "off" */
+    OPT_LEARNER, /* delegated to rl_learner_params_set */
+    OPT_SEED,    /* model hash seed (u64, into the model config) */
+} opt_type;
+
+typedef struct opt {
+    const char *section;
+    const char *key;
+    opt_type type;
+    size_t offset; /* into rld_config */
+    size_t size;   /* strings: buffer size */
+    double min, max;
+    const char *def;     /* default as text, or NULL for none */
+    const char *allowed; /* for error messages and --help */
+} opt;
+
+#define S(f) offsetof(rld_config, f), sizeof(((rld_config *)0)->f)
+#define N(f) offsetof(rld_config, f), 0
+
+/* The table. Defaults are applied by parsing `def` through the same code as the file. */
+static const opt opts[] = {
+    {"model", "name", OPT_STR, S(model_name), 0, 0, "model", "a non-empty name (snapshot key)"},
+    {"model", "hash_seed", OPT_SEED, 0, 0, 0, 0, "0", "an integer 0..2^64-1"},
+    {"model", "learner", OPT_LEARNER, 0, 0, 0, 0, NULL,
+     "sgd, perceptron, avg_perceptron, ogd, ftrl, softmax"},
+    {"model", "loss", OPT_LEARNER, 0, 0, 0, 0, NULL, "logistic, hinge, squared, poisson"},
+    {"model", "schedule", OPT_LEARNER, 0, 0, 0, 0, NULL,
+     "normalized, constant, invscaling, adagrad, pegasos"},
+    {"model", "bits", OPT_LEARNER, 0, 0, 0, 0, NULL, "10..30"},
+    {"model", "dense_dim", OPT_LEARNER, 0, 0, 0, 0, NULL, "an integer >= 0"},
+    {"model", "classes", OPT_LEARNER, 0, 0, 0, 0, NULL, "2..1024"},
+    {"model", "eta", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0"},
+    {"model", "power_t", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
+    {"model", "t0", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0"},
+    {"model", "l1", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
+    {"model", "l2", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
+    {"model", "alpha", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0"},
+    {"model", "beta", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
+    {"model", "bias", OPT_LEARNER, 0, 0, 0, 0, NULL, "0 or 1"},
+
+    {"input", "brokers", OPT_STR, S(brokers), 0, 0, NULL, "host:port[,host:port...]"},
+    {"input", "topics", OPT_TOPICS, S(topics), 0, 0, NULL, "comma-separated topic names"},
+    {"input", "group", OPT_STR, S(group), 0, 0, "relearnd", "a consumer group id"},
+    {"input", "instance_id", OPT_STR, S(instance_id), 0, 0, NULL,
+     "a name stable across restarts, no ':' (default: the host name)"},
+    {"input", "max_features", OPT_U64, N(max_features), 1, 10000000, "65536", "1..10000000"},
+    {"input", "max_event_bytes", OPT_U64, N(max_event_bytes), 16, 1e9, "1048576", "16..1000000000"},
+    {"input", "batch_size", OPT_U64, N(batch_size), 1, 100000, "1000", "1..100000"},
+    {"input", "batch_timeout", OPT_DBL, N(batch_timeout_s), 0.001, 10, "0.1", "0.001..10 (s)"},
+    {"input", "stuck_after", OPT_DBL, N(stuck_after_s), 1, 86400, "60", "1..86400 (s)"},
+
+    {"output", "snapshot_topic", OPT_TOPIC, S(snapshot_topic), 0, 0, "relearn-snapshots",
+     "a topic name"},
+    {"output", "alerts_topic", OPT_TOPIC, S(alerts_topic), 0, 0, "relearn-alerts", "a topic name"},
+    {"output", "dead_letter_topic", OPT_TOPIC, S(dead_letter_topic), 0, 0, "relearn-dead-letter",
+     "a topic name"},
+
+    {"checkpoint", "dir", OPT_STR, S(checkpoint_dir), 0, 0, NULL, "a directory path"},
+    {"checkpoint", "every_events", OPT_U64, N(ckpt_every_events), 0, 1e12, "100000",
+     "0 (off)..10^12"},
+    {"checkpoint", "every_seconds", OPT_DBL, N(ckpt_every_seconds), 0, 86400, "30",
+     "0 (off)..86400"},
+    {"checkpoint", "keep", OPT_U64, N(ckpt_keep), 1, 1000, "3", "1..1000"},
+    {"checkpoint", "retry_max", OPT_DBL, N(ckpt_retry_max_s), 0.1, 3600, "30",
+     "0.1..3600 (s, backoff cap)"},
+
+    {"snapshot", "every_events", OPT_U64, N(snap_every_events), 0, 1e12, "0", "0 (off)..10^12"},
+    {"snapshot", "every_seconds", OPT_DBL, N(snap_every_seconds), 0, 86400, "60", "0 (off)..86400"},
+    {"snapshot", "gate_tolerance", OPT_DBL, N(gate_tolerance), 0, INFINITY, "0.02",
+     "a real >= 0 or inf (recent loss may exceed the last published one by this much)"},
+    {"snapshot", "chunk_bytes", OPT_U64, N(snap_chunk_bytes), 4096, 100000000, "900000",
+     "4096..100000000"},
+
+    {"metrics", "listen", OPT_LISTEN, S(metrics_listen), 0, 0, "127.0.0.1:9464",
+     "host:port (port 0: any free port, logged) or off"},
+    {"log", "level", OPT_LEVEL, S(log_level), 0, 0, "info", "debug, info, warn, error"},
+};
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* [kafka] keys relearnd sets itself: letting a file change them would break exactly-once. */
+static const struct {
+    const char *key;
+    const char *why;
+} kafka_reserved[] = {
+    {"enable.auto.commit", "relearnd commits offsets only after a durable checkpoint"},
+    {"enable.auto.offset.store", "relearnd stores offsets itself"},
+    {"group.id", "set [input] group"},
+    {"bootstrap.servers", "set [input] brokers"},
+    {"metadata.broker.list", "set [input] brokers"},
+    {"enable.idempotence", "the snapshot producer is always idempotent"},
+};
+
+static const char *const sections[] = {"model", "input",   "output", "checkpoint", "snapshot",
+                                       "drift", "metrics", "log",    "kafka"};
+
+int rld_config_is_secret(const char *k)
+{
+    return strstr(k, "password") || strstr(k, "secret") || strstr(k, "key.pem") ||
+           strstr(k, "oauthbearer.config") || strstr(k, "jaas") || strstr(k, "token");
+}
+
+static int parse_u64(const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long x;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v == '-' || *v == '+' || *v == '\0')
+        return -1;
+    errno = 0;
+    x = strtoull(v, &end, 10);
+    if (errno || end == v || *end != '\0')
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_dbl(const char *v, double *out)
+{
+    char *end;
+    double x;
+    if (*v == '\0')
+        return -1;
+    errno = 0;
+    x = strtod(v, &end);
+    if (errno == ERANGE || end == v || *end != '\0' || isnan(x))
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int valid_topic(const char *t, size_t len)
+{
+    if (len == 0 || len > 249)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = t[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* "host:port" with a numeric port 1..65535 (host may be empty = all interfaces, or [v6]). */
+static int valid_listen(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    uint64_t port;
+    if (strcmp(v, "off") == 0)
+        return 1;
+    if (!colon || parse_u64(colon + 1, &port) != 0 || port > 65535)
+        return 0;
+    return 1;
+}
+
+static const opt *find_opt(const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (strcmp(opts[i].section, section) == 0 && strcmp(opts[i].key, key) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+/* Lists the keys of a section, for "unknown key" messages. */
+static void section_keys(const char *section, char *out, size_t out_size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_OPTS && n < out_size; i++) {
+        if (strcmp(opts[i].section, section) != 0)
+            continue;
+        n += (size_t)snprintf(out + n, out_size - n, "%s%s", n ? ", " : "", opts[i].key);
+    }
+}
+
+static rl_err kv_put(rld_kv *arr, size_t *n, size_t cap, const char *key, const char *value,
+                     int line)
+{
+    size_t i;
+    for (i = 0; i < *n; i++)
+        if (strcmp(arr[i].key, key) == 0)
+            break;
+    if (i == *n) {
+        if (*n >= cap)
+            return RL_ERR_INVALID_ARG;
+        (*n)++;
+    }
+    snprintf(arr[i].key, sizeof(arr[i].key), "%s", key);
+    snprintf(arr[i].value, sizeof(arr[i].value), "%s", value);
+    arr[i].line = line;
+    return RL_OK;
+}
+
+/* The one place a key is set. `where` is "file:line" or the flag name. */
+static rl_err set_key(rld_config *c, const char *where, const char *section, const char *key,
+                      const char *value, int line, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    const opt *o;
+    char *base = (char *)c;
+
+    if (strcmp(section, "kafka") == 0) {
+        rd_kafka_conf_t *probe;
+        for (size_t i = 0; i < sizeof(kafka_reserved) / sizeof(kafka_reserved[0]); i++)
+            if (strcmp(key, kafka_reserved[i].key) == 0)
+                return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                                  "%s: [kafka] %s: relearnd sets this itself (%s)", where, key,
+                                  kafka_reserved[i].why);
+        if (strlen(key) >= sizeof(c->kafka[0].key) || strlen(value) >= sizeof(c->kafka[0].value))
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [kafka] %s: key or value too long (allowed: key < 128, "
+                              "value < 512 bytes)",
+                              where, key);
+        /* Check the key now so the message names the line; the value is set again on the
+         * real conf objects at start-up. */
+        probe = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(probe, key, value, e, sizeof(e)) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(probe);
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [kafka] %s: %s (allowed: librdkafka properties, see "
+                              "CONFIGURATION.md of librdkafka 2.0.2)",
+                              where, key, e);
+        }
+        rd_kafka_conf_destroy(probe);
+        if (kv_put(c->kafka, &c->n_kafka, RLD_CONF_MAX_KAFKA, key, value, line) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [kafka] %s: too many keys (allowed: %d)", where, key,
+                              RLD_CONF_MAX_KAFKA);
+        return RL_OK;
+    }
+    if (strcmp(section, "drift") == 0) {
+        if (rl_model_config_set_drift(&c->model, key, value, e, sizeof(e)) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [drift] %s: %s", where, key,
+                              e);
+        if (kv_put(c->drift, &c->n_drift, sizeof(c->drift) / sizeof(c->drift[0]), key, value,
+                   line) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [drift] %s: too many keys",
+                              where, key);
+        return RL_OK;
+    }
+
+    o = find_opt(section, key);
+    if (!o) {
+        char keys[1024];
+        int known = 0;
+        for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+            known |= strcmp(sections[i], section) == 0;
+        if (!known)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [%s] %s: unknown section (allowed: model, input, output, "
+                              "checkpoint, snapshot, drift, metrics, log, kafka)",
+                              where, section, key);
+        section_keys(section, keys, sizeof(keys));
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [%s] %s: unknown key (allowed: %s)", where, section, key, keys);
+    }
+
+    switch (o->type) {
+    case OPT_STR:
+    case OPT_TOPIC:
+    case OPT_TOPICS:
+    case OPT_LEVEL:
+    case OPT_LISTEN: {
+        size_t len = strlen(value);
+        const char *bad = NULL;
+        if (len >= o->size)
+            bad = "too long";
+        else if (o->type == OPT_TOPIC && !valid_topic(value, len))
+            bad = "not a valid topic name";
+        else if (o->type == OPT_LEVEL && rld_log_level_parse(value) < 0)
+            bad = "unknown level";
+        else if (o->type == OPT_LISTEN && !valid_listen(value))
+            bad = "not host:port";
+        else if (o->type == OPT_STR && len == 0)
+            bad = "empty";
+        else if (o->type == OPT_TOPICS) {
+            const char *p = value;
+            if (len == 0)
+                bad = "empty";
+            while (!bad && *p) {
+                const char *comma = strchr(p, ',');
+                size_t l = comma ? (size_t)(comma - p) : strlen(p);
+                if (!valid_topic(p, l))
+                    bad = "not a valid topic name list";
+                p += l + (comma ? 1 : 0);
+                if (comma && !*p)
+                    bad = "trailing comma";
+            }
+        }
+        if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
+            bad = "contains ':' (the commit metadata uses it as separator)";
+        if (bad)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
+                              where, section, key, bad, o->allowed);
+        memcpy(base + o->offset, value, len + 1);
+        return RL_OK;
+    }
+    case OPT_U64:
+    case OPT_SEED: {
+        uint64_t x;
+        if (parse_u64(value, &x) != 0 ||
+            (o->type == OPT_U64 && ((double)x < o->min || (double)x > o->max)))
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [%s] %s: '%s' is not valid (allowed: %s)", where, section, key,
+                              value, o->allowed);
+        if (o->type == OPT_SEED)
+            c->model.hash_seed = x;
+        else
+            memcpy(base + o->offset, &x, sizeof(x));
+        return RL_OK;
+    }
+    case OPT_DBL: {
+        double x;
+        if (parse_dbl(value, &x) != 0 || x < o->min || x > o->max || (isinf(x) && !isinf(o->max)))
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [%s] %s: '%s' is not valid (allowed: %s)", where, section, key,
+                              value, o->allowed);
+        memcpy(base + o->offset, &x, sizeof(x));
+        return RL_OK;
+    }
+    case OPT_LEARNER:
+        if (rl_learner_params_set(&c->model.learner, key, value, e, sizeof(e)) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
+                              where, section, key, e, o->allowed);
+        return RL_OK;
+    }
+    (void)line;
+    return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: internal: bad type", where,
+                      section, key);
+}
+
+void rld_config_default(rld_config *c)
+{
+    char e[256];
+    memset(c, 0, sizeof(*c));
+    rl_model_config_default(&c->model);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (!opts[i].def)
+            continue;
+        rl_err err =
+            set_key(c, "default", opts[i].section, opts[i].key, opts[i].def, 0, e, sizeof(e));
+        (void)err;
+        /* Defaults are constants of this file; test_config checks they all parse. */
+    }
+    if (gethostname(c->instance_id, sizeof(c->instance_id) - 1) != 0 || !c->instance_id[0])
+        snprintf(c->instance_id, sizeof(c->instance_id), "relearnd");
+    for (char *p = c->instance_id; *p; p++)
+        if (*p == ':')
+            *p = '_';
+}
+
+rl_err rld_config_set(rld_config *c, const char *origin, const char *section, const char *key,
+                      const char *value, char *errstr, size_t errstr_size)
+{
+    return set_key(c, origin, section, key, value, 0, errstr, errstr_size);
+}
+
+/* ---- file reading ---- */
+
+struct reader {
+    FILE *f;
+    int line;
+    int long_line; /* first line that did not fit inih's buffer */
+};
+
+struct parse_ctx {
+    rld_config *c;
+    struct reader *rd;
+    const char *path;
+    rl_err err;
+    char *errstr;
+    size_t errstr_size;
+};
+
+/* fgets that counts lines, so the handler knows where it is (Debian's inih is built without
+ * INI_HANDLER_LINENO) and so an over-long line is an error instead of being split in two. */
+static char *count_reader(char *str, int num, void *stream)
+{
+    struct reader *rd = stream;
+    char *s = fgets(str, num, rd->f);
+    if (!s)
+        return NULL;
+    rd->line++;
+    size_t len = strlen(s);
+    if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(rd->f)) {
+        int ch;
+        if (!rd->long_line)
+            rd->long_line = rd->line;
+        /* Swallow the rest of the line so the line count stays right. */
+        while ((ch = fgetc(rd->f)) != EOF && ch != '\n')
+            ;
+        s[0] = '\0';
+    }
+    return s;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_ctx *p = user;
+    char where[RLD_CONF_PATH + 32];
+    if (p->err != RL_OK)
+        return 1; /* report the first error only */
+    snprintf(where, sizeof(where), "%s:%d", p->path, p->rd->line);
+    if (section[0] == '\0') {
+        p->err = rl_set_err(p->errstr, p->errstr_size, RL_ERR_CONFIG,
+                            "%s: %s: key outside any [section] (allowed: model, input, output, "
+                            "checkpoint, snapshot, drift, metrics, log, kafka)",
+                            where, name);
+        return 1;
+    }
+    p->err = set_key(p->c, where, section, name, value, p->rd->line, p->errstr, p->errstr_size);
+    return 1;
+}
+
+rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t errstr_size)
+{
+    struct reader rd = {0};
+    struct parse_ctx p = {c, &rd, path, RL_OK, errstr, errstr_size};
+    int r;
+
+    rd.f = fopen(path, "r");
+    if (!rd.f)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot open: %s", path,
+                          strerror(errno));
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    r = ini_parse_stream(count_reader, &rd, handler, &p);
+    fclose(rd.f);
+    if (rd.long_line && (p.err == RL_OK || rd.long_line < r))
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s:%d: line too long (allowed: at most %d bytes per line)", path,
+                          rd.long_line, INI_MAX_LINE - 2);
+    if (r > 0 && p.err == RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s:%d: syntax error (allowed: [section] headers, key = value lines, "
+                          "comments starting with ; or #)",
+                          path, r);
+    if (r < 0 && p.err == RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot read", path);
+    return p.err;
+}
+
+rl_err rld_config_check(const rld_config *c, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    rl_model *m = NULL;
+    const char *src = c->path[0] ? c->path : "(no config file)";
+
+    if (!c->brokers[0])
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [input] brokers: required (allowed: host:port[,host:port...]; or "
+                          "--brokers)",
+                          src);
+    if (!c->topics[0])
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [input] topics: required (allowed: comma-separated topic names; "
+                          "or --topic)",
+                          src);
+    if (!c->checkpoint_dir[0])
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [checkpoint] dir: required (allowed: a directory path; or "
+                          "--checkpoint-dir)",
+                          src);
+    if (c->ckpt_every_events == 0 && c->ckpt_every_seconds <= 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [checkpoint] every_events, every_seconds: both off (allowed: at "
+                          "least one > 0)",
+                          src);
+    if (!strcmp(c->snapshot_topic, c->alerts_topic) ||
+        !strcmp(c->snapshot_topic, c->dead_letter_topic) ||
+        !strcmp(c->alerts_topic, c->dead_letter_topic))
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: [output]: snapshot_topic, alerts_topic and dead_letter_topic must "
+                          "differ",
+                          src);
+    {
+        /* An output topic that is also an input would feed the daemon its own output. */
+        const char *outs[3] = {c->snapshot_topic, c->alerts_topic, c->dead_letter_topic};
+        const char *p = c->topics;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t l = comma ? (size_t)(comma - p) : strlen(p);
+            for (int i = 0; i < 3; i++)
+                if (strlen(outs[i]) == l && strncmp(outs[i], p, l) == 0)
+                    return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                                      "%s: [input] topics: '%s' is also an [output] topic", src,
+                                      outs[i]);
+            p += l + (comma ? 1 : 0);
+        }
+    }
+    /* The learner and the detector validate their own parameters when built. */
+    if (rl_model_new(&c->model, NULL, NULL, &m, e, sizeof(e)) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [model]/[drift]: %s", src, e);
+    rl_model_destroy(m);
+    return RL_OK;
+}
+
+static void print_str(FILE *out, const char *k, const char *v)
+{
+    fprintf(out, "%s = %s\n", k, v);
+}
+
+void rld_config_print(const rld_config *c, FILE *out)
+{
+    char buf[4096];
+    const char *cur = "";
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const opt *o = &opts[i];
+        const char *base = (const char *)c;
+        if (strcmp(cur, o->section) != 0) {
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", o->section);
+            cur = o->section;
+            if (strcmp(cur, "model") == 0) {
+                /* Learner hyperparameters come formatted by their owner. */
+                rl_learner_params_format(&c->model.learner, buf, sizeof(buf));
+                for (char *line = buf; *line;) {
+                    char *nl = strchr(line, '\n');
+                    char *eq;
+                    if (nl)
+                        *nl = '\0';
+                    eq = strchr(line, '=');
+                    if (eq) {
+                        *eq = '\0';
+                        fprintf(out, "%s = %s\n", line, eq + 1);
+                    } else if (*line) {
+                        fprintf(out, "%s\n", line);
+                    }
+                    if (!nl)
+                        break;
+                    line = nl + 1;
+                }
+            }
+        }
+        switch (o->type) {
+        case OPT_STR:
+        case OPT_TOPIC:
+        case OPT_TOPICS:
+        case OPT_LEVEL:
+        case OPT_LISTEN:
+            print_str(out, o->key, base + o->offset);
+            break;
+        case OPT_U64: {
+            uint64_t x;
+            memcpy(&x, base + o->offset, sizeof(x));
+            fprintf(out, "%s = %llu\n", o->key, (unsigned long long)x);
+            break;
+        }
+        case OPT_SEED:
+            fprintf(out, "%s = %llu\n", o->key, (unsigned long long)c->model.hash_seed);
+            break;
+        case OPT_DBL: {
+            double x;
+            memcpy(&x, base + o->offset, sizeof(x));
+            fprintf(out, "%s = %.15g\n", o->key, x);
+            break;
+        }
+        case OPT_LEARNER:
+            break;
+        }
+    }
+    fprintf(out, "\n[drift]\n");
+    for (size_t i = 0; i < c->n_drift; i++)
+        fprintf(out, "%s = %s\n", c->drift[i].key, c->drift[i].value);
+    fprintf(out, "\n[kafka]\n");
+    for (size_t i = 0; i < c->n_kafka; i++)
+        fprintf(out, "%s = %s\n", c->kafka[i].key,
+                rld_config_is_secret(c->kafka[i].key) ? "********" : c->kafka[i].value);
+    if (c->init_model[0])
+        fprintf(out, "\n; --init-model %s\n", c->init_model);
+}
+
+rl_err rld_config_apply_kafka(const rld_config *c, void *rd_conf, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    for (size_t i = 0; i < c->n_kafka; i++)
+        if (rd_kafka_conf_set(rd_conf, c->kafka[i].key, c->kafka[i].value, e, sizeof(e)) !=
+            RD_KAFKA_CONF_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s:%d: [kafka] %s: %s", c->path,
+                              c->kafka[i].line, c->kafka[i].key, e);
+    return RL_OK;
+}

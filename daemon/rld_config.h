@@ -1,0 +1,102 @@
+/* rld_config.h - relearnd's configuration: one INI file (inih), overridden by flags.
+ *
+ * Every key is a row of one table (section, key, type, bounds, default, help), as redis does it:
+ * parsing, validation, --check-config output and the "allowed" part of every error message all
+ * come from that table. Three sections delegate to their owners: [model] learner
+ * hyperparameters go to rl_learner_params_set(), [drift] keys to rl_model_config_set_drift(),
+ * and [kafka] keys are handed to librdkafka as-is (checked with rd_kafka_conf_set() while the
+ * file is read, so a typo names its file:line too).
+ *
+ * Errors are one line: "FILE:LINE: [section] key: reason (allowed: ...)". The caller (main.c)
+ * prints it and exits with status 2. Nothing here prints or exits. */
+#ifndef RLD_CONFIG_H
+#define RLD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model.h"
+#include "rl_common.h"
+
+#define RLD_CONF_STR       256
+#define RLD_CONF_PATH      1024
+#define RLD_CONF_MAX_KAFKA 128
+
+typedef struct rld_kv {
+    char key[128];
+    char value[512];
+    int line;
+} rld_kv;
+
+typedef struct rld_config {
+    char path[RLD_CONF_PATH];
+    /* [model] */
+    char model_name[RLD_CONF_STR];
+    rl_model_config model; /* learner params, hash seed, [drift] settings */
+    /* [input] */
+    char brokers[1024];
+    char topics[1024]; /* comma-separated */
+    char group[RLD_CONF_STR];
+    char instance_id[RLD_CONF_STR];
+    uint64_t max_features;
+    uint64_t max_event_bytes;
+    uint64_t batch_size;
+    double batch_timeout_s;
+    double stuck_after_s; /* /healthz fails when lag > 0 and nothing consumed for this long */
+    /* [output] */
+    char snapshot_topic[RLD_CONF_STR];
+    char alerts_topic[RLD_CONF_STR];
+    char dead_letter_topic[RLD_CONF_STR];
+    /* [checkpoint] */
+    char checkpoint_dir[RLD_CONF_PATH];
+    uint64_t ckpt_every_events;
+    double ckpt_every_seconds;
+    uint64_t ckpt_keep;
+    double ckpt_retry_max_s;
+    /* [snapshot] */
+    uint64_t snap_every_events;
+    double snap_every_seconds;
+    double gate_tolerance;
+    uint64_t snap_chunk_bytes;
+    /* [metrics] */
+    char metrics_listen[RLD_CONF_STR]; /* host:port; empty = off */
+    /* [log] */
+    char log_level[16];
+    /* [kafka] pass-through */
+    rld_kv kafka[RLD_CONF_MAX_KAFKA];
+    size_t n_kafka;
+    /* [drift] as written, for --check-config */
+    rld_kv drift[RL_MODEL_MAX_DETECTOR_PARAMS + 8];
+    size_t n_drift;
+    /* command line only */
+    char init_model[RLD_CONF_PATH];
+} rld_config;
+
+/* Defaults for every key (no file). */
+void rld_config_default(rld_config *c);
+
+/* Reads path into c (which must hold defaults or earlier values). RL_ERR_CONFIG with the
+ * one-line message on any unknown section/key, bad value, syntax error; RL_ERR_IO if the file
+ * cannot be read. */
+rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t errstr_size);
+
+/* Sets one key as if it were read from `origin` (e.g. "--brokers"), line 0. Used for flags. */
+rl_err rld_config_set(rld_config *c, const char *origin, const char *section, const char *key,
+                      const char *value, char *errstr, size_t errstr_size);
+
+/* Cross-key checks once everything is set: required keys present, the drift detector and the
+ * learner build (a trial rl_model_new), topic names distinct. */
+rl_err rld_config_check(const rld_config *c, char *errstr, size_t errstr_size);
+
+/* Prints the effective configuration as INI, secrets masked. */
+void rld_config_print(const rld_config *c, FILE *out);
+
+/* 1 if a [kafka] key holds a secret and must never be printed or logged. */
+int rld_config_is_secret(const char *kafka_key);
+
+/* Copies the [kafka] keys into a librdkafka conf (rd_kafka_conf_t *, typed void* so this
+ * header does not need rdkafka.h). */
+rl_err rld_config_apply_kafka(const rld_config *c, void *rd_conf, char *errstr, size_t errstr_size);
+
+#endif

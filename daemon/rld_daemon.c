@@ -1,0 +1,786 @@
+/* rld_daemon.c - start-up, the consume loop, rebalances, checkpoints and commits.
+ * (Publishing is in rld_publish.c, the snapshot version probe in rld_snapver.c.) */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rld_int.h"
+#include "snapshot.h"
+
+volatile sig_atomic_t rld_stop_requested;
+volatile sig_atomic_t rld_snapshot_requested;
+
+/* ---- partitions ---- */
+
+static rld_part *part_find(rld_daemon *d, const char *topic, int32_t partition, int create)
+{
+    rld_part *p;
+    if (d->last_part < d->n_parts) {
+        p = &d->parts[d->last_part];
+        if (p->partition == partition && strcmp(p->topic, topic) == 0)
+            return p;
+    }
+    for (size_t i = 0; i < d->n_parts; i++) {
+        p = &d->parts[i];
+        if (p->partition == partition && strcmp(p->topic, topic) == 0) {
+            d->last_part = i;
+            return p;
+        }
+    }
+    if (!create || d->n_parts >= RLD_STATS_MAX_PARTS)
+        return NULL;
+    if (d->n_parts == d->cap_parts) {
+        size_t cap = d->cap_parts ? d->cap_parts * 2 : 16;
+        rld_part *np = realloc(d->parts, cap * sizeof(*np));
+        if (!np)
+            return NULL;
+        d->parts = np;
+        d->cap_parts = cap;
+    }
+    p = &d->parts[d->n_parts];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->topic, sizeof(p->topic), "%s", topic);
+    p->partition = partition;
+    p->next = p->first = p->committed = p->ckpt_next = p->high = -1;
+    d->last_part = d->n_parts++;
+    return p;
+}
+
+/* ---- checkpoints and commits ---- */
+
+static void on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason)
+{
+    (void)opaque;
+    rld_log(RLD_WARN, "checkpoint file skipped", "path=\"%s\" error=%s reason=\"%s\"", path,
+            rl_err_str(err), reason);
+}
+
+/* Commits the last durable checkpoint's offsets of the assigned partitions, with metadata
+ * "<instance-id>:<seq>" saying whose checkpoint they come from. */
+static void commit_offsets(rld_daemon *d)
+{
+    rd_kafka_topic_partition_list_t *l;
+    char meta[RLD_CONF_STR + 32];
+    rd_kafka_resp_err_t err;
+    int n = 0;
+
+    if (!d->consumer || d->ckpt_seq == 0)
+        return;
+    snprintf(meta, sizeof(meta), "%s:%" PRIu64, d->cfg.instance_id, d->ckpt_seq);
+    l = rd_kafka_topic_partition_list_new((int)d->n_parts);
+    for (size_t i = 0; i < d->n_parts; i++) {
+        rld_part *p = &d->parts[i];
+        rd_kafka_topic_partition_t *t;
+        if (!p->assigned || p->ckpt_next < 0)
+            continue;
+        t = rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+        t->offset = p->ckpt_next;
+        t->metadata = meta; /* borrowed: cleared again before the list is destroyed */
+        t->metadata_size = strlen(meta);
+        n++;
+    }
+    if (n > 0) {
+        err = rd_kafka_commit(d->consumer, l, 0);
+        for (int i = 0; i < l->cnt; i++) {
+            rd_kafka_topic_partition_t *t = &l->elems[i];
+            rld_part *p = part_find(d, t->topic, t->partition, 0);
+            if (!err && !t->err && p)
+                p->committed = t->offset;
+            else if (t->err)
+                err = t->err;
+            t->metadata = NULL;
+            t->metadata_size = 0;
+        }
+        if (err) {
+            d->sd.commits_failed++;
+            rld_log(RLD_WARN, "offset commit failed; the next checkpoint commits again",
+                    "seq=%" PRIu64 " error=\"%s\"", d->ckpt_seq, rd_kafka_err2str(err));
+        } else {
+            d->sd.commits_ok++;
+            rld_log(RLD_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
+                    n);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Writes a checkpoint of the model and the positions, then commits them. On failure nothing
+ * is committed (offsets never run ahead of a durable checkpoint) and a retry is scheduled
+ * with exponential backoff. */
+static rl_err checkpoint(rld_daemon *d, const char *why)
+{
+    char e[1024], path[2048];
+    rl_ckpt ck;
+    rl_err err;
+    double t0 = rld_mono_s(), dur;
+
+    /* Dead letters and alerts of the events below these offsets go out first, as far as the
+     * broker lets them within a short wait (failures are counted and logged by position). */
+    if (d->producer)
+        rd_kafka_flush(d->producer, 2000);
+    rl_ckpt_init(&ck);
+    err = rl_ckpt_set_ids(&ck, d->cfg.model_name, d->cfg.instance_id, e, sizeof(e));
+    ck.seq = d->ckpt_seq + 1;
+    ck.snapshot_version = d->snap_version;
+    if (err == RL_OK)
+        err = rl_ckpt_from_model(&ck, d->model, e, sizeof(e));
+    for (size_t i = 0; i < d->n_parts && err == RL_OK; i++) {
+        rld_part *p = &d->parts[i];
+        int64_t off = p->assigned && p->next >= 0 ? p->next : p->ckpt_next;
+        if (off >= 0)
+            err = rl_ckpt_set_offset(&ck, p->topic, p->partition, off, e, sizeof(e));
+    }
+    if (err == RL_OK)
+        err =
+            rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, RL_FRAME_ZSTD, (uint32_t)d->cfg.ckpt_keep,
+                              on_ckpt_report, d, path, sizeof(path), e, sizeof(e));
+    dur = rld_mono_s() - t0;
+    if (err != RL_OK) {
+        double backoff;
+        d->ckpt_failures++;
+        d->sd.ckpt_failed++;
+        d->sd.ckpt_consecutive_failures = d->ckpt_failures;
+        backoff = 0.5 * pow(2.0, (double)(d->ckpt_failures - 1));
+        if (backoff > d->cfg.ckpt_retry_max_s)
+            backoff = d->cfg.ckpt_retry_max_s;
+        d->ckpt_retry_at = rld_mono_s() + backoff;
+        rld_log(RLD_ERROR, "checkpoint failed; offsets not committed",
+                "why=%s seq=%" PRIu64 " failures_in_a_row=%u retry_in_s=%.1f error=%s "
+                "detail=\"%s\"",
+                why, ck.seq, d->ckpt_failures, backoff, rl_err_str(err), e);
+        /* Alert on the first failure and then every 10th, so a full disk does not flood. */
+        if (d->ckpt_failures == 1 || d->ckpt_failures % 10 == 0) {
+            char detail[300];
+            snprintf(detail, sizeof(detail), "checkpoint failed (%u in a row): %.200s",
+                     d->ckpt_failures, e);
+            rld_alert_send(d, "checkpoint", RL_DRIFT_WARNING, "retrying", detail, NAN);
+        }
+        rl_ckpt_clear(&ck);
+        return err;
+    }
+    if (d->ckpt_failures)
+        rld_log(RLD_INFO, "checkpoints recovered", "failures_before=%u", d->ckpt_failures);
+    d->ckpt_failures = 0;
+    d->ckpt_retry_at = 0;
+    d->ckpt_seq = ck.seq;
+    d->ckpt_position = rl_model_position(d->model);
+    d->ckpt_last_mono = rld_mono_s();
+    d->dirty = 0;
+    for (size_t i = 0; i < ck.n_offsets; i++) {
+        rld_part *p = part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 0);
+        if (p)
+            p->ckpt_next = ck.offsets[i].next_offset;
+    }
+    d->sd.ckpt_seq = ck.seq;
+    d->sd.ckpt_ok++;
+    d->sd.ckpt_consecutive_failures = 0;
+    d->sd.ckpt_last_ms = rld_now_ms();
+    d->sd.ckpt_last_duration_s = dur;
+    rld_log(RLD_INFO, "checkpoint written",
+            "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
+            ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
+    rl_ckpt_clear(&ck);
+    commit_offsets(d);
+    return RL_OK;
+}
+
+/* ---- rebalance ---- */
+
+static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    char mine[RLD_CONF_STR + 2];
+    size_t mine_len;
+
+    snprintf(mine, sizeof(mine), "%s:", d->cfg.instance_id);
+    mine_len = strlen(mine);
+    /* Who committed last decides where each partition resumes (DESIGN.md). A coordinator that
+     * does not answer is retried; after that, this instance's checkpoint is the fallback. */
+    for (int attempt = 0; attempt < 5 && !rld_stop_requested; attempt++) {
+        kerr = rd_kafka_committed(rk, c, 5000);
+        if (!kerr)
+            break;
+        rld_log(RLD_WARN, "cannot read committed offsets, retrying", "attempt=%d error=\"%s\"",
+                attempt + 1, rd_kafka_err2str(kerr));
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *t = &parts->elems[i];
+        rd_kafka_topic_partition_t *ct = &c->elems[i];
+        rld_part *p = part_find(d, t->topic, t->partition, 1);
+        char owner[RLD_CONF_STR + 32] = "";
+        int64_t committed = !kerr && !ct->err && ct->offset >= 0 ? ct->offset : -1;
+        int is_mine;
+        const char *why;
+        int64_t start;
+
+        if (!kerr && ct->metadata && ct->metadata_size > 0) {
+            size_t n =
+                ct->metadata_size < sizeof(owner) - 1 ? ct->metadata_size : sizeof(owner) - 1;
+            memcpy(owner, ct->metadata, n);
+            owner[n] = '\0';
+        }
+        is_mine = strncmp(owner, mine, mine_len) == 0;
+        if (!p) {
+            rld_log(RLD_ERROR, "too many partitions; this one is not tracked",
+                    "topic=%s "
+                    "partition=%d max=%d",
+                    t->topic, t->partition, RLD_STATS_MAX_PARTS);
+            continue;
+        }
+        if (is_mine && p->ckpt_next >= 0) {
+            start = p->ckpt_next;
+            why = "own checkpoint";
+        } else if (committed >= 0) {
+            start = committed;
+            why = is_mine ? "own commit (checkpoint lacks the partition)" : "group commit";
+        } else if (kerr && p->ckpt_next >= 0) {
+            start = p->ckpt_next;
+            why = "own checkpoint (committed offsets unreadable)";
+        } else {
+            start = RD_KAFKA_OFFSET_INVALID;
+            why = "auto.offset.reset (no commit)";
+        }
+        t->offset = start;
+        p->assigned = 1;
+        p->next = start >= 0 ? start : -1;
+        p->first = -1;
+        p->committed = committed;
+        p->high = -1;
+        rld_log(RLD_INFO, "partition assigned",
+                "topic=%s partition=%d start=%" PRId64 " why=\"%s\" committed=%" PRId64
+                " committed_by=\"%s\" checkpoint_offset=%" PRId64,
+                t->topic, t->partition, start, why, committed, owner, p->ckpt_next);
+    }
+    rd_kafka_topic_partition_list_destroy(c);
+}
+
+static void mark_unassigned(rld_daemon *d, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; parts && i < parts->cnt; i++) {
+        rld_part *p = part_find(d, parts->elems[i].topic, parts->elems[i].partition, 0);
+        if (p) {
+            p->assigned = 0;
+            rld_log(RLD_INFO, "partition revoked",
+                    "topic=%s partition=%d next=%" PRId64 " checkpoint_offset=%" PRId64, p->topic,
+                    p->partition, p->next, p->ckpt_next);
+        }
+    }
+    if (!parts)
+        for (size_t i = 0; i < d->n_parts; i++)
+            d->parts[i].assigned = 0;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    rld_daemon *d = opaque;
+    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *e2 = NULL;
+    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        on_assign(d, rk, parts);
+        if (coop)
+            e2 = rd_kafka_incremental_assign(rk, parts);
+        else
+            aerr = rd_kafka_assign(rk, parts);
+    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        /* The batch in hand is finished (callbacks run between batches): checkpoint and
+         * commit before the partitions go, unless they were lost (then another member may
+         * already own them, and a commit from here would be refused or wrong). */
+        if (rd_kafka_assignment_lost(rk))
+            rld_log(RLD_WARN, "partitions lost (session timeout?); not committing", "count=%d",
+                    parts->cnt);
+        else if (d->dirty)
+            checkpoint(d, "revoke");
+        else
+            commit_offsets(d);
+        mark_unassigned(d, parts);
+        if (coop)
+            e2 = rd_kafka_incremental_unassign(rk, parts);
+        else
+            aerr = rd_kafka_assign(rk, NULL);
+    } else {
+        rld_log(RLD_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(err));
+        mark_unassigned(d, NULL);
+        aerr = rd_kafka_assign(rk, NULL);
+    }
+    if (e2) {
+        rld_log(RLD_ERROR, "incremental assign failed", "error=\"%s\"", rd_kafka_error_string(e2));
+        rd_kafka_error_destroy(e2);
+    }
+    if (aerr)
+        rld_log(RLD_ERROR, "assign failed", "error=\"%s\"", rd_kafka_err2str(aerr));
+}
+
+static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    rld_daemon *d = opaque;
+    (void)rk;
+    snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s", reason);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        d->sd.brokers_down = 1;
+    rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "kafka error", "code=%s reason=\"%s\"",
+                    rd_kafka_err2name(err), reason);
+}
+
+/* ---- start-up ---- */
+
+static int kafka_key_set(const rld_config *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_kafka; i++)
+        if (strcmp(c->kafka[i].key, key) == 0)
+            return 1;
+    return 0;
+}
+
+static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_topic_partition_list_t *subs;
+    rd_kafka_resp_err_t kerr;
+    const char *p;
+
+    if (rld_config_apply_kafka(&d->cfg, conf, errstr, errstr_size) != RL_OK) {
+        rd_kafka_conf_destroy(conf);
+        return RL_ERR_CONFIG;
+    }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", d->cfg.brokers, e, sizeof(e)) ||
+        rd_kafka_conf_set(conf, "group.id", d->cfg.group, e, sizeof(e)) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e)) ||
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof(e)) ||
+        (!kafka_key_set(&d->cfg, "auto.offset.reset") &&
+         rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", e, sizeof(e)))) {
+        rd_kafka_conf_destroy(conf);
+        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer config: %s", e);
+    }
+    rd_kafka_conf_set_opaque(conf, d);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, on_consumer_error);
+    d->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
+    if (!d->consumer) {
+        rd_kafka_conf_destroy(conf);
+        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer: %s", e);
+    }
+    rd_kafka_poll_set_consumer(d->consumer);
+    subs = rd_kafka_topic_partition_list_new(4);
+    for (p = d->cfg.topics; *p;) {
+        char t[256];
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        snprintf(t, sizeof(t), "%.*s", (int)l, p);
+        rd_kafka_topic_partition_list_add(subs, t, RD_KAFKA_PARTITION_UA);
+        p += l + (comma ? 1 : 0);
+    }
+    kerr = rd_kafka_subscribe(d->consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (kerr)
+        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "subscribe to %s: %s", d->cfg.topics,
+                          rd_kafka_err2str(kerr));
+    return RL_OK;
+}
+
+/* Warm start: the newest valid checkpoint, else --init-model, else a fresh model. */
+static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errstr,
+                         size_t errstr_size)
+{
+    char e[1024], path[2048];
+    rl_ckpt ck;
+    rl_err err;
+
+    *ckpt_snap_version = 0;
+    err = rl_ckpt_dir_prepare(d->cfg.checkpoint_dir, e, sizeof(e));
+    if (err != RL_OK)
+        return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
+                          d->cfg.checkpoint_dir, e);
+    rl_ckpt_init(&ck);
+    err = rl_ckpt_dir_load_newest(d->cfg.checkpoint_dir, &ck, on_ckpt_report, d, path, sizeof(path),
+                                  e, sizeof(e));
+    if (err == RL_OK) {
+        err = rl_ckpt_to_model(&ck, rld_alert_cb, d, &d->model, e, sizeof(e));
+        if (err != RL_OK) {
+            rl_ckpt_clear(&ck);
+            return rl_set_err(errstr, errstr_size, err, "%s: %s", path, e);
+        }
+        if (strcmp(ck.instance_id, d->cfg.instance_id) != 0)
+            rld_log(RLD_WARN, "checkpoint written by another instance id",
+                    "path=\"%s\" checkpoint_instance=\"%s\" instance=\"%s\"", path, ck.instance_id,
+                    d->cfg.instance_id);
+        if (strcmp(ck.config.learner.learner, d->cfg.model.learner.learner) != 0 ||
+            ck.config.learner.bits != d->cfg.model.learner.bits)
+            rld_log(RLD_WARN, "checkpoint model differs from [model]; the checkpoint wins",
+                    "path=\"%s\" checkpoint_learner=%s checkpoint_bits=%u", path,
+                    ck.config.learner.learner, ck.config.learner.bits);
+        if (d->cfg.init_model[0])
+            rld_log(RLD_WARN, "--init-model ignored: a checkpoint exists", "path=\"%s\"", path);
+        d->ckpt_seq = ck.seq;
+        d->ckpt_position = ck.events;
+        *ckpt_snap_version = ck.snapshot_version;
+        for (size_t i = 0; i < ck.n_offsets; i++) {
+            rld_part *p = part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 1);
+            if (p)
+                p->ckpt_next = ck.offsets[i].next_offset;
+        }
+        rld_log(RLD_INFO, "warm start from checkpoint",
+                "path=\"%s\" seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu "
+                "snapshot_version=%" PRIu64,
+                path, ck.seq, ck.events, ck.n_offsets, ck.snapshot_version);
+        d->sd.ckpt_seq = ck.seq;
+        rl_ckpt_clear(&ck);
+        return RL_OK;
+    }
+    rl_ckpt_clear(&ck);
+    if (err != RL_ERR_NOT_FOUND)
+        return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
+                          d->cfg.checkpoint_dir, e);
+    err = rl_model_new(&d->cfg.model, rld_alert_cb, d, &d->model, e, sizeof(e));
+    if (err != RL_OK)
+        return rl_set_err(errstr, errstr_size, err, "model: %s", e);
+    if (d->cfg.init_model[0]) {
+        rl_snapshot snap;
+        rl_snapshot_init(&snap);
+        err = rl_snapshot_read_file(d->cfg.init_model, &snap, e, sizeof(e));
+        if (err == RL_OK)
+            err = rl_snapshot_apply_to_model(&snap, d->model, e, sizeof(e));
+        if (err == RL_OK)
+            rld_log(RLD_INFO, "warm start from snapshot weights",
+                    "path=\"%s\" model=%s version=%" PRIu64 " instance=%s", d->cfg.init_model,
+                    snap.model_name, snap.version, snap.instance_id);
+        rl_snapshot_clear(&snap);
+        if (err != RL_OK)
+            return rl_set_err(errstr, errstr_size, err, "--init-model %s: %s", d->cfg.init_model,
+                              e);
+        return RL_OK;
+    }
+    rld_log(RLD_INFO, "fresh model: no checkpoint", "dir=\"%s\"", d->cfg.checkpoint_dir);
+    return RL_OK;
+}
+
+static rl_err decoder_new(rld_daemon *d, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    const rl_learner *l = rl_model_learner_c(d->model);
+    const rl_model_config *mc = rl_model_get_config(d->model);
+    rl_event_codec_config c;
+
+    rl_event_codec_config_default(&c);
+    c.task = l->task;
+    c.n_classes = l->params.n_classes;
+    c.poisson = l->task == RL_TASK_REGRESSION && l->params.loss == RL_LOSS_POISSON;
+    c.bits = l->params.bits;
+    c.seed = mc->hash_seed;
+    c.dense_dim = l->params.dense_dim;
+    c.max_features = (uint32_t)d->cfg.max_features;
+    c.max_bytes = (size_t)d->cfg.max_event_bytes;
+    if (rl_event_decoder_new(&c, &d->dec, e, sizeof(e)) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "event decoder: %s", e);
+    return RL_OK;
+}
+
+rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, size_t errstr_size)
+{
+    char e[1024];
+    rld_daemon *d = calloc(1, sizeof(*d));
+    uint64_t ckpt_ver = 0, topic_ver = 0;
+    rl_err err;
+
+    *out = NULL;
+    if (!d)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+    d->cfg = *cfg;
+    rld_stats_init(&d->stats);
+    d->sd.started_ms = d->sd.last_progress_ms = rld_now_ms();
+    d->sd.stuck_after_s = cfg->stuck_after_s;
+    snprintf(d->sd.model_name, sizeof(d->sd.model_name), "%s", cfg->model_name);
+    snprintf(d->sd.instance_id, sizeof(d->sd.instance_id), "%s", cfg->instance_id);
+
+    err = load_model(d, &ckpt_ver, errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+    {
+        const rl_learner *l = rl_model_learner_c(d->model);
+        const rl_model_config *mc = rl_model_get_config(d->model);
+        snprintf(d->sd.learner, sizeof(d->sd.learner), "%s", l->params.learner);
+        snprintf(d->sd.detector, sizeof(d->sd.detector), "%s",
+                 mc->detector[0] ? mc->detector : "none");
+        d->sd.bits = l->params.bits;
+    }
+    err = decoder_new(d, errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+    err = rld_producer_new(d, errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+
+    /* Versions are never reused: the topic is the truth, the checkpoint a floor. Without the
+     * topic's answer we cannot know, so wait for it (a stop request ends the wait). */
+    for (int attempt = 1;; attempt++) {
+        err = rld_snapshot_topic_last_version(&d->cfg, 10000, &topic_ver, e, sizeof(e));
+        if (err == RL_OK || rld_stop_requested)
+            break;
+        if (err == RL_ERR_CONFIG) {
+            rl_set_err(errstr, errstr_size, err, "%s", e);
+            goto fail;
+        }
+        rld_log(RLD_WARN, "cannot read the snapshot topic yet; retrying",
+                "topic=%s attempt=%d error=\"%s\"", d->cfg.snapshot_topic, attempt, e);
+        sleep(2);
+    }
+    if (err != RL_OK) {
+        rl_set_err(errstr, errstr_size, err, "stopped before the snapshot topic answered: %s", e);
+        goto fail;
+    }
+    d->snap_version = topic_ver > ckpt_ver ? topic_ver : ckpt_ver;
+    d->sd.snapshot_version = d->snap_version;
+    d->snap_position = rl_model_position(d->model);
+    d->snap_last_mono = d->ckpt_last_mono = d->rate_t = rld_mono_s();
+    rld_log(RLD_INFO, "snapshot versions",
+            "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
+            d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
+
+    err = consumer_new(d, errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+    if (strcmp(d->cfg.metrics_listen, "off") != 0) {
+        err = rld_http_start(d->cfg.metrics_listen, &d->stats, &d->http, errstr, errstr_size);
+        if (err != RL_OK)
+            goto fail;
+        rld_log(RLD_INFO, "metrics endpoint listening", "listen=%s port=%d", d->cfg.metrics_listen,
+                rld_http_port(d->http));
+    }
+    rld_stats_publish(&d->stats, &d->sd);
+    *out = d;
+    return RL_OK;
+fail:
+    rld_daemon_destroy(d);
+    return err;
+}
+
+/* ---- the loop ---- */
+
+/* Lag, rate, model figures: refreshed once per batch and published for the HTTP thread. */
+static void refresh_stats(rld_daemon *d)
+{
+    double now = rld_mono_s();
+    rld_stats_data *s = &d->sd;
+    uint64_t total = s->events_ok + s->events_bad;
+    size_t n = 0;
+
+    if (now - d->rate_t >= 2.0) {
+        s->events_per_s = (double)(total - d->rate_events) / (now - d->rate_t);
+        d->rate_t = now;
+        d->rate_events = total;
+    }
+    for (size_t i = 0; i < d->n_parts && n < RLD_STATS_MAX_PARTS; i++) {
+        rld_part *p = &d->parts[i];
+        int64_t lo, hi;
+        if (!p->assigned)
+            continue;
+        if (d->consumer &&
+            rd_kafka_get_watermark_offsets(d->consumer, p->topic, p->partition, &lo, &hi) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            hi >= 0)
+            p->high = hi;
+        snprintf(s->parts[n].topic, sizeof(s->parts[n].topic), "%s", p->topic);
+        s->parts[n].partition = p->partition;
+        s->parts[n].next_offset = p->next;
+        s->parts[n].high = p->high;
+        s->parts[n].committed = p->committed;
+        n++;
+    }
+    s->n_parts = n;
+    s->model_position = rl_model_position(d->model);
+    rl_model_summary(d->model, &s->summary);
+    s->drift_warnings = rl_model_warnings(d->model);
+    s->drifts = rl_model_drifts(d->model);
+    s->drift_state = (int)rl_model_drift_state(d->model);
+    rld_stats_publish(&d->stats, s);
+}
+
+static void handle_error_message(rld_daemon *d, rd_kafka_message_t *m)
+{
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "-";
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return;
+    snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s",
+             rd_kafka_message_errstr(m));
+    if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+        m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        d->sd.offset_resets++;
+        rld_log(RLD_ERROR, "offset out of range",
+                "topic=%s partition=%d offset=%" PRId64 " error=\"%s\"", topic, m->partition,
+                m->offset, rd_kafka_message_errstr(m));
+        return;
+    }
+    rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "consumer error",
+                    "topic=%s partition=%d code=%s error=\"%s\"", topic, m->partition,
+                    rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
+}
+
+/* The per-event path: decode, step, track the offset. Allocates nothing. */
+static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
+{
+    char e[256];
+    rl_example ex;
+    rl_event_reason reason;
+    const char *topic;
+    rld_part *p;
+
+    if (m->err) {
+        handle_error_message(d, m);
+        return;
+    }
+    topic = rd_kafka_topic_name(m->rkt);
+    p = part_find(d, topic, m->partition, 1);
+    if (p && p->next >= 0 && m->offset != p->next) {
+        /* The broker no longer has (or never had) the offsets in between: auto.offset.reset
+         * moved the position. Loud, counted, never silent. */
+        d->sd.offset_resets++;
+        rld_log(RLD_ERROR, "offset jump: position reset by auto.offset.reset",
+                "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " skipped=%" PRId64,
+                topic, m->partition, p->next, m->offset, m->offset - p->next);
+    }
+    reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
+    if (reason == RL_EVENT_OK) {
+        rl_event_pos pos = {topic, m->partition, m->offset};
+        rl_model_step(d->model, &ex, &pos, NULL);
+        d->sd.events_ok++;
+    } else {
+        d->sd.events_bad++;
+        d->sd.bad_by_reason[reason]++;
+        rld_log_limited(&d->rl_bad, 10, RLD_WARN, "bad event dead-lettered",
+                        "topic=%s partition=%d offset=%" PRId64 " reason=%s detail=\"%s\"", topic,
+                        m->partition, m->offset, rl_event_reason_name(reason), e);
+        rld_dead_letter(d, m, reason, e);
+    }
+    if (p) {
+        if (p->first < 0)
+            p->first = m->offset;
+        p->next = m->offset + 1;
+    }
+    d->dirty = 1;
+}
+
+static int checkpoint_due(rld_daemon *d, double now)
+{
+    uint64_t pos = rl_model_position(d->model);
+    if (!d->dirty || now < d->ckpt_retry_at)
+        return 0;
+    if (d->ckpt_failures)
+        return 1; /* retrying after backoff */
+    if (d->cfg.ckpt_every_events > 0 && pos - d->ckpt_position >= d->cfg.ckpt_every_events)
+        return 1;
+    return d->cfg.ckpt_every_seconds > 0 && now - d->ckpt_last_mono >= d->cfg.ckpt_every_seconds;
+}
+
+/* librdkafka says "all brokers down" but not when they are back: ask, cheaply, now and then. */
+static void probe_brokers(rld_daemon *d, double now)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (!d->sd.brokers_down || now - d->last_broker_probe < 2.0)
+        return;
+    d->last_broker_probe = now;
+    if (rd_kafka_metadata(d->consumer, 0, NULL, &md, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        d->sd.brokers_down = 0;
+        rld_log(RLD_INFO, "brokers reachable again", "brokers=%s", d->cfg.brokers);
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+}
+
+int rld_daemon_run(rld_daemon *d)
+{
+    size_t batch = (size_t)d->cfg.batch_size;
+    rld_log(RLD_INFO, "relearnd running",
+            "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
+            d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
+    while (!rld_stop_requested) {
+        int forced = 0;
+        size_t n = 0;
+        double t0, now;
+        rd_kafka_message_t *m;
+
+        if (rld_snapshot_requested) {
+            rld_snapshot_requested = 0;
+            forced = 1;
+            rld_log(RLD_INFO, "SIGUSR1: publishing a snapshot now", NULL);
+        }
+        /* Blocks while idle (no busy loop); then drains what is ready, up to a batch. */
+        /* While deliveries are outstanding, wake often enough to see their reports (snapshot
+         * latency is measured to the report we see). */
+        m = rd_kafka_consumer_poll(d->consumer, forced                               ? 0
+                                                : rd_kafka_outq_len(d->producer) > 0 ? 10
+                                                                                     : 500);
+        t0 = rld_mono_s();
+        while (m) {
+            handle_message(d, m);
+            rd_kafka_message_destroy(m);
+            if (++n >= batch || rld_mono_s() - t0 > d->cfg.batch_timeout_s)
+                break;
+            m = rd_kafka_consumer_poll(d->consumer, 0);
+        }
+        now = rld_mono_s();
+        if (n > 0) {
+            d->sd.last_progress_ms = rld_now_ms();
+            if (d->sd.brokers_down)
+                d->sd.brokers_down = 0;
+        }
+        rd_kafka_poll(d->producer, 0); /* delivery reports */
+        if (checkpoint_due(d, now))
+            checkpoint(d, d->ckpt_failures ? "retry" : "schedule");
+        rld_snapshot_tick(d, forced);
+        probe_brokers(d, now);
+        refresh_stats(d);
+    }
+
+    rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
+    d->exit_status = RLD_EXIT_OK;
+    if (d->dirty) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            struct timespec ts = {0, 500000000L};
+            if (checkpoint(d, "shutdown") == RL_OK)
+                break;
+            nanosleep(&ts, NULL);
+        }
+        if (d->dirty) {
+            rld_log(RLD_ERROR, "final checkpoint failed; offsets stay at the last durable one",
+                    "seq=%" PRIu64, d->ckpt_seq);
+            d->exit_status = RLD_EXIT_FAILURE;
+        }
+    }
+    /* Leaves the group: the revoke callback commits again if needed. */
+    rd_kafka_consumer_close(d->consumer);
+    rld_publish_drain(d, 10000);
+    refresh_stats(d);
+    rld_log(RLD_INFO, "relearnd stopped",
+            "events=%" PRIu64 " bad=%" PRIu64 " checkpoint_seq=%" PRIu64
+            " snapshot_version=%" PRIu64 " exit=%d",
+            d->sd.events_ok, d->sd.events_bad, d->ckpt_seq, d->snap_version, d->exit_status);
+    return d->exit_status;
+}
+
+void rld_daemon_destroy(rld_daemon *d)
+{
+    if (!d)
+        return;
+    rld_http_stop(d->http);
+    if (d->consumer)
+        rd_kafka_destroy(d->consumer);
+    if (d->producer) {
+        rd_kafka_flush(d->producer, 1000);
+        rd_kafka_destroy(d->producer);
+    }
+    /* Only now: unconfirmed snapshot chunks were produced without a copy. */
+    rld_publish_destroy(d);
+    rl_event_decoder_destroy(d->dec);
+    rl_model_destroy(d->model);
+    free(d->parts);
+    rld_stats_destroy(&d->stats);
+    free(d);
+}

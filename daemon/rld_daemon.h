@@ -1,0 +1,49 @@
+/* rld_daemon.h - relearnd itself: consume, learn, checkpoint, commit, publish.
+ *
+ * One thread runs everything that touches the model (the consume loop, the rebalance callback,
+ * delivery reports, the schedules); librdkafka's threads move bytes and the HTTP thread reads a
+ * published copy of the counters. Exactly-once follows DESIGN.md: a checkpoint holds the whole
+ * learning state and, per partition, the next offset to read; offsets are committed to the
+ * group (metadata "<instance-id>:<checkpoint-seq>") only once that checkpoint is durable; on
+ * assignment a partition resumes at this instance's checkpoint offset if this instance made the
+ * last commit, else at the committed offset, else per auto.offset.reset.
+ *
+ * Signals: main.c installs handlers that only set the two flags below; the loop acts on them
+ * between batches (SIGTERM/SIGINT: finish the batch, checkpoint, commit, close; SIGUSR1: publish
+ * a snapshot now). */
+#ifndef RLD_DAEMON_H
+#define RLD_DAEMON_H
+
+#include <signal.h>
+
+#include "rl_common.h"
+#include "rld_config.h"
+
+/* Exit statuses of relearnd (also in --help and README). */
+#define RLD_EXIT_OK 0 /* clean shutdown after SIGTERM/SIGINT: checkpoint written */
+#define RLD_EXIT_FAILURE                                                                           \
+    1                     /* start-up failed (Kafka client, checkpoint dir, model load) or the     \
+                             final checkpoint could not be written */
+#define RLD_EXIT_CONFIG 2 /* usage or configuration error */
+
+extern volatile sig_atomic_t rld_stop_requested;     /* SIGTERM, SIGINT */
+extern volatile sig_atomic_t rld_snapshot_requested; /* SIGUSR1 */
+
+typedef struct rld_daemon rld_daemon;
+
+/* Builds everything from a checked config (rld_config_check passed): loads the newest valid
+ * checkpoint (or --init-model, or a fresh model), creates the Kafka clients, finds the last
+ * published snapshot version, starts the HTTP endpoint. The config is copied. Errors: RL_ERR_*
+ * with a one-line message naming what failed. */
+rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, size_t errstr_size);
+/* Runs until rld_stop_requested; returns an RLD_EXIT_* status. */
+int rld_daemon_run(rld_daemon *d);
+void rld_daemon_destroy(rld_daemon *d); /* NULL: no-op */
+
+/* The last complete snapshot version of (model, instance) on the snapshot topic, 0 when none.
+ * Reads the tail of each partition with a short-lived consumer (no group). RL_ERR_KAFKA when the
+ * topic cannot be read within timeout_ms. */
+rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
+                                       char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,106 @@
+/* rld_int.h - relearnd's internal state, shared by the consume loop (rld_daemon.c) and the
+ * publisher (rld_publish.c). Not a public header: everything here runs on the loop thread. */
+#ifndef RLD_INT_H
+#define RLD_INT_H
+
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "ckpt.h"
+#include "event_codec.h"
+#include "model.h"
+#include "rld_config.h"
+#include "rld_daemon.h"
+#include "rld_http.h"
+#include "rld_log.h"
+#include "rld_stats.h"
+
+/* What a produced message was, carried as its msg_opaque to the delivery report. */
+enum rld_msg_kind {
+    RLD_MSG_DEAD_LETTER = 1,
+    RLD_MSG_ALERT = 2,
+    RLD_MSG_SNAPSHOT = 3, /* upper bits: the publish attempt it belongs to */
+};
+
+/* One input partition this instance holds or held. */
+typedef struct rld_part {
+    char topic[128];
+    int32_t partition;
+    int assigned;
+    int64_t next;      /* next offset to read; -1 unknown (waiting for auto.offset.reset) */
+    int64_t first;     /* first offset learned from since it was assigned, -1 none */
+    int64_t committed; /* last offset committed to the group, -1 none */
+    int64_t ckpt_next; /* next offset in the last durable checkpoint, -1 none */
+    int64_t high;      /* high watermark as last seen, -1 unknown */
+} rld_part;
+
+/* The snapshot being published: kept until every chunk's delivery report is in; a failure
+ * republishes the same version with the same bytes. */
+typedef struct rld_inflight {
+    int active;
+    uint64_t version;
+    uint32_t attempt;
+    rl_buf *chunks;
+    size_t n_chunks;
+    size_t reports, failures;
+    size_t total_len;
+    double t_tick;   /* when the schedule asked for it (monotonic) */
+    double retry_at; /* after a failure: when to try again */
+    double recent_loss;
+} rld_inflight;
+
+struct rld_daemon {
+    rld_config cfg;
+    rl_model *model;
+    rl_event_decoder *dec;
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+
+    rld_part *parts;
+    size_t n_parts, cap_parts;
+    size_t last_part; /* cache for the per-event lookup */
+
+    /* checkpoints */
+    uint64_t ckpt_seq;      /* last durable */
+    uint64_t ckpt_position; /* model position in it */
+    double ckpt_last_mono;  /* when it was written (or start) */
+    double ckpt_retry_at;   /* after failures: not before (monotonic) */
+    uint32_t ckpt_failures; /* in a row */
+    int dirty;              /* anything consumed since the last durable checkpoint */
+
+    /* snapshots */
+    uint64_t snap_version;  /* last delivered */
+    uint64_t snap_position; /* model position at the last publish attempt */
+    double snap_last_mono;
+    int have_pub_loss;
+    double pub_loss; /* recent loss of the last published version */
+    rld_inflight fl;
+
+    /* observability */
+    rld_stats stats;
+    rld_stats_data sd;
+    rld_http *http;
+    double rate_t; /* events/s sampling */
+    uint64_t rate_events;
+    double last_broker_probe;
+    rld_ratelimit rl_bad, rl_kafka, rl_dlq;
+
+    int exit_status;
+};
+
+/* rld_publish.c */
+rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size);
+void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason reason,
+                     const char *detail);
+void rld_alert_cb(void *opaque, const rl_alert *a);
+/* Sends a non-model alert (gate, checkpoint failure) with the same JSON shape. */
+void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
+                    const char *detail, double recent_loss);
+/* Starts publishing a snapshot if one is due (or forced); drives retries. */
+void rld_snapshot_tick(rld_daemon *d, int forced);
+/* Blocks up to timeout_ms for outstanding deliveries (shutdown). */
+void rld_publish_drain(rld_daemon *d, int timeout_ms);
+void rld_publish_destroy(rld_daemon *d);
+
+#endif

@@ -1,0 +1,440 @@
+/* rld_publish.c - everything relearnd writes to Kafka: dead letters, alerts, snapshots.
+ *
+ * One idempotent producer serves all three (enable.idempotence=true: librdkafka's retries never
+ * duplicate or reorder within a partition). Delivery reports arrive through rd_kafka_poll() on
+ * the loop thread, so the counters and the snapshot state below need no locks. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kafka_headers.h"
+#include "rld_int.h"
+#include "snapshot.h"
+
+static void hdr_add(rd_kafka_headers_t *h, const char *name, const char *value)
+{
+    rd_kafka_header_add(h, name, -1, value, -1);
+}
+
+static const char *hdr_get(const rd_kafka_message_t *m, const char *name, char *out,
+                           size_t out_size)
+{
+    rd_kafka_headers_t *h = NULL;
+    const void *v;
+    size_t n;
+    snprintf(out, out_size, "?");
+    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(h, name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v) {
+        if (n >= out_size)
+            n = out_size - 1;
+        memcpy(out, v, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+static void snapshot_delivered(rld_daemon *d);
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    rld_daemon *d = opaque;
+    uintptr_t tag = (uintptr_t)m->_private;
+    char t[160], p[32], o[32];
+    (void)rk;
+
+    switch (tag & 0xf) {
+    case RLD_MSG_DEAD_LETTER:
+        if (m->err) {
+            d->sd.dead_letter_failed++;
+            rld_log(RLD_ERROR, "dead-letter record not delivered",
+                    "topic=%s partition=%s offset=%s dlq=%s error=\"%s\"",
+                    hdr_get(m, RL_HDR_TOPIC, t, sizeof(t)),
+                    hdr_get(m, RL_HDR_PARTITION, p, sizeof(p)),
+                    hdr_get(m, RL_HDR_OFFSET, o, sizeof(o)), d->cfg.dead_letter_topic,
+                    rd_kafka_err2str(m->err));
+        } else {
+            d->sd.dead_letter_produced++;
+        }
+        break;
+    case RLD_MSG_ALERT:
+        if (m->err) {
+            d->sd.alerts_failed++;
+            rld_log(RLD_ERROR, "alert not delivered", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
+                    rd_kafka_err2str(m->err));
+        } else {
+            d->sd.alerts_sent++;
+        }
+        break;
+    case RLD_MSG_SNAPSHOT:
+        if (!d->fl.active || (tag >> 4) != d->fl.attempt)
+            break; /* a report of an earlier attempt that already failed */
+        d->fl.reports++;
+        if (m->err) {
+            d->fl.failures++;
+            rld_log(RLD_WARN, "snapshot chunk not delivered",
+                    "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version,
+                    hdr_get(m, RL_HDR_CHUNK, t, sizeof(t)), rd_kafka_err2str(m->err));
+        }
+        if (d->fl.reports == d->fl.n_chunks)
+            snapshot_delivered(d);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    rld_daemon *d = opaque;
+    (void)rk;
+    snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s", reason);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        d->sd.brokers_down = 1;
+    rld_log_limited(&d->rl_kafka, 5, err == RD_KAFKA_RESP_ERR__FATAL ? RLD_ERROR : RLD_WARN,
+                    "kafka error", "code=%s reason=\"%s\"", rd_kafka_err2name(err), reason);
+}
+
+rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rld_config_apply_kafka(&d->cfg, conf, errstr, errstr_size) != RL_OK) {
+        rd_kafka_conf_destroy(conf);
+        return RL_ERR_CONFIG;
+    }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", d->cfg.brokers, e, sizeof(e)) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof(e))) {
+        rd_kafka_conf_destroy(conf);
+        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "producer config: %s", e);
+    }
+    rd_kafka_conf_set_opaque(conf, d);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    d->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+    if (!d->producer) {
+        rd_kafka_conf_destroy(conf);
+        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "producer: %s", e);
+    }
+    return RL_OK;
+}
+
+/* producev, waiting while the local queue is full (back-pressure, never a drop). */
+static rd_kafka_resp_err_t produce(rld_daemon *d, const char *topic, const void *key,
+                                   size_t key_len, const void *val, size_t val_len,
+                                   rd_kafka_headers_t *h, int copy, uintptr_t tag)
+{
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        err = rd_kafka_producev(d->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+                                RD_KAFKA_V_VALUE((void *)val, val_len), RD_KAFKA_V_HEADERS(h),
+                                RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
+                                RD_KAFKA_V_OPAQUE((void *)tag), RD_KAFKA_V_END);
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(d->producer, 100);
+    }
+    if (err)
+        rd_kafka_headers_destroy(h); /* not taken over on failure */
+    return err;
+}
+
+void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason reason,
+                     const char *detail)
+{
+    rd_kafka_headers_t *orig = NULL, *h;
+    char p[16], o[32];
+    rd_kafka_resp_err_t err;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+
+    /* The original headers travel with the original bytes; ours are added after them. */
+    if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        h = rd_kafka_headers_copy(orig);
+    else
+        h = rd_kafka_headers_new(6);
+    snprintf(p, sizeof(p), "%" PRId32, m->partition);
+    snprintf(o, sizeof(o), "%" PRId64, m->offset);
+    hdr_add(h, RL_HDR_REASON, rl_event_reason_name(reason));
+    hdr_add(h, RL_HDR_DETAIL, detail);
+    hdr_add(h, RL_HDR_TOPIC, topic);
+    hdr_add(h, RL_HDR_PARTITION, p);
+    hdr_add(h, RL_HDR_OFFSET, o);
+    hdr_add(h, RL_HDR_INSTANCE, d->cfg.instance_id);
+    err = produce(d, d->cfg.dead_letter_topic, m->key, m->key_len, m->payload, m->len, h, 1,
+                  RLD_MSG_DEAD_LETTER);
+    if (err) {
+        d->sd.dead_letter_failed++;
+        rld_log(RLD_ERROR, "dead-letter record not produced",
+                "topic=%s partition=%s offset=%s reason=%s error=\"%s\"", topic, p, o,
+                rl_event_reason_name(reason), rd_kafka_err2str(err));
+    }
+}
+
+/* ---- alerts ---- */
+
+static const char *level_name(int level)
+{
+    return level == RL_DRIFT_DRIFT ? "DRIFT" : level == RL_DRIFT_WARNING ? "WARNING" : "STABLE";
+}
+
+static void set_num(json_t *o, const char *k, double v)
+{
+    if (isfinite(v))
+        json_object_set_new(o, k, json_real(v));
+}
+
+/* The JSON form of proto/alert.proto's DriftAlert (its field names), produced to the alerts
+ * topic keyed by model name, and the same facts as one log line. */
+static void alert_emit(rld_daemon *d, json_t *o)
+{
+    char *s;
+    rd_kafka_resp_err_t err;
+    json_object_set_new(o, "format_version", json_integer(1));
+    json_object_set_new(o, "model", json_string(d->cfg.model_name));
+    json_object_set_new(o, "instance_id", json_string(d->cfg.instance_id));
+    json_object_set_new(o, "model_version", json_integer((json_int_t)d->snap_version));
+    json_object_set_new(o, "time_ms", json_integer((json_int_t)rld_now_ms()));
+    s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!s) {
+        rld_log(RLD_ERROR, "alert not encoded", "error=\"out of memory\"");
+        return;
+    }
+    rld_log(RLD_WARN, "alert", "json=%s", s);
+    if (d->producer) {
+        err = produce(d, d->cfg.alerts_topic, d->cfg.model_name, strlen(d->cfg.model_name), s,
+                      strlen(s), NULL, 1, RLD_MSG_ALERT);
+        if (err) {
+            d->sd.alerts_failed++;
+            rld_log(RLD_ERROR, "alert not produced", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
+                    rd_kafka_err2str(err));
+        }
+    }
+    free(s);
+}
+
+void rld_alert_cb(void *opaque, const rl_alert *a)
+{
+    rld_daemon *d = opaque;
+    json_t *o = json_object();
+    if (!o)
+        return;
+    json_object_set_new(o, "detector", json_string(a->detector ? a->detector : ""));
+    json_object_set_new(o, "source", json_string(a->source ? a->source : "error"));
+    json_object_set_new(o, "level", json_string(level_name(a->level)));
+    set_num(o, "statistic", a->statistic);
+    if (a->statistic_name)
+        json_object_set_new(o, "statistic_name", json_string(a->statistic_name));
+    json_object_set_new(o, "position", json_integer((json_int_t)a->position));
+    if (a->pos.topic) {
+        json_object_set_new(o, "topic", json_string(a->pos.topic));
+        json_object_set_new(o, "partition", json_integer(a->pos.partition));
+        json_object_set_new(o, "offset", json_integer((json_int_t)a->pos.offset));
+    }
+    json_object_set_new(o, "response", json_string(a->response ? a->response : "alert"));
+    json_object_set_new(o, "suppressed", json_integer((json_int_t)a->suppressed));
+    set_num(o, "recent_loss", a->recent_loss);
+    set_num(o, "challenger_loss", a->challenger_loss);
+    alert_emit(d, o);
+    json_decref(o);
+}
+
+void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
+                    const char *detail, double recent_loss)
+{
+    json_t *o = json_object();
+    if (!o)
+        return;
+    json_object_set_new(o, "detector", json_string(detector));
+    json_object_set_new(o, "source", json_string(detail));
+    json_object_set_new(o, "level", json_string(level_name(level)));
+    json_object_set_new(o, "position", json_integer((json_int_t)rl_model_position(d->model)));
+    json_object_set_new(o, "response", json_string(response));
+    json_object_set_new(o, "suppressed", json_integer(0));
+    set_num(o, "recent_loss", recent_loss);
+    alert_emit(d, o);
+    json_decref(o);
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_free(rld_daemon *d)
+{
+    rl_snapshot_chunks_free(d->fl.chunks, d->fl.n_chunks);
+    memset(&d->fl, 0, sizeof(d->fl));
+}
+
+/* Produces every chunk of the in-flight version (again, after a failure). */
+static void snapshot_produce(rld_daemon *d)
+{
+    char ver[32], size[32], chunk[32];
+    d->fl.attempt++;
+    d->fl.reports = d->fl.failures = 0;
+    d->fl.retry_at = 0;
+    snprintf(ver, sizeof(ver), "%" PRIu64, d->fl.version);
+    snprintf(size, sizeof(size), "%zu", d->fl.total_len);
+    for (size_t i = 0; i < d->fl.n_chunks; i++) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(5);
+        rd_kafka_resp_err_t err;
+        snprintf(chunk, sizeof(chunk), "%zu/%zu", i, d->fl.n_chunks);
+        hdr_add(h, RL_HDR_MODEL, d->cfg.model_name);
+        hdr_add(h, RL_HDR_VERSION, ver);
+        hdr_add(h, RL_HDR_INSTANCE, d->cfg.instance_id);
+        hdr_add(h, RL_HDR_CHUNK, chunk);
+        hdr_add(h, RL_HDR_SIZE, size);
+        /* No copy: the chunk buffers live until every delivery report is in. */
+        err = produce(d, d->cfg.snapshot_topic, d->cfg.model_name, strlen(d->cfg.model_name),
+                      d->fl.chunks[i].data, d->fl.chunks[i].len, h, 0,
+                      RLD_MSG_SNAPSHOT | ((uintptr_t)d->fl.attempt << 4));
+        if (err) {
+            rld_log(RLD_WARN, "snapshot chunk not produced",
+                    "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version, chunk,
+                    rd_kafka_err2str(err));
+            d->fl.reports++;
+            d->fl.failures++;
+        }
+    }
+    if (d->fl.reports == d->fl.n_chunks)
+        snapshot_delivered(d);
+}
+
+static void snapshot_delivered(rld_daemon *d)
+{
+    double now = rld_mono_s();
+    if (d->fl.failures) {
+        /* The same version and bytes go out again: a version is never skipped, and the
+         * idempotent producer keeps the log free of duplicates within a session. */
+        double backoff = 0.5 * (double)(1u << (d->fl.attempt < 6 ? d->fl.attempt : 6));
+        d->sd.snapshots_failed++;
+        d->fl.retry_at = now + backoff;
+        rld_log(RLD_WARN, "snapshot publish failed, will retry the same version",
+                "version=%" PRIu64 " failed_chunks=%zu chunks=%zu retry_in_s=%.1f", d->fl.version,
+                d->fl.failures, d->fl.n_chunks, backoff);
+        return;
+    }
+    d->snap_version = d->fl.version;
+    d->pub_loss = d->fl.recent_loss;
+    d->have_pub_loss = isfinite(d->fl.recent_loss);
+    d->sd.snapshot_version = d->fl.version;
+    d->sd.snapshot_last_ms = rld_now_ms();
+    d->sd.snapshots_published++;
+    d->sd.snapshot_last_latency_s = now - d->fl.t_tick;
+    d->sd.snapshot_last_loss = d->fl.recent_loss;
+    rld_log(RLD_INFO, "snapshot published",
+            "version=%" PRIu64 " bytes=%zu chunks=%zu latency_ms=%.1f recent_loss=%.6g "
+            "topic=%s",
+            d->fl.version, d->fl.total_len, d->fl.n_chunks, (now - d->fl.t_tick) * 1000.0,
+            d->fl.recent_loss, d->cfg.snapshot_topic);
+    snapshot_free(d);
+}
+
+void rld_snapshot_tick(rld_daemon *d, int forced)
+{
+    char e[512];
+    double now = rld_mono_s();
+    uint64_t pos = rl_model_position(d->model);
+    rl_metrics_summary sum;
+    rl_snapshot_meta meta;
+    rl_snapshot_range ranges[RLD_STATS_MAX_PARTS];
+    rl_buf framed;
+    int due;
+
+    if (d->fl.active) {
+        if (d->fl.retry_at > 0 && now >= d->fl.retry_at)
+            snapshot_produce(d);
+        if (forced)
+            rld_log(RLD_INFO, "snapshot requested while one is in flight", "version=%" PRIu64,
+                    d->fl.version);
+        return;
+    }
+    due = forced ||
+          (d->cfg.snap_every_events > 0 && pos - d->snap_position >= d->cfg.snap_every_events) ||
+          (d->cfg.snap_every_seconds > 0 && now - d->snap_last_mono >= d->cfg.snap_every_seconds &&
+           pos > d->snap_position);
+    if (!due)
+        return;
+    d->snap_last_mono = now;
+    d->snap_position = pos;
+    rl_model_summary(d->model, &sum);
+
+    /* The promotion gate: hold back a candidate whose recent loss is worse than the last
+     * published version's by more than the tolerance. SIGUSR1 is an operator's explicit
+     * request and bypasses it (logged). */
+    if (d->have_pub_loss && isfinite(sum.recent_loss) &&
+        sum.recent_loss > d->pub_loss + d->cfg.gate_tolerance) {
+        if (!forced) {
+            char detail[160];
+            d->sd.snapshots_held++;
+            snprintf(detail, sizeof(detail), "gate: recent_loss %.6g > published %.6g + %.6g",
+                     sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance);
+            rld_log(RLD_WARN, "snapshot held back by the promotion gate",
+                    "candidate_loss=%.6g published_loss=%.6g tolerance=%.6g position=%" PRIu64,
+                    sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance, pos);
+            rld_alert_send(d, "gate", RL_DRIFT_STABLE, "held_back", detail, sum.recent_loss);
+            return;
+        }
+        rld_log(RLD_WARN, "promotion gate bypassed by SIGUSR1",
+                "candidate_loss=%.6g published_loss=%.6g", sum.recent_loss, d->pub_loss);
+    }
+
+    memset(&meta, 0, sizeof(meta));
+    size_t nr = 0;
+    for (size_t i = 0; i < d->n_parts && nr < RLD_STATS_MAX_PARTS; i++) {
+        if (d->parts[i].first < 0 || d->parts[i].next < 0)
+            continue;
+        ranges[nr].topic = d->parts[i].topic;
+        ranges[nr].partition = d->parts[i].partition;
+        ranges[nr].first_offset = d->parts[i].first;
+        ranges[nr].end_offset = d->parts[i].next;
+        nr++;
+    }
+    meta.model_name = d->cfg.model_name;
+    meta.instance_id = d->cfg.instance_id;
+    meta.version = d->snap_version + 1;
+    meta.parent_version = d->snap_version;
+    meta.ranges = ranges;
+    meta.n_ranges = nr;
+    rl_buf_init(&framed);
+    if (rl_snapshot_encode_model(d->model, &meta, RL_FRAME_ZSTD, &framed, e, sizeof(e)) != RL_OK ||
+        rl_snapshot_split(framed.data, framed.len, d->cfg.model_name, d->cfg.instance_id,
+                          meta.version, d->cfg.snap_chunk_bytes, &d->fl.chunks, &d->fl.n_chunks, e,
+                          sizeof(e)) != RL_OK) {
+        d->sd.snapshots_failed++;
+        rld_log(RLD_ERROR, "snapshot not encoded", "version=%" PRIu64 " error=\"%s\"", meta.version,
+                e);
+        rl_buf_free(&framed);
+        return;
+    }
+    d->fl.active = 1;
+    d->fl.version = meta.version;
+    d->fl.total_len = framed.len;
+    d->fl.t_tick = now;
+    d->fl.recent_loss = sum.recent_loss;
+    rl_buf_free(&framed);
+    snapshot_produce(d);
+}
+
+void rld_publish_drain(rld_daemon *d, int timeout_ms)
+{
+    double deadline = rld_mono_s() + timeout_ms / 1000.0;
+    if (!d->producer)
+        return;
+    while (rld_mono_s() < deadline) {
+        if (d->fl.active && d->fl.retry_at > 0)
+            snapshot_produce(d);
+        if (rd_kafka_outq_len(d->producer) == 0 && !d->fl.active)
+            break;
+        rd_kafka_poll(d->producer, 100);
+    }
+    if (d->fl.active)
+        rld_log(RLD_WARN, "snapshot still unconfirmed at shutdown; the next start republishes",
+                "version=%" PRIu64, d->fl.version);
+}
+
+void rld_publish_destroy(rld_daemon *d)
+{
+    if (d->fl.active)
+        snapshot_free(d);
+}

@@ -1,0 +1,255 @@
+/* rld_stats.c - the published copy of relearnd's counters and its three renderings. */
+#include "rld_stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "detector.h"
+
+void rld_stats_init(rld_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+}
+
+void rld_stats_destroy(rld_stats *s)
+{
+    if (s)
+        pthread_mutex_destroy(&s->lock);
+}
+
+void rld_stats_publish(rld_stats *s, const rld_stats_data *d)
+{
+    pthread_mutex_lock(&s->lock);
+    s->d = *d;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void rld_stats_get(rld_stats *s, rld_stats_data *out)
+{
+    pthread_mutex_lock(&s->lock);
+    *out = s->d;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int64_t part_lag(const rld_part_stats *p)
+{
+    if (p->high < 0 || p->next_offset < 0)
+        return -1;
+    return p->high > p->next_offset ? p->high - p->next_offset : 0;
+}
+
+int rld_stats_healthy(const rld_stats_data *d, int64_t now_ms, char *reason, size_t reason_size)
+{
+    double idle_s = (double)(now_ms - d->last_progress_ms) / 1000.0;
+    if (d->ckpt_consecutive_failures > 0) {
+        snprintf(reason, reason_size, "checkpoints failing: %u in a row",
+                 d->ckpt_consecutive_failures);
+        return 0;
+    }
+    if (d->brokers_down) {
+        snprintf(reason, reason_size, "all brokers down: %s", d->last_kafka_error);
+        return 0;
+    }
+    if (idle_s > d->stuck_after_s) {
+        for (size_t i = 0; i < d->n_parts; i++) {
+            int64_t lag = part_lag(&d->parts[i]);
+            if (lag > 0) {
+                snprintf(reason, reason_size,
+                         "consumer stuck: %s/%d lag %lld, nothing consumed for %.0f s",
+                         d->parts[i].topic, d->parts[i].partition, (long long)lag, idle_s);
+                return 0;
+            }
+        }
+    }
+    snprintf(reason, reason_size, "ok");
+    return 1;
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP relearnd_%s %s\n# TYPE relearnd_%s %s\n", name, help, name, type);
+}
+
+/* Prometheus wants NaN / +Inf spelled this way. */
+static void val(FILE *f, const char *name, double v)
+{
+    fprintf(f, "relearnd_%s ", name);
+    if (isnan(v))
+        fputs("NaN\n", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "+Inf\n" : "-Inf\n", f);
+    else
+        fprintf(f, "%.17g\n", v);
+}
+
+char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
+{
+    char *out = NULL;
+    size_t len = 0;
+    char reason[256];
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+
+    metric(f, "info", "gauge", "Identity of this relearnd instance.");
+    fprintf(f, "relearnd_info{model=\"%s\",instance=\"%s\",learner=\"%s\",detector=\"%s\"} 1\n",
+            d->model_name, d->instance_id, d->learner, d->detector);
+    metric(f, "start_time_seconds", "gauge", "Process start, seconds since the epoch.");
+    val(f, "start_time_seconds", (double)d->started_ms / 1000.0);
+    metric(f, "up", "gauge", "1 when /healthz would answer 200.");
+    fprintf(f, "relearnd_up %d\n", rld_stats_healthy(d, now_ms, reason, sizeof(reason)));
+
+    metric(f, "events_total", "counter", "Events consumed, by outcome.");
+    fprintf(f, "relearnd_events_total{outcome=\"learned\"} %llu\n",
+            (unsigned long long)d->events_ok);
+    fprintf(f, "relearnd_events_total{outcome=\"dead_lettered\"} %llu\n",
+            (unsigned long long)d->events_bad);
+    metric(f, "bad_events_total", "counter", "Refused events, by reason.");
+    for (int r = 1; r < RL_EVENT_REASON__COUNT; r++)
+        fprintf(f, "relearnd_bad_events_total{reason=\"%s\"} %llu\n",
+                rl_event_reason_name((rl_event_reason)r), (unsigned long long)d->bad_by_reason[r]);
+    metric(f, "dead_letter_total", "counter", "Dead-letter records, by delivery result.");
+    fprintf(f, "relearnd_dead_letter_total{result=\"delivered\"} %llu\n",
+            (unsigned long long)d->dead_letter_produced);
+    fprintf(f, "relearnd_dead_letter_total{result=\"failed\"} %llu\n",
+            (unsigned long long)d->dead_letter_failed);
+    metric(f, "offset_resets_total", "counter",
+           "Offset out of range: position reset per auto.offset.reset.");
+    fprintf(f, "relearnd_offset_resets_total %llu\n", (unsigned long long)d->offset_resets);
+    metric(f, "events_per_second", "gauge", "Consumption rate over the last seconds.");
+    val(f, "events_per_second", d->events_per_s);
+
+    metric(f, "partition_lag", "gauge", "High watermark minus next offset to read.");
+    for (size_t i = 0; i < d->n_parts; i++)
+        fprintf(f, "relearnd_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
+                d->parts[i].topic, d->parts[i].partition, (long long)part_lag(&d->parts[i]));
+    metric(f, "partition_next_offset", "gauge", "Next offset to read, per partition.");
+    for (size_t i = 0; i < d->n_parts; i++)
+        fprintf(f, "relearnd_partition_next_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
+                d->parts[i].topic, d->parts[i].partition, (long long)d->parts[i].next_offset);
+    metric(f, "partition_committed_offset", "gauge", "Offset last committed to the group.");
+    for (size_t i = 0; i < d->n_parts; i++)
+        fprintf(f, "relearnd_partition_committed_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
+                d->parts[i].topic, d->parts[i].partition, (long long)d->parts[i].committed);
+
+    metric(f, "model_events", "gauge", "Events the model has learned from in its whole life.");
+    fprintf(f, "relearnd_model_events %llu\n", (unsigned long long)d->model_position);
+    metric(f, "recent_loss", "gauge", "Mean learner loss over the recent window.");
+    val(f, "recent_loss", d->summary.recent_loss);
+    metric(f, "recent_accuracy", "gauge", "Accuracy over the recent window (classifiers).");
+    val(f, "recent_accuracy", d->summary.recent_accuracy);
+    metric(f, "accuracy", "gauge", "Prequential accuracy over the model's life.");
+    val(f, "accuracy", d->summary.accuracy);
+    metric(f, "mean_loss", "gauge", "Prequential mean loss over the model's life.");
+    val(f, "mean_loss", d->summary.mean_loss);
+    metric(f, "drift_warnings_total", "counter", "Drift warnings over the model's life.");
+    fprintf(f, "relearnd_drift_warnings_total %llu\n", (unsigned long long)d->drift_warnings);
+    metric(f, "drifts_total", "counter", "Drifts over the model's life.");
+    fprintf(f, "relearnd_drifts_total %llu\n", (unsigned long long)d->drifts);
+    metric(f, "drift_state", "gauge", "0 stable, 1 warning, 2 drift.");
+    fprintf(f, "relearnd_drift_state %d\n", d->drift_state);
+    metric(f, "alerts_total", "counter", "Alerts sent to the alerts topic, by result.");
+    fprintf(f, "relearnd_alerts_total{result=\"delivered\"} %llu\n",
+            (unsigned long long)d->alerts_sent);
+    fprintf(f, "relearnd_alerts_total{result=\"failed\"} %llu\n",
+            (unsigned long long)d->alerts_failed);
+
+    metric(f, "checkpoint_seq", "gauge", "Sequence number of the last durable checkpoint.");
+    fprintf(f, "relearnd_checkpoint_seq %llu\n", (unsigned long long)d->ckpt_seq);
+    metric(f, "checkpoints_total", "counter", "Checkpoint writes, by result.");
+    fprintf(f, "relearnd_checkpoints_total{result=\"ok\"} %llu\n", (unsigned long long)d->ckpt_ok);
+    fprintf(f, "relearnd_checkpoints_total{result=\"failed\"} %llu\n",
+            (unsigned long long)d->ckpt_failed);
+    metric(f, "checkpoint_failures_in_a_row", "gauge", "Consecutive failed checkpoint writes.");
+    fprintf(f, "relearnd_checkpoint_failures_in_a_row %u\n", d->ckpt_consecutive_failures);
+    metric(f, "checkpoint_age_seconds", "gauge", "Seconds since the last durable checkpoint.");
+    val(f, "checkpoint_age_seconds",
+        d->ckpt_last_ms ? (double)(now_ms - d->ckpt_last_ms) / 1000.0 : NAN);
+    metric(f, "checkpoint_duration_seconds", "gauge", "Duration of the last checkpoint write.");
+    val(f, "checkpoint_duration_seconds", d->ckpt_last_duration_s);
+    metric(f, "commits_total", "counter", "Offset commits to the group, by result.");
+    fprintf(f, "relearnd_commits_total{result=\"ok\"} %llu\n", (unsigned long long)d->commits_ok);
+    fprintf(f, "relearnd_commits_total{result=\"failed\"} %llu\n",
+            (unsigned long long)d->commits_failed);
+
+    metric(f, "snapshot_version", "gauge", "Last published (delivered) snapshot version.");
+    fprintf(f, "relearnd_snapshot_version %llu\n", (unsigned long long)d->snapshot_version);
+    metric(f, "snapshot_age_seconds", "gauge", "Seconds since the last published snapshot.");
+    val(f, "snapshot_age_seconds",
+        d->snapshot_last_ms ? (double)(now_ms - d->snapshot_last_ms) / 1000.0 : NAN);
+    metric(f, "snapshots_total", "counter", "Snapshot candidates, by result.");
+    fprintf(f, "relearnd_snapshots_total{result=\"published\"} %llu\n",
+            (unsigned long long)d->snapshots_published);
+    fprintf(f, "relearnd_snapshots_total{result=\"failed\"} %llu\n",
+            (unsigned long long)d->snapshots_failed);
+    fprintf(f, "relearnd_snapshots_total{result=\"held_back\"} %llu\n",
+            (unsigned long long)d->snapshots_held);
+    metric(f, "snapshot_publish_latency_seconds", "gauge",
+           "Last snapshot: schedule tick to delivery report.");
+    val(f, "snapshot_publish_latency_seconds", d->snapshot_last_latency_s);
+    metric(f, "brokers_down", "gauge", "1 while librdkafka reports all brokers down.");
+    fprintf(f, "relearnd_brokers_down %d\n", d->brokers_down);
+
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* JSON cannot hold NaN: absent values are null. */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+char *rld_stats_model_json(const rld_stats_data *d, int64_t now_ms)
+{
+    char reason[256];
+    char *s;
+    json_t *parts = json_array();
+    json_t *o;
+    for (size_t i = 0; i < d->n_parts; i++)
+        json_array_append_new(parts,
+                              json_pack("{s:s, s:i, s:I, s:I, s:I}", "topic", d->parts[i].topic,
+                                        "partition", (int)d->parts[i].partition, "next_offset",
+                                        (json_int_t)d->parts[i].next_offset, "high",
+                                        (json_int_t)d->parts[i].high, "committed",
+                                        (json_int_t)d->parts[i].committed));
+    o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "model", d->model_name, "instance_id",
+                  d->instance_id, "learner", d->learner, "detector", d->detector, "bits",
+                  (int)d->bits, "events", (json_int_t)d->model_position, "task",
+                  rl_task_name(d->summary.task));
+    if (!o) {
+        json_decref(parts);
+        return NULL;
+    }
+    json_object_set_new(o, "accuracy", num(d->summary.accuracy));
+    json_object_set_new(o, "log_loss", num(d->summary.log_loss));
+    json_object_set_new(o, "auc", num(d->summary.auc));
+    json_object_set_new(o, "rmse", num(d->summary.rmse));
+    json_object_set_new(o, "mean_loss", num(d->summary.mean_loss));
+    json_object_set_new(o, "recent_loss", num(d->summary.recent_loss));
+    json_object_set_new(o, "recent_accuracy", num(d->summary.recent_accuracy));
+    json_object_set_new(o, "drift_state",
+                        json_string(rl_drift_state_name((rl_drift_state)d->drift_state)));
+    json_object_set_new(o, "drift_warnings", json_integer((json_int_t)d->drift_warnings));
+    json_object_set_new(o, "drifts", json_integer((json_int_t)d->drifts));
+    json_object_set_new(o, "snapshot_version", json_integer((json_int_t)d->snapshot_version));
+    json_object_set_new(o, "checkpoint_seq", json_integer((json_int_t)d->ckpt_seq));
+    json_object_set_new(o, "checkpoint_age_s",
+                        num(d->ckpt_last_ms ? (double)(now_ms - d->ckpt_last_ms) / 1000.0 : NAN));
+    json_object_set_new(o, "events_per_s", num(d->events_per_s));
+    json_object_set_new(o, "healthy",
+                        json_boolean(rld_stats_healthy(d, now_ms, reason, sizeof(reason))));
+    json_object_set_new(o, "health", json_string(reason));
+    json_object_set_new(o, "partitions", parts);
+    s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(o);
+    return s;
+}

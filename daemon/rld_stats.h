@@ -1,0 +1,91 @@
+/* rld_stats.h - what relearnd exposes about itself: the registry behind /metrics, /healthz and
+ * /model.
+ *
+ * The consume loop owns the live counters and publishes a copy here once per batch (and after
+ * each checkpoint/snapshot), under one mutex; the HTTP thread only ever reads that copy. So the
+ * per-event path never takes a lock, and a scrape never sees a half-updated batch. Counters are
+ * monotonic from process start (Prometheus counters); the model's own counts (events stepped,
+ * warnings, drifts) come from the model and survive restarts through the checkpoint. */
+#ifndef RLD_STATS_H
+#define RLD_STATS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event_codec.h"
+#include "metrics.h"
+
+#define RLD_STATS_MAX_PARTS 256
+
+typedef struct rld_part_stats {
+    char topic[128];
+    int32_t partition;
+    int64_t next_offset; /* next offset to read (-1 unknown) */
+    int64_t high;        /* high watermark as last seen (-1 unknown) */
+    int64_t committed;   /* last offset committed to the group (-1 none) */
+} rld_part_stats;
+
+typedef struct rld_stats_data {
+    /* identity */
+    char model_name[256];
+    char instance_id[256];
+    char learner[32];
+    char detector[32];
+    uint32_t bits;
+    /* events (since process start) */
+    uint64_t events_ok;  /* stepped through the model */
+    uint64_t events_bad; /* refused, dead-lettered */
+    uint64_t bad_by_reason[RL_EVENT_REASON__COUNT];
+    uint64_t dead_letter_produced; /* delivery reports OK */
+    uint64_t dead_letter_failed;   /* delivery failed (logged, counted) */
+    uint64_t offset_resets;        /* offset out of range -> auto.offset.reset */
+    double events_per_s;           /* over the last ~5 s */
+    /* model */
+    uint64_t model_position; /* events stepped in the model's whole life (across restarts) */
+    rl_metrics_summary summary;
+    uint64_t drift_warnings, drifts;
+    int drift_state; /* rl_drift_state */
+    uint64_t alerts_sent, alerts_failed;
+    /* checkpoints */
+    uint64_t ckpt_seq;
+    uint64_t ckpt_ok, ckpt_failed;
+    uint32_t ckpt_consecutive_failures;
+    int64_t ckpt_last_ms; /* wall clock of the last durable checkpoint (0 none) */
+    double ckpt_last_duration_s;
+    uint64_t commits_ok, commits_failed;
+    /* snapshots */
+    uint64_t snapshot_version; /* last published (delivery confirmed) */
+    int64_t snapshot_last_ms;
+    uint64_t snapshots_published, snapshots_failed, snapshots_held;
+    double snapshot_last_latency_s; /* schedule tick to delivery report */
+    double snapshot_last_loss;      /* recent loss of the last published version */
+    /* consumer health */
+    int64_t last_progress_ms; /* last time an event was consumed (or start) */
+    int brokers_down;         /* librdkafka reported all brokers down, not yet back */
+    char last_kafka_error[256];
+    double stuck_after_s;
+    size_t n_parts;
+    rld_part_stats parts[RLD_STATS_MAX_PARTS];
+    int64_t started_ms;
+} rld_stats_data;
+
+typedef struct rld_stats {
+    pthread_mutex_t lock;
+    rld_stats_data d;
+} rld_stats;
+
+void rld_stats_init(rld_stats *s);
+void rld_stats_destroy(rld_stats *s);
+/* Replaces the published copy (the loop calls this once per batch). */
+void rld_stats_publish(rld_stats *s, const rld_stats_data *d);
+void rld_stats_get(rld_stats *s, rld_stats_data *out);
+
+/* Health: 1 = healthy. reason gets a short text when not. */
+int rld_stats_healthy(const rld_stats_data *d, int64_t now_ms, char *reason, size_t reason_size);
+/* Prometheus text exposition (format 0.0.4) into a malloc'd string; NULL on ENOMEM. */
+char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms);
+/* /model JSON summary into a malloc'd string; NULL on ENOMEM. */
+char *rld_stats_model_json(const rld_stats_data *d, int64_t now_ms);
+
+#endif

@@ -1,0 +1,5 @@
+# relearnd: configuration (unit) and the daemon end to end (integration, against `relearn
+# broker` in its own process, kcat as the independent client).
+if(TARGET rl_daemon)
+  rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
+endif()
