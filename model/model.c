@@ -38,8 +38,9 @@
  *     last alert_min_gap examples (position - last >= gap);
  *   - hysteresis (warnings): after a warning alert, warnings are disarmed until the detector
  *     has said STABLE for alert_min_gap consecutive examples, or a drift occurs: a drift
- *     always re-arms warnings and clears the warning gap, so the first warning about the new
- *     concept is reported;
+ *     always re-arms warnings, so the first warning about the new concept is reported once
+ *     the gap allows (the gap itself is not cleared: a detector alternating warning, drift,
+ *     warning, drift would otherwise flood warnings);
  *   - every alert swallowed is counted, and the count is carried into (and cleared by) the next
  *     emitted alert of the same source and level (rl_alert.suppressed);
  *   - the "challenger_dropped" alert on a return to STABLE (level STABLE) is emitted iff the
@@ -247,7 +248,6 @@ static void limiter_observe(rl_model *m, int src, rl_drift_state st)
     alert_limiter *lim = &m->lim[src];
     if (st == RL_DRIFT_DRIFT) {
         lim->warn_armed = 1;
-        lim->last_pos[RL_DRIFT_WARNING] = 0;
         lim->stable_run = 0;
     } else if (st == RL_DRIFT_STABLE) {
         if (lim->stable_run < UINT64_MAX)

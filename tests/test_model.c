@@ -1,0 +1,1262 @@
+/* test_model.c - prequential metrics (known answers, window, exact state) and the model step:
+ * drift responses on synthetic abrupt drifts, alert rate limiting, exact export/import
+ * mid-stream for every response, config validation, the error signal fed to detectors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features.h"
+#include "metrics.h"
+#include "model.h"
+
+/* ---- helpers ---- */
+
+static rl_pred bin_pred(double prob)
+{
+    rl_pred p;
+    p.score = log(prob / (1 - prob));
+    p.value = prob;
+    p.prob = prob;
+    p.prob_true = NAN;
+    p.cls = prob >= 0.5 ? 1 : 0;
+    return p;
+}
+
+static rl_metrics *metrics_new(rl_task task, uint32_t window)
+{
+    rl_metrics *m = NULL;
+    char err[256];
+    assert_int_equal(rl_metrics_new(task, window, &m, err, sizeof(err)), RL_OK);
+    return m;
+}
+
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* xorshift64*: deterministic, platform independent. */
+static uint64_t rng_state;
+static void rng_seed(uint64_t s)
+{
+    rng_state = s * 0x9E3779B97F4A7C15ull + 1;
+}
+static double rng_u01(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
+}
+
+/* ---- metrics: known answers ---- */
+
+static void test_metrics_binary_known(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_BINARY, 3);
+    const double prob[4] = {0.3, 0.6, 0.9, 0.2};
+    const float label[4] = {1, 0, 1, 0};
+    double ll = 0;
+    for (int i = 0; i < 4; i++) {
+        rl_pred p = bin_pred(prob[i]);
+        double l = -log(label[i] == 1 ? prob[i] : 1 - prob[i]);
+        ll += l;
+        rl_metrics_add(m, &p, label[i], 1, l);
+    }
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_int_equal(s.n, 4);
+    assert_true(s.weight == 4);
+    /* predicted classes 0 1 1 0 against 1 0 1 0: two right */
+    assert_true(fabs(s.accuracy - 0.5) < 1e-12);
+    assert_true(fabs(s.log_loss - ll / 4) < 1e-12);
+    assert_true(fabs(s.mean_loss - ll / 4) < 1e-12);
+    /* positives 0.3, 0.9 vs negatives 0.6, 0.2: pairs won 0.3>0.2, 0.9>0.6, 0.9>0.2 -> 3/4 */
+    assert_true(fabs(s.auc - 0.75) < 1e-12);
+    /* errors 0.7 0.6 0.1 0.2 */
+    assert_true(fabs(s.rmse - sqrt((0.49 + 0.36 + 0.01 + 0.04) / 4)) < 1e-12);
+    assert_true(fabs(s.mae - 0.4) < 1e-12);
+    /* window 3: the last three */
+    assert_int_equal(s.recent_n, 3);
+    assert_true(fabs(s.recent_accuracy - 2.0 / 3) < 1e-12);
+    assert_true(fabs(s.recent_loss - (-log(0.4) - log(0.9) - log(0.8)) / 3) < 1e-12);
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_weighted(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_BINARY, 10);
+    rl_pred a = bin_pred(0.8), b = bin_pred(0.4);
+    rl_metrics_add(m, &a, 1, 3, 1.0); /* right, weight 3 */
+    rl_metrics_add(m, &b, 1, 1, 2.0); /* wrong, weight 1 */
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(fabs(s.accuracy - 0.75) < 1e-12);
+    assert_true(fabs(s.mean_loss - (3 * 1.0 + 2.0) / 4) < 1e-12);
+    assert_true(fabs(s.log_loss - (3 * -log(0.8) - log(0.4)) / 4) < 1e-12);
+    assert_true(fabs(s.recent_loss - 5.0 / 4) < 1e-12);
+    assert_true(fabs(s.recent_accuracy - 0.75) < 1e-12);
+    /* one class only: AUC undefined */
+    assert_true(isnan(s.auc));
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_logloss_clip_and_noprob(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_BINARY, 5);
+    rl_pred p = bin_pred(0.5);
+    p.prob = 0.0; /* certain and wrong: clipped to 1e-15 */
+    p.value = 0.0;
+    p.cls = 0;
+    rl_metrics_add(m, &p, 1, 1, 0);
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(fabs(s.log_loss - -log(1e-15)) < 1e-9);
+    assert_true(isfinite(s.log_loss));
+
+    /* a margin learner: no probability -> no log loss; AUC ranks sigmoid(score) */
+    rl_metrics_reset(m);
+    const double score[4] = {-2.0, 1.0, 3.0, -0.5};
+    const float label[4] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        rl_pred q = {score[i], score[i] > 0, NAN, NAN, score[i] > 0};
+        rl_metrics_add(m, &q, label[i], 1, 0);
+    }
+    rl_metrics_summary_get(m, &s);
+    assert_int_equal(s.n, 4);
+    assert_true(isnan(s.log_loss));
+    assert_true(fabs(s.accuracy - 0.5) < 1e-12);
+    /* positives 3, -0.5 vs negatives -2, 1: won 3>-2, 3>1, -0.5>-2 -> 3/4 */
+    assert_true(fabs(s.auc - 0.75) < 1e-12);
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_auc_ties_in_bin(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_BINARY, 5);
+    /* same bin (width 1/4096): a tie, counted one half */
+    rl_pred a = bin_pred(0.50001), b = bin_pred(0.50002);
+    rl_metrics_add(m, &a, 1, 1, 0);
+    rl_metrics_add(m, &b, 0, 1, 0);
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(fabs(s.auc - 0.5) < 1e-12);
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_regression_known(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_REGRESSION, 2);
+    const double value[3] = {1.0, 2.0, 5.0};
+    const float label[3] = {2.0f, 2.0f, 1.0f};
+    for (int i = 0; i < 3; i++) {
+        rl_pred p = {value[i], value[i], NAN, NAN, -1};
+        double e = value[i] - label[i];
+        rl_metrics_add(m, &p, label[i], 1, 0.5 * e * e);
+    }
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(fabs(s.rmse - sqrt((1.0 + 0 + 16.0) / 3)) < 1e-12);
+    assert_true(fabs(s.mae - 5.0 / 3) < 1e-12);
+    assert_true(fabs(s.mean_loss - 0.5 * 17.0 / 3) < 1e-12);
+    assert_true(fabs(s.recent_loss - 0.5 * 16.0 / 2) < 1e-12);
+    assert_true(isnan(s.accuracy) && isnan(s.auc) && isnan(s.log_loss));
+    assert_true(isnan(s.recent_accuracy));
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_multiclass_known(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_MULTICLASS, 4);
+    rl_pred a = {2.0, 2, 0.7, 0.7, 2}; /* right, P(true) 0.7 */
+    rl_pred b = {1.0, 1, 0.5, 0.2, 1}; /* wrong, P(true) 0.2 */
+    rl_metrics_add(m, &a, 2, 1, -log(0.7));
+    rl_metrics_add(m, &b, 0, 1, -log(0.2));
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(fabs(s.accuracy - 0.5) < 1e-12);
+    assert_true(fabs(s.log_loss - (-log(0.7) - log(0.2)) / 2) < 1e-12);
+    assert_true(isnan(s.auc) && isnan(s.rmse) && isnan(s.mae));
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_window_wrap(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_REGRESSION, 4);
+    rl_pred p = {0, 0, NAN, NAN, -1};
+    rl_metrics_summary s;
+    for (int i = 1; i <= 10; i++) {
+        rl_metrics_add(m, &p, 0, 1, (double)i);
+        rl_metrics_summary_get(m, &s);
+        int lo = i > 4 ? i - 3 : 1;
+        double want = 0;
+        for (int k = lo; k <= i; k++)
+            want += k;
+        want /= (i - lo + 1);
+        assert_int_equal(s.recent_n, (uint64_t)(i - lo + 1));
+        assert_true(fabs(s.recent_loss - want) < 1e-12);
+    }
+    /* after a wrap the running sum is recomputed exactly: 7+8+9+10 ... then at 12: 9..12 */
+    rl_metrics_add(m, &p, 0, 1, 11);
+    rl_metrics_add(m, &p, 0, 1, 12);
+    rl_metrics_summary_get(m, &s);
+    assert_true(s.recent_loss == (9.0 + 10 + 11 + 12) / 4);
+    assert_true(fabs(s.mean_loss - 6.5) < 1e-12);
+    rl_metrics_destroy(m);
+}
+
+/* Rounding cannot accumulate: after many wraps of wildly scaled losses the recent mean matches
+ * a fresh sum of the window exactly. */
+static void test_metrics_no_float_drift(void **state)
+{
+    (void)state;
+    rl_metrics *m = metrics_new(RL_TASK_REGRESSION, 8);
+    rl_pred p = {0, 0, NAN, NAN, -1};
+    double ring[8];
+    for (int i = 0; i < 8 * 1000; i++) {
+        double l = (i % 3 == 0) ? 1e12 : 1e-3 * i;
+        ring[i % 8] = l;
+        rl_metrics_add(m, &p, 0, 1, l);
+    }
+    double want = 0;
+    for (int k = 0; k < 8; k++)
+        want += ring[k];
+    rl_metrics_summary s;
+    rl_metrics_summary_get(m, &s);
+    assert_true(s.recent_loss == want / 8);
+    rl_metrics_destroy(m);
+}
+
+static void test_metrics_export_import(void **state)
+{
+    (void)state;
+    char err[256];
+    rl_metrics *a = metrics_new(RL_TASK_BINARY, 16);
+    rl_metrics *b = metrics_new(RL_TASK_BINARY, 16);
+    rng_seed(7);
+    for (int i = 0; i < 37; i++) {
+        rl_pred p = bin_pred(0.01 + 0.98 * rng_u01());
+        rl_metrics_add(a, &p, rng_u01() < 0.5, (float)(0.5 + rng_u01()), rng_u01());
+    }
+    rl_buf ea, eb;
+    rl_buf_init(&ea);
+    rl_buf_init(&eb);
+    assert_int_equal(rl_metrics_export(a, &ea), RL_OK);
+    assert_int_equal(rl_metrics_import(b, ea.data, ea.len, err, sizeof(err)), RL_OK);
+    for (int i = 0; i < 29; i++) {
+        rl_pred p = bin_pred(0.01 + 0.98 * rng_u01());
+        float y = rng_u01() < 0.5, w = (float)(0.5 + rng_u01());
+        double l = rng_u01();
+        rl_metrics_add(a, &p, y, w, l);
+        rl_metrics_add(b, &p, y, w, l);
+    }
+    rl_buf_reset(&ea);
+    assert_int_equal(rl_metrics_export(a, &ea), RL_OK);
+    assert_int_equal(rl_metrics_export(b, &eb), RL_OK);
+    assert_int_equal(ea.len, eb.len);
+    assert_memory_equal(ea.data, eb.data, ea.len);
+    rl_metrics_summary sa, sb;
+    rl_metrics_summary_get(a, &sa);
+    rl_metrics_summary_get(b, &sb);
+    assert_true(same_double(sa.recent_loss, sb.recent_loss) && same_double(sa.auc, sb.auc));
+
+    /* refusals: another window, another task, a newer version, truncation, trailing bytes */
+    rl_metrics *w = metrics_new(RL_TASK_BINARY, 17);
+    rl_metrics *t = metrics_new(RL_TASK_REGRESSION, 16);
+    assert_int_equal(rl_metrics_import(w, ea.data, ea.len, err, sizeof(err)), RL_ERR_MISMATCH);
+    assert_non_null(strstr(err, "window"));
+    assert_int_equal(rl_metrics_import(t, ea.data, ea.len, err, sizeof(err)), RL_ERR_MISMATCH);
+    assert_non_null(strstr(err, "task"));
+    ea.data[0] = 99;
+    assert_int_equal(rl_metrics_import(b, ea.data, ea.len, err, sizeof(err)), RL_ERR_VERSION);
+    ea.data[0] = 1;
+    assert_int_equal(rl_metrics_import(b, ea.data, ea.len - 1, err, sizeof(err)), RL_ERR_FORMAT);
+    rl_buf_put_u8(&ea, 0);
+    assert_int_equal(rl_metrics_import(b, ea.data, ea.len, err, sizeof(err)), RL_ERR_FORMAT);
+    /* a refused import left b as it was */
+    rl_buf_reset(&ea);
+    assert_int_equal(rl_metrics_export(b, &ea), RL_OK);
+    assert_memory_equal(ea.data, eb.data, eb.len);
+
+    rl_buf_free(&ea);
+    rl_buf_free(&eb);
+    rl_metrics_destroy(a);
+    rl_metrics_destroy(b);
+    rl_metrics_destroy(w);
+    rl_metrics_destroy(t);
+}
+
+static void test_metrics_bad_args(void **state)
+{
+    (void)state;
+    rl_metrics *m = NULL;
+    char err[256];
+    assert_int_equal(rl_metrics_new(RL_TASK_BINARY, 0, &m, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_null(m);
+    assert_int_equal(
+        rl_metrics_new(RL_TASK_BINARY, RL_METRICS_WINDOW_MAX + 1, &m, err, sizeof(err)),
+        RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_metrics_new((rl_task)9, 10, &m, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    rl_metrics_destroy(NULL);
+}
+
+/* ---- the model on synthetic streams ---- */
+
+#define MAX_ALERTS 4096
+
+typedef struct rec {
+    uint64_t position;
+    rl_drift_state level;
+    char response[32];
+    char source[64];
+    uint64_t suppressed;
+    double statistic, recent_loss, challenger_loss;
+    int64_t offset;
+    /* observations made inside the callback */
+    uint64_t learner_updates;
+    double lr_scale;
+} rec;
+
+typedef struct ctx {
+    rl_model *m;
+    rec alerts[MAX_ALERTS];
+    size_t n;
+} ctx;
+
+static void on_alert(void *opaque, const rl_alert *a)
+{
+    ctx *c = opaque;
+    assert_true(c->n < MAX_ALERTS);
+    rec *r = &c->alerts[c->n++];
+    memset(r, 0, sizeof(*r));
+    r->position = a->position;
+    r->level = a->level;
+    snprintf(r->response, sizeof(r->response), "%s", a->response);
+    snprintf(r->source, sizeof(r->source), "%s", a->source);
+    r->suppressed = a->suppressed;
+    r->statistic = a->statistic;
+    r->recent_loss = a->recent_loss;
+    r->challenger_loss = a->challenger_loss;
+    r->offset = a->pos.offset;
+    assert_non_null(a->detector);
+    assert_non_null(a->statistic_name);
+    if (c->m) {
+        r->learner_updates = rl_model_learner_c(c->m)->updates;
+        r->lr_scale = rl_model_learner_c(c->m)->lr_scale;
+    }
+}
+
+/* One example of a two-feature stream: label = [u1 > u2], flipped after `flip_at` (abrupt
+ * concept drift), with label noise `noise` (or `noise2` after noise_at). */
+typedef struct stream {
+    uint64_t flip_at;
+    double noise, noise2;
+    uint64_t noise_at;
+    uint64_t i;
+    rl_feature f[3];
+    uint32_t n_feats;
+} stream;
+
+static void stream_next(stream *s, rl_example *ex)
+{
+    double u1 = rng_u01(), u2 = rng_u01();
+    s->i++;
+    int y = u1 > u2;
+    if (s->flip_at && s->i > s->flip_at)
+        y = !y;
+    double noise = s->noise_at && s->i > s->noise_at ? s->noise2 : s->noise;
+    if (rng_u01() < noise)
+        y = !y;
+    s->f[0] = (rl_feature){1, (float)u1};
+    s->f[1] = (rl_feature){2, (float)u2};
+    s->n_feats = 2;
+    memset(ex, 0, sizeof(*ex));
+    ex->label = (float)y;
+    ex->weight = 1;
+    ex->feats = s->f;
+    ex->n_feats = s->n_feats;
+}
+
+static void cfg_base(rl_model_config *c, rl_response r)
+{
+    char err[256];
+    rl_model_config_default(c);
+    c->learner.bits = 10;
+    assert_int_equal(rl_model_config_set_drift(c, "detector", "ddm", err, sizeof(err)), RL_OK);
+    c->response = r;
+}
+
+static rl_model *model_new(const rl_model_config *c, ctx *cx)
+{
+    rl_model *m = NULL;
+    char err[256] = "";
+    rl_err e = rl_model_new(c, cx ? on_alert : NULL, cx, &m, err, sizeof(err));
+    if (e != RL_OK)
+        fail_msg("rl_model_new: %s: %s", rl_err_str(e), err);
+    if (cx)
+        cx->m = m;
+    return m;
+}
+
+static const rec *find_alert(const ctx *c, rl_drift_state level, const char *response,
+                             uint64_t after)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->alerts[i].level == level && c->alerts[i].position > after &&
+            (!response || strcmp(c->alerts[i].response, response) == 0))
+            return &c->alerts[i];
+    return NULL;
+}
+
+static void test_model_alert_only_detects_flip(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.flip_at = 3000};
+    rng_seed(1);
+    rl_event_pos pos = {"events", 3, 0};
+    for (int i = 0; i < 4000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        pos.offset = 100 + i;
+        rl_model_step(m, &ex, &pos, NULL);
+        if (i == 2999) {
+            /* the first concept was learned */
+            rl_metrics_summary early;
+            rl_model_summary(m, &early);
+            assert_true(early.accuracy > 0.95);
+            assert_true(early.recent_accuracy > 0.95);
+        }
+    }
+    assert_int_equal(rl_model_position(m), 4000);
+    const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, NULL, 0);
+    assert_non_null(d);
+    /* detected after the flip, within 200 examples, with nothing before it */
+    assert_true(d->position > 3000 && d->position < 3200);
+    assert_string_equal(d->response, "alert");
+    assert_string_equal(d->source, "error");
+    assert_int_equal(d->offset, 100 + (int64_t)d->position - 1);
+    assert_true(rl_model_drifts(m) >= 1);
+    rl_metrics_summary sum;
+    rl_model_summary(m, &sum);
+    assert_int_equal(sum.n, 4000);
+    assert_true(sum.accuracy > 0.6);
+    rl_model_destroy(m);
+}
+
+static void test_model_reset_clears_learner(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_RESET);
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.flip_at = 3000};
+    rng_seed(2);
+    for (int i = 0; i < 4000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, "reset", 3000);
+    assert_non_null(d);
+    assert_true(d->position < 3200);
+    /* seen from the callback: the learner had just been reset (it learned example d first) */
+    assert_int_equal(d->learner_updates, 0);
+    assert_int_equal(d->offset, -1);
+    /* and it then learned the new concept */
+    assert_true(rl_model_learner_c(m)->updates <= 4000 - d->position);
+    rl_model_destroy(m);
+}
+
+static void test_model_boost_raises_then_decays(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_BOOST);
+    c.boost_factor = 5;
+    c.boost_halflife = 20;
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.flip_at = 3000};
+    rng_seed(3);
+    rl_example ex;
+    uint64_t drift_at = 0;
+    for (int i = 0; i < 6000; i++) {
+        stream_next(&s, &ex);
+        uint64_t drifts_before = rl_model_drifts(m);
+        rl_model_step(m, &ex, NULL, NULL);
+        /* a drift (alerted or swallowed by the rate limit) restarts the boost */
+        if (rl_model_drifts(m) != drifts_before)
+            drift_at = rl_model_position(m);
+        if (!drift_at)
+            assert_true(rl_model_learner_c(m)->lr_scale == 1.0);
+        uint64_t since = rl_model_position(m) - drift_at;
+        if (drift_at && since >= 1) {
+            /* the example at drift + 1 learned at the full factor, then halving every 20 */
+            double want = 1 + 4 * pow(0.5, (double)(since - 1) / 20);
+            if (since - 1 > 64 * 20)
+                want = 1;
+            if (!(fabs(rl_model_learner_c(m)->lr_scale - want) < 1e-12))
+                fail_msg("pos %llu drift %llu lr_scale %.17g want %.17g",
+                         (unsigned long long)rl_model_position(m), (unsigned long long)drift_at,
+                         rl_model_learner_c(m)->lr_scale, want);
+        }
+    }
+    assert_true(drift_at > 3000);
+    const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, "boost", 3000);
+    assert_non_null(d);
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    if (rl_model_position(m) - drift_at > 64 * 20 + 1) {
+        assert_int_equal(k.boosting, 0);
+        assert_true(rl_model_learner_c(m)->lr_scale == 1.0);
+    }
+    rl_model_destroy(m);
+}
+
+/* The decision always follows the documented rule: promoted iff the challenger's loss over the
+ * shared examples is lower. */
+static void check_challenger_rule(const ctx *cx)
+{
+    for (size_t i = 0; i < cx->n; i++) {
+        const rec *r = &cx->alerts[i];
+        if (strcmp(r->response, "challenger_promoted") == 0)
+            assert_true(r->challenger_loss < r->recent_loss);
+        if (strcmp(r->response, "challenger_dropped") == 0 && r->level == RL_DRIFT_DRIFT)
+            assert_false(r->challenger_loss < r->recent_loss);
+    }
+}
+
+static void test_model_challenger_promoted(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_CHALLENGER);
+    c.alert_min_gap = 0;
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.flip_at = 3000};
+    rng_seed(4);
+    const rl_learner *first = rl_model_learner_c(m);
+    for (int i = 0; i < 4000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 3000);
+    assert_non_null(w);
+    const rec *p = find_alert(&cx, RL_DRIFT_DRIFT, "challenger_promoted", w->position);
+    assert_non_null(p);
+    assert_true(p->position < 3300);
+    assert_true(p->challenger_loss < p->recent_loss);
+    /* the champion is the challenger now: it has learned only since the warning */
+    assert_true(rl_model_learner_c(m) != first);
+    assert_true(rl_model_learner_c(m)->updates == 4000 - w->position);
+    check_challenger_rule(&cx);
+    rl_model_destroy(m);
+}
+
+/* The concept stays; only label noise rises (10% -> 20%). A slow learner has learned the
+ * concept over 20k examples; a fresh challenger cannot catch up before DDM fires, so it is
+ * dropped. */
+static void test_model_challenger_dropped(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    char err[256];
+    cfg_base(&c, RL_RESPONSE_CHALLENGER);
+    c.alert_min_gap = 0;
+    assert_int_equal(rl_learner_params_set(&c.learner, "eta", "0.02", err, sizeof(err)), RL_OK);
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.noise = 0.1, .noise2 = 0.2, .noise_at = 20000};
+    rng_seed(5);
+    const rl_learner *first = rl_model_learner_c(m);
+    uint64_t dropped_at_drift = 0;
+    for (int i = 0; i < 24000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    for (size_t i = 0; i < cx.n; i++)
+        if (cx.alerts[i].level == RL_DRIFT_DRIFT &&
+            strcmp(cx.alerts[i].response, "challenger_dropped") == 0 &&
+            cx.alerts[i].position > 20000)
+            dropped_at_drift++;
+    assert_true(dropped_at_drift >= 1);
+    assert_null(find_alert(&cx, RL_DRIFT_DRIFT, "challenger_promoted", 20000));
+    assert_true(rl_model_learner_c(m) == first);
+    check_challenger_rule(&cx);
+    /* warnings that faded out dropped their challenger at level STABLE */
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    if (!k.challenger_running)
+        assert_int_equal(k.challenger_start, 0);
+    rl_model_destroy(m);
+}
+
+/* Noisy stream: a learner that cannot learn random labels, DDM at hair-trigger settings. */
+static void run_noisy(rl_model_config *c, ctx *cx, rl_model **out, int n)
+{
+    char err[256];
+    assert_int_equal(rl_model_config_set_drift(c, "warning", "0.5", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_model_config_set_drift(c, "drift", "1", err, sizeof(err)), RL_OK);
+    rl_model *m = model_new(c, cx);
+    stream s = {.noise = 0.5};
+    rng_seed(6);
+    for (int i = 0; i < n; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    *out = m;
+}
+
+static void test_model_alert_rate_limit(void **state)
+{
+    (void)state;
+    static ctx cx, raw;
+    memset(&cx, 0, sizeof(cx));
+    memset(&raw, 0, sizeof(raw));
+    rl_model_config c;
+    rl_model *m, *u;
+    const int n = 20000;
+    const uint64_t gap = 500;
+
+    /* no limit: every event is an alert */
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.alert_min_gap = 0;
+    run_noisy(&c, &raw, &u, n);
+    uint64_t events = rl_model_warnings(u) + rl_model_drifts(u);
+    assert_int_equal(raw.n, events);
+    assert_true(events > 100); /* the stream is noisy indeed */
+    for (size_t i = 0; i < raw.n; i++)
+        assert_int_equal(raw.alerts[i].suppressed, 0);
+
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.alert_min_gap = gap;
+    run_noisy(&c, &cx, &m, n);
+    assert_int_equal(rl_model_warnings(m), rl_model_warnings(u));
+    assert_int_equal(rl_model_drifts(m), rl_model_drifts(u));
+    uint64_t last[3] = {0, 0, 0}, emitted[3] = {0, 0, 0}, supp[3] = {0, 0, 0};
+    for (size_t i = 0; i < cx.n; i++) {
+        const rec *r = &cx.alerts[i];
+        int l = (int)r->level;
+        if (last[l])
+            assert_true(r->position - last[l] >= gap);
+        last[l] = r->position;
+        emitted[l]++;
+        supp[l] += r->suppressed;
+    }
+    /* bounded: drifts at most one per gap; warnings at most one per gap or per drift */
+    assert_true(emitted[RL_DRIFT_DRIFT] <= n / gap + 1);
+    assert_true(emitted[RL_DRIFT_WARNING] <= n / gap + 1);
+    assert_true(cx.n * 4 < events);
+    /* every event is either emitted or counted in a later alert's suppressed (or still
+     * pending after the last alert of its level) */
+    assert_true(emitted[RL_DRIFT_DRIFT] + supp[RL_DRIFT_DRIFT] <= rl_model_drifts(m));
+    assert_true(emitted[RL_DRIFT_WARNING] + supp[RL_DRIFT_WARNING] <= rl_model_warnings(m));
+    assert_true(supp[RL_DRIFT_DRIFT] > 0 && supp[RL_DRIFT_WARNING] > 0);
+    uint64_t pending_d = rl_model_drifts(m) - emitted[RL_DRIFT_DRIFT] - supp[RL_DRIFT_DRIFT];
+    uint64_t d_after = 0;
+    for (size_t i = 0; i < raw.n; i++)
+        if (raw.alerts[i].level == RL_DRIFT_DRIFT && raw.alerts[i].position > last[2])
+            d_after++;
+    assert_int_equal(pending_d, d_after);
+    rl_model_destroy(m);
+    rl_model_destroy(u);
+}
+
+/* Warnings only (DDM drift level out of reach): after a warning alert, the next one needs the
+ * detector to have been STABLE for alert_min_gap examples in a row in between. */
+static void test_model_alert_hysteresis(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    char err[256];
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.alert_min_gap = 20;
+    /* warning = 1: any rise of p + s above its minimum warns, so the state flickers */
+    assert_int_equal(rl_model_config_set_drift(&c, "warning", "1", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_model_config_set_drift(&c, "drift", "100", err, sizeof(err)), RL_OK);
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.noise = 0.2};
+    rng_seed(12);
+    uint64_t run = 0, best_run_since_alert = 0, emitted = 0, suppressed = 0;
+    for (int i = 0; i < 30000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        size_t before = cx.n;
+        rl_model_step(m, &ex, NULL, NULL);
+        if (cx.n != before) {
+            assert_int_equal(cx.alerts[before].level, RL_DRIFT_WARNING);
+            if (emitted)
+                assert_true(best_run_since_alert >= c.alert_min_gap);
+            emitted++;
+            suppressed += cx.alerts[before].suppressed;
+            best_run_since_alert = 0;
+        }
+        if (rl_model_drift_state(m) == RL_DRIFT_STABLE) {
+            run++;
+            if (run > best_run_since_alert)
+                best_run_since_alert = run;
+        } else {
+            run = 0;
+        }
+    }
+    assert_int_equal(rl_model_drifts(m), 0);
+    assert_true(rl_model_warnings(m) > 20);
+    assert_true(emitted >= 2 && emitted * 10 < rl_model_warnings(m));
+    assert_true(emitted + suppressed <= rl_model_warnings(m));
+    assert_true(suppressed > 0);
+    rl_model_destroy(m);
+}
+
+/* ---- exact state round trip ---- */
+
+typedef int (*split_fn)(const rl_model *m);
+
+static int split_challenger(const rl_model *m)
+{
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    return k.challenger_running && rl_model_position(m) - k.challenger_start > 5;
+}
+
+static int split_boost(const rl_model *m)
+{
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    return k.boosting && rl_model_learner_c(m)->lr_scale < 4.0;
+}
+
+static int split_at_3500(const rl_model *m)
+{
+    return rl_model_position(m) == 3500;
+}
+
+static void export3(const rl_model *m, rl_buf b[3])
+{
+    for (int i = 0; i < 3; i++)
+        rl_buf_init(&b[i]);
+    assert_int_equal(rl_model_export(m, &b[0], &b[1], &b[2]), RL_OK);
+}
+
+static void free3(rl_buf b[3])
+{
+    for (int i = 0; i < 3; i++)
+        rl_buf_free(&b[i]);
+}
+
+static void roundtrip(rl_response r, const char *watch, split_fn split)
+{
+    static ctx ca, cb;
+    memset(&ca, 0, sizeof(ca));
+    memset(&cb, 0, sizeof(cb));
+    char err[256];
+    rl_model_config c;
+    cfg_base(&c, r);
+    c.alert_min_gap = 300;
+    c.boost_halflife = 50;
+    c.metrics_window = 100;
+    if (watch)
+        assert_int_equal(rl_model_config_set_drift(&c, "watch_feature", watch, err, sizeof(err)),
+                         RL_OK);
+    rl_model *a = model_new(&c, &ca);
+    rl_model *b = model_new(&c, &cb);
+    stream s = {.flip_at = 3000, .noise = 0.05};
+    rng_seed(8);
+    rl_feature f[4];
+    uint32_t wf = rl_model_hash_name(a, watch ? watch : "x", watch ? strlen(watch) : 1);
+    int split_done = 0;
+    for (int i = 0; i < 8000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        if (watch) {
+            /* the watched feature: 0/1, its rate jumps at 5000 */
+            memcpy(f, ex.feats, 2 * sizeof(*f));
+            f[2] = (rl_feature){wf, rng_u01() < (i < 5000 ? 0.1 : 0.6) ? 1.0f : 0.0f};
+            ex.feats = f;
+            ex.n_feats = 3;
+        }
+        rl_pred pa, pb;
+        double la = rl_model_step(a, &ex, NULL, &pa);
+        if (split_done) {
+            double lb = rl_model_step(b, &ex, NULL, &pb);
+            assert_true(same_double(pa.score, pb.score) && same_double(pa.value, pb.value));
+            assert_true(same_double(pa.prob, pb.prob) && same_double(pa.prob_true, pb.prob_true));
+            assert_int_equal(pa.cls, pb.cls);
+            assert_true(same_double(la, lb));
+        } else if (split(a)) {
+            rl_buf e[3];
+            export3(a, e);
+            size_t before = cb.n;
+            assert_int_equal(rl_model_import(b, e[0].data, e[0].len, e[1].data, e[1].len, e[2].data,
+                                             e[2].len, err, sizeof(err)),
+                             RL_OK);
+            rl_buf e2[3];
+            export3(b, e2);
+            for (int k = 0; k < 3; k++) {
+                assert_int_equal(e[k].len, e2[k].len);
+                assert_memory_equal(e[k].data, e2[k].data, e[k].len);
+            }
+            free3(e);
+            free3(e2);
+            /* import raises no alert; both logs start here */
+            assert_int_equal(cb.n, before);
+            ca.n = 0;
+            split_done = 1;
+        }
+    }
+    assert_true(split_done);
+    assert_int_equal(ca.n, cb.n);
+    for (size_t i = 0; i < ca.n; i++) {
+        const rec *x = &ca.alerts[i], *y = &cb.alerts[i];
+        assert_int_equal(x->position, y->position);
+        assert_int_equal(x->level, y->level);
+        assert_string_equal(x->response, y->response);
+        assert_string_equal(x->source, y->source);
+        assert_int_equal(x->suppressed, y->suppressed);
+        assert_true(same_double(x->statistic, y->statistic));
+        assert_true(same_double(x->recent_loss, y->recent_loss));
+        assert_true(same_double(x->challenger_loss, y->challenger_loss));
+    }
+    rl_buf ea[3], eb[3];
+    export3(a, ea);
+    export3(b, eb);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(ea[k].len, eb[k].len);
+        assert_memory_equal(ea[k].data, eb[k].data, ea[k].len);
+    }
+    free3(ea);
+    free3(eb);
+    rl_metrics_summary sa, sb;
+    rl_model_summary(a, &sa);
+    rl_model_summary(b, &sb);
+    assert_memory_equal(&sa, &sb, sizeof(sa));
+    rl_model_destroy(a);
+    rl_model_destroy(b);
+}
+
+static void test_roundtrip_alert(void **state)
+{
+    (void)state;
+    roundtrip(RL_RESPONSE_ALERT, "w", split_at_3500);
+}
+
+static void test_roundtrip_reset(void **state)
+{
+    (void)state;
+    roundtrip(RL_RESPONSE_RESET, NULL, split_at_3500);
+}
+
+static void test_roundtrip_boost(void **state)
+{
+    (void)state;
+    roundtrip(RL_RESPONSE_BOOST, NULL, split_boost);
+}
+
+static void test_roundtrip_challenger(void **state)
+{
+    (void)state;
+    roundtrip(RL_RESPONSE_CHALLENGER, "w", split_challenger);
+}
+
+static void test_import_refusals(void **state)
+{
+    (void)state;
+    char err[256];
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_CHALLENGER);
+    rl_model *a = model_new(&c, NULL);
+    cfg_base(&c, RL_RESPONSE_RESET);
+    rl_model *b = model_new(&c, NULL);
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    rl_model *nodet = model_new(&c, NULL);
+    rl_buf e[3];
+    export3(a, e);
+    assert_int_equal(rl_model_import(b, e[0].data, e[0].len, e[1].data, e[1].len, e[2].data,
+                                     e[2].len, err, sizeof(err)),
+                     RL_ERR_MISMATCH);
+    assert_non_null(strstr(err, "challenger"));
+    assert_int_equal(
+        rl_model_import(nodet, e[0].data, e[0].len, NULL, 0, e[2].data, e[2].len, err, sizeof(err)),
+        RL_ERR_MISMATCH);
+    assert_int_equal(rl_model_import(a, e[0].data, e[0].len, e[1].data, e[1].len, e[2].data,
+                                     e[2].len - 1, err, sizeof(err)),
+                     RL_ERR_FORMAT);
+    e[2].data[0] = 200;
+    assert_int_equal(rl_model_import(a, e[0].data, e[0].len, e[1].data, e[1].len, e[2].data,
+                                     e[2].len, err, sizeof(err)),
+                     RL_ERR_VERSION);
+    e[2].data[0] = 1;
+    /* a corrupt detector blob is refused and leaves the model as it was */
+    rl_buf before[3];
+    export3(a, before);
+    assert_true(rl_model_import(a, e[0].data, e[0].len, e[1].data, e[1].len / 2, e[2].data,
+                                e[2].len, err, sizeof(err)) != RL_OK);
+    rl_buf after[3];
+    export3(a, after);
+    for (int k = 0; k < 3; k++)
+        assert_memory_equal(before[k].data, after[k].data, before[k].len);
+    free3(before);
+    free3(after);
+    free3(e);
+    rl_model_destroy(a);
+    rl_model_destroy(b);
+    rl_model_destroy(nodet);
+}
+
+/* ---- configuration ---- */
+
+static rl_err try_new(const rl_model_config *c, char *err, size_t n)
+{
+    rl_model *m = NULL;
+    rl_err e = rl_model_new(c, NULL, NULL, &m, err, n);
+    if (e == RL_OK)
+        rl_model_destroy(m);
+    else
+        assert_null(m);
+    return e;
+}
+
+static void test_config_validation(void **state)
+{
+    (void)state;
+    char err[256];
+    rl_model_config c;
+    rl_response r;
+
+    rl_model_config_default(&c);
+    assert_true(c.boost_factor == 5 && c.boost_halflife == 2000 && c.error_scale == 1);
+    assert_int_equal(c.alert_min_gap, 1000);
+    assert_int_equal(c.metrics_window, RL_METRICS_WINDOW_DEFAULT);
+    assert_int_equal(c.response, RL_RESPONSE_ALERT);
+    assert_int_equal(c.detector[0], 0);
+    c.learner.bits = 10;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_OK);
+
+    assert_int_equal(rl_response_parse("challenger", &r), RL_OK);
+    assert_int_equal(r, RL_RESPONSE_CHALLENGER);
+    assert_string_equal(rl_response_name(RL_RESPONSE_BOOST), "boost");
+    assert_int_equal(rl_response_parse("panic", &r), RL_ERR_INVALID_ARG);
+
+    /* set_drift: each key's checks */
+    assert_int_equal(rl_model_config_set_drift(&c, "detector", "nope", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "ddm"));
+    assert_int_equal(rl_model_config_set_drift(&c, "response", "panic", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "panic"));
+    assert_int_equal(rl_model_config_set_drift(&c, "boost_factor", "0.5", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "boost_factor"));
+    assert_int_equal(rl_model_config_set_drift(&c, "boost_halflife", "0", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "error_scale", "abc", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "error_scale", "1e400", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "alert_min_gap", "-3", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "window", "0", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "window", "1000001", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_int_equal(rl_model_config_set_drift(&c, "window", "50", err, sizeof(err)), RL_OK);
+    assert_int_equal(c.metrics_window, 50);
+    assert_int_equal(rl_model_config_set_drift(&c, "boost_factor", "2.5", err, sizeof(err)), RL_OK);
+    assert_true(c.boost_factor == 2.5);
+    char longname[200];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    assert_int_equal(rl_model_config_set_drift(&c, "watch_feature", longname, err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    for (int i = 0; i < RL_MODEL_MAX_DETECTOR_PARAMS; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "p%d", i);
+        assert_int_equal(rl_model_config_set_drift(&c, k, "1", err, sizeof(err)), RL_OK);
+    }
+    assert_int_equal(rl_model_config_set_drift(&c, "p3", "2", err, sizeof(err)), RL_OK);
+    assert_string_equal(c.det_values[3], "2");
+    assert_int_equal(rl_model_config_set_drift(&c, "one_too_many", "1", err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+
+    /* whole-config checks at creation */
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    c.response = RL_RESPONSE_RESET;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "needs a detector"));
+    c.response = RL_RESPONSE_ALERT;
+    snprintf(c.watch_feature, sizeof(c.watch_feature), "age");
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "watch_feature"));
+    c.watch_feature[0] = '\0';
+    assert_int_equal(rl_model_config_set_drift(&c, "warning", "2", err, sizeof(err)), RL_OK);
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "warning"));
+
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.boost_factor = 0.5;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.boost_halflife = NAN;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.error_scale = 0;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.metrics_window = 0;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.response = (rl_response)17;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+
+    /* the detector validates its own parameters */
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    assert_int_equal(rl_model_config_set_drift(&c, "bogus", "1", err, sizeof(err)), RL_OK);
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "bogus"));
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    assert_int_equal(rl_model_config_set_drift(&c, "drift", "-1", err, sizeof(err)), RL_OK);
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+
+    /* the learner validates its own */
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.learner.bits = 3;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "learner"));
+
+    /* a 0/1 detector cannot watch a regression error */
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    c.learner.loss = RL_LOSS_SQUARED;
+    assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "regression"));
+
+    /* "none" switches detection off again */
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    assert_int_equal(rl_model_config_set_drift(&c, "detector", "none", err, sizeof(err)), RL_OK);
+    assert_int_equal(c.detector[0], 0);
+    rl_model_destroy(NULL);
+}
+
+/* ---- what the detectors are fed ---- */
+
+/* The model's detector ends in exactly the state of a detector fed the documented signal
+ * (computed here from the predictions the step returned). */
+static void check_signal(rl_model_config *c, int regression)
+{
+    char err[256];
+    rl_model *m = model_new(c, NULL);
+    rl_detector *ref = NULL;
+    rl_kv kv[RL_MODEL_MAX_DETECTOR_PARAMS];
+    for (uint32_t i = 0; i < c->n_det_params; i++)
+        kv[i] = (rl_kv){c->det_keys[i], c->det_values[i]};
+    assert_int_equal(rl_detector_new(c->detector, kv, c->n_det_params, &ref, err, sizeof(err)),
+                     RL_OK);
+    stream s = {.flip_at = 1500, .noise = 0.1};
+    rng_seed(9);
+    int clipped = 0;
+    for (int i = 0; i < 3000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        if (regression)
+            ex.label = ex.label * 4 + (float)rng_u01();
+        rl_pred p;
+        rl_model_step(m, &ex, NULL, &p);
+        double x;
+        if (regression) {
+            x = fabs(p.value - (double)ex.label) / c->error_scale;
+            if (x > 1) {
+                x = 1;
+                clipped++;
+            }
+        } else {
+            x = p.cls == (ex.label >= 0.5f) ? 0 : 1;
+        }
+        rl_drift_state st;
+        assert_int_equal(rl_detector_update(ref, x, &st), RL_OK);
+    }
+    if (regression)
+        assert_true(clipped > 0 && clipped < 3000);
+    rl_buf a, b;
+    rl_buf_init(&a);
+    rl_buf_init(&b);
+    assert_int_equal(rl_detector_export(rl_model_detector(m), &a), RL_OK);
+    assert_int_equal(rl_detector_export(ref, &b), RL_OK);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    rl_buf_free(&a);
+    rl_buf_free(&b);
+    rl_detector_destroy(ref);
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    assert_int_equal(k.rejected, 0);
+    rl_model_destroy(m);
+}
+
+static void test_signal_classifier(void **state)
+{
+    (void)state;
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    check_signal(&c, 0);
+}
+
+static void test_signal_regression_scaled(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *det = NULL;
+    const char *cands[] = {"page_hinkley", "adwin", "hddm_a"};
+    for (size_t i = 0; i < 3 && !det; i++)
+        if (rl_detector_find(cands[i]))
+            det = cands[i];
+    if (!det)
+        skip(); /* no detector for real-valued errors registered yet */
+    rl_model_config c;
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    c.learner.loss = RL_LOSS_SQUARED;
+    assert_int_equal(rl_model_config_set_drift(&c, "detector", det, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_model_config_set_drift(&c, "error_scale", "2.5", err, sizeof(err)), RL_OK);
+    check_signal(&c, 1);
+}
+
+/* Data drift on a watched feature: alerts name the feature; values the detector refuses are
+ * counted and do not break the step. */
+static void test_feature_watch(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    char err[256];
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    assert_int_equal(rl_model_config_set_drift(&c, "watch_feature", "colour=red", err, sizeof(err)),
+                     RL_OK);
+    rl_model *m = model_new(&c, &cx);
+    uint32_t wf = rl_model_hash_name(m, "colour=red", strlen("colour=red"));
+    rl_hasher h;
+    rl_hasher_init(&h, 10, RL_HASH_SEED_DEFAULT);
+    assert_int_equal(wf, rl_hash_name(&h, "colour=red", strlen("colour=red")));
+    assert_int_equal(rl_model_hash_index(m, 7), rl_hash_index(&h, 7));
+    stream s = {0};
+    rng_seed(10);
+    rl_feature f[3];
+    for (int i = 0; i < 4000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        memcpy(f, ex.feats, 2 * sizeof(*f));
+        f[2] = (rl_feature){wf, rng_u01() < (i < 2000 ? 0.1 : 0.7) ? 1.0f : 0.0f};
+        if (i == 100)
+            f[2].value = 0.5f; /* DDM refuses it */
+        ex.feats = f;
+        ex.n_feats = 3;
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    assert_int_equal(k.feature_rejected, 1);
+    assert_true(k.feature_drifts >= 1);
+    const rec *d = NULL;
+    for (size_t i = 0; i < cx.n && !d; i++)
+        if (strcmp(cx.alerts[i].source, "feature:colour=red") == 0 &&
+            cx.alerts[i].level == RL_DRIFT_DRIFT)
+            d = &cx.alerts[i];
+    assert_non_null(d);
+    assert_true(d->position > 2000 && d->position < 2200);
+    assert_string_equal(d->response, "alert");
+    rl_model_destroy(m);
+}
+
+/* Predict-only, the pointer getters and step without pred. */
+static void test_model_misc(void **state)
+{
+    (void)state;
+    rl_model_config c;
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    rl_model *m = model_new(&c, NULL);
+    assert_null(rl_model_detector(m));
+    assert_int_equal(rl_model_drift_state(m), RL_DRIFT_STABLE);
+    assert_true(rl_model_get_config(m)->learner.bits == 10);
+    stream s = {0};
+    rng_seed(11);
+    for (int i = 0; i < 500; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_pred p1, p2;
+        rl_model_predict(m, &ex, &p1);
+        rl_model_step(m, &ex, NULL, &p2);
+        assert_true(same_double(p1.score, p2.score));
+    }
+    rl_buf e[3];
+    export3(m, e);
+    assert_int_equal(e[1].len, 0);
+    free3(e);
+    assert_int_equal(rl_model_position(m), 500);
+    assert_int_equal(rl_model_learner(m)->updates, 500);
+    rl_model_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metrics_binary_known),
+        cmocka_unit_test(test_metrics_weighted),
+        cmocka_unit_test(test_metrics_logloss_clip_and_noprob),
+        cmocka_unit_test(test_metrics_auc_ties_in_bin),
+        cmocka_unit_test(test_metrics_regression_known),
+        cmocka_unit_test(test_metrics_multiclass_known),
+        cmocka_unit_test(test_metrics_window_wrap),
+        cmocka_unit_test(test_metrics_no_float_drift),
+        cmocka_unit_test(test_metrics_export_import),
+        cmocka_unit_test(test_metrics_bad_args),
+        cmocka_unit_test(test_model_alert_only_detects_flip),
+        cmocka_unit_test(test_model_reset_clears_learner),
+        cmocka_unit_test(test_model_boost_raises_then_decays),
+        cmocka_unit_test(test_model_challenger_promoted),
+        cmocka_unit_test(test_model_challenger_dropped),
+        cmocka_unit_test(test_model_alert_rate_limit),
+        cmocka_unit_test(test_model_alert_hysteresis),
+        cmocka_unit_test(test_roundtrip_alert),
+        cmocka_unit_test(test_roundtrip_reset),
+        cmocka_unit_test(test_roundtrip_boost),
+        cmocka_unit_test(test_roundtrip_challenger),
+        cmocka_unit_test(test_import_refusals),
+        cmocka_unit_test(test_config_validation),
+        cmocka_unit_test(test_signal_classifier),
+        cmocka_unit_test(test_signal_regression_scaled),
+        cmocka_unit_test(test_feature_watch),
+        cmocka_unit_test(test_model_misc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
