@@ -1,0 +1,132 @@
+# daemon_lib.sh - helpers for relearnd integration tests, on top of lib.sh (source lib.sh first).
+#
+#   rl_daemon_config NAME BROKER [extra ini lines...]   writes $RL_WORK/NAME.ini
+#   rl_daemon_start NAME [relearnd args...]             starts relearnd with $RL_WORK/NAME.ini,
+#                                                       log in $RL_WORK/NAME.log, waits for the
+#                                                       metrics port
+#   rl_metric NAME METRIC                               one value from NAME's /metrics
+#   rl_wait_metric NAME METRIC VALUE SECONDS            waits until METRIC == VALUE
+#   rl_daemon_stop NAME                                 SIGTERM; fails unless exit status 0
+#
+# Every relearnd binds its metrics endpoint to 127.0.0.1:0 and logs the port it got.
+
+[ -x "$RELEARND" ] || rl_fail "no relearnd binary at $RELEARND"
+command -v curl >/dev/null 2>&1 || rl_skip "curl is not installed"
+
+# rl_daemon_config NAME BROKER [extra lines]: a small, fast config for tests.
+rl_daemon_config() {
+    name=$1
+    broker=$2
+    shift 2
+    {
+        echo "[model]"
+        echo "name = m"
+        echo "learner = sgd"
+        echo "bits = 12"
+        echo "[input]"
+        echo "brokers = $(rl_bootstrap "$broker")"
+        echo "topics = events"
+        echo "group = g"
+        echo "instance_id = $name"
+        echo "batch_size = 100"
+        echo "[checkpoint]"
+        echo "dir = $RL_WORK/ckpt-$name"
+        echo "every_events = 100"
+        echo "every_seconds = 1"
+        echo "[snapshot]"
+        echo "every_events = 0"
+        echo "every_seconds = 0"
+        echo "[metrics]"
+        echo "listen = 127.0.0.1:0"
+        echo "[kafka]"
+        echo "session.timeout.ms = 6000"
+        echo "heartbeat.interval.ms = 500"
+        echo "topic.metadata.refresh.interval.ms = 1000"
+        for line in "$@"; do
+            echo "$line"
+        done
+    } >"$RL_WORK/$name.ini"
+}
+
+# rl_daemon_start NAME [args]: appends to NAME.log so restarts keep the history.
+rl_daemon_start() {
+    name=$1
+    shift
+    echo "---- start $*" >>"$RL_WORK/$name.log"
+    start_line=$(wc -l <"$RL_WORK/$name.log")
+    "$RELEARND" --config "$RL_WORK/$name.ini" "$@" >>"$RL_WORK/$name.log" 2>&1 &
+    pid=$!
+    rl_track $pid
+    echo $pid >"$RL_WORK/$name.pid"
+    i=0
+    while [ $i -lt 300 ]; do
+        port=$(tail -n +"$start_line" "$RL_WORK/$name.log" |
+            sed -n 's/.*msg="metrics endpoint listening".* port=\([0-9]*\).*/\1/p' | tail -n 1)
+        if [ -n "$port" ]; then
+            echo "$port" >"$RL_WORK/$name.port"
+            rl_log "relearnd $name up (pid $pid, metrics port $port)"
+            return 0
+        fi
+        kill -0 $pid 2>/dev/null || rl_fail "relearnd $name exited during start-up"
+        sleep 0.1
+        i=$((i + 1))
+    done
+    rl_fail "relearnd $name did not start within 30 s"
+}
+
+rl_daemon_pid() {
+    cat "$RL_WORK/$1.pid"
+}
+
+# rl_metric NAME METRIC: the value of an unlabeled metric, or of METRIC{labels} written out.
+rl_metric() {
+    curl -s --max-time 5 "http://127.0.0.1:$(cat "$RL_WORK/$1.port")/metrics" |
+        awk -v m="relearnd_$2" '$1 == m { print $2; exit }'
+}
+
+rl_metric_is() {
+    [ "$(rl_metric "$1" "$2")" = "$3" ]
+}
+
+rl_wait_metric() {
+    rl_wait_for "$4" rl_metric_is "$1" "$2" "$3" ||
+        rl_fail "relearnd $1: $2 is '$(rl_metric "$1" "$2")', expected '$3' within $4 s"
+}
+
+# rl_daemon_stop NAME: SIGTERM, wait (30 s), require exit status 0.
+rl_daemon_stop() {
+    name=$1
+    pid=$(rl_daemon_pid "$name")
+    kill -TERM "$pid" 2>/dev/null || rl_fail "relearnd $name (pid $pid) is not running"
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -0 "$pid" 2>/dev/null && rl_fail "relearnd $name did not exit within 30 s of SIGTERM"
+    wait "$pid"
+    st=$?
+    [ $st -eq 0 ] || rl_fail "relearnd $name exited with status $st after SIGTERM"
+}
+
+# rl_daemon_kill9 NAME: the crash case.
+rl_daemon_kill9() {
+    pid=$(rl_daemon_pid "$1")
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# rl_gen_stream N SEED [FLIP_AT]: N libsvm lines of a 2-feature linearly separable stream
+# (label = x1 > x2); from line FLIP_AT on the concept flips (label = x1 <= x2), an abrupt drift.
+rl_gen_stream() {
+    awk -v n="$1" -v seed="$2" -v flip="${3:-0}" 'BEGIN {
+        srand(seed);
+        for (i = 1; i <= n; i++) {
+            a = rand(); b = rand();
+            y = (a > b) ? 1 : 0;
+            if (flip > 0 && i >= flip) y = 1 - y;
+            printf "%d 1:%.6f 2:%.6f 3:1\n", y, a, b;
+        }
+    }'
+}
