@@ -1,0 +1,12 @@
+# Checkpoints, snapshots, the feature dictionary (format/ckpt*, snapshot*, dict*), and the
+# inspect / diff / verify commands. Fuzz targets: tests/fuzz/ (script test, needs clang).
+if(TARGET rl_format AND TARGET rl_model)
+  rl_unit_test(test_ckpt SOURCES test_ckpt.c LIBS rl_format rl_model rl_proto PkgConfig::XXHASH
+    LABELS format)
+endif()
+# Writes the committed seed corpus of the fuzz targets (tests/fuzz/corpus/); not a test.
+if(TARGET rl_format AND TARGET rl_model)
+  add_executable(rl_make_fuzz_corpus fuzz/make_corpus.c)
+  target_include_directories(rl_make_fuzz_corpus PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(rl_make_fuzz_corpus PRIVATE rl_format rl_model)
+endif()
