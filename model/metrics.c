@@ -22,6 +22,7 @@
  *   Export writes the running sums' bit patterns with the ring, so an imported copy continues
  *   bitwise identically. Recent figures are weighted like the totals. */
 #include "metrics.h"
+#include "metrics_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -263,6 +264,12 @@ void rl_metrics_summary_get(const rl_metrics *m, rl_metrics_summary *out)
     out->recent_loss = ratio(m->r_sum_wloss, m->r_sum_w);
     out->recent_accuracy = classif ? ratio(m->r_sum_wcorrect, m->r_sum_w) : NAN;
     out->recent_n = m->count;
+}
+
+void rl_metrics_recent_loss(const rl_metrics *m, double *loss, uint64_t *n)
+{
+    *loss = ratio(m->r_sum_wloss, m->r_sum_w);
+    *n = m->count;
 }
 
 rl_err rl_metrics_export(const rl_metrics *m, rl_buf *out)

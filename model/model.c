@@ -46,13 +46,18 @@
  *   - the "challenger_dropped" alert on a return to STABLE (level STABLE) is emitted iff the
  *     alert that announced that challenger was, so starts and drops pair up;
  *   - alert_min_gap = 0 turns rate limit and hysteresis off.
+ * An alert's statistic is the detector's statistic after the value, except for a drift: a
+ * detector restarts itself at drift, so a drift alert reports the statistic just before the
+ * value that triggered it.
  * The limiter runs whether or not a callback is set, so state (and exports) do not depend on
  * it. Responses run even when their alert is swallowed. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics_internal.h"
 #include "model_internal.h"
 
 #define BOOST_END_EXPONENT 64.0
@@ -268,18 +273,16 @@ typedef struct alert_losses {
 static alert_losses current_losses(const rl_model *m)
 {
     alert_losses l = {NAN, NAN};
-    rl_metrics_summary s;
+    uint64_t n = 0;
     if (m->chal) {
-        rl_metrics_summary_get(m->chal_metrics, &s);
-        if (s.recent_n > 0) {
-            l.challenger = s.recent_loss;
-            rl_metrics_summary_get(m->shadow, &s);
-            l.champion = s.recent_loss;
+        rl_metrics_recent_loss(m->chal_metrics, &l.challenger, &n);
+        if (n > 0) {
+            rl_metrics_recent_loss(m->shadow, &l.champion, &n);
             return l;
         }
+        l.challenger = NAN;
     }
-    rl_metrics_summary_get(m->metrics, &s);
-    l.champion = s.recent_loss;
+    rl_metrics_recent_loss(m->metrics, &l.champion, &n);
     return l;
 }
 
@@ -300,6 +303,8 @@ static int emit(rl_model *m, int src, rl_drift_state level, const char *response
     a.level = level;
     a.statistic_name = "";
     a.statistic = d->ops->statistic(d, &a.statistic_name);
+    if (level == RL_DRIFT_DRIFT) /* the detector has restarted: report what triggered it */
+        a.statistic = m->stat_before[src];
     if (!a.statistic_name)
         a.statistic_name = "";
     a.position = m->position;
@@ -346,10 +351,12 @@ static void challenger_drop(rl_model *m)
 /* At drift: promote or drop. Returns 1 when promoted. */
 static int challenger_decide(rl_model *m)
 {
-    rl_metrics_summary cs, ss;
-    rl_metrics_summary_get(m->chal_metrics, &cs);
-    rl_metrics_summary_get(m->shadow, &ss);
-    if (cs.recent_n > 0 && cs.recent_loss < ss.recent_loss) {
+    double chal_loss, champ_loss;
+    uint64_t n, n2;
+    rl_metrics_recent_loss(m->chal_metrics, &chal_loss, &n);
+    rl_metrics_recent_loss(m->shadow, &champ_loss, &n2);
+    assert(n == n2);
+    if (n > 0 && chal_loss < champ_loss) {
         rl_learner_destroy(m->champ);
         m->champ = m->chal;
         m->champ->lr_scale = 1.0;
@@ -460,6 +467,7 @@ double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos,
     rl_pred local;
     rl_pred *p = pred ? pred : &local;
     rl_drift_state st;
+    const char *stat_name;
 
     m->position++;
     if (m->boosting)
@@ -473,12 +481,14 @@ double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos,
         rl_metrics_add(m->shadow, p, ex->label, ex->weight, loss);
     }
     if (m->det) {
+        m->stat_before[SRC_ERROR] = m->det->ops->statistic(m->det, &stat_name);
         if (rl_detector_update(m->det, error_signal(m, ex, p), &st) == RL_OK)
             on_error_state(m, st, pos);
         else
             m->rejected++;
     }
     if (m->fdet) {
+        m->stat_before[SRC_FEATURE] = m->fdet->ops->statistic(m->fdet, &stat_name);
         if (rl_detector_update(m->fdet, feature_value(m, ex), &st) == RL_OK)
             on_feature_state(m, st, pos);
         else

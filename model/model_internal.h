@@ -55,6 +55,8 @@ struct rl_model {
     uint64_t chal_failures;                    /* challengers that could not be allocated */
     uint8_t state, fstate;                     /* last rl_drift_state of each detector */
     alert_limiter lim[SRC_COUNT];
+    double stat_before[SRC_COUNT]; /* detector statistic before this example's value (transient:
+                                      recomputed every step, so not part of the state) */
 };
 
 #endif
