@@ -174,11 +174,11 @@ static rl_err set_number(rl_learner_params *p, const struct pdesc *d, const char
     if (bad_int || below || v > d->max) {
         if (d->type == PT_UINT)
             return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                              "%s: invalid value \"%s\" (%s: an integer in %.0f..%.0f)", d->key,
-                              value, d->doc, d->min, d->max);
+                              "%s: invalid value \"%s\" (allowed: an integer in %.0f..%.0f, %s)",
+                              d->key, value, d->min, d->max, d->doc);
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: invalid value \"%s\" (%s: a number %s %g and <= %g)", d->key, value,
-                          d->doc, d->min_open ? ">" : ">=", d->min, d->max);
+                          "%s: invalid value \"%s\" (allowed: a number %s %g and <= %g, %s)",
+                          d->key, value, d->min_open ? ">" : ">=", d->min, d->max, d->doc);
     }
     if (d->type == PT_UINT)
         *(uint32_t *)(base + d->off) = (uint32_t)v;

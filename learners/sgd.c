@@ -128,17 +128,39 @@ void rl_sgd_destroy(rl_learner *l)
     free(s);
 }
 
+/* w * x, with x clipped to the coordinate's scale N once N is known: equal to the rescaled
+ * weight w * N / |x| times x. */
+static inline float norm_term(const float *c, float x)
+{
+    float n = c[2];
+    if (n > 0 && fabsf(x) > n)
+        return c[0] * copysignf(n, x);
+    return c[0] * x;
+}
+
 /* The raw linear score. Float accumulation: it is what the weights are stored in, and the
  * order is fixed, so the result is reproducible. */
 static double score(const sgd *s, const rl_example *ex)
 {
     const float *w = s->ws;
     const uint32_t m = s->mask, st = s->stride;
+    const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
     float z = 0;
-    for (uint32_t i = 0; i < ex->n_feats; i++)
-        z += w[(size_t)(ex->feats[i].index & m) * st] * ex->feats[i].value;
-    if (ex->dense && s->dd > 0 && ex->n_dense == s->dd)
-        z += cblas_sdot((int)s->dd, ex->dense, 1, s->dws, (int)st);
+    if (st == 4) {
+        /* Normalized: predict with the weights as the update's first pass is about to rescale
+         * them, i.e. a value beyond the coordinate's known scale N counts as N (VW predicts with
+         * the stale weight here, so one unusually large value gives a wild prediction). */
+        for (uint32_t i = 0; i < ex->n_feats; i++)
+            z += norm_term(w + (size_t)(ex->feats[i].index & m) * 4, ex->feats[i].value);
+        if (dense)
+            for (uint32_t j = 0; j < s->dd; j++)
+                z += norm_term(s->dws + (size_t)j * 4, ex->dense[j]);
+    } else {
+        for (uint32_t i = 0; i < ex->n_feats; i++)
+            z += w[(size_t)(ex->feats[i].index & m) * st] * ex->feats[i].value;
+        if (dense)
+            z += cblas_sdot((int)s->dd, ex->dense, 1, s->dws, (int)st);
+    }
     if (s->base.params.bias)
         z += s->bws[0];
     return (double)z * s->pscale;
@@ -163,7 +185,8 @@ static inline void norm_pass1(float *c, float x, float g2, float *norm_x, float 
     }
     float r = xa / c[2];
     *norm_x += r * r;
-    c[3] = 1.0f / (sqrtf(c[1]) * c[2]);
+    /* A gradient so small that G is still 0 gives this coordinate no step (not an inf). */
+    c[3] = c[1] > 0 ? 1.0f / (sqrtf(c[1]) * c[2]) : 0.0f;
     *ppu += x2 * c[3];
 }
 
@@ -245,6 +268,8 @@ static inline void adagrad_coord(float *c, float gz, float x, float wt, float et
     if (g == 0)
         return;
     c[1] += wt * g * g;
+    if (!(c[1] > 0)) /* g^2 underflowed: no usable rate yet */
+        return;
     float r = eta / sqrtf(c[1]);
     float v = c[0] - r * g;
     float k = r * l1;

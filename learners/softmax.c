@@ -191,6 +191,8 @@ static inline void sm_step(const softmax *s, float *b, float x, const float *g, 
         if (gk == 0)
             continue;
         w[2 * k + 1] += wt * gk * gk;
+        if (!(w[2 * k + 1] > 0)) /* gk^2 underflowed: no usable rate yet */
+            continue;
         float r = rate * inv_n / sqrtf(w[2 * k + 1]);
         float v = w[2 * k] - r * gk;
         w[2 * k] = l1 > 0 ? clip_l1(v, r * l1) : v;
