@@ -1,0 +1,53 @@
+/* fuzz_snapshot.c - libFuzzer target: the snapshot reader (whole snapshots and chunks), the
+ * weight lookups on what decodes, the learner rebuild, and the chunk reassembler fed the input
+ * whole and cut in two. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512];
+    rl_snapshot s;
+    rl_snapshot_init(&s);
+    if (rl_snapshot_decode(data, size, &s, err, sizeof(err)) == RL_OK) {
+        volatile float acc = 0;
+        for (uint32_t r = 0; r < s.n_rows; r++)
+            for (uint64_t k = 0; k < s.n_sparse; k += 1 + s.n_sparse / 64)
+                acc += rl_snapshot_weight(&s, r, k);
+        (void)acc;
+        if (s.n_sparse <= ((uint64_t)1 << 16)) {
+            rl_learner *l = NULL;
+            if (rl_snapshot_to_learner(&s, &l, err, sizeof(err)) == RL_OK)
+                rl_learner_destroy(l);
+        }
+    }
+    rl_snapshot_clear(&s);
+
+    rl_snapshot_asm *a = NULL;
+    if (rl_snapshot_asm_new((uint64_t)1 << 24, &a, err, sizeof(err)) != RL_OK)
+        return 0;
+    int complete = 0;
+    rl_snapshot_id id;
+    rl_buf whole;
+    rl_buf_init(&whole);
+    rl_snapshot_asm_add(a, data, size, &complete, &id, &whole, err, sizeof(err));
+    if (complete) {
+        rl_snapshot back;
+        rl_snapshot_init(&back);
+        if (rl_snapshot_decode(whole.data, whole.len, &back, err, sizeof(err)) != RL_OK)
+            abort(); /* the assembler only hands over snapshots that decode */
+        rl_snapshot_clear(&back);
+    }
+    /* the same bytes cut in two: neither half may crash the assembler */
+    rl_snapshot_asm_add(a, data, size / 2, &complete, &id, &whole, err, sizeof(err));
+    rl_snapshot_asm_add(a, data + size / 2, size - size / 2, &complete, &id, &whole, err,
+                        sizeof(err));
+    rl_buf_free(&whole);
+    rl_snapshot_asm_destroy(a);
+    return 0;
+}
