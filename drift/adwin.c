@@ -24,6 +24,11 @@
  * same as MOA/River's (1023 on the notes' stream); only the leftover window is smaller, and one
  * abrupt change raises one alarm. One update returns DRIFT at most once.
  *
+ * ADWIN sees change in both directions (direction=both, the literature's default). On an error
+ * stream a fall of the error - a learner still converging - is a change too, and counts as a
+ * drift; direction=up reports only cuts where the newer part's mean is higher (direction=down
+ * the opposite). A cut in the other direction still shrinks the window, silently.
+ *
  * Storage is fixed at create: ADWIN_MAX_ROWS rows of up to max_buckets + 1 buckets, so update
  * never allocates. 48 rows hold at least 5 * (2^48 - 1), about 1.4e15 values at the default
  * max_buckets (45 years at a million values a second); should a window ever outgrow that, its
@@ -37,7 +42,10 @@
 #define ADWIN_MAX_ROWS    48
 #define ADWIN_MAX_BUCKETS 16
 
-enum { P_DELTA, P_CLOCK, P_MAX_BUCKETS, P_MIN_WINDOW, P_GRACE, P__COUNT };
+enum { P_DELTA, P_CLOCK, P_MAX_BUCKETS, P_MIN_WINDOW, P_GRACE, P_DIRECTION, P__COUNT };
+enum { DIR_BOTH = 0, DIR_UP, DIR_DOWN };
+
+static const char *const directions[] = {"both", "up", "down", NULL};
 
 static const rl_param_spec adwin_spec[P__COUNT] = {
     [P_DELTA] = {"delta", RL_PARAM_REAL, 0, 1, 1, 1, 0.002, NULL},
@@ -45,6 +53,7 @@ static const rl_param_spec adwin_spec[P__COUNT] = {
     [P_MAX_BUCKETS] = {"max_buckets", RL_PARAM_INT, 2, ADWIN_MAX_BUCKETS, 0, 0, 5, NULL},
     [P_MIN_WINDOW] = {"min_window", RL_PARAM_INT, 1, 1e6, 0, 0, 5, NULL},
     [P_GRACE] = {"grace", RL_PARAM_INT, 0, 1e9, 0, 0, 10, NULL},
+    [P_DIRECTION] = {"direction", RL_PARAM_CHOICE, 0, 0, 0, 0, DIR_BOTH, directions},
 };
 
 #define ADWIN_MAGIC 0x4e574441u /* "ADWN" */
@@ -70,6 +79,7 @@ typedef struct adwin {
     double pv[P__COUNT];
     uint32_t max_buckets, min_window;
     uint64_t clock, grace;
+    int direction;
     adwin_state s;
 } adwin;
 
@@ -91,6 +101,7 @@ static rl_err adwin_create(const rl_kv *params, size_t n_params, rl_detector **o
     d->max_buckets = (uint32_t)pv[P_MAX_BUCKETS];
     d->min_window = (uint32_t)pv[P_MIN_WINDOW];
     d->grace = (uint64_t)pv[P_GRACE];
+    d->direction = (int)pv[P_DIRECTION];
     *out = &d->base.pub;
     return RL_OK;
 }
@@ -173,7 +184,11 @@ static int cut(double n0, double n1, double u0, double u1, double mw, double dd,
 }
 
 /* One pass over every bucket of every row, oldest first, testing the split after each bucket.
- * If any split cuts, everything up to the newest cutting split is dropped and 1 returned. */
+ * If any split cuts, everything up to the newest cutting split is dropped. Returns CUT_SHRUNK
+ * if it dropped anything, plus CUT_ALARM if a cut went in a watched direction. */
+#define CUT_SHRUNK 1
+#define CUT_ALARM  2
+
 static int find_cut_and_shrink(adwin *d)
 {
     adwin_state *s = &d->s;
@@ -183,6 +198,7 @@ static int find_cut_and_shrink(adwin *d)
     const double dd = log(2.0 * log(w) / d->pv[P_DELTA]);
     const double v = s->var / w;
     uint64_t walked = 0, drop = 0;
+    int alarm = 0;
     for (uint32_t ri = s->n_rows; ri-- > 0;) {
         double n = ldexp(1.0, (int)ri);
         for (uint32_t k = 0; k < s->count[ri]; k++) {
@@ -193,13 +209,17 @@ static int find_cut_and_shrink(adwin *d)
             walked++;
             if (n1 <= 0)
                 break; /* the split after the newest bucket leaves nothing to compare */
-            if (n0 >= mw && n1 >= mw && cut(n0, n1, u0, u1, mw, dd, v))
+            if (n0 >= mw && n1 >= mw && cut(n0, n1, u0, u1, mw, dd, v)) {
                 drop = walked;
+                int up = u1 / n1 > u0 / n0;
+                if (d->direction == DIR_BOTH || (d->direction == DIR_UP) == up)
+                    alarm = 1;
+            }
         }
     }
     for (uint64_t i = 0; i < drop; i++)
         drop_oldest(s);
-    return drop > 0;
+    return (drop > 0 ? CUT_SHRUNK : 0) | (alarm ? CUT_ALARM : 0);
 }
 
 static rl_err adwin_update(rl_detector *det, double x, rl_drift_state *state)
@@ -212,10 +232,14 @@ static rl_err adwin_update(rl_detector *det, double x, rl_drift_state *state)
     *state = RL_DRIFT_STABLE;
     if (d->s.tick % d->clock != 0 || d->s.width <= d->grace)
         return RL_OK;
-    int changed = 0;
-    while (d->s.width > 0 && find_cut_and_shrink(d))
-        changed = 1;
-    if (changed)
+    int alarm = 0;
+    for (;;) {
+        int r = d->s.width > 0 ? find_cut_and_shrink(d) : 0;
+        alarm |= r & CUT_ALARM;
+        if (!(r & CUT_SHRUNK))
+            break;
+    }
+    if (alarm)
         *state = RL_DRIFT_DRIFT;
     return RL_OK;
 }
@@ -334,7 +358,7 @@ const struct rl_detector_ops rl_drift_adwin_ops = {
     .version = RL_DETECTOR_OPS_VERSION,
     .name = "adwin",
     .summary = "ADWIN adaptive window over exponential-histogram buckets (input in [0,1]); "
-               "delta=0.002 clock=32 max_buckets=5 min_window=5 grace=10",
+               "delta=0.002 clock=32 max_buckets=5 min_window=5 grace=10 direction=both|up|down",
     .create = adwin_create,
     .update = adwin_update,
     .statistic = adwin_statistic,

@@ -34,13 +34,22 @@ typedef struct hddm {
     double total_n, total_c;
     double n_min, c_min;
     double n_max, c_max;
+    /* derived from n_min / n_max (recomputed on import), cached to spare two sqrt per value */
+    double bound_min, bound_max;
 } hddm;
+
+/* Hoeffding bound of a prefix of n values for the cut points. */
+static double cut_bound(const hddm *d, double n)
+{
+    return sqrt(d->log_drift / (2.0 * n));
+}
 
 static void hddm_clear(hddm *d)
 {
     d->total_n = d->total_c = 0;
     d->n_min = d->c_min = 0;
     d->n_max = d->c_max = 0;
+    d->bound_min = d->bound_max = 0;
 }
 
 static rl_err hddm_create(const rl_kv *params, size_t n_params, rl_detector **out, char *errstr,
@@ -70,26 +79,24 @@ static rl_err hddm_create(const rl_kv *params, size_t n_params, rl_detector **ou
     return RL_OK;
 }
 
-/* Hoeffding bound for the difference between the mean of the first n_cut values and the mean of
- * all n values, at log(2 / confidence) = log2c. */
-static double diff_bound(double n_cut, double n, double log2c)
+/* Did the mean of all values rise above (or fall below) the cut point's mean by more than the
+ * Hoeffding bound for the difference, sqrt(m / 2 * log(2 / confidence)) with
+ * m = (n - n_cut) / (n_cut n)? Compared squared, which saves the sqrt: diff >= sqrt(x) iff
+ * diff >= 0 and diff^2 >= x. Returns 2 for the drift level, 1 for the warning level, else 0. */
+static int mean_moved(const hddm *d, double n_cut, double c_cut, int rise)
 {
-    double m = (n - n_cut) / n_cut * (1.0 / n);
-    return sqrt(m / 2.0 * log2c);
-}
-
-static int mean_rose(const hddm *d, double log2c)
-{
-    if (d->n_min == d->total_n)
+    if (n_cut == d->total_n)
         return 0;
-    return d->total_c / d->total_n - d->c_min / d->n_min >= diff_bound(d->n_min, d->total_n, log2c);
-}
-
-static int mean_fell(const hddm *d, double log2c)
-{
-    if (d->n_max == d->total_n)
+    double diff = d->total_c / d->total_n - c_cut / n_cut;
+    if (!rise)
+        diff = -diff;
+    if (diff < 0)
         return 0;
-    return d->c_max / d->n_max - d->total_c / d->total_n >= diff_bound(d->n_max, d->total_n, log2c);
+    double half_m = (d->total_n - n_cut) / (n_cut * d->total_n) / 2.0;
+    double d2 = diff * diff;
+    if (d2 >= half_m * d->log2_drift)
+        return 2;
+    return d2 >= half_m * d->log2_warn ? 1 : 0;
 }
 
 static rl_err hddm_update(rl_detector *det, double x, rl_drift_state *state)
@@ -102,29 +109,35 @@ static rl_err hddm_update(rl_detector *det, double x, rl_drift_state *state)
     if (d->n_min == 0) {
         d->n_min = d->total_n;
         d->c_min = d->total_c;
+        d->bound_min = cut_bound(d, d->n_min);
     }
     if (d->n_max == 0) {
         d->n_max = d->total_n;
         d->c_max = d->total_c;
+        d->bound_max = cut_bound(d, d->n_max);
     }
     double mean = d->total_c / d->total_n;
-    double bound_all = sqrt(1.0 / (2.0 * d->total_n) * d->log_drift);
-    double bound_min = sqrt(1.0 / (2.0 * d->n_min) * d->log_drift);
-    if (d->c_min / d->n_min + bound_min >= mean + bound_all) {
+    double bound_all = cut_bound(d, d->total_n);
+    if (d->c_min / d->n_min + d->bound_min >= mean + bound_all) {
         d->c_min = d->total_c;
         d->n_min = d->total_n;
+        d->bound_min = bound_all;
     }
-    double bound_max = sqrt(1.0 / (2.0 * d->n_max) * d->log_drift);
-    if (d->c_max / d->n_max - bound_max <= mean - bound_all) {
+    if (d->c_max / d->n_max - d->bound_max <= mean - bound_all) {
         d->c_max = d->total_c;
         d->n_max = d->total_n;
+        d->bound_max = bound_all;
     }
-    int two = d->pv[P_TWO_SIDED] != 0;
+    int level = mean_moved(d, d->n_min, d->c_min, 1);
+    if (d->pv[P_TWO_SIDED] != 0 && level < 2) {
+        int fell = mean_moved(d, d->n_max, d->c_max, 0);
+        level = fell > level ? fell : level;
+    }
     *state = RL_DRIFT_STABLE;
-    if (mean_rose(d, d->log2_drift) || (two && mean_fell(d, d->log2_drift))) {
+    if (level == 2) {
         *state = RL_DRIFT_DRIFT;
         hddm_clear(d);
-    } else if (mean_rose(d, d->log2_warn) || (two && mean_fell(d, d->log2_warn))) {
+    } else if (level == 1) {
         *state = RL_DRIFT_WARNING;
     }
     return RL_OK;
@@ -183,6 +196,8 @@ static rl_err hddm_import(rl_detector *det, const void *p, size_t len, char *err
     d->c_min = v[3];
     d->n_max = v[4];
     d->c_max = v[5];
+    d->bound_min = d->n_min > 0 ? cut_bound(d, d->n_min) : 0;
+    d->bound_max = d->n_max > 0 ? cut_bound(d, d->n_max) : 0;
     return RL_OK;
 }
 

@@ -120,6 +120,7 @@ static const struct bad_param bad_params[] = {
     {"adwin", "max_buckets", "1", "[2, 16]"},
     {"adwin", "max_buckets", "17", "[2, 16]"},
     {"adwin", "min_window", "0.5", "whole number"},
+    {"adwin", "direction", "left", "one of both|up|down"},
     {"page_hinkley", "threshold", "0", "(0, "},
     {"page_hinkley", "alpha", "1.0001", "(0, 1]"},
     {"page_hinkley", "delta", "-0.1", "[0, "},
@@ -655,7 +656,7 @@ static double gen_fall(long i, uint64_t *s)
 }
 
 /* Page-Hinkley watches increases by default; direction=down/both see a fall. HDDM-A likewise
- * with two_sided. */
+ * with two_sided; ADWIN watches both unless told. */
 static void test_directions(void **unused)
 {
     rl_kv down = {"direction", "down"}, both = {"direction", "both"}, up = {"direction", "up"};
@@ -672,6 +673,14 @@ static void test_directions(void **unused)
         assert_true(at >= 1000 && at < 1400 && before == 0);
         run_stream("hddm_a", NULL, 0, gen_fall, seed, 3000, 1000, &before, &total);
         assert_int_equal(total, 0);
+        /* ADWIN sees both ways by default; direction=up ignores the fall, down sees it. */
+        rl_kv adwin_up = {"direction", "up"}, adwin_down = {"direction", "down"};
+        at = run_stream("adwin", NULL, 0, gen_fall, seed, 3000, 1000, &before, &total);
+        assert_true(at >= 1000 && at < 1400 && before == 0);
+        run_stream("adwin", &adwin_up, 1, gen_fall, seed, 3000, 1000, &before, &total);
+        assert_int_equal(total, 0);
+        at = run_stream("adwin", &adwin_down, 1, gen_fall, seed, 3000, 1000, &before, &total);
+        assert_true(at >= 1000 && at < 1400 && before == 0);
         at = run_stream("hddm_a", &two, 1, gen_fall, seed, 3000, 1000, &before, &total);
         assert_true(at >= 1000 && at < 1400 && before == 0);
     }

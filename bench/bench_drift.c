@@ -1,0 +1,419 @@
+/* bench_drift - the drift benchmark: every detector on every generator, abrupt and gradual,
+ * over many seeds; and the drift responses compared by prequential accuracy.
+ *
+ *   bench_drift [--seeds N] [--no-responses] [--no-detectors]
+ *
+ * Setup (DRIFT-NOTES' standard ones): 100 000-event streams; abrupt = drifts at 20k/40k/60k/80k
+ * with a sigmoid of width 50; gradual = drifts at 25k/50k/75k with width 500. SEA has its 10%
+ * label noise, hyperplane 5%. A drift "happens" at t = position - width/2 (where the new concept
+ * reaches 12%), and a detection is true if it is the first alarm in [t, t + Delta], Delta = 250
+ * (abrupt) or 1000 (gradual). Every other alarm is a false positive; a drift without a true
+ * detection is missed. Mean delay is over caught drifts only, with the missed rate beside it
+ * (misses are never counted as delay Delta).
+ *
+ * The detectors watch the prequential 0/1 error of an "sgd" learner (learners/learner.h,
+ * default parameters: logistic loss, normalized adaptive steps) that predicts each event and
+ * then learns it. The bernoulli generator is the error stream itself, with error rates 0.1,
+ * 0.2, ... rising by 0.1 at each drift. False alarms per 100k stationary events come from a
+ * separate run of each generator and seed with no drift at all.
+ *
+ * Cost: per-event time of rl_detector_update() over the stored error stream, against a
+ * baseline loop in the same run that feeds the same values through an indirect call to a no-op
+ * (so call overhead cancels out); the learner's own learn() time is printed for scale. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detector.h"
+#include "learner.h"
+#include "model.h"
+#include "streams.h"
+
+#define N_EVENTS 100000
+#define MAX_DET  8
+
+typedef struct setup {
+    const char *type;
+    uint64_t drift_at[4];
+    uint32_t n_drifts;
+    double width, delta_window;
+} setup;
+
+static const setup setups[2] = {
+    {"abrupt", {20000, 40000, 60000, 80000}, 4, 50, 250},
+    {"gradual", {25000, 50000, 75000, 0}, 3, 500, 1000},
+};
+
+static const char *const gens[] = {"sea", "agrawal", "hyperplane", "stagger", "bernoulli"};
+#define N_GENS 5
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what, const char *err)
+{
+    fprintf(stderr, "bench_drift: %s: %s\n", what, err);
+    exit(1);
+}
+
+static double learn_ns_total, learn_events;
+
+/* Fills err[0..n) with the prequential 0/1 mistakes of a fresh sgd learner on the stream. */
+static void error_stream(const char *gen, const setup *su, int drifting, uint64_t seed,
+                         uint8_t *err)
+{
+    rl_stream_config c;
+    char e[256];
+    rl_stream_config_default(&c, gen);
+    c.seed = seed;
+    c.n = N_EVENTS;
+    if (drifting) {
+        memcpy(c.drift_at, su->drift_at, sizeof(su->drift_at));
+        c.n_drifts = su->n_drifts;
+        c.width = su->width;
+    }
+    if (strcmp(gen, "bernoulli") == 0) {
+        c.n_rates = 5;
+        for (uint32_t i = 0; i < 5; i++)
+            c.rates[i] = 0.1 * (i + 1);
+    }
+    rl_stream *s = NULL;
+    if (rl_stream_new(&c, &s, e, sizeof(e)) != RL_OK)
+        die(gen, e);
+    rl_stream_example ex;
+    if (strcmp(gen, "bernoulli") == 0) {
+        for (uint64_t i = 0; rl_stream_next(s, &ex); i++)
+            err[i] = (uint8_t)ex.label;
+        rl_stream_destroy(s);
+        return;
+    }
+    rl_learner_params p;
+    rl_learner_params_default(&p);
+    rl_learner *l = NULL;
+    if (rl_learner_new(&p, &l, e, sizeof(e)) != RL_OK)
+        die("sgd", e);
+    rl_feature feats[RL_STREAM_MAX_DIM];
+    rl_example x = {.weight = 1, .feats = feats};
+    double t0 = now_ns();
+    for (uint64_t i = 0; rl_stream_next(s, &ex); i++) {
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < ex.dim; j++) {
+            if (ex.x[j] != 0)
+                feats[k++] = (rl_feature){j, (float)ex.x[j]};
+        }
+        x.n_feats = k;
+        x.label = (float)ex.label;
+        rl_pred pr;
+        rl_learner_learn(l, &x, &pr);
+        err[i] = pr.cls != ex.label;
+    }
+    learn_ns_total += now_ns() - t0;
+    learn_events += N_EVENTS;
+    rl_learner_destroy(l);
+    rl_stream_destroy(s);
+}
+
+/* The detectors at their defaults, plus ADWIN watching increases only (see drift/adwin.c). */
+typedef struct variant {
+    const char *name, *label;
+    rl_kv kv;
+    size_t n_kv;
+} variant;
+
+static variant variants[MAX_DET];
+static size_t n_variants;
+
+static void init_variants(void)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i] && n_variants < MAX_DET - 1; i++)
+        variants[n_variants++] = (variant){all[i]->name, all[i]->name, {NULL, NULL}, 0};
+    variants[n_variants++] = (variant){"adwin", "adwin direction=up", {"direction", "up"}, 1};
+}
+
+typedef struct det_stats {
+    double caught, drifts, delay_sum;
+    double late_caught, late_delay_sum; /* first alarm anywhere before the next drift */
+    double fp_in_drift_runs, events_outside;
+    double stationary_alarms, stationary_events;
+    double ns, base_ns, events_timed;
+} det_stats;
+
+/* A no-op with the detector's update signature, for the baseline loop. */
+static rl_err noop_update(rl_detector *d, double x, rl_drift_state *st)
+{
+    (void)d;
+    (void)x;
+    *st = RL_DRIFT_STABLE;
+    return RL_OK;
+}
+
+static rl_err (*volatile baseline_fn)(rl_detector *, double, rl_drift_state *) = noop_update;
+
+static uint64_t alarms[N_EVENTS];
+
+/* Feeds err to a fresh detector; returns the alarm count, alarm positions in alarms[]. */
+static size_t run_detector(const variant *v, const uint8_t *err, det_stats *st)
+{
+    rl_detector *d = NULL;
+    char e[256];
+    if (rl_detector_new(v->name, v->n_kv ? &v->kv : NULL, v->n_kv, &d, e, sizeof(e)) != RL_OK)
+        die(v->label, e);
+    size_t n_alarms = 0;
+    double t0 = now_ns();
+    for (uint64_t i = 0; i < N_EVENTS; i++) {
+        rl_drift_state s;
+        rl_detector_update(d, (double)err[i], &s);
+        if (s == RL_DRIFT_DRIFT)
+            alarms[n_alarms++] = i;
+    }
+    double t1 = now_ns();
+    rl_drift_state sink_state = RL_DRIFT_STABLE;
+    int sink = 0;
+    for (uint64_t i = 0; i < N_EVENTS; i++) {
+        baseline_fn(d, (double)err[i], &sink_state);
+        sink += sink_state == RL_DRIFT_DRIFT;
+    }
+    double t2 = now_ns();
+    if (sink)
+        fprintf(stderr, "impossible\n");
+    st->ns += t1 - t0;
+    st->base_ns += t2 - t1;
+    st->events_timed += N_EVENTS;
+    rl_detector_destroy(d);
+    return n_alarms;
+}
+
+static void score(const setup *su, size_t n_alarms, det_stats *st)
+{
+    int used[N_EVENTS > 0 ? 64 : 1] = {0};
+    size_t fp = 0;
+    double outside = N_EVENTS;
+    for (uint32_t j = 0; j < su->n_drifts; j++)
+        outside -= su->delta_window + 1;
+    for (size_t a = 0; a < n_alarms; a++) {
+        int true_det = 0;
+        for (uint32_t j = 0; j < su->n_drifts; j++) {
+            double t = (double)su->drift_at[j] - su->width / 2;
+            double pos = (double)alarms[a];
+            if (pos >= t && pos <= t + su->delta_window && !used[j]) {
+                used[j] = 1;
+                st->caught++;
+                st->delay_sum += pos - t;
+                true_det = 1;
+                break;
+            }
+        }
+        if (!true_det)
+            fp++;
+    }
+    for (uint32_t j = 0; j < su->n_drifts; j++) {
+        double t = (double)su->drift_at[j] - su->width / 2;
+        double next =
+            j + 1 < su->n_drifts ? (double)su->drift_at[j + 1] - su->width / 2 : (double)N_EVENTS;
+        for (size_t a = 0; a < n_alarms; a++) {
+            double pos = (double)alarms[a];
+            if (pos >= t && pos < next) {
+                st->late_caught++;
+                st->late_delay_sum += pos - t;
+                break;
+            }
+        }
+    }
+    st->drifts += su->n_drifts;
+    st->fp_in_drift_runs += (double)fp;
+    st->events_outside += outside;
+}
+
+static void bench_detectors(int n_seeds)
+{
+    static uint8_t err_drift[N_EVENTS], err_stat[N_EVENTS];
+    printf("## detectors: %d seeds, %d events per stream\n", n_seeds, N_EVENTS);
+    printf("| detector | generator | drift | caught in window | missed | mean delay | caught "
+           "before next drift | its mean delay | FA/100k stationary | FP/100k in drift runs "
+           "|\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    det_stats total[MAX_DET];
+    memset(total, 0, sizeof(total));
+    for (int g = 0; g < N_GENS; g++) {
+        for (int t = 0; t < 2; t++) {
+            det_stats st[MAX_DET];
+            memset(st, 0, sizeof(st));
+            for (int seed = 1; seed <= n_seeds; seed++) {
+                error_stream(gens[g], &setups[t], 1, (uint64_t)seed, err_drift);
+                error_stream(gens[g], &setups[t], 0, (uint64_t)seed + 1000, err_stat);
+                for (size_t k = 0; k < n_variants; k++) {
+                    size_t na = run_detector(&variants[k], err_drift, &st[k]);
+                    score(&setups[t], na, &st[k]);
+                    st[k].stationary_alarms += (double)run_detector(&variants[k], err_stat, &st[k]);
+                    st[k].stationary_events += N_EVENTS;
+                }
+            }
+            for (size_t k = 0; k < n_variants; k++) {
+                det_stats *s = &st[k];
+                printf("| %s | %s | %s | %.0f/%.0f | %.1f%% | %.1f | %.0f/%.0f | %.1f | %.2f | "
+                       "%.2f |\n",
+                       variants[k].label, gens[g], setups[t].type, s->caught, s->drifts,
+                       100.0 * (1.0 - s->caught / s->drifts),
+                       s->caught > 0 ? s->delay_sum / s->caught : NAN, s->late_caught, s->drifts,
+                       s->late_caught > 0 ? s->late_delay_sum / s->late_caught : NAN,
+                       1e5 * s->stationary_alarms / s->stationary_events,
+                       1e5 * s->fp_in_drift_runs / s->events_outside);
+                total[k].stationary_alarms += s->stationary_alarms;
+                total[k].stationary_events += s->stationary_events;
+                if (t == 0 && (g == 0 || g == 1)) {
+                    total[k].caught += s->caught;
+                    total[k].drifts += s->drifts;
+                }
+            }
+            fflush(stdout);
+        }
+    }
+    printf("\n## summary against the goals\n");
+    printf("| detector | abrupt SEA+Agrawal drifts caught in window | FA/100k stationary, all "
+           "generators |\n|---|---|---|\n");
+    for (size_t k = 0; k < n_variants; k++)
+        printf("| %s | %.0f/%.0f | %.2f |\n", variants[k].label, total[k].caught, total[k].drifts,
+               1e5 * total[k].stationary_alarms / total[k].stationary_events);
+}
+
+/* Cost: the best of `reps` timings of each loop over one error stream (SEA, abrupt, seed 1),
+ * so other load on the machine inflates the figures as little as possible. */
+static void bench_cost(int reps)
+{
+    static uint8_t err[N_EVENTS];
+    error_stream("sea", &setups[0], 1, 1, err);
+    printf("\n## cost: ns per event, best of %d runs over %d events (SEA abrupt seed 1)\n", reps,
+           N_EVENTS);
+    printf("| detector | update loop ns | baseline loop ns | net detector ns | ratio loop / "
+           "baseline |\n|---|---|---|---|---|\n");
+    for (size_t k = 0; k < n_variants; k++) {
+        double best = INFINITY, best_base = INFINITY;
+        for (int r = 0; r < reps; r++) {
+            det_stats st;
+            memset(&st, 0, sizeof(st));
+            run_detector(&variants[k], err, &st);
+            if (st.ns < best)
+                best = st.ns;
+            if (st.base_ns < best_base)
+                best_base = st.base_ns;
+        }
+        printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", variants[k].label, best / N_EVENTS,
+               best_base / N_EVENTS, (best - best_base) / N_EVENTS, best / best_base);
+    }
+    if (learn_events > 0)
+        printf("\nsgd learn() for scale (mean over every error stream built): %.1f ns/event\n",
+               learn_ns_total / learn_events);
+}
+
+/* ---- responses ---- */
+static double run_model(const char *gen, const char *detector, rl_response resp, uint64_t seed,
+                        uint64_t *drifts)
+{
+    rl_model_config c;
+    char e[256];
+    rl_model_config_default(&c);
+    snprintf(c.detector, sizeof(c.detector), "%s", detector);
+    c.response = resp;
+    rl_model *m = NULL;
+    if (rl_model_new(&c, NULL, NULL, &m, e, sizeof(e)) != RL_OK)
+        die("rl_model_new", e);
+    rl_stream_config sc;
+    rl_stream_config_default(&sc, gen);
+    sc.seed = seed;
+    sc.n = N_EVENTS;
+    memcpy(sc.drift_at, setups[0].drift_at, sizeof(setups[0].drift_at));
+    sc.n_drifts = setups[0].n_drifts;
+    sc.width = setups[0].width;
+    rl_stream *s = NULL;
+    if (rl_stream_new(&sc, &s, e, sizeof(e)) != RL_OK)
+        die(gen, e);
+    rl_stream_example ex;
+    rl_feature feats[RL_STREAM_MAX_DIM];
+    rl_example x = {.weight = 1, .feats = feats};
+    while (rl_stream_next(s, &ex)) {
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < ex.dim; j++) {
+            if (ex.x[j] != 0)
+                feats[k++] = (rl_feature){rl_model_hash_index(m, j), (float)ex.x[j]};
+        }
+        x.n_feats = k;
+        x.label = (float)ex.label;
+        rl_model_step(m, &x, NULL, NULL);
+    }
+    rl_metrics_summary sum;
+    rl_model_summary(m, &sum);
+    *drifts = rl_model_drifts(m);
+    rl_model_destroy(m);
+    rl_stream_destroy(s);
+    return sum.accuracy;
+}
+
+static void bench_responses(int n_seeds)
+{
+    const char *const dets[] = {"ddm", "hddm_a", "adwin"};
+    const rl_response resps[] = {RL_RESPONSE_ALERT, RL_RESPONSE_RESET, RL_RESPONSE_BOOST,
+                                 RL_RESPONSE_CHALLENGER};
+    printf("\n## responses: prequential accuracy over the whole stream, abrupt drifts, %d seeds\n",
+           n_seeds);
+    printf("| generator | detector | response | mean accuracy | mean diff vs alert | seeds better "
+           "than alert | drifts/run |\n|---|---|---|---|---|---|---|\n");
+    for (int g = 0; g < 2; g++) {
+        for (int d = 0; d < 3; d++) {
+            double acc_alert[64];
+            for (int r = 0; r < 4; r++) {
+                double sum = 0, diff = 0, drift_sum = 0;
+                int better = 0;
+                for (int seed = 1; seed <= n_seeds; seed++) {
+                    uint64_t drifts = 0;
+                    double a = run_model(gens[g], dets[d], resps[r], (uint64_t)seed, &drifts);
+                    if (r == 0)
+                        acc_alert[seed - 1] = a;
+                    sum += a;
+                    diff += a - acc_alert[seed - 1];
+                    better += a > acc_alert[seed - 1];
+                    drift_sum += (double)drifts;
+                }
+                printf("| %s | %s | %s | %.4f | %+.4f | %d/%d | %.1f |\n", gens[g], dets[d],
+                       rl_response_name(resps[r]), sum / n_seeds, diff / n_seeds, better, n_seeds,
+                       drift_sum / n_seeds);
+                fflush(stdout);
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int n_seeds = 30, detectors = 1, responses = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+            n_seeds = atoi(argv[++i]);
+            if (n_seeds < 1 || n_seeds > 64) {
+                fprintf(stderr, "bench_drift: --seeds must be 1..64\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--no-responses") == 0) {
+            responses = 0;
+        } else if (strcmp(argv[i], "--no-detectors") == 0) {
+            detectors = 0;
+        } else {
+            fprintf(stderr, "usage: bench_drift [--seeds N] [--no-responses] [--no-detectors]\n");
+            return 2;
+        }
+    }
+    init_variants();
+    if (detectors) {
+        bench_detectors(n_seeds);
+        bench_cost(9);
+    }
+    if (responses)
+        bench_responses(n_seeds);
+    return 0;
+}
