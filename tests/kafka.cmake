@@ -1,7 +1,12 @@
 # Kafka tools: the Event codec (unit) and relearn broker / produce / snapshots (integration,
 # against `relearn broker` in its own process, kcat as the independent client).
-if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_event_codec.c AND TARGET rl_format)
+if(TARGET rl_format)
   rl_unit_test(test_event_codec SOURCES test_event_codec.c LIBS rl_format rl_proto LABELS kafka)
+  # rl_event_dump: decodes kcat '%R%s' output (or a text file, the eval way) for the scripts.
+  add_executable(rl_event_dump kafka_event_dump.c)
+  target_link_libraries(rl_event_dump PRIVATE rl_format)
 endif()
 rl_script_test(broker_basic integration/broker_basic.sh "integration;kafka")
-set_tests_properties(broker_basic PROPERTIES TIMEOUT 120)
+rl_script_test(broker_produce integration/broker_produce.sh "integration;kafka")
+rl_script_test(broker_faults integration/broker_faults.sh "integration;kafka")
+set_tests_properties(broker_basic broker_produce broker_faults PROPERTIES TIMEOUT 180)
