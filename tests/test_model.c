@@ -613,6 +613,10 @@ static void test_model_challenger_dropped(void **state)
     assert_true(rl_model_learner_c(m) == first);
     check_challenger_rule(&cx);
     /* warnings that faded out dropped their challenger at level STABLE */
+    const rec *faded = find_alert(&cx, RL_DRIFT_STABLE, "challenger_dropped", 0);
+    assert_non_null(faded);
+    assert_true(find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 0)->position <
+                faded->position);
     rl_model_counters k;
     rl_model_counters_get(m, &k);
     if (!k.challenger_running)
