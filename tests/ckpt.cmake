@@ -16,3 +16,7 @@ if(TARGET rl_format AND TARGET rl_model)
   rl_script_test(fuzz_ckpt_snapshot fuzz/run_fuzz.sh "fuzz;reliability")
   set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 900)
 endif()
+if(TARGET rl_format AND TARGET rl_model)
+  rl_unit_test(test_snapshot SOURCES test_snapshot.c LIBS rl_format rl_model rl_proto
+    PkgConfig::XXHASH LABELS format)
+endif()
