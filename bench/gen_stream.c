@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "else 0)\n"
             "  --perturbation P    agrawal (default 0.05)\n"
             "  --function F        agrawal function of the first concept, 1..10 (default 1)\n"
+            "  --onehot 0|1        agrawal: indicator features (10 bins per numeric attribute)\n"
             "  --dim D             hyperplane dimensions (default 10)\n"
             "  --mag-change M      hyperplane weight change per event (default 0)\n"
             "  --rates R1,R2..     bernoulli label rates, cycled by concept (default 0.2,0.4)\n");
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
     enum fmt fmt = FMT_LIBSVM;
     char err[256];
     rl_stream_config_default(&c, "sea");
-    uint64_t n = c.n, seed = c.seed, function = c.function, dim = c.dim;
+    uint64_t n = c.n, seed = c.seed, function = c.function, dim = c.dim, onehot = 0;
     double width = c.width, noise = c.noise, pert = c.perturbation, mag = c.mag_change;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -131,7 +132,13 @@ int main(int argc, char **argv)
             bad = parse_f64(a, v, &pert);
         else if (strcmp(a, "--function") == 0)
             bad = parse_u64(a, v, &function);
-        else if (strcmp(a, "--dim") == 0)
+        else if (strcmp(a, "--onehot") == 0) {
+            bad = parse_u64(a, v, &onehot);
+            if (!bad && onehot > 1) {
+                fprintf(stderr, "gen_stream: --onehot takes 0 or 1\n");
+                bad = 1;
+            }
+        } else if (strcmp(a, "--dim") == 0)
             bad = parse_u64(a, v, &dim);
         else if (strcmp(a, "--mag-change") == 0)
             bad = parse_f64(a, v, &mag);
@@ -174,6 +181,7 @@ int main(int argc, char **argv)
     c.function = function > 10 ? 0 : (uint32_t)function;
     c.dim = dim > RL_STREAM_MAX_DIM ? 0 : (uint32_t)dim;
     c.mag_change = mag;
+    c.onehot = (int)onehot;
     if (drifts && rl_stream_parse_positions(&c, drifts, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "gen_stream: --drift-at: %s\n", err);
         return 2;

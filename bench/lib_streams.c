@@ -171,7 +171,8 @@ rl_err rl_stream_parse_rates(rl_stream_config *c, const char *list, char *errstr
 }
 
 /* ---- the stream ---- */
-#define MAX_CONCEPTS (RL_STREAM_MAX_DRIFTS + 1)
+#define MAX_CONCEPTS       (RL_STREAM_MAX_DRIFTS + 1)
+#define AGRAWAL_ONEHOT_DIM 94
 
 struct rl_stream {
     rl_stream_config c;
@@ -276,9 +277,26 @@ rl_err rl_stream_new(const rl_stream_config *c, rl_stream **out, char *errstr, s
         break;
     }
     case GEN_AGRAWAL:
-        s->dim = 9;
-        for (uint32_t i = 0; i < 9; i++)
-            snprintf(s->names[i], sizeof(s->names[i]), "%s", agrawal_names[i]);
+        if (!c->onehot) {
+            s->dim = 9;
+            for (uint32_t i = 0; i < 9; i++)
+                snprintf(s->names[i], sizeof(s->names[i]), "%s", agrawal_names[i]);
+            break;
+        }
+        s->dim = AGRAWAL_ONEHOT_DIM;
+        for (uint32_t a = 0; a < 6; a++) {
+            static const char *const numeric[6] = {"salary", "commission", "age",
+                                                   "hvalue", "hyears",     "loan"};
+            for (uint32_t b = 0; b < 10; b++)
+                snprintf(s->names[a * 10 + b], sizeof(s->names[0]), "%s_b%u", numeric[a],
+                         (unsigned)b);
+        }
+        for (uint32_t v = 0; v < 5; v++)
+            snprintf(s->names[60 + v], sizeof(s->names[0]), "elevel_%u", (unsigned)v);
+        for (uint32_t v = 0; v < 20; v++)
+            snprintf(s->names[65 + v], sizeof(s->names[0]), "car_%u", (unsigned)v + 1);
+        for (uint32_t v = 0; v < 9; v++)
+            snprintf(s->names[85 + v], sizeof(s->names[0]), "zipcode_%u", (unsigned)v);
         break;
     default:
         s->dim = 1;
@@ -419,15 +437,31 @@ static void gen_agrawal(rl_stream *s, uint32_t k, rl_stream_example *ex)
         hyears = round(perturb(s, hyears, 29, 1, 30));
         loan = perturb(s, loan, 500000, 0, 500000);
     }
-    ex->x[0] = (salary - 20000) / 130000;
-    ex->x[1] = commission / 75000;
-    ex->x[2] = (age - 20) / 60;
-    ex->x[3] = elevel / 4;
-    ex->x[4] = (car - 1) / 19;
-    ex->x[5] = zipcode / 8;
-    ex->x[6] = hvalue / 1350000;
-    ex->x[7] = (hyears - 1) / 29;
-    ex->x[8] = loan / 500000;
+    if (!s->c.onehot) {
+        ex->x[0] = (salary - 20000) / 130000;
+        ex->x[1] = commission / 75000;
+        ex->x[2] = (age - 20) / 60;
+        ex->x[3] = elevel / 4;
+        ex->x[4] = (car - 1) / 19;
+        ex->x[5] = zipcode / 8;
+        ex->x[6] = hvalue / 1350000;
+        ex->x[7] = (hyears - 1) / 29;
+        ex->x[8] = loan / 500000;
+        return;
+    }
+    /* Indicators: six numeric attributes in 10 bins each (0-59), then elevel (60-64), car
+     * (65-84), zipcode (85-93). */
+    const double scaled[6] = {(salary - 20000) / 130000, commission / 75000, (age - 20) / 60,
+                              hvalue / 1350000,          (hyears - 1) / 29,  loan / 500000};
+    memset(ex->x, 0, AGRAWAL_ONEHOT_DIM * sizeof(ex->x[0]));
+    for (int a = 0; a < 6; a++) {
+        int bin = (int)(scaled[a] * 10);
+        bin = bin < 0 ? 0 : (bin > 9 ? 9 : bin);
+        ex->x[a * 10 + bin] = 1;
+    }
+    ex->x[60 + (int)elevel] = 1;
+    ex->x[65 + (int)car - 1] = 1;
+    ex->x[85 + (int)zipcode] = 1;
 }
 
 int rl_stream_next(rl_stream *s, rl_stream_example *ex)
