@@ -20,3 +20,6 @@ if(TARGET rl_format AND TARGET rl_model)
   rl_unit_test(test_snapshot SOURCES test_snapshot.c LIBS rl_format rl_model rl_proto
     PkgConfig::XXHASH LABELS format)
 endif()
+if(TARGET rl_format)
+  rl_unit_test(test_dict SOURCES test_dict.c LIBS rl_format ${MATH_LIB} LABELS format)
+endif()
