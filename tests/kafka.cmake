@@ -17,3 +17,9 @@ if(TARGET rl_format AND TARGET rl_model)
 endif()
 rl_script_test(broker_snapshots integration/broker_snapshots.sh "integration;kafka")
 set_tests_properties(broker_snapshots PROPERTIES TIMEOUT 180)
+# libFuzzer target for the Event decoder, differential against protobuf-c: built with clang by
+# the script and run ~20 s (RL_LONG=1: 10 min) over the committed corpus tests/fuzz/corpus/event/.
+if(TARGET rl_proto)
+  rl_script_test(fuzz_event fuzz/run_fuzz_event.sh "fuzz;reliability;kafka")
+  set_tests_properties(fuzz_event PROPERTIES TIMEOUT 900)
+endif()
