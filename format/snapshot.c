@@ -523,9 +523,8 @@ rl_err rl_snapshot_row_dense(const rl_snapshot *s, uint32_t row, const float **w
     return RL_OK;
 }
 
-/* The snapshot's weights as one rl_weights view over freshly allocated arrays. */
-static rl_err snapshot_weights(const rl_snapshot *s, rl_weights *w, float **buf, char *errstr,
-                               size_t errstr_size)
+rl_err rl_snapshot_weights_dense(const rl_snapshot *s, rl_weights *w, float **buf, char *errstr,
+                                 size_t errstr_size)
 {
     size_t n = (size_t)s->n_rows * (s->n_sparse + s->dense_dim + 1);
     float *b = malloc(n * sizeof(float));
@@ -562,7 +561,7 @@ rl_err rl_snapshot_to_learner(const rl_snapshot *s, rl_learner **out, char *errs
     rl_err e = rl_learner_new(&s->learner, &l, sub, sizeof(sub));
     if (e != RL_OK)
         return rl_set_err(errstr, errstr_size, e, "snapshot learner: %s", sub);
-    e = snapshot_weights(s, &w, &buf, errstr, errstr_size);
+    e = rl_snapshot_weights_dense(s, &w, &buf, errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
     e = rl_learner_set_weights(l, &w, sub, sizeof(sub));
@@ -596,7 +595,7 @@ rl_err rl_snapshot_apply_to_model(const rl_snapshot *s, rl_model *m, char *errst
     rl_weights w;
     float *buf = NULL;
     char sub[256];
-    rl_err e = snapshot_weights(s, &w, &buf, errstr, errstr_size);
+    rl_err e = rl_snapshot_weights_dense(s, &w, &buf, errstr, errstr_size);
     if (e != RL_OK)
         return e;
     e = rl_learner_set_weights(l, &w, sub, sizeof(sub));

@@ -114,6 +114,11 @@ float rl_snapshot_weight(const rl_snapshot *s, uint32_t row, uint64_t slot);
 rl_err rl_snapshot_row_dense(const rl_snapshot *s, uint32_t row, const float **w, float **owned,
                              char *errstr, size_t errstr_size);
 
+/* All weights as one rl_weights view (rows expanded to dense) over one malloc'd array that the
+ * caller frees (*buf). */
+rl_err rl_snapshot_weights_dense(const rl_snapshot *s, rl_weights *w, float **buf, char *errstr,
+                                 size_t errstr_size);
+
 /* A fresh learner of the snapshot's kind and parameters holding exactly its weights
  * (rl_learner_new + rl_learner_set_weights); predicts as the publishing model did. Caller owns
  * *out. */
