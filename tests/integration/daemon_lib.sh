@@ -15,8 +15,8 @@ command -v curl >/dev/null 2>&1 || rl_skip "curl is not installed"
 
 # rl_daemon_config NAME BROKER [extra lines]: a small, fast config for tests.
 rl_daemon_config() {
-    name=$1
-    broker=$2
+    _d_name=$1
+    _d_broker=$2
     shift 2
     {
         echo "[model]"
@@ -24,13 +24,13 @@ rl_daemon_config() {
         echo "learner = sgd"
         echo "bits = 12"
         echo "[input]"
-        echo "brokers = $(rl_bootstrap "$broker")"
+        echo "brokers = $(rl_bootstrap "$_d_broker")"
         echo "topics = events"
         echo "group = g"
-        echo "instance_id = $name"
+        echo "instance_id = $_d_name"
         echo "batch_size = 100"
         echo "[checkpoint]"
-        echo "dir = $RL_WORK/ckpt-$name"
+        echo "dir = $RL_WORK/ckpt-$_d_name"
         echo "every_events = 100"
         echo "every_seconds = 1"
         echo "[snapshot]"
@@ -42,36 +42,36 @@ rl_daemon_config() {
         echo "session.timeout.ms = 6000"
         echo "heartbeat.interval.ms = 500"
         echo "topic.metadata.refresh.interval.ms = 1000"
-        for line in "$@"; do
-            echo "$line"
+        for _d_line in "$@"; do
+            echo "$_d_line"
         done
-    } >"$RL_WORK/$name.ini"
+    } >"$RL_WORK/$_d_name.ini"
 }
 
 # rl_daemon_start NAME [args]: appends to NAME.log so restarts keep the history.
 rl_daemon_start() {
-    name=$1
+    _d_name=$1
     shift
-    echo "---- start $*" >>"$RL_WORK/$name.log"
-    start_line=$(wc -l <"$RL_WORK/$name.log")
-    "$RELEARND" --config "$RL_WORK/$name.ini" "$@" >>"$RL_WORK/$name.log" 2>&1 &
-    pid=$!
-    rl_track $pid
-    echo $pid >"$RL_WORK/$name.pid"
-    i=0
-    while [ $i -lt 300 ]; do
-        port=$(tail -n +"$start_line" "$RL_WORK/$name.log" |
+    echo "---- start $*" >>"$RL_WORK/$_d_name.log"
+    _d_start_line=$(wc -l <"$RL_WORK/$_d_name.log")
+    "$RELEARND" --config "$RL_WORK/$_d_name.ini" "$@" >>"$RL_WORK/$_d_name.log" 2>&1 &
+    _d_pid=$!
+    rl_track $_d_pid
+    echo $_d_pid >"$RL_WORK/$_d_name.pid"
+    _d_i=0
+    while [ $_d_i -lt 300 ]; do
+        _d_port=$(tail -n +"$_d_start_line" "$RL_WORK/$_d_name.log" |
             sed -n 's/.*msg="metrics endpoint listening".* port=\([0-9]*\).*/\1/p' | tail -n 1)
-        if [ -n "$port" ]; then
-            echo "$port" >"$RL_WORK/$name.port"
-            rl_log "relearnd $name up (pid $pid, metrics port $port)"
+        if [ -n "$_d_port" ]; then
+            echo "$_d_port" >"$RL_WORK/$_d_name.port"
+            rl_log "relearnd $_d_name up (pid $_d_pid, metrics port $_d_port)"
             return 0
         fi
-        kill -0 $pid 2>/dev/null || rl_fail "relearnd $name exited during start-up"
+        kill -0 $_d_pid 2>/dev/null || rl_fail "relearnd $_d_name exited during start-up"
         sleep 0.1
-        i=$((i + 1))
+        _d_i=$((_d_i + 1))
     done
-    rl_fail "relearnd $name did not start within 30 s"
+    rl_fail "relearnd $_d_name did not start within 30 s"
 }
 
 rl_daemon_pid() {
@@ -95,25 +95,25 @@ rl_wait_metric() {
 
 # rl_daemon_stop NAME: SIGTERM, wait (30 s), require exit status 0.
 rl_daemon_stop() {
-    name=$1
-    pid=$(rl_daemon_pid "$name")
-    kill -TERM "$pid" 2>/dev/null || rl_fail "relearnd $name (pid $pid) is not running"
-    i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
+    _d_name=$1
+    _d_pid=$(rl_daemon_pid "$_d_name")
+    kill -TERM "$_d_pid" 2>/dev/null || rl_fail "relearnd $_d_name (pid $_d_pid) is not running"
+    _d_i=0
+    while kill -0 "$_d_pid" 2>/dev/null && [ $_d_i -lt 300 ]; do
         sleep 0.1
-        i=$((i + 1))
+        _d_i=$((_d_i + 1))
     done
-    kill -0 "$pid" 2>/dev/null && rl_fail "relearnd $name did not exit within 30 s of SIGTERM"
-    wait "$pid"
-    st=$?
-    [ $st -eq 0 ] || rl_fail "relearnd $name exited with status $st after SIGTERM"
+    kill -0 "$_d_pid" 2>/dev/null && rl_fail "relearnd $_d_name did not exit within 30 s of SIGTERM"
+    wait "$_d_pid"
+    _d_st=$?
+    [ $_d_st -eq 0 ] || rl_fail "relearnd $_d_name exited with status $_d_st after SIGTERM"
 }
 
 # rl_daemon_kill9 NAME: the crash case.
 rl_daemon_kill9() {
-    pid=$(rl_daemon_pid "$1")
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    _d_pid=$(rl_daemon_pid "$1")
+    kill -KILL "$_d_pid" 2>/dev/null
+    wait "$_d_pid" 2>/dev/null
     return 0
 }
 

@@ -1,0 +1,47 @@
+# daemon_config.sh - configuration errors stop relearnd with exit status 2 and one line naming
+# file:line, [section] key and what is allowed; --check-config prints the effective config
+# with secrets masked and flags overriding the file. No broker needed.
+. "$RL_TESTS/integration/lib.sh"
+rl_init daemon_config
+[ -x "$RELEARND" ] || rl_fail "no relearnd binary at $RELEARND"
+
+cfg="$RL_WORK/r.ini"
+expect2() {
+    "$RELEARND" --config "$cfg" "$@" >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt"
+    st=$?
+    rl_assert_eq "exit status ($(cat "$RL_WORK/err.txt"))" 2 $st
+}
+
+printf '[input]\nbrokers = a:1\ntopics = t\nbatchsize = 10\n' >"$cfg"
+expect2
+grep -q "$cfg:4: \[input\] batchsize: unknown key (allowed: brokers," "$RL_WORK/err.txt" ||
+    rl_fail "unknown key message: $(cat "$RL_WORK/err.txt")"
+
+printf '[input]\nbrokers = a:1\n\n[checkpoint]\nkeep = 0\n' >"$cfg"
+expect2
+grep -q "$cfg:5: \[checkpoint\] keep: '0' is not valid (allowed: 1..1000)" "$RL_WORK/err.txt" ||
+    rl_fail "bad value message: $(cat "$RL_WORK/err.txt")"
+
+printf '[kafka]\nfetch.max.bytes = lots\n' >"$cfg"
+expect2
+grep -q "$cfg:2: \[kafka\] fetch.max.bytes:" "$RL_WORK/err.txt" ||
+    rl_fail "kafka key message: $(cat "$RL_WORK/err.txt")"
+
+printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n' "$RL_WORK" >"$cfg"
+expect2 --topic 'no spaces allowed'
+grep -q -- "--topic: \[input\] topics: not a valid topic name list" "$RL_WORK/err.txt" ||
+    rl_fail "flag message: $(cat "$RL_WORK/err.txt")"
+expect2 --no-such-flag
+
+# Valid: --check-config prints, masks secrets, and flags win over the file.
+printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n[kafka]\nsasl.password = hunter2\nsasl.username = u\n' "$RL_WORK" >"$cfg"
+"$RELEARND" --config "$cfg" --brokers b:2 --group g7 --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt" ||
+    rl_fail "--check-config on a valid file failed: $(cat "$RL_WORK/err.txt")"
+grep -q '^brokers = b:2$' "$RL_WORK/out.txt" || rl_fail "--brokers did not override"
+grep -q '^group = g7$' "$RL_WORK/out.txt" || rl_fail "--group did not override"
+grep -q '^sasl.password = \*\*\*\*\*\*\*\*$' "$RL_WORK/out.txt" || rl_fail "secret not masked"
+grep -q hunter2 "$RL_WORK/out.txt" "$RL_WORK/err.txt" && rl_fail "secret printed"
+grep -q '^listen = 127.0.0.1:9464$' "$RL_WORK/out.txt" || rl_fail "metrics not on loopback by default"
+
+"$RELEARND" --help | grep -q 'exit status' || rl_fail "--help does not document exit statuses"
+rl_log "ok"

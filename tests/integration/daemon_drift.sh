@@ -1,0 +1,33 @@
+# daemon_drift.sh - an abrupt concept flip in the stream raises a drift alert: JSON with the
+# fields of proto/alert.proto on the alerts topic (read by kcat) and a log line.
+. "$RL_TESTS/integration/lib.sh"
+rl_init daemon_drift
+. "$RL_TESTS/integration/daemon_lib.sh"
+
+rl_broker_start b --partitions 1 --topics events
+rl_gen_stream 6000 5 3000 >"$RL_WORK/s.svm"
+"$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events "$RL_WORK/s.svm" 2>"$RL_WORK/produce.log" ||
+    rl_fail "produce failed"
+rl_daemon_config a b "[drift]" "detector = ddm" "response = reset"
+rl_daemon_start a
+rl_wait_metric a model_events 6000 60
+drifts=$(rl_metric a drifts_total)
+[ "${drifts:-0}" -ge 1 ] || rl_fail "no drift detected (drifts_total=$drifts)"
+rl_wait_for 20 sh -c "[ \$(curl -s http://127.0.0.1:\$(cat $RL_WORK/a.port)/metrics | awk '\$1==\"relearnd_alerts_total{result=\\\"delivered\\\"}\"{print \$2}') -ge 1 ]" ||
+    rl_fail "no alert delivered"
+rl_daemon_stop a
+
+rl_kcat b -C -q -t relearn-alerts -o beginning -e -f '%k %s\n' >"$RL_WORK/alerts.txt" ||
+    rl_fail "kcat could not read the alerts topic"
+grep -q '^m {.*"level":"DRIFT"' "$RL_WORK/alerts.txt" || rl_fail "no DRIFT alert keyed by model: $(head -3 "$RL_WORK/alerts.txt")"
+line=$(grep '"level":"DRIFT"' "$RL_WORK/alerts.txt" | head -n 1)
+for f in '"format_version":1' '"model":"m"' '"instance_id":"a"' '"detector":"ddm"' \
+    '"source":"error"' '"topic":"events"' '"partition":0' '"offset":' '"position":' \
+    '"response":"reset"' '"time_ms":' '"statistic":'; do
+    echo "$line" | grep -q "$f" || rl_fail "alert lacks $f: $line"
+done
+# The drift was after the flip at event 3000 (offset 2999), not before.
+off=$(echo "$line" | sed 's/.*"offset":\([0-9]*\).*/\1/')
+[ "$off" -ge 2999 ] || rl_fail "drift alert at offset $off, before the flip"
+grep -q 'msg="alert" json=.*"level":"DRIFT"' "$RL_WORK/a.log" || rl_fail "alert not in the log"
+rl_log "ok (drift at offset $off)"
