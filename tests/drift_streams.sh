@@ -1,0 +1,71 @@
+#!/bin/sh
+# gen_stream end to end: the same arguments give the same bytes; the three formats it writes are
+# read by `relearn eval` without a bad line and give the same accuracy; drifts at known
+# positions show up as drift alerts (--alerts-json) right after them; bad arguments fail with a
+# message naming them (exit 2).
+set -u
+GEN=${GEN:-$RL_BUILD/bench/gen_stream}
+RELEARN=${RELEARN:-$RL_BUILD/cli/relearn}
+[ -x "$GEN" ] || { echo "FAIL: $GEN not built"; exit 1; }
+[ -x "$RELEARN" ] || { echo "FAIL: $RELEARN not built"; exit 1; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+field() { awk -v k="$1" 'substr($0, 1, 19) ~ "^" k " *$" { print substr($0, 20) }' "$2"; }
+
+# ---- reproducible ----
+for g in sea stagger hyperplane agrawal bernoulli; do
+    "$GEN" --gen "$g" --n 3000 --drift-at 1000,2000 --width 200 --seed 7 -o "$W/a.txt" &&
+        "$GEN" --gen "$g" --n 3000 --drift-at 1000,2000 --width 200 --seed 7 > "$W/b.txt" ||
+        bad "$g: gen_stream failed"
+    if cmp -s "$W/a.txt" "$W/b.txt"; then ok; else bad "$g: two runs differ"; fi
+    "$GEN" --gen "$g" --n 3000 --drift-at 1000,2000 --width 200 --seed 8 > "$W/c.txt"
+    if cmp -s "$W/a.txt" "$W/c.txt"; then bad "$g: seeds 7 and 8 give the same stream"; else ok; fi
+    lines=$(wc -l < "$W/a.txt")
+    if [ "$lines" -eq 3000 ]; then ok; else bad "$g: $lines lines, want 3000"; fi
+done
+
+# ---- the three formats read alike ----
+acc=""
+for f in libsvm vw csv; do
+    "$GEN" --gen agrawal --onehot 1 --n 4000 --seed 3 --format $f -o "$W/s.$f"
+    "$RELEARN" eval --format $f "$W/s.$f" > "$W/$f.out" 2> "$W/$f.err" || bad "eval $f failed"
+    b=$(field "bad lines" "$W/$f.out")
+    [ "$b" = "0" ] && ok || bad "$f: bad lines '$b'"
+    e=$(field "events" "$W/$f.out")
+    [ "$e" = "4000" ] && ok || bad "$f: events '$e'"
+    a=$(field "accuracy" "$W/$f.out")
+    if [ -z "$acc" ]; then acc=$a; elif [ "$a" = "$acc" ]; then ok; else
+        bad "$f: accuracy $a differs from libsvm's $acc"; fi
+done
+
+# ---- drifts at 3000 and 6000 (STAGGER, abrupt) are alerted within 250 events ----
+"$GEN" --gen stagger --n 9000 --drift-at 3000,6000 --seed 1 -o "$W/st.libsvm"
+"$RELEARN" eval --drift adwin --drift-param direction=up --quiet-alerts \
+    --alerts-json "$W/al.json" "$W/st.libsvm" > "$W/st.out" 2> "$W/st.err" || bad "eval drift"
+for p in 3000 6000; do
+    hit=$(awk -v p="$p" -F'"position":' 'NF > 1 { split($2, a, ","); x = a[1] + 0;
+        if ($0 ~ /"level":"drift"/ && x > p && x <= p + 250) n++ } END { print n + 0 }' "$W/al.json")
+    [ "$hit" -ge 1 ] && ok || bad "no drift alert in ($p, $((p + 250))]:"
+done
+early=$(awk -F'"position":' 'NF > 1 { split($2, a, ","); if (a[1] + 0 <= 3000) n++ }
+    END { print n + 0 }' "$W/al.json")
+[ "$early" = "0" ] && ok || bad "$early alerts before the first drift"
+
+# ---- bad arguments ----
+"$GEN" --gen nope > "$W/e.out" 2> "$W/e.err"
+[ $? -eq 2 ] && grep -q "unknown generator 'nope'" "$W/e.err" && ok || bad "unknown generator"
+"$GEN" --gen sea --drift-at 50,20 > "$W/e.out" 2> "$W/e.err"
+[ $? -eq 2 ] && grep -q "not strictly increasing" "$W/e.err" && ok || bad "decreasing drifts"
+"$GEN" --gen sea --n 100 --drift-at 500 > "$W/e.out" 2> "$W/e.err"
+[ $? -eq 2 ] && grep -q "below n=100" "$W/e.err" && ok || bad "drift past the end"
+"$GEN" --gen sea --format xml > "$W/e.out" 2> "$W/e.err"
+[ $? -eq 2 ] && grep -q "xml" "$W/e.err" && ok || bad "unknown format"
+"$GEN" --gen bernoulli --rates 0.2,1.5 > "$W/e.out" 2> "$W/e.err"
+[ $? -eq 2 ] && grep -q "1.5" "$W/e.err" && ok || bad "rate above 1"
+
+echo "drift_streams: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
