@@ -23,3 +23,7 @@ endif()
 if(TARGET rl_format)
   rl_unit_test(test_dict SOURCES test_dict.c LIBS rl_format ${MATH_LIB} LABELS format)
 endif()
+# relearn inspect / diff / verify end to end on small generated files.
+if(TARGET rl_make_fuzz_corpus)
+  rl_script_test(ckpt_cli ckpt_cli.sh "cli;format")
+endif()

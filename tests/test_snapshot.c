@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
 #include "ckpt_util.h"
+#include "model_file.h"
 #include "snapshot.h"
 #include "snapshot.pb-c.h"
 
@@ -598,6 +600,64 @@ static void test_fuzz_corpus_replay(void **state)
     assert_true(n >= 5);
 }
 
+/* The tools' view: a file's weights flat, labelled with dictionary names, top-K by
+ * magnitude. */
+static void test_model_file_view_labels_and_top(void **state)
+{
+    (void)state;
+    char err[512], path[] = "/tmp/rl_test_view.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    rl_model *m = dense_model(10);
+    rl_weights w;
+    rl_learner_weights(rl_model_learner_c(m), &w);
+    /* the slot with the largest |w| gets a name with a non-printable byte */
+    uint64_t best = 0;
+    for (uint64_t i = 1; i < w.n_sparse; i++)
+        if (fabsf(w.w[i]) > fabsf(w.w[best]))
+            best = i;
+    rl_dict *d = NULL;
+    assert_int_equal(rl_dict_new(8, &d, err, sizeof(err)), RL_OK);
+    rl_dict_add(d, (uint32_t)best, "top\tfeature", 11);
+    rl_snapshot_meta meta = {"v", "i", 1, 0, 0, NULL, 0, d};
+    rl_buf b;
+    rl_buf_init(&b);
+    encode(m, &meta, 0, &b);
+    assert_int_equal(rl_snapshot_write_file(path, b.data, b.len, err, sizeof(err)), RL_OK);
+    rl_model_file f;
+    assert_int_equal(rl_model_file_open(path, &f, err, sizeof(err)), RL_OK);
+    assert_int_equal(f.kind, RL_FILE_SNAPSHOT);
+    assert_int_equal(rl_model_file_dim(&f), w.n_sparse + 1);
+    float *v = malloc(rl_model_file_dim(&f) * sizeof(float));
+    rl_model_file_flatten(&f, v);
+    assert_memory_equal(v, w.w, w.n_sparse * sizeof(float));
+    assert_memory_equal(&v[w.n_sparse], w.bias, sizeof(float));
+    uint64_t idx[3];
+    assert_int_equal(rl_top_abs(v, rl_model_file_dim(&f), 3, 1, idx), 3);
+    assert_int_equal(idx[0], best);
+    assert_true(fabsf(v[idx[1]]) >= fabsf(v[idx[2]]));
+    char label[128];
+    rl_model_file_label(&f, idx[0], label, sizeof(label));
+    assert_string_equal(label, "top\\x09feature");
+    rl_model_file_label(&f, w.n_sparse, label, sizeof(label));
+    assert_string_equal(label, "bias");
+    rl_model_file_label(&f, 5 == best ? 6 : 5, label, sizeof(label));
+    assert_non_null(strstr(label, "slot "));
+    assert_int_equal(rl_model_file_slot(&f, w.n_sparse), -1);
+    free(v);
+    rl_model_file_close(&f);
+    /* a corrupt file does not open, and says why */
+    b.data[b.len - 1] ^= 1;
+    assert_int_equal(rl_snapshot_write_file(path, b.data, b.len, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_model_file_open(path, &f, err, sizeof(err)), RL_ERR_CHECKSUM);
+    assert_non_null(strstr(err, path));
+    unlink(path);
+    rl_buf_free(&b);
+    rl_dict_destroy(d);
+    rl_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_chunks_reassemble_in_any_order),
         cmocka_unit_test(test_interleaved_versions),
         cmocka_unit_test(test_fuzz_corpus_replay),
+        cmocka_unit_test(test_model_file_view_labels_and_top),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
