@@ -276,6 +276,59 @@ static rl_err adwin_export(const rl_detector *det, rl_buf *out)
     return out->failed ? RL_ERR_NOMEM : RL_OK;
 }
 
+/* Reads the state after the header into dst, or only checks it when dst is NULL: import runs it
+ * twice (check, then apply) so a bad blob changes nothing and nothing is allocated. */
+static rl_err adwin_decode(const adwin *d, rl_rd *r, size_t len, adwin_state *dst, char *errstr,
+                           size_t errstr_size)
+{
+    uint64_t tick = rl_rd_u64(r), width = rl_rd_u64(r);
+    double total = rl_rd_f64(r), var = rl_rd_f64(r);
+    uint32_t n_rows = rl_rd_u32(r);
+    if (!rl_rd_ok(r, 0) || n_rows > ADWIN_MAX_ROWS)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "adwin: state header truncated or has %u rows (at most %d)",
+                          (unsigned)n_rows, ADWIN_MAX_ROWS);
+    if (dst) {
+        memset(dst, 0, sizeof(*dst));
+        dst->tick = tick;
+        dst->width = width;
+        dst->total = total;
+        dst->var = var;
+        dst->n_rows = n_rows;
+    }
+    /* The buckets must add up to the window, and only the oldest row may be the last one. */
+    double values = 0;
+    for (uint32_t row = 0; row < n_rows; row++) {
+        uint32_t count = rl_rd_u32(r);
+        if (!rl_rd_ok(r, 0) || count > d->max_buckets || (row + 1 == n_rows && count == 0))
+            return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                              "adwin: state row %u is truncated or has a bad bucket count",
+                              (unsigned)row);
+        double n = ldexp(1.0, (int)row);
+        for (uint32_t k = 0; k < count; k++) {
+            bucket b;
+            b.total = rl_rd_f64(r);
+            b.var = rl_rd_f64(r);
+            if (!(b.total >= 0 && b.total <= n) || !(b.var >= 0))
+                return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                                  "adwin: state row %u holds an impossible bucket", (unsigned)row);
+            if (dst)
+                dst->rows[row][k] = b;
+            values += n;
+        }
+        if (dst)
+            dst->count[row] = count;
+    }
+    if (!rl_rd_ok(r, 1))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "adwin: state is truncated or has trailing bytes (%zu bytes)", len);
+    if (values != (double)width || !(var >= 0) || !(total >= 0) || !(total <= (double)width))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "adwin: state buckets hold %.0f values but the window says %llu", values,
+                          (unsigned long long)width);
+    return RL_OK;
+}
+
 static rl_err adwin_import(rl_detector *det, const void *p, size_t len, char *errstr,
                            size_t errstr_size)
 {
@@ -286,62 +339,11 @@ static rl_err adwin_import(rl_detector *det, const void *p, size_t len, char *er
                                            errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    adwin_state *t = calloc(1, sizeof(*t));
-    if (!t)
-        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "adwin: out of memory");
-    t->tick = rl_rd_u64(&r);
-    t->width = rl_rd_u64(&r);
-    t->total = rl_rd_f64(&r);
-    t->var = rl_rd_f64(&r);
-    t->n_rows = rl_rd_u32(&r);
-    if (!rl_rd_ok(&r, 0) || t->n_rows > ADWIN_MAX_ROWS) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                       "adwin: state header truncated or has %u rows (at most %d)",
-                       (unsigned)t->n_rows, ADWIN_MAX_ROWS);
-        goto fail;
-    }
-    /* The buckets must add up to the window, and only the oldest row may be the last one. */
-    double values = 0;
-    for (uint32_t row = 0; row < t->n_rows; row++) {
-        t->count[row] = rl_rd_u32(&r);
-        if (!rl_rd_ok(&r, 0) || t->count[row] > d->max_buckets ||
-            (row + 1 == t->n_rows && t->count[row] == 0)) {
-            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                           "adwin: state row %u is truncated or has a bad bucket count",
-                           (unsigned)row);
-            goto fail;
-        }
-        double n = ldexp(1.0, (int)row);
-        for (uint32_t k = 0; k < t->count[row]; k++) {
-            t->rows[row][k].total = rl_rd_f64(&r);
-            t->rows[row][k].var = rl_rd_f64(&r);
-            if (!(t->rows[row][k].total >= 0 && t->rows[row][k].total <= n) ||
-                !(t->rows[row][k].var >= 0)) {
-                e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                               "adwin: state row %u holds an impossible bucket", (unsigned)row);
-                goto fail;
-            }
-            values += n;
-        }
-    }
-    if (!rl_rd_ok(&r, 1)) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                       "adwin: state is truncated or has trailing bytes (%zu bytes)", len);
-        goto fail;
-    }
-    if (values != (double)t->width || !(t->var >= 0) || !(t->total >= 0) ||
-        !(t->total <= (double)t->width)) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                       "adwin: state buckets hold %.0f values but the window says %llu", values,
-                       (unsigned long long)t->width);
-        goto fail;
-    }
-    d->s = *t;
-    free(t);
-    return RL_OK;
-fail:
-    free(t);
-    return e;
+    rl_rd body = r;
+    e = adwin_decode(d, &r, len, NULL, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    return adwin_decode(d, &body, len, &d->s, errstr, errstr_size);
 }
 
 static size_t adwin_format(const rl_detector *det, char *out, size_t out_size)
