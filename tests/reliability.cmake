@@ -1,0 +1,26 @@
+# Reliability suite (issue 6): kill -9 torture, broker faults, disk faults, hostile input,
+# security checks. Labels "reliability;integration": each runs in the default ctest run in its
+# short version (about a minute or two); RL_LONG=1 (`make reliability`) picks the long ones.
+# Fuzz targets for the text readers and the config parser run through tests/fuzz/run_fuzz.sh.
+
+# rel_ckpt_dump: reads a checkpoint as relearnd does; prints offsets, counters and state hashes.
+if(TARGET rl_format AND TARGET rl_model)
+  add_executable(rel_ckpt_dump rel_ckpt_dump.c)
+  target_link_libraries(rel_ckpt_dump PRIVATE rl_format rl_model PkgConfig::XXHASH)
+endif()
+
+# faultfs: LD_PRELOAD shim failing open/write/fsync/rename under one directory (ENOSPC, EIO).
+# Built without the sanitizers even in an ASan build: it is preloaded into plain binaries.
+find_package(Threads REQUIRED)
+add_library(rl_faultfs SHARED shim/faultfs.c)
+set_property(TARGET rl_faultfs PROPERTY COMPILE_OPTIONS -Wall -Wextra -Wshadow -O1 -fPIC)
+set_property(TARGET rl_faultfs PROPERTY LINK_OPTIONS "")
+set_property(TARGET rl_faultfs PROPERTY C_EXTENSIONS ON)
+target_link_libraries(rl_faultfs PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
+
+foreach(t kill9 broker_faults disk hostile security)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/rel_${t}.sh)
+    rl_script_test(rel_${t} integration/rel_${t}.sh "reliability;integration")
+    set_tests_properties(rel_${t} PROPERTIES TIMEOUT 1800)
+  endif()
+endforeach()
