@@ -2,6 +2,10 @@
 #include "features.h"
 
 #include <assert.h>
+/* Inline the xxHash implementation: the call is on the per-event path (40 names an event), and
+ * a call through the shared library's PLT costs as much as hashing a short name. Same
+ * algorithm, same values (pinned by test_hashing). */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 void rl_hasher_init(rl_hasher *h, uint32_t bits, uint64_t seed)

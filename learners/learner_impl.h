@@ -56,6 +56,14 @@ void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
 void rl_sgd_destroy(rl_learner *l);
 
+/* Soft threshold: v moved toward 0 by k >= 0, stopping at 0. Branch-free (the signs of weights
+ * are unpredictable, and a mispredicted branch per feature costs more than the update). */
+static inline float rl_clip_l1(float v, float k)
+{
+    float a = fabsf(v) - k;
+    return copysignf(a > 0 ? a : 0.0f, v); /* not fmaxf: at -O2 that is a libm call */
+}
+
 /* ---- losses (z = raw score, y = label as given: 0/1 for binary, value for regression) ---- */
 /* Binary labels: anything > 0.5 is the positive class. */
 static inline double rl_lsign(double y)
@@ -73,6 +81,8 @@ double rl_loss_deriv(rl_loss loss, double z, double y);
 double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, double ppu);
 /* The learner-facing prediction for a score under a loss. */
 void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out);
+/* Fills *out, sets *deriv = d loss / d z and returns the loss, computing shared terms once. */
+double rl_loss_eval(rl_loss loss, double z, double y, double *deriv, rl_pred *out);
 /* Score clamp for exp() in Poisson / logistic so a runaway weight cannot make inf. */
 #define RL_SCORE_CLAMP 50.0
 

@@ -115,7 +115,10 @@ void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out)
     out->prob_true = NAN;
     switch (loss) {
     case RL_LOSS_LOGISTIC: {
-        double p = 1.0 / (1.0 + exp(-clamp_score(z)));
+        /* The same arithmetic as rl_loss_eval, so predict() and learn() agree to the bit. */
+        double t = exp(-fabs(clamp_score(z)));
+        double inv = 1.0 / (1.0 + t);
+        double p = z >= 0 ? inv : t * inv;
         out->prob = p;
         out->value = p;
         out->cls = z > 0 ? 1 : 0;
@@ -137,4 +140,26 @@ void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out)
         out->cls = -1;
         break;
     }
+}
+
+double rl_loss_eval(rl_loss loss, double z, double y, double *deriv, rl_pred *out)
+{
+    if (loss != RL_LOSS_LOGISTIC) {
+        rl_loss_fill_pred(loss, z, out);
+        *deriv = rl_loss_deriv(loss, z, y);
+        return rl_loss_value(loss, z, y);
+    }
+    /* One exp and one log1p for probability, loss and derivative (this is the per-event cost
+     * of logistic SGD beyond the two passes over the weights). t = exp(-|m|), m = s z. */
+    double s = rl_lsign(y), m = s * z;
+    double t = exp(-fabs(clamp_score(z)));
+    double inv = 1.0 / (1.0 + t);
+    out->score = z;
+    out->prob_true = NAN;
+    out->prob = z >= 0 ? inv : t * inv;
+    out->value = out->prob;
+    out->cls = z > 0 ? 1 : 0;
+    /* d/dz log(1 + e^{-m}) = -s / (1 + e^{m}) */
+    *deriv = m >= 0 ? -s * t * inv : -s * inv;
+    return m >= 0 ? log1p(t) : -m + log1p(t);
 }

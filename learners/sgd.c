@@ -199,18 +199,17 @@ static inline void norm_pass2(float *c, float x, float u, float rate, float l1, 
         c[0] *= f > 0 ? f : 0;
     }
     if (l1 > 0) {
-        float k = rate * c[3] * l1;
-        c[0] = c[0] > k ? c[0] - k : c[0] < -k ? c[0] + k : 0;
+        c[0] = rl_clip_l1(c[0], rate * c[3] * l1);
     }
 }
 
-static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, double wt)
+static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, double wt, double d,
+                             double loss)
 {
     const rl_learner_params *p = &s->base.params;
-    double d = rl_loss_deriv(p->loss, z, y);
     float g2 = (float)(wt * d * d);
     /* VW skips when the gradient vanishes; so must we, before G or N change. */
-    if (rl_loss_value(p->loss, z, y) <= 0 || !(g2 > 0) || !isfinite(g2))
+    if (loss <= 0 || !(g2 > 0) || !isfinite(g2))
         return;
     const uint32_t m = s->mask;
     const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
@@ -256,9 +255,7 @@ static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, d
 static inline void plain_reg(float *w, float c, float x, float decay, float clip)
 {
     float v = *w * decay + c * x;
-    if (clip > 0)
-        v = v > clip ? v - clip : v < -clip ? v + clip : 0;
-    *w = v;
+    *w = clip > 0 ? rl_clip_l1(v, clip) : v;
 }
 
 static inline void adagrad_coord(float *c, float gz, float x, float wt, float eta, float l1,
@@ -272,10 +269,7 @@ static inline void adagrad_coord(float *c, float gz, float x, float wt, float et
         return;
     float r = eta / sqrtf(c[1]);
     float v = c[0] - r * g;
-    float k = r * l1;
-    if (k > 0)
-        v = v > k ? v - k : v < -k ? v + k : 0;
-    c[0] = v;
+    c[0] = l1 > 0 ? rl_clip_l1(v, r * l1) : v;
 }
 
 static void fold_pscale(sgd *s)
@@ -288,12 +282,11 @@ static void fold_pscale(sgd *s)
     s->pscale = 1;
 }
 
-static void learn_plain(sgd *s, const rl_example *ex, double z, double y, double wt)
+static void learn_plain(sgd *s, const rl_example *ex, double wt, double d)
 {
     const rl_learner_params *p = &s->base.params;
     const uint32_t m = s->mask;
     const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
-    double d = rl_loss_deriv(p->loss, z, y);
     float *w = s->ws;
 
     if (p->schedule == RL_SCHED_ADAGRAD) {
@@ -379,21 +372,20 @@ double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     sgd *s = (sgd *)l;
     const rl_learner_params *p = &l->params;
     double z = score(s, ex);
-    double y = ex->label, wt = ex->weight;
-    rl_loss_fill_pred(p->loss, z, out);
+    double y = ex->label, wt = ex->weight, d;
+    double loss = rl_loss_eval(p->loss, z, y, &d, out);
     /* An unusable example (non-finite label, weight or feature value, which makes z non-finite;
      * a negative count for Poisson) must not poison the weights: predict only, report NAN so the
      * caller counts it. */
     if (!isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0 ||
         (p->loss == RL_LOSS_POISSON && y < 0))
         return NAN;
-    double loss = rl_loss_value(p->loss, z, y);
     if (wt == 0)
         return loss;
     if (p->schedule == RL_SCHED_NORMALIZED)
-        learn_normalized(s, ex, z, y, wt);
+        learn_normalized(s, ex, z, y, wt, d, loss);
     else
-        learn_plain(s, ex, z, y, wt);
+        learn_plain(s, ex, wt, d);
     s->t += wt;
     l->updates++;
     return loss;

@@ -162,11 +162,6 @@ static inline void sm_norm1(const softmax *s, float *b, float x, float *norm_x)
     *norm_x += q * q;
 }
 
-static inline float clip_l1(float v, float k)
-{
-    return v > k ? v - k : v < -k ? v + k : 0;
-}
-
 /* One coordinate's step for every class. rate: the schedule's step (plain), or
  * eta * lr_scale * weight * multiplier (adaptive); g[k] the score gradients. */
 static inline void sm_step(const softmax *s, float *b, float x, const float *g, float rate,
@@ -180,7 +175,7 @@ static inline void sm_step(const softmax *s, float *b, float x, const float *g, 
         float clip = rate * l1;
         for (uint32_t k = 0; k < K; k++) {
             float v = b[k] * decay - rate * g[k] * x;
-            b[k] = clip > 0 ? clip_l1(v, clip) : v;
+            b[k] = clip > 0 ? rl_clip_l1(v, clip) : v;
         }
         return;
     }
@@ -195,7 +190,7 @@ static inline void sm_step(const softmax *s, float *b, float x, const float *g, 
             continue;
         float r = rate * inv_n / sqrtf(w[2 * k + 1]);
         float v = w[2 * k] - r * gk;
-        w[2 * k] = l1 > 0 ? clip_l1(v, r * l1) : v;
+        w[2 * k] = l1 > 0 ? rl_clip_l1(v, r * l1) : v;
     }
 }
 
