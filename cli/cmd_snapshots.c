@@ -505,7 +505,8 @@ int rl_cmd_snapshots(int argc, char **argv)
     }
 
     if (!o.get) {
-        qsort(l.v, l.n, sizeof(*l.v), cmp_entry);
+        if (l.n > 0)
+            qsort(l.v, l.n, sizeof(*l.v), cmp_entry);
         for (size_t i = 0; i < l.n; i++) {
             const version_entry *e = &l.v[i];
             char ts[48];
