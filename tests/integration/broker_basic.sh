@@ -40,6 +40,26 @@ rl_kcat b -L -t events | grep -q 'partition 0, leader 2' || rl_fail "leader move
 rl_broker_stop b
 [ ! -e "$RL_WORK/broker-b.bootstrap" ] || rl_fail "bootstrap file left behind after exit"
 
+# The control channel can also be a FIFO (writers come and go; the broker keeps reading).
+fifo="$RL_WORK/ctl.fifo"
+mkfifo "$fifo" || rl_fail "mkfifo"
+"$RELEARN" broker --topics f --bootstrap-file "$RL_WORK/f.bootstrap" --control "$fifo" \
+    >/dev/null 2>"$RL_WORK/fifo.log" &
+fpid=$!
+rl_track $fpid
+rl_wait_for 10 test -s "$RL_WORK/f.bootstrap" || rl_fail "FIFO broker wrote no bootstrap file"
+echo "create-topic viafifo 2" >"$fifo"
+rl_wait_for 10 grep -q 'seq=1 cmd="create-topic viafifo 2" result=ok' "$RL_WORK/fifo.log" ||
+    rl_fail "FIFO command 1 not acknowledged"
+printf 'latency -1 1\nbroker-up 1\n' >"$fifo"
+rl_wait_for 10 grep -q 'seq=3 cmd="broker-up 1" result=ok' "$RL_WORK/fifo.log" ||
+    rl_fail "FIFO commands from a second writer not acknowledged"
+timeout 30 "$RL_KCAT" -b "$(cat "$RL_WORK/f.bootstrap")" -L -t viafifo |
+    grep -q 'topic "viafifo" with 2 partitions' || rl_fail "topic created through the FIFO missing"
+kill -INT $fpid
+wait $fpid
+rl_assert_eq "exit status after SIGINT" 0 $?
+
 # Usage errors exit 2.
 "$RELEARN" broker --partitions 0 2>/dev/null
 rl_assert_eq "exit status for --partitions 0" 2 $?
