@@ -683,6 +683,32 @@ static void test_reference_eddm(void **unused)
 }
 
 /* ---- detector-specific behaviour ---- */
+/* DRIFT-NOTES pitfall: with p + s >= p_min + 3 s_min (not strictly >), a stream of nothing but
+ * errors fires, because s = 0. Constant streams of either value never fire, for any detector. */
+static double gen_ones(long i, uint64_t *s)
+{
+    return 1.0;
+}
+
+static double gen_zeros(long i, uint64_t *s)
+{
+    return 0.0;
+}
+
+static void test_constant_streams_quiet(void **unused)
+{
+    const struct rl_detector_ops *const *all = rl_detector_all();
+    for (size_t i = 0; all[i]; i++) {
+        long before, total;
+        run_stream(all[i]->name, NULL, 0, gen_ones, 1, 20000, 20000, &before, &total);
+        if (total != 0)
+            fail_msg("%s: %ld drifts on a stream of nothing but errors", all[i]->name, total);
+        run_stream(all[i]->name, NULL, 0, gen_zeros, 1, 20000, 20000, &before, &total);
+        if (total != 0)
+            fail_msg("%s: %ld drifts on a stream without errors", all[i]->name, total);
+    }
+}
+
 static double gen_fall(long i, uint64_t *s)
 {
     return bern(s, i < 1000 ? 0.6 : 0.2);
@@ -793,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_reference_page_hinkley),
         cmocka_unit_test(test_reference_hddm_a),
         cmocka_unit_test(test_reference_eddm),
+        cmocka_unit_test(test_constant_streams_quiet),
         cmocka_unit_test(test_directions),
         cmocka_unit_test(test_adwin_memory),
     };
