@@ -63,6 +63,15 @@ printf "1 'u1| a b:2\n0 'u2|ns c\n-1 | d\n" |
 rl_kcat b -C -q -t vw -o beginning -e -f '%k\n' | sort | tr '\n' ',' >"$RL_WORK/vwkeys.txt"
 rl_assert_eq "vw keys" ",u1,u2," "$(cat "$RL_WORK/vwkeys.txt")"
 
+# --limit, --progress and --rate: 300 events at 1000/s take at least 0.3 s, with 3 progress lines.
+t0=$(date +%s%N)
+"$RELEARN" produce --brokers "$bs" --topic paced --limit 300 --progress 100 --rate 1000 "$data" \
+    2>"$RL_WORK/paced.log" || rl_fail "paced produce failed"
+t1=$(date +%s%N)
+rl_assert_eq "progress lines" 3 "$(grep -c 'msg="produce progress"' "$RL_WORK/paced.log")"
+grep -q 'produced=300 delivered=300 failed=0' "$RL_WORK/paced.log" || rl_fail "--limit 300 not honoured"
+[ $(((t1 - t0) / 1000000)) -ge 290 ] || rl_fail "--rate 1000 sent 300 events in $(((t1 - t0) / 1000000)) ms"
+
 # --strict stops at the first bad line with exit status 1.
 "$RELEARN" produce --brokers "$bs" --topic strict --strict "$data" 2>/dev/null
 rl_assert_eq "exit status under --strict" 1 $?
