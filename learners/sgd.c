@@ -489,6 +489,11 @@ rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size
     for (size_t j = 0; j < s->dd; j++)
         s->dws[j * st] = w->dense[j];
     s->bws[0] = w->bias[0];
+    /* Pegasos at t = 0 decays the weights by (1 - 1/1) = 0 on the first step: the algorithm
+     * ignores its start. From published weights resume where its step is eta instead,
+     * 1 / (l2 t) = eta, so they decay gently. */
+    if (l->params.schedule == RL_SCHED_PEGASOS)
+        s->t = 1.0 / (l->params.l2 * l->params.eta);
     return RL_OK;
 }
 

@@ -95,6 +95,10 @@ static inline float *block(const softmax *s, size_t b)
 static inline void add_block(const softmax *s, const float *b, float x, double *z)
 {
     const float *w = b + s->off;
+    /* Normalized: a value beyond the known scale N counts as N, i.e. predict with the weights
+     * the update's first pass is about to rescale (as sgd.c does). */
+    if (s->off && b[0] > 0 && fabsf(x) > b[0])
+        x = copysignf(b[0], x);
     const uint32_t cs = s->cs;
     for (uint32_t k = 0; k < s->k; k++)
         z[k] += (double)w[k * cs] * x;

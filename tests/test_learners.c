@@ -733,6 +733,17 @@ static void test_known_sgd(void **state)
     assert_float_equal(loss, 0.0, 1e-12);
     rl_learner_weights(l, &w);
     assert_float_equal(w.w[4], 5.0, 1e-5);
+    /* From published weights pegasos resumes at step eta (t = 1 / (l2 eta) = 20): the next
+     * step decays by 1 - 1/21 instead of wiping the weights as its t = 1 step would. */
+    static float w0[1024];
+    w0[4] = 5.0f;
+    float b0 = 0;
+    rl_weights snap = {w0, 1024, NULL, 0, &b0, 1};
+    char err[128];
+    assert_int_equal(rl_learner_set_weights(l, &snap, err, sizeof(err)), RL_OK);
+    learn1(l, 4, 1.0f, 1.0f, &p, &loss);
+    rl_learner_weights(l, &w);
+    assert_float_equal(w.w[4], 5.0 * (1 - 1.0 / 21), 1e-5);
     rl_learner_destroy(l);
 
     /* constant with L1: w = 0.5 then clipped by eta * l1 = 0.5 * 0.4 = 0.2 -> 0.3 */
