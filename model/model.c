@@ -138,6 +138,15 @@ rl_err rl_model_new(const rl_model_config *c, rl_alert_cb cb, void *opaque, rl_m
     for (uint32_t i = 0; i < m->cfg.n_det_params; i++) {
         m->kv[i].key = m->cfg.det_keys[i];
         m->kv[i].value = m->cfg.det_values[i];
+        m->kv_err[i] = m->kv[i];
+    }
+    m->n_kv_err = m->cfg.n_det_params;
+    if (strcmp(m->cfg.detector, "adwin") == 0) {
+        uint32_t i = 0;
+        while (i < m->cfg.n_det_params && strcmp(m->cfg.det_keys[i], "direction") != 0)
+            i++;
+        if (i == m->cfg.n_det_params)
+            m->kv_err[m->n_kv_err++] = (rl_kv){"direction", "up"};
     }
     for (int s = 0; s < SRC_COUNT; s++)
         m->lim[s].warn_armed = 1;
@@ -166,8 +175,7 @@ rl_err rl_model_new(const rl_model_config *c, rl_alert_cb cb, void *opaque, rl_m
                              m->cfg.detector);
             goto fail;
         }
-        err =
-            rl_detector_new(m->cfg.detector, m->kv, m->cfg.n_det_params, &m->det, sub, sizeof(sub));
+        err = rl_detector_new(m->cfg.detector, m->kv_err, m->n_kv_err, &m->det, sub, sizeof(sub));
         if (err != RL_OK) {
             fail_sub(errstr, errstr_size, err, "drift detector", sub);
             goto fail;

@@ -10,6 +10,8 @@
  *      watches one feature's value (data drift);
  *   4. on warning/drift the configured response runs and an alert is emitted through the
  *      callback - rate-limited with hysteresis so a noisy stream cannot flood ops.
+ * ADWIN on the error stream watches increases only unless `direction` is set: a falling error is
+ * the learner improving, and reacting to it (reset) would loop.
  * Responses: alert (nothing else), reset (fresh learner at drift), boost (learning rate times
  * `boost_factor`, decaying back to 1 with half-life `boost_halflife` examples), challenger (at
  * warning, a second learner starts on the same examples; at drift it replaces the champion if

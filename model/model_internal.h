@@ -26,6 +26,12 @@ struct rl_model {
     void *opaque;
     rl_hasher hasher;
     rl_kv kv[RL_MODEL_MAX_DETECTOR_PARAMS]; /* point into cfg.det_keys / det_values */
+    /* The error-stream detector's parameters: kv plus, for ADWIN without an explicit
+     * direction, direction=up. A falling error is the learner improving, not a drift to act
+     * on; with both directions ADWIN + reset loops (the fresh learner's falling error reads as
+     * another drift: 60 resets a run in bench_drift). The watched feature keeps kv as given. */
+    rl_kv kv_err[RL_MODEL_MAX_DETECTOR_PARAMS + 1];
+    uint32_t n_kv_err;
     char feature_source[sizeof("feature:") + sizeof(((rl_model_config *)0)->watch_feature)];
     uint32_t watch_index;
     rl_task task;

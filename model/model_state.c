@@ -169,12 +169,14 @@ static rl_err stage_metrics(const rl_model *m, blob b, const char *what, rl_metr
     return RL_OK;
 }
 
-static rl_err stage_detector(const rl_model *m, blob b, const char *what, rl_detector **out,
-                             char *errstr, size_t errstr_size)
+static rl_err stage_detector(const rl_model *m, int error_stream, blob b, const char *what,
+                             rl_detector **out, char *errstr, size_t errstr_size)
 {
     char sub[256] = "";
     rl_err err =
-        rl_detector_new(m->cfg.detector, m->kv, m->cfg.n_det_params, out, sub, sizeof(sub));
+        error_stream
+            ? rl_detector_new(m->cfg.detector, m->kv_err, m->n_kv_err, out, sub, sizeof(sub))
+            : rl_detector_new(m->cfg.detector, m->kv, m->cfg.n_det_params, out, sub, sizeof(sub));
     if (err == RL_OK)
         err = rl_detector_import(*out, b.p, b.len, sub, sizeof(sub));
     if (err != RL_OK)
@@ -294,12 +296,12 @@ rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, con
     }
     if (m->det) {
         blob det_b = {detector, detector_len};
-        err = stage_detector(m, det_b, "detector", &st.det, errstr, errstr_size);
+        err = stage_detector(m, 1, det_b, "detector", &st.det, errstr, errstr_size);
         if (err != RL_OK)
             goto fail;
     }
     if (m->fdet) {
-        err = stage_detector(m, fdet_b, "feature detector", &st.fdet, errstr, errstr_size);
+        err = stage_detector(m, 0, fdet_b, "feature detector", &st.fdet, errstr, errstr_size);
         if (err != RL_OK)
             goto fail;
     }
