@@ -9,6 +9,10 @@ if(TARGET rl_format AND TARGET rl_model)
   target_link_libraries(rel_ckpt_dump PRIVATE rl_format rl_model PkgConfig::XXHASH)
 endif()
 
+# rel_committed: a group's committed offsets as the broker holds them (never joins the group).
+add_executable(rel_committed rel_committed.c)
+target_link_libraries(rel_committed PRIVATE PkgConfig::RDKAFKA)
+
 # faultfs: LD_PRELOAD shim failing open/write/fsync/rename under one directory (ENOSPC, EIO).
 # Built without the sanitizers even in an ASan build: it is preloaded into plain binaries.
 find_package(Threads REQUIRED)
