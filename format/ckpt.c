@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+
+#include <xxhash.h>
 
 #include "ckpt_internal.h"
 
@@ -169,13 +172,13 @@ static void drift_to_pb(const rl_model_config *c, ckpt_pb *pb)
     d->watch_feature = (char *)c->watch_feature;
 }
 
-rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
-                      size_t errstr_size)
+/* Fills pb from c; the blobs are left out when with_blobs is 0 (the streaming writer appends
+ * them itself). pb borrows from c; ckpt_pb_free releases what it allocated. */
+static rl_err ckpt_pb_build(const rl_ckpt *c, ckpt_pb *pb, int with_blobs, char *errstr,
+                            size_t errstr_size)
 {
-    ckpt_pb pb;
-    rl_err e;
-    memset(&pb, 0, sizeof(pb));
-    Relearn__Checkpoint *m = &pb.msg;
+    memset(pb, 0, sizeof(*pb));
+    Relearn__Checkpoint *m = &pb->msg;
     relearn__checkpoint__init(m);
     m->has_format_version = 1;
     m->format_version = RL_CKPT_FORMAT_VERSION;
@@ -189,48 +192,122 @@ rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errst
     m->events_seen = c->events;
     m->has_snapshot_version = 1;
     m->snapshot_version = c->snapshot_version;
-    rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb.learner);
-    m->learner = &pb.learner;
-    drift_to_pb(&c->config, &pb);
-    m->drift = &pb.drift;
-    m->has_learner_state = 1;
-    m->learner_state.data = c->learner_state.data;
-    m->learner_state.len = c->learner_state.len;
-    m->has_detector_state = 1;
-    m->detector_state.data = c->detector_state.data;
-    m->detector_state.len = c->detector_state.len;
-    m->has_rest_state = 1;
-    m->rest_state.data = c->rest_state.data;
-    m->rest_state.len = c->rest_state.len;
+    rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb->learner);
+    m->learner = &pb->learner;
+    drift_to_pb(&c->config, pb);
+    m->drift = &pb->drift;
+    if (with_blobs) {
+        m->has_learner_state = 1;
+        m->learner_state.data = c->learner_state.data;
+        m->learner_state.len = c->learner_state.len;
+        m->has_detector_state = 1;
+        m->detector_state.data = c->detector_state.data;
+        m->detector_state.len = c->detector_state.len;
+        m->has_rest_state = 1;
+        m->rest_state.data = c->rest_state.data;
+        m->rest_state.len = c->rest_state.len;
+    }
     if (c->n_offsets) {
-        pb.offs = calloc(c->n_offsets, sizeof(*pb.offs));
-        pb.offp = calloc(c->n_offsets, sizeof(*pb.offp));
-        if (!pb.offs || !pb.offp) {
-            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint: out of memory");
-            goto fail;
-        }
+        pb->offs = calloc(c->n_offsets, sizeof(*pb->offs));
+        pb->offp = calloc(c->n_offsets, sizeof(*pb->offp));
+        if (!pb->offs || !pb->offp)
+            return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint: out of memory");
         for (size_t i = 0; i < c->n_offsets; i++) {
-            relearn__partition_offset__init(&pb.offs[i]);
-            pb.offs[i].topic = c->offsets[i].topic;
-            pb.offs[i].has_partition = 1;
-            pb.offs[i].partition = c->offsets[i].partition;
-            pb.offs[i].has_next_offset = 1;
-            pb.offs[i].next_offset = c->offsets[i].next_offset;
-            pb.offp[i] = &pb.offs[i];
+            relearn__partition_offset__init(&pb->offs[i]);
+            pb->offs[i].topic = c->offsets[i].topic;
+            pb->offs[i].has_partition = 1;
+            pb->offs[i].partition = c->offsets[i].partition;
+            pb->offs[i].has_next_offset = 1;
+            pb->offs[i].next_offset = c->offsets[i].next_offset;
+            pb->offp[i] = &pb->offs[i];
         }
         m->n_offsets = c->n_offsets;
-        m->offsets = pb.offp;
+        m->offsets = pb->offp;
     }
     if (c->dict) {
-        e = rl_fmt_dict_to_pb(c->dict, &pb.dict, errstr, errstr_size);
+        rl_err e = rl_fmt_dict_to_pb(c->dict, &pb->dict, errstr, errstr_size);
         if (e != RL_OK)
-            goto fail;
-        pb.has_dict = 1;
-        m->dict = &pb.dict.msg;
+            return e;
+        pb->has_dict = 1;
+        m->dict = &pb->dict.msg;
     }
-    e = rl_frame_encode_msg(RL_MAGIC_CKPT, &m->base, flags, 0, out, errstr, errstr_size);
-fail:
+    return RL_OK;
+}
+
+rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
+                      size_t errstr_size)
+{
+    ckpt_pb pb;
+    rl_err e = ckpt_pb_build(c, &pb, 1, errstr, errstr_size);
+    if (e == RL_OK)
+        e = rl_frame_encode_msg(RL_MAGIC_CKPT, &pb.msg.base, flags, 0, out, errstr, errstr_size);
     ckpt_pb_free(&pb);
+    return e;
+}
+
+/* Protobuf key + length prefix of a length-delimited field (field number < 16). */
+static size_t blob_prefix(uint8_t *p, unsigned field, uint64_t len)
+{
+    size_t n = 0;
+    p[n++] = (uint8_t)((field << 3) | 2);
+    do {
+        uint8_t b = (uint8_t)(len & 0x7f);
+        len >>= 7;
+        p[n++] = len ? (uint8_t)(b | 0x80) : b;
+    } while (len);
+    return n;
+}
+
+/* The uncompressed write path, without joining the state blobs into one buffer: the small
+ * fields are packed, each blob follows as its own length-delimited field (protobuf accepts
+ * fields in any order), and the checksum is computed over the pieces as they are written. */
+static rl_err write_streamed(const char *path, const rl_ckpt *c, char *errstr, size_t errstr_size)
+{
+    ckpt_pb pb;
+    rl_buf small;
+    rl_buf_init(&small);
+    rl_err e = ckpt_pb_build(c, &pb, 0, errstr, errstr_size);
+    if (e != RL_OK)
+        goto out;
+    size_t n_small = relearn__checkpoint__get_packed_size(&pb.msg);
+    if (rl_buf_reserve(&small, n_small) != 0) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    small.len = relearn__checkpoint__pack(&pb.msg, small.data);
+    const rl_buf *blobs[3] = {&c->learner_state, &c->detector_state, &c->rest_state};
+    uint8_t prefix[3][16], header[RL_FRAME_HEADER_LEN], trailer[RL_FRAME_TRAILER_LEN];
+    size_t plen[3];
+    uint64_t payload = small.len;
+    for (int i = 0; i < 3; i++) {
+        plen[i] = blob_prefix(prefix[i], 10 + (unsigned)i, blobs[i]->len);
+        payload += plen[i] + blobs[i]->len;
+    }
+    rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
+    struct iovec iov[9];
+    int n = 0;
+    iov[n++] = (struct iovec){header, sizeof(header)};
+    iov[n++] = (struct iovec){small.data, small.len};
+    for (int i = 0; i < 3; i++) {
+        iov[n++] = (struct iovec){prefix[i], plen[i]};
+        iov[n++] = (struct iovec){blobs[i]->data, blobs[i]->len};
+    }
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    XXH3_64bits_reset(st);
+    for (int i = 0; i < n; i++)
+        if (iov[i].iov_len)
+            XXH3_64bits_update(st, iov[i].iov_base, iov[i].iov_len);
+    rl_frame_put_u64(trailer, XXH3_64bits_digest(st));
+    XXH3_freeState(st);
+    iov[n++] = (struct iovec){trailer, sizeof(trailer)};
+    e = rl_file_write_atomic_iov(path, iov, n, errstr, errstr_size);
+out:
+    ckpt_pb_free(&pb);
+    rl_buf_free(&small);
     return e;
 }
 
@@ -396,6 +473,8 @@ rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, ch
 {
     rl_buf b;
     char sub[256];
+    if (!(flags & RL_FRAME_ZSTD))
+        return write_streamed(path, c, errstr, errstr_size);
     rl_buf_init(&b);
     rl_err e = rl_ckpt_encode(c, flags, &b, sub, sizeof(sub));
     if (e != RL_OK)

@@ -59,7 +59,7 @@ typedef struct rl_frame_info {
 } rl_frame_info;
 
 /* Frames payload (len bytes) under magic (4 chars); RL_FRAME_ZSTD compresses it (zstd_level
- * 0 = default 3; ignored otherwise). Appends to out. */
+ * 0 = default 1; ignored otherwise). Appends to out. */
 rl_err rl_frame_encode(const char *magic, const void *payload, size_t len, unsigned flags,
                        int zstd_level, rl_buf *out, char *errstr, size_t errstr_size);
 /* Checks the frame in p[0..len): magic (expect_magic, or any of ours when NULL), container
@@ -77,6 +77,11 @@ rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_s
  * file is removed. Refuses a world-writable directory. */
 rl_err rl_file_write_atomic(const char *path, const void *data, size_t len, char *errstr,
                             size_t errstr_size);
+
+/* The same, with the bytes given as pieces (written in order, never joined in memory). */
+struct iovec;
+rl_err rl_file_write_atomic_iov(const char *path, const struct iovec *iov, int n_iov, char *errstr,
+                                size_t errstr_size);
 
 /* Fault seam: every system call of the write path goes through this table, so tests can fail
  * open/write/fsync/rename with ENOSPC or EIO at any point. rl_ckpt_set_io(NULL) restores the

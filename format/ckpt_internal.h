@@ -15,6 +15,11 @@ int64_t rl_fmt_now_ms(void);
 /* The I/O table in force (rl_ckpt_set_io). */
 const rl_ckpt_io *rl_ckpt_io_current(void);
 
+/* Frame header bytes / a little-endian u64, for writers that build a frame piecewise. */
+void rl_frame_header(uint8_t h[RL_FRAME_HEADER_LEN], const char *magic, unsigned flags,
+                     uint64_t payload_len, uint64_t raw_len);
+void rl_frame_put_u64(uint8_t *p, uint64_t v);
+
 /* Packs msg straight into a frame appended to out (no intermediate copy when not compressed). */
 rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsigned flags,
                            int zstd_level, rl_buf *out, char *errstr, size_t errstr_size);
@@ -31,8 +36,7 @@ typedef struct rl_fmt_dict_pb {
     Relearn__DictEntry *ents;
     Relearn__DictEntry **ptrs;
 } rl_fmt_dict_pb;
-rl_err rl_fmt_dict_to_pb(const rl_dict *d, rl_fmt_dict_pb *out, char *errstr,
-                         size_t errstr_size);
+rl_err rl_fmt_dict_to_pb(const rl_dict *d, rl_fmt_dict_pb *out, char *errstr, size_t errstr_size);
 void rl_fmt_dict_pb_free(rl_fmt_dict_pb *pb);
 rl_err rl_fmt_dict_from_pb(const Relearn__FeatureDict *in, rl_dict **out, char *errstr,
                            size_t errstr_size);
