@@ -487,17 +487,19 @@ rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, ch
 
 rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errstr_size)
 {
-    rl_buf b;
     char sub[256];
-    rl_buf_init(&b);
+    const void *map = NULL;
+    size_t len = 0;
     rl_ckpt_clear(c);
-    rl_err e = rl_file_read(path, &b, errstr, errstr_size);
-    if (e == RL_OK) {
-        e = rl_ckpt_decode(b.data, b.len, c, sub, sizeof(sub));
-        if (e != RL_OK)
-            rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-    }
-    rl_buf_free(&b);
+    /* Mapped, not read: the checksum and the decoder read the page cache directly, which
+     * saves a copy of the whole file (checkpoints are mostly weights). */
+    rl_err e = rl_file_map(path, &map, &len, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    e = rl_ckpt_decode(map, len, c, sub, sizeof(sub));
+    if (e != RL_OK)
+        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+    rl_file_unmap(map, len);
     return e;
 }
 

@@ -72,6 +72,11 @@ rl_err rl_frame_decode(const void *p, size_t len, const char *expect_magic, rl_f
 /* Reads a whole file into out (replacing its contents). */
 rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size);
 
+/* Maps a whole regular file read-only (*p = NULL for an empty file); rl_file_unmap releases
+ * it. A file truncated while mapped can fault: only map files this process owns. */
+rl_err rl_file_map(const char *path, const void **p, size_t *len, char *errstr, size_t errstr_size);
+void rl_file_unmap(const void *p, size_t len);
+
 /* Atomic replace of path with data: temp file in the same directory (mode 0600), write, fsync,
  * close, rename over path, fsync of the directory. On failure path is untouched and the temp
  * file is removed. Refuses a world-writable directory. */

@@ -453,17 +453,17 @@ fail:
 
 rl_err rl_snapshot_read_file(const char *path, rl_snapshot *s, char *errstr, size_t errstr_size)
 {
-    rl_buf b;
     char sub[256];
-    rl_buf_init(&b);
+    const void *map = NULL;
+    size_t len = 0;
     rl_snapshot_clear(s);
-    rl_err e = rl_file_read(path, &b, errstr, errstr_size);
-    if (e == RL_OK) {
-        e = rl_snapshot_decode(b.data, b.len, s, sub, sizeof(sub));
-        if (e != RL_OK)
-            rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-    }
-    rl_buf_free(&b);
+    rl_err e = rl_file_map(path, &map, &len, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    e = rl_snapshot_decode(map, len, s, sub, sizeof(sub));
+    if (e != RL_OK)
+        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+    rl_file_unmap(map, len);
     return e;
 }
 
