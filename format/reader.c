@@ -774,7 +774,9 @@ rl_err rl_example_from_record(rl_example_builder *b, const rl_hasher *h, const r
         const rl_text_feature *f = &rec->feats[i];
         uint32_t slot;
         if (!f->name) {
-            slot = rl_hash_index(h, f->index);
+            /* rl_hash_index's identity case inline: most indices fit, and this runs per
+             * feature. */
+            slot = f->index <= h->mask ? (uint32_t)f->index : rl_hash_index(h, f->index);
         } else if (!f->ns) {
             slot = rl_hash_name(h, f->name, f->name_len);
         } else {
