@@ -271,6 +271,31 @@ static rl_err fill(rl_reader *r, char *errstr, size_t n)
     return RL_OK;
 }
 
+/* Counts a line found at s (l bytes before its newline), drops a trailing CR and, on the first
+ * line, a UTF-8 byte-order mark (spreadsheets write one before CSV headers), checks the length
+ * and terminates it in place (the buffer always has a byte to spare after a line). */
+static rl_err finish_line(rl_reader *r, char *s, size_t l, char **line, size_t *len, char *errstr,
+                          size_t n)
+{
+    r->lineno++;
+    r->st.lines++;
+    if (l > 0 && s[l - 1] == '\r')
+        l--;
+    if (r->lineno == 1 && l >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+        s += 3;
+        l -= 3;
+    }
+    if (l > r->opts.max_line) {
+        r->st.bad++;
+        return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes", r->name,
+                          (unsigned long long)r->lineno, r->opts.max_line);
+    }
+    s[l] = '\0';
+    *line = s;
+    *len = l;
+    return RL_OK;
+}
+
 /* The next line: RL_OK and *line (NUL-terminated, newline and one trailing CR removed), or
  * *line == NULL at the end. An overlong line is skipped and reported as RL_ERR_FORMAT with the
  * full "file:line: reason" message. */
@@ -293,19 +318,7 @@ rl_err rl_reader_raw_line(rl_reader *r, char **line, size_t *len, char *errstr, 
             char *s = r->buf + r->start;
             size_t l = at - r->start;
             r->start = r->scan = at + 1;
-            r->lineno++;
-            r->st.lines++;
-            if (l > 0 && s[l - 1] == '\r')
-                l--;
-            if (l > r->opts.max_line) {
-                r->st.bad++;
-                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
-                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
-            }
-            s[l] = '\0';
-            *line = s;
-            *len = l;
-            return RL_OK;
+            return finish_line(r, s, l, line, len, errstr, n);
         }
         r->scan = r->end;
         if (r->eof) {
@@ -322,19 +335,7 @@ rl_err rl_reader_raw_line(rl_reader *r, char **line, size_t *len, char *errstr, 
             char *s = r->buf + r->start;
             size_t l = r->end - r->start;
             r->start = r->scan = r->end;
-            r->lineno++;
-            r->st.lines++;
-            if (l > 0 && s[l - 1] == '\r')
-                l--;
-            if (l > r->opts.max_line) {
-                r->st.bad++;
-                return rl_set_err(errstr, n, RL_ERR_FORMAT, "%s:%llu: line longer than %zu bytes",
-                                  r->name, (unsigned long long)r->lineno, r->opts.max_line);
-            }
-            s[l] = '\0';
-            *line = s;
-            *len = l;
-            return RL_OK;
+            return finish_line(r, s, l, line, len, errstr, n);
         }
         if (r->end - r->start > r->opts.max_line + 1) {
             /* No newline within max_line (+ CR) bytes: drop what we have and skip to the
@@ -405,6 +406,13 @@ static rl_err detect(rl_reader *r, char *errstr, size_t n)
     /* Look at the first content line without consuming anything: read until one is whole (or
      * the buffer is full, or the input ends). */
     size_t pos = r->start;
+    while (r->end - pos < 3 && !r->eof && r->end + 1 < r->cap) {
+        rl_err e = fill(r, errstr, n);
+        if (e != RL_OK)
+            return e;
+    }
+    if (r->end - pos >= 3 && memcmp(r->buf + pos, "\xef\xbb\xbf", 3) == 0)
+        pos += 3;
     for (;;) {
         char *nl = memchr(r->buf + pos, '\n', r->end - pos);
         const char *lend = nl ? nl : r->buf + r->end;

@@ -603,6 +603,19 @@ static void test_detect_by_content(void **state)
                      RL_ERR_FORMAT);
     assert_non_null(strstr(err, "--format"));
     assert_null(r);
+    /* A UTF-8 byte-order mark before the first line is not part of the data. */
+    r = open_mem("bom", "\xef\xbb\xbfx,label\n2,1\n", NULL);
+    assert_int_equal(rl_reader_format(r), RL_TEXT_CSV);
+    assert_int_equal(rl_reader_label_column(r, NULL), 1);
+    assert_named(&next_ok(r)->feats[0], "x", 2.0f);
+    rl_reader_destroy(r);
+    r = open_mem("bom",
+                 "\xef\xbb\xbf"
+                 "1 2:3\n",
+                 NULL);
+    assert_int_equal(rl_reader_format(r), RL_TEXT_LIBSVM);
+    assert_idx(&next_ok(r)->feats[0], 2, 3.0f);
+    rl_reader_destroy(r);
     /* Empty input: zero records, no error. */
     r = open_mem("empty", "", NULL);
     next_end(r);
