@@ -55,6 +55,18 @@ rl_assert_eq "first key" 1 "$(head -n 1 "$RL_WORK/keys.txt")"
 rl_assert_eq "last key" 602 "$(tail -n 1 "$RL_WORK/keys.txt")"
 grep -qx 11 "$RL_WORK/keys.txt" && rl_fail "bad line 11 was produced"
 
+# --partition pins every message to one partition; --partitioner is passed to librdkafka.
+p2() { rl_kcat b -C -q -t four -p 2 -o beginning -e -f '%o\n' | wc -l | tr -d ' '; }
+before=$(p2)
+"$RELEARN" produce --brokers "$bs" --topic four --partition 2 --limit 50 "$data" 2>/dev/null ||
+    rl_fail "produce --partition 2 failed"
+rl_assert_eq "messages in four [2] after --partition 2" $((before + 50)) "$(p2)"
+rl_assert_eq "messages in four after --partition 2" 650 "$(rl_kcat_count b four)"
+"$RELEARN" produce --brokers "$bs" --topic four --partitioner murmur2 --limit 5 "$data" 2>/dev/null ||
+    rl_fail "produce --partitioner murmur2 failed"
+"$RELEARN" produce --brokers "$bs" --topic four --partitioner nonsense --limit 5 "$data" 2>/dev/null
+rl_assert_eq "exit status for a bad --partitioner" 2 $?
+
 # VW from stdin, tags as keys (and Event.key).
 printf "1 'u1| a b:2\n0 'u2|ns c\n-1 | d\n" |
     "$RELEARN" produce --brokers "$bs" --topic vw --format vw --key tag - 2>"$RL_WORK/vw.log" ||
