@@ -146,7 +146,8 @@ void rl_reader_get_stats(const rl_reader *r, rl_reader_stats *out);
 int rl_reader_label_column(const rl_reader *r, const char **name);
 
 /* The name to hash for a named feature: "ns^name" (VW, non-default namespace) or the name.
- * Writes at most out_size bytes (no NUL) and returns the full length; a return larger than
+ * Writes at most out_size bytes (no NUL; out may be NULL when out_size is 0, to ask the
+ * length) and returns the full length; a return larger than
  * out_size means it did not fit. Indexed features return 0. */
 size_t rl_record_feature_name(const rl_text_feature *f, char *out, size_t out_size);
 
