@@ -641,7 +641,8 @@ rl_err rl_event_encode_text(const rl_record *rec, rl_buf *out)
         size_t body;
         size_t name_len = 0;
         if (f->name) {
-            name_len = rl_record_feature_name(f, NULL, 0);
+            char probe[1]; /* never NULL: an empty name would memcpy 0 bytes to it */
+            name_len = rl_record_feature_name(f, probe, 0);
             body = 1 + varint_size(name_len) + name_len;
         } else {
             body = 1 + varint_size(f->index);
