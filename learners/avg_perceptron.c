@@ -119,7 +119,8 @@ static double ap_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     ap_scores(s, ex, &zw, &za);
     fill(za, out);
     double wt = ex->weight;
-    if (!isfinite(zw) || !isfinite(za) || !isfinite(ex->label) || !isfinite(wt) || wt < 0)
+    if (!rl_ex_dense_ok(ex, s->dd) || !isfinite(zw) || !isfinite(za) || !isfinite(ex->label) ||
+        !isfinite(wt) || wt < 0)
         return NAN;
     double y = rl_lsign(ex->label);
     double loss = y * za <= 0;

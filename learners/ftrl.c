@@ -122,7 +122,7 @@ static double ft_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     double z = ft_score(s, ex);
     rl_loss_fill_pred(RL_LOSS_LOGISTIC, z, out);
     double wt = ex->weight, y = ex->label;
-    if (!isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0)
+    if (!rl_ex_dense_ok(ex, s->dd) || !isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0)
         return NAN;
     double loss = rl_loss_value(RL_LOSS_LOGISTIC, z, y);
     if (wt == 0)

@@ -64,6 +64,13 @@ static inline float rl_clip_l1(float v, float k)
     return copysignf(a > 0 ? a : 0.0f, v); /* not fmaxf: at -O2 that is a libm call */
 }
 
+/* An example's dense block must match the learner's dense_dim (learner.h); one that does not is
+ * unusable: learn() predicts without it and returns NAN rather than guess. */
+static inline int rl_ex_dense_ok(const rl_example *ex, uint32_t dense_dim)
+{
+    return !ex->dense || ex->n_dense == dense_dim;
+}
+
 /* ---- losses (z = raw score, y = label as given: 0/1 for binary, value for regression) ---- */
 /* Binary labels: anything > 0.5 is the positive class. */
 static inline double rl_lsign(double y)

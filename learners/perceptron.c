@@ -90,7 +90,8 @@ static double pc_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     double z = pc_score(s, ex);
     fill(z, out);
     double wt = ex->weight;
-    if (!isfinite(z) || !isfinite(ex->label) || !isfinite(wt) || wt < 0)
+    if (!rl_ex_dense_ok(ex, s->dd) || !isfinite(z) || !isfinite(ex->label) || !isfinite(wt) ||
+        wt < 0)
         return NAN;
     double y = rl_lsign(ex->label);
     int mistake = y * z <= 0;

@@ -377,7 +377,7 @@ double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     /* An unusable example (non-finite label, weight or feature value, which makes z non-finite;
      * a negative count for Poisson) must not poison the weights: predict only, report NAN so the
      * caller counts it. */
-    if (!isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0 ||
+    if (!rl_ex_dense_ok(ex, s->dd) || !isfinite(z) || !isfinite(y) || !isfinite(wt) || wt < 0 ||
         (p->loss == RL_LOSS_POISSON && y < 0))
         return NAN;
     if (wt == 0)

@@ -217,7 +217,7 @@ static double sm_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     out->cls = (int32_t)b;
     out->prob = pr[b];
     out->prob_true = NAN;
-    if (!ok || !isfinite(lse))
+    if (!ok || !isfinite(lse) || !rl_ex_dense_ok(ex, s->dd))
         return NAN;
     uint32_t yi = (uint32_t)y;
     out->prob_true = pr[yi];

@@ -454,6 +454,13 @@ static void test_conformance_bad_examples(void **state)
         assert_true(isnan(rl_learner_learn(a, &g.ex, &p)));
         g.ex.weight = INFINITY;
         assert_true(isnan(rl_learner_learn(a, &g.ex, &p)));
+        /* A dense block of the wrong size (or one the learner has no room for). */
+        g.ex.weight = 1;
+        g.ex.dense = g.dense;
+        g.ex.n_dense = a->params.dense_dim + 1;
+        assert_true(isnan(rl_learner_learn(a, &g.ex, &p)));
+        g.ex.n_dense = a->params.dense_dim == DD ? DD - 1 : DD;
+        assert_true(isnan(rl_learner_learn(a, &g.ex, &p)));
         export_to(a, &after);
         assert_int_equal(before.len, after.len);
         assert_memory_equal(before.data, after.data, before.len);
