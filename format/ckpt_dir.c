@@ -122,7 +122,8 @@ static rl_err list_seqs(const char *dir, uint64_t **seqs, size_t *n, char *errst
         (*seqs)[(*n)++] = s;
     }
     closedir(d);
-    qsort(*seqs, *n, sizeof(**seqs), cmp_desc);
+    if (*n > 1)
+        qsort(*seqs, *n, sizeof(**seqs), cmp_desc);
     return RL_OK;
 }
 

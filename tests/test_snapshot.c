@@ -284,8 +284,9 @@ static void test_versions_and_corruption_refused(void **state)
     Relearn__WeightRow *row = pb->rows[0];
     uint32_t delta[2] = {5, 2000};
     float vals[2] = {1, 2};
-    float *keep_w = row->dense_weights;
-    size_t keep_n = row->n_dense_weights;
+    float *keep_w = row->dense_weights, *keep_v = row->sparse_values;
+    uint32_t *keep_d = row->sparse_delta;
+    size_t keep_n = row->n_dense_weights, keep_nd = row->n_sparse_delta;
     row->dense_weights = NULL;
     row->n_dense_weights = 0;
     row->sparse_delta = delta;
@@ -305,10 +306,10 @@ static void test_versions_and_corruption_refused(void **state)
     rl_buf_reset(&f);
     assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
-    row->sparse_delta = NULL;
-    row->n_sparse_delta = 0;
-    row->sparse_values = NULL;
-    row->n_sparse_values = 0;
+    row->sparse_delta = keep_d;
+    row->n_sparse_delta = keep_nd;
+    row->sparse_values = keep_v;
+    row->n_sparse_values = keep_nd;
     row->dense_weights = keep_w;
     row->n_dense_weights = keep_n;
     relearn__snapshot__free_unpacked(pb, NULL);
