@@ -61,15 +61,15 @@ static void on_ckpt_report(void *opaque, const char *path, rl_err err, const cha
 
 /* Commits the last durable checkpoint's offsets of the assigned partitions, with metadata
  * "<instance-id>:<seq>" saying whose checkpoint they come from. */
-static void commit_offsets(rld_daemon *d)
+static rd_kafka_resp_err_t commit_offsets(rld_daemon *d)
 {
     rd_kafka_topic_partition_list_t *l;
     char meta[RLD_CONF_STR + 32];
-    rd_kafka_resp_err_t err;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     int n = 0;
 
     if (!d->consumer || d->ckpt_seq == 0)
-        return;
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
     snprintf(meta, sizeof(meta), "%s:%" PRIu64, d->cfg.instance_id, d->ckpt_seq);
     l = rd_kafka_topic_partition_list_new((int)d->n_parts);
     for (size_t i = 0; i < d->n_parts; i++) {
@@ -106,6 +106,8 @@ static void commit_offsets(rld_daemon *d)
         }
     }
     rd_kafka_topic_partition_list_destroy(l);
+    d->commit_pending = err != RD_KAFKA_RESP_ERR_NO_ERROR;
+    return err;
 }
 
 /* Writes a checkpoint of the model and the positions, then commits them. On failure nothing
@@ -170,6 +172,7 @@ static rl_err checkpoint(rld_daemon *d, const char *why)
     d->ckpt_position = rl_model_position(d->model);
     d->ckpt_last_mono = rld_mono_s();
     d->dirty = 0;
+    d->commit_pending = 1;
     for (size_t i = 0; i < ck.n_offsets; i++) {
         rld_part *p = part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 0);
         if (p)
@@ -275,6 +278,24 @@ static void mark_unassigned(rld_daemon *d, rd_kafka_topic_partition_list_t *part
             d->parts[i].assigned = 0;
 }
 
+/* A partition handed over while the group's commit lags this instance's checkpoint will be
+ * resumed by its next owner at the commit: the events in between are then learned by both
+ * models. It should not happen (the revoke commits first) but a commit can be refused during a
+ * rebalance; say so loudly and count it. */
+static void report_handover(rld_daemon *d, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; i < parts->cnt; i++) {
+        rld_part *p = part_find(d, parts->elems[i].topic, parts->elems[i].partition, 0);
+        if (!p || p->next < 0 || p->committed == p->next)
+            continue;
+        d->sd.handover_behind++;
+        rld_log(RLD_ERROR, "partition given up with its commit behind the checkpoint",
+                "topic=%s partition=%d committed=%" PRId64 " checkpoint_offset=%" PRId64
+                " consumed=%" PRId64 " note=\"the next owner may learn these events again\"",
+                p->topic, p->partition, p->committed, p->ckpt_next, p->next);
+    }
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -298,8 +319,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                     parts->cnt);
         else if (d->dirty)
             checkpoint(d, "revoke");
-        else
+        else if (d->commit_pending)
             commit_offsets(d);
+        if (!rd_kafka_assignment_lost(rk))
+            report_handover(d, parts);
         mark_unassigned(d, parts);
         if (coop)
             e2 = rd_kafka_incremental_unassign(rk, parts);
@@ -741,6 +764,8 @@ int rld_daemon_run(rld_daemon *d)
 
     rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
     d->exit_status = RLD_EXIT_OK;
+    if (!d->dirty && d->commit_pending)
+        commit_offsets(d);
     if (d->dirty) {
         for (int attempt = 0; attempt < 5; attempt++) {
             struct timespec ts = {0, 500000000L};

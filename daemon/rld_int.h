@@ -68,6 +68,7 @@ struct rld_daemon {
     double ckpt_retry_at;   /* after failures: not before (monotonic) */
     uint32_t ckpt_failures; /* in a row */
     int dirty;              /* anything consumed since the last durable checkpoint */
+    int commit_pending;     /* the last durable checkpoint's offsets are not committed yet */
 
     /* snapshots */
     uint64_t snap_version;  /* last delivered */

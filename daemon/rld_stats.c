@@ -177,6 +177,10 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     fprintf(f, "relearnd_commits_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->commits_failed);
 
+    metric(f, "handover_commit_behind_total", "counter",
+           "Partitions given up while the group commit lagged the checkpoint.");
+    fprintf(f, "relearnd_handover_commit_behind_total %llu\n",
+            (unsigned long long)d->handover_behind);
     metric(f, "snapshot_version", "gauge", "Last published (delivered) snapshot version.");
     fprintf(f, "relearnd_snapshot_version %llu\n", (unsigned long long)d->snapshot_version);
     metric(f, "snapshot_age_seconds", "gauge", "Seconds since the last published snapshot.");

@@ -54,6 +54,7 @@ typedef struct rld_stats_data {
     int64_t ckpt_last_ms; /* wall clock of the last durable checkpoint (0 none) */
     double ckpt_last_duration_s;
     uint64_t commits_ok, commits_failed;
+    uint64_t handover_behind; /* partitions given up with the commit behind the checkpoint */
     /* snapshots */
     uint64_t snapshot_version; /* last published (delivery confirmed) */
     int64_t snapshot_last_ms;

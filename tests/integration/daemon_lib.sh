@@ -7,6 +7,7 @@
 #   rl_metric NAME METRIC                               one value from NAME's /metrics
 #   rl_wait_metric NAME METRIC VALUE SECONDS            waits until METRIC == VALUE
 #   rl_daemon_stop NAME                                 SIGTERM; fails unless exit status 0
+#   rl_daemon_wait NAME                                 waits for exit after a signal, same check
 #
 # Every relearnd binds its metrics endpoint to 127.0.0.1:0 and logs the port it got.
 
@@ -95,18 +96,23 @@ rl_wait_metric() {
 
 # rl_daemon_stop NAME: SIGTERM, wait (30 s), require exit status 0.
 rl_daemon_stop() {
-    _d_name=$1
-    _d_pid=$(rl_daemon_pid "$_d_name")
-    kill -TERM "$_d_pid" 2>/dev/null || rl_fail "relearnd $_d_name (pid $_d_pid) is not running"
+    _d_pid=$(rl_daemon_pid "$1")
+    kill -TERM "$_d_pid" 2>/dev/null || rl_fail "relearnd $1 (pid $_d_pid) is not running"
+    rl_daemon_wait "$1"
+}
+
+# rl_daemon_wait NAME: waits (30 s) for NAME to exit after a signal; requires exit status 0.
+rl_daemon_wait() {
+    _d_pid=$(rl_daemon_pid "$1")
     _d_i=0
     while kill -0 "$_d_pid" 2>/dev/null && [ $_d_i -lt 300 ]; do
         sleep 0.1
         _d_i=$((_d_i + 1))
     done
-    kill -0 "$_d_pid" 2>/dev/null && rl_fail "relearnd $_d_name did not exit within 30 s of SIGTERM"
+    kill -0 "$_d_pid" 2>/dev/null && rl_fail "relearnd $1 did not exit within 30 s of SIGTERM"
     wait "$_d_pid"
     _d_st=$?
-    [ $_d_st -eq 0 ] || rl_fail "relearnd $_d_name exited with status $_d_st after SIGTERM"
+    [ $_d_st -eq 0 ] || rl_fail "relearnd $1 exited with status $_d_st after SIGTERM"
 }
 
 # rl_daemon_kill9 NAME: the crash case.
