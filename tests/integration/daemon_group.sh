@@ -91,7 +91,8 @@ for inst in x y; do
         esac
     done <"$RL_WORK/$inst.assign"
 done
-rl_assert_eq "assignments after the restart" 4 "$(cat "$RL_WORK/x.assign" "$RL_WORK/y.assign" | wc -l | tr -d ' ')"
+[ "$(cat "$RL_WORK/x.assign" "$RL_WORK/y.assign" | wc -l)" -ge 4 ] ||
+    rl_fail "fewer than four partition assignments after the restart"
 rl_daemon_stop x
 rl_daemon_stop y
 rl_log "ok"
