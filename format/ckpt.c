@@ -19,6 +19,28 @@ void rl_ckpt_init(rl_ckpt *c)
     rl_buf_init(&c->rest_state);
 }
 
+/* Frees the blobs, or forgets them when they are views into the backing (then unmapped or
+ * freed). */
+static void release_blobs(rl_ckpt *c)
+{
+    if (c->backing_) {
+        rl_buf_init(&c->learner_state);
+        rl_buf_init(&c->detector_state);
+        rl_buf_init(&c->rest_state);
+        if (c->backing_mapped_)
+            rl_file_unmap(c->backing_, c->backing_len_);
+        else
+            free(c->backing_);
+        c->backing_ = NULL;
+        c->backing_len_ = 0;
+        c->backing_mapped_ = 0;
+        return;
+    }
+    rl_buf_free(&c->learner_state);
+    rl_buf_free(&c->detector_state);
+    rl_buf_free(&c->rest_state);
+}
+
 void rl_ckpt_clear(rl_ckpt *c)
 {
     if (!c)
@@ -28,9 +50,7 @@ void rl_ckpt_clear(rl_ckpt *c)
     for (size_t i = 0; i < c->n_offsets; i++)
         free(c->offsets[i].topic);
     free(c->offsets);
-    rl_buf_free(&c->learner_state);
-    rl_buf_free(&c->detector_state);
-    rl_buf_free(&c->rest_state);
+    release_blobs(c);
     rl_dict_destroy(c->dict);
     rl_ckpt_init(c);
 }
@@ -89,6 +109,8 @@ int64_t rl_ckpt_get_offset(const rl_ckpt *c, const char *topic, int32_t partitio
 
 rl_err rl_ckpt_from_model(rl_ckpt *c, const rl_model *m, char *errstr, size_t errstr_size)
 {
+    if (c->backing_)
+        release_blobs(c); /* views are read-only: export into buffers of our own */
     rl_buf_reset(&c->learner_state);
     rl_buf_reset(&c->detector_state);
     rl_buf_reset(&c->rest_state);
@@ -362,39 +384,134 @@ static rl_err drift_from_pb(const Relearn__DriftConfig *d, rl_model_config *c, c
                     "watched feature name", errstr, errstr_size);
 }
 
-/* Moves a protobuf bytes field into an rl_buf without copying (the default protobuf-c
- * allocator is malloc, so the buffer can be freed as ours). */
-static void steal_bytes(ProtobufCBinaryData *src, rl_buf *dst)
+/* Where the state blobs (fields 10, 11, 12: length-delimited) lie in a Checkpoint payload.
+ * Found by a scan of the top-level fields, so that the large blobs are never copied by the
+ * protobuf decoder: it gets the payload without them. */
+typedef struct blob_views {
+    const uint8_t *p[3];
+    size_t len[3];
+    int found[3];
+    /* byte ranges of the payload to leave out (every occurrence of the three fields) */
+    size_t cut_at[16], cut_len[16];
+    int n_cut;
+} blob_views;
+
+static int read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 {
-    rl_buf_free(dst);
-    if (src->len && src->data) {
-        dst->data = src->data;
-        dst->len = src->len;
-        dst->cap = src->len;
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
+        uint8_t b = p[(*pos)++];
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 0;
+        }
     }
-    src->data = NULL;
-    src->len = 0;
+    return -1;
 }
 
-rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size)
+/* 0 on success; -1 when the payload is not plain top-level fields (the protobuf decoder will
+ * then see it whole and say what is wrong). */
+static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
 {
-    rl_frame_info info;
-    const uint8_t *payload;
-    size_t plen;
-    void *owned = NULL;
+    size_t pos = 0;
+    memset(v, 0, sizeof(*v));
+    while (pos < len) {
+        size_t start = pos;
+        uint64_t key, x;
+        if (read_varint(p, len, &pos, &key) != 0)
+            return -1;
+        uint64_t field = key >> 3;
+        switch (key & 7) {
+        case 0:
+            if (read_varint(p, len, &pos, &x) != 0)
+                return -1;
+            break;
+        case 1:
+            if (len - pos < 8)
+                return -1;
+            pos += 8;
+            break;
+        case 5:
+            if (len - pos < 4)
+                return -1;
+            pos += 4;
+            break;
+        case 2:
+            if (read_varint(p, len, &pos, &x) != 0 || x > len - pos)
+                return -1;
+            if (field >= 10 && field <= 12) {
+                int i = (int)field - 10;
+                if (v->n_cut == 16)
+                    return -1;
+                v->p[i] = p + pos; /* the last occurrence wins, as in protobuf */
+                v->len[i] = (size_t)x;
+                v->found[i] = 1;
+                v->cut_at[v->n_cut] = start;
+                v->cut_len[v->n_cut] = pos + (size_t)x - start;
+                v->n_cut++;
+            }
+            pos += (size_t)x;
+            break;
+        default:
+            return -1; /* groups: not ours */
+        }
+    }
+    return 0;
+}
+
+/* Decodes payload into c. The blobs become views into `backing` when it is non-NULL (c then
+ * owns backing: mapped or malloc'd), copies otherwise. */
+static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame_info *info,
+                             rl_ckpt *c, void *backing, size_t backing_len, int mapped,
+                             char *errstr, size_t errstr_size)
+{
     Relearn__Checkpoint *m = NULL;
+    uint8_t *small = NULL;
+    blob_views bv;
     rl_err e;
     char sub[256];
-
-    rl_ckpt_clear(c);
-    e = rl_frame_decode(p, len, RL_MAGIC_CKPT, &info, &payload, &plen, &owned, errstr, errstr_size);
-    if (e != RL_OK)
-        return e;
-    m = relearn__checkpoint__unpack(NULL, plen, payload);
+    int scanned = scan_blobs(payload, plen, &bv) == 0;
+    const uint8_t *msg = payload;
+    size_t msg_len = plen;
+    if (scanned && bv.n_cut) {
+        size_t cut = 0;
+        for (int i = 0; i < bv.n_cut; i++)
+            cut += bv.cut_len[i];
+        small = malloc(plen - cut + 1);
+        if (!small) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint: out of memory");
+            goto fail;
+        }
+        size_t at = 0, w = 0;
+        for (int i = 0; i < bv.n_cut; i++) {
+            memcpy(small + w, payload + at, bv.cut_at[i] - at);
+            w += bv.cut_at[i] - at;
+            at = bv.cut_at[i] + bv.cut_len[i];
+        }
+        memcpy(small + w, payload + at, plen - at);
+        w += plen - at;
+        msg = small;
+        msg_len = w;
+    }
+    m = relearn__checkpoint__unpack(NULL, msg_len, msg);
     if (!m) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                        "checksum matches but the checkpoint message does not parse");
         goto fail;
+    }
+    if (!scanned) {
+        /* the decoder parsed it whole after all: take the blobs from its result */
+        bv.p[0] = m->learner_state.data;
+        bv.len[0] = m->learner_state.len;
+        bv.found[0] = m->has_learner_state;
+        bv.p[1] = m->detector_state.data;
+        bv.len[1] = m->detector_state.len;
+        bv.found[1] = m->has_detector_state;
+        bv.p[2] = m->rest_state.data;
+        bv.len[2] = m->rest_state.len;
+        bv.found[2] = m->has_rest_state;
+        backing = NULL; /* views into m would die with it: copy */
     }
     if (!m->has_format_version) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format_version missing");
@@ -419,7 +536,7 @@ rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_
     e = drift_from_pb(m->drift, &c->config, errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
-    if (!m->has_learner_state || m->learner_state.len == 0) {
+    if (!bv.found[0] || bv.len[0] == 0) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint has no learner state");
         goto fail;
     }
@@ -453,18 +570,70 @@ rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_
         if (e != RL_OK)
             goto fail;
     }
-    steal_bytes(&m->learner_state, &c->learner_state);
-    steal_bytes(&m->detector_state, &c->detector_state);
-    steal_bytes(&m->rest_state, &c->rest_state);
-    c->frame = info;
+    rl_buf *dst[3] = {&c->learner_state, &c->detector_state, &c->rest_state};
+    for (int i = 0; i < 3; i++) {
+        rl_buf_init(dst[i]);
+        if (!bv.found[i] || bv.len[i] == 0)
+            continue;
+        if (backing) {
+            dst[i]->data = (uint8_t *)bv.p[i];
+            dst[i]->len = bv.len[i];
+            dst[i]->cap = bv.len[i];
+        } else {
+            rl_buf_put(dst[i], bv.p[i], bv.len[i]);
+            if (dst[i]->failed) {
+                e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "checkpoint: out of memory");
+                goto fail;
+            }
+        }
+    }
+    if (backing) {
+        c->backing_ = backing;
+        c->backing_len_ = backing_len;
+        c->backing_mapped_ = mapped;
+    }
+    c->frame = *info;
     relearn__checkpoint__free_unpacked(m, NULL);
-    free(owned);
+    free(small);
     return RL_OK;
 fail:
-    relearn__checkpoint__free_unpacked(m, NULL);
-    free(owned);
-    rl_ckpt_clear(c);
+    if (m)
+        relearn__checkpoint__free_unpacked(m, NULL);
+    free(small);
     return e;
+}
+
+/* Frame check, then decode_payload. When borrow is set, the caller's bytes (`mapping`, mapped
+ * if `mapped`) are handed to c as backing on success; on failure they stay the caller's. */
+static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mapping, int mapped,
+                           char *errstr, size_t errstr_size)
+{
+    rl_frame_info info;
+    const uint8_t *payload;
+    size_t plen;
+    void *owned = NULL;
+    rl_ckpt_clear(c);
+    rl_err e =
+        rl_frame_decode(p, len, RL_MAGIC_CKPT, &info, &payload, &plen, &owned, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    /* Compressed: the decompressed payload is ours and can back the views. */
+    void *backing = owned ? owned : mapping;
+    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, owned ? 0 : mapped,
+                       errstr, errstr_size);
+    if (e != RL_OK) {
+        free(owned);
+        rl_ckpt_clear(c);
+        return e;
+    }
+    if (owned && c->backing_ != owned)
+        free(owned); /* copied after all */
+    return RL_OK;
+}
+
+rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size)
+{
+    return decode_bytes(p, len, c, NULL, 0, errstr, errstr_size);
 }
 
 /* ---- files ---- */
@@ -491,16 +660,22 @@ rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errs
     const void *map = NULL;
     size_t len = 0;
     rl_ckpt_clear(c);
-    /* Mapped, not read: the checksum and the decoder read the page cache directly, which
-     * saves a copy of the whole file (checkpoints are mostly weights). */
+    /* Mapped, not read, and the blobs left in place: the checksum, the decoder and then the
+     * model import read the page cache directly (checkpoints are mostly weights). */
     rl_err e = rl_file_map(path, &map, &len, errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    e = rl_ckpt_decode(map, len, c, sub, sizeof(sub));
-    if (e != RL_OK)
+    e = decode_bytes(map, len, c, (void *)map, 1, sub, sizeof(sub));
+    if (e != RL_OK) {
         rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-    rl_file_unmap(map, len);
-    return e;
+        rl_file_unmap(map, len);
+        return e;
+    }
+    /* Views into the mapping keep it alive; otherwise (copied, or a compressed file whose
+     * decompressed payload backs the views) it is no longer needed. */
+    if (c->backing_ != map)
+        rl_file_unmap(map, len);
+    return RL_OK;
 }
 
 rl_err rl_ckpt_save_model_file(const char *path, const rl_model *m, const char *model_name,

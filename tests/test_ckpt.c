@@ -642,6 +642,33 @@ static void test_save_model_file(void **state)
     rl_model *b = NULL;
     assert_int_equal(rl_ckpt_to_model(&c, NULL, NULL, &b, err, sizeof(err)), RL_OK);
     assert_same_state(m, b);
+    /* A checkpoint read from a file (blobs borrowed from the mapping) can be reused for the
+     * next capture and encoded again. */
+    step_n(m, &s, 5);
+    assert_int_equal(rl_ckpt_from_model(&c, m, err, sizeof(err)), RL_OK);
+    rl_buf again;
+    rl_buf_init(&again);
+    assert_int_equal(rl_ckpt_encode(&c, 0, &again, err, sizeof(err)), RL_OK);
+    rl_ckpt d;
+    rl_ckpt_init(&d);
+    assert_int_equal(rl_ckpt_decode(again.data, again.len, &d, err, sizeof(err)), RL_OK);
+    assert_int_equal(d.events, 82);
+    /* A blob field repeated in the payload: the last occurrence wins, as in protobuf. */
+    size_t plen = again.len - RL_FRAME_HEADER_LEN - RL_FRAME_TRAILER_LEN;
+    rl_buf pay;
+    rl_buf_init(&pay);
+    rl_buf_put(&pay, again.data + RL_FRAME_HEADER_LEN, plen);
+    const uint8_t extra[] = {0x5a, 0x03, 'a', 'b', 'c'}; /* field 11 (detector) = "abc" */
+    rl_buf_put(&pay, extra, sizeof(extra));
+    rl_buf_reset(&again);
+    assert_int_equal(
+        rl_frame_encode(RL_MAGIC_CKPT, pay.data, pay.len, 0, 0, &again, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_ckpt_decode(again.data, again.len, &d, err, sizeof(err)), RL_OK);
+    assert_int_equal(d.detector_state.len, 3);
+    assert_memory_equal(d.detector_state.data, "abc", 3);
+    rl_ckpt_clear(&d);
+    rl_buf_free(&pay);
+    rl_buf_free(&again);
     /* A missing file names the path. */
     snprintf(path, sizeof(path), "%s/missing.rlck", tmpdir);
     assert_int_equal(rl_ckpt_read_file(path, &c, err, sizeof(err)), RL_ERR_NOT_FOUND);
