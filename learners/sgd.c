@@ -183,11 +183,18 @@ static inline void norm_pass1(float *c, float x, float g2, float *norm_x, float 
             c[0] *= c[2] / xa; /* as if the new scale had always been the scale */
         c[2] = xa;
     }
-    float r = xa / c[2];
-    *norm_x += r * r;
-    /* A gradient so small that G is still 0 gives this coordinate no step (not an inf). */
-    c[3] = c[1] > 0 ? 1.0f / (sqrtf(c[1]) * c[2]) : 0.0f;
-    *ppu += x2 * c[3];
+    if (c[1] > 0) {
+        /* rate = 1 / (sqrt(G) N); (x / N)^2 = x^2 rate^2 G: one division per feature. */
+        float rate = 1.0f / (sqrtf(c[1]) * c[2]);
+        c[3] = rate;
+        *norm_x += x2 * rate * rate * c[1];
+        *ppu += x2 * rate;
+    } else {
+        /* A gradient so small that G is still 0 gives this coordinate no step (not an inf). */
+        float r = xa / c[2];
+        c[3] = 0.0f;
+        *norm_x += r * r;
+    }
 }
 
 /* Second pass: the step, then L2 decay and L1 clipping at that coordinate's own rate. */
