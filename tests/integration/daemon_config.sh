@@ -43,5 +43,11 @@ grep -q '^sasl.password = \*\*\*\*\*\*\*\*$' "$RL_WORK/out.txt" || rl_fail "secr
 grep -q hunter2 "$RL_WORK/out.txt" "$RL_WORK/err.txt" && rl_fail "secret printed"
 grep -q '^listen = 127.0.0.1:9464$' "$RL_WORK/out.txt" || rl_fail "metrics not on loopback by default"
 
+# Every example config in deploy/ is valid as shipped.
+for f in "$RL_SRC"/deploy/*.ini; do
+    "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
+        rl_fail "deploy example $f: $(cat "$RL_WORK/err.txt")"
+done
+
 "$RELEARND" --help | grep -q 'exit status' || rl_fail "--help does not document exit statuses"
 rl_log "ok"
