@@ -598,7 +598,7 @@ void rl_reader_destroy(rl_reader *r)
     free(r);
 }
 
-rl_text_feature *rl_reader_push_feat(rl_reader *r, rl_err *err, char *errstr, size_t n)
+rl_text_feature *rl_reader_push_feat_grow(rl_reader *r, rl_err *err, char *errstr, size_t n)
 {
     if (r->rec.n_feats == r->feats_cap) {
         if (r->feats_cap >= r->opts.max_features) {

@@ -64,8 +64,16 @@ int64_t rl_csv_split(rl_reader *r, char *line, size_t len, char *errstr, size_t 
 rl_err rl_reader_raw_line(rl_reader *r, char **line, size_t *len, char *errstr, size_t n);
 
 /* Appends a feature slot, growing the array (doubling) up to max_features.
- * Returns NULL with errstr set (RL_ERR_FORMAT reason or allocation failure in *err). */
-rl_text_feature *rl_reader_push_feat(rl_reader *r, rl_err *err, char *errstr, size_t n);
+ * Returns NULL with errstr set (RL_ERR_FORMAT reason or allocation failure in *err). The
+ * common case (room left) is inline: it runs once per feature. */
+rl_text_feature *rl_reader_push_feat_grow(rl_reader *r, rl_err *err, char *errstr, size_t n);
+static inline rl_text_feature *rl_reader_push_feat(rl_reader *r, rl_err *err, char *errstr,
+                                                   size_t n)
+{
+    if (r->rec.n_feats < r->feats_cap)
+        return &r->feats[r->rec.n_feats++];
+    return rl_reader_push_feat_grow(r, err, errstr, n);
+}
 
 /* Numbers. Both require the whole range [p, p+len) to be the number, and a finite result.
  * Return 0 on success, else a static reason ("not a number", "not finite", "out of range"). */
