@@ -10,10 +10,11 @@
 
 void rl_hasher_init(rl_hasher *h, uint32_t bits, uint64_t seed)
 {
-    assert(bits >= 1 && bits <= 31);
+    /* Callers pass a validated RL_BITS_MIN..RL_BITS_MAX; never shift out of range even if not. */
+    assert(bits >= 1 && bits <= 32);
     h->bits = bits;
     h->seed = seed;
-    h->mask = (uint32_t)((1ull << bits) - 1);
+    h->mask = bits >= 32 ? UINT32_MAX : (uint32_t)((1ull << bits) - 1);
 }
 
 uint32_t rl_hash_name(const rl_hasher *h, const void *name, size_t len)
