@@ -47,6 +47,23 @@ rl_assert_eq "snapshot versions" "1 2 3 " "$versions"
 grep -q 'relearn-instance=a' "$RL_WORK/snap-headers.txt" || rl_fail "no instance header"
 grep -q 'relearn-chunk=0/1' "$RL_WORK/snap-headers.txt" || rl_fail "no chunk header"
 
+# Version 3 was published while idle after all 600 events, so it holds exactly the weights of
+# the final checkpoint: read it back with kcat (raw bytes) and compare weight by weight.
+loc=$(rl_kcat b -C -q -t relearn-snapshots -o beginning -e -f '%p %o %h\n' |
+    sed -n 's/^\([0-9]*\) \([0-9]*\) .*relearn-version=3.*/\1 \2/p')
+[ -n "$loc" ] || rl_fail "version 3 not found on the snapshot topic"
+rl_kcat b -C -q -t relearn-snapshots -p "${loc% *}" -o "${loc#* }" -c 1 -e -f '%s' >"$RL_WORK/v3.snap" ||
+    rl_fail "kcat could not fetch version 3"
+"$RELEARN" verify "$RL_WORK/v3.snap" >/dev/null 2>"$RL_WORK/err.txt" ||
+    rl_fail "snapshot read back by kcat does not verify: $(cat "$RL_WORK/err.txt")"
+last=$(ls "$RL_WORK/ckpt-a"/ckpt-*.rlck | tail -n 1)
+"$RELEARN" diff "$last" "$RL_WORK/v3.snap" --json >"$RL_WORK/diff.json" 2>"$RL_WORK/err.txt" ||
+    rl_fail "relearn diff failed: $(cat "$RL_WORK/err.txt")"
+grep -q '"changed": 0,' "$RL_WORK/diff.json" ||
+    rl_fail "snapshot v3 and the final checkpoint differ: $(head -8 "$RL_WORK/diff.json")"
+"$RELEARN" inspect "$RL_WORK/v3.snap" | grep -q 'events seen: *600' ||
+    rl_fail "snapshot v3 does not say it learned from 600 events"
+
 # Restart: resumes from the checkpoint (nothing relearned), the next version is 4.
 rl_gen_stream 200 8 >"$RL_WORK/s2.svm"
 "$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events "$RL_WORK/s2.svm" 2>>"$RL_WORK/produce.log" ||
