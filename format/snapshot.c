@@ -94,7 +94,8 @@ static rl_err row_to_pb(const float *w, uint64_t n, Relearn__WeightRow *r, char 
 {
     uint64_t nnz = 0, sparse_bytes = 0;
     uint32_t prev = 0;
-    for (uint64_t i = 0; i < n; i++) {
+    for (uint64_t i = 0; i < n && sparse_bytes < 4 * n; i++) {
+        /* (stops as soon as sparse can no longer win) */
         if (is_zero(w[i]))
             continue;
         uint32_t delta = nnz ? (uint32_t)i - prev : (uint32_t)i;
