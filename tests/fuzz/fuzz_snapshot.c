@@ -20,7 +20,11 @@ static void one(const uint8_t *data, size_t size)
             for (uint64_t k = 0; k < s.n_sparse; k += 1 + s.n_sparse / 64)
                 acc += rl_snapshot_weight(&s, r, k);
         (void)acc;
-        if (s.n_sparse <= ((uint64_t)1 << 16)) {
+        /* bounded: a valid snapshot may describe a 2^30-weight learner */
+        uint64_t rows = s.learner.n_classes > 1 ? s.learner.n_classes : 1;
+        if (rows < s.n_rows)
+            rows = s.n_rows;
+        if ((s.n_sparse + s.dense_dim + 1) * rows <= ((uint64_t)1 << 22)) {
             rl_learner *l = NULL;
             if (rl_snapshot_to_learner(&s, &l, err, sizeof(err)) == RL_OK)
                 rl_learner_destroy(l);
