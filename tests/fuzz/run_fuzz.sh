@@ -19,8 +19,7 @@ pb="$RL_BUILD/proto"
 for p in checkpoint snapshot; do
     [ -f "$pb/$p.pb-c.c" ] || { echo "run_fuzz: $pb/$p.pb-c.c missing: build first" >&2; exit 1; }
 done
-srcs="$RL_SRC/format/ckpt.c $RL_SRC/format/ckpt_dir.c $RL_SRC/format/ckpt_frame.c
-$RL_SRC/format/dict.c $RL_SRC/format/snapshot.c $RL_SRC/format/snapshot_chunk.c
+srcs="$RL_SRC/format/ckpt*.c $RL_SRC/format/dict.c $RL_SRC/format/snapshot*.c
 $pb/checkpoint.pb-c.c $pb/snapshot.pb-c.c
 $RL_SRC/model/*.c $RL_SRC/learners/*.c $RL_SRC/drift/*.c $RL_SRC/common/*.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
