@@ -158,8 +158,9 @@ rl_err rl_ckpt_to_model(const rl_ckpt *c, rl_alert_cb cb, void *opaque, rl_model
 /* Framed bytes appended to out. flags: RL_FRAME_ZSTD or 0. */
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size);
-/* Parses framed bytes into c (cleared first; on error c is left cleared). Refuses a newer
- * container or format version with RL_ERR_VERSION, a bad checksum with RL_ERR_CHECKSUM, any
+/* Parses framed bytes into c (c must be initialized; it is cleared first, and left cleared on
+ * error). The blobs are copies; rl_ckpt_read_file leaves them in the mapped file instead. Refuses a
+ * newer container or format version with RL_ERR_VERSION, a bad checksum with RL_ERR_CHECKSUM, any
  * malformed or inconsistent field with RL_ERR_FORMAT. */
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size);
 
