@@ -121,9 +121,10 @@ static rl_err checkpoint(rld_daemon *d, const char *why)
     double t0 = rld_mono_s(), dur;
 
     /* Dead letters and alerts of the events below these offsets go out first, as far as the
-     * broker lets them within a short wait (failures are counted and logged by position). */
-    if (d->producer)
-        rd_kafka_flush(d->producer, 2000);
+     * broker lets them within a short wait (failures are counted and logged by position). A
+     * snapshot in flight is not waited for: it does not depend on the offsets. */
+    while (d->producer && d->pending_records > 0 && rld_mono_s() - t0 < 2.0)
+        rd_kafka_poll(d->producer, 10);
     rl_ckpt_init(&ck);
     err = rl_ckpt_set_ids(&ck, d->cfg.model_name, d->cfg.instance_id, e, sizeof(e));
     ck.seq = d->ckpt_seq + 1;
@@ -720,34 +721,50 @@ static void probe_brokers(rld_daemon *d, double now)
 int rld_daemon_run(rld_daemon *d)
 {
     size_t batch = (size_t)d->cfg.batch_size;
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(d->consumer);
+    rd_kafka_message_t **msgs = calloc(batch, sizeof(*msgs));
+
+    if (!q || !msgs) {
+        rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"",
+                q ? "out of memory" : "no consumer queue");
+        if (q)
+            rd_kafka_queue_destroy(q);
+        free(msgs);
+        return RLD_EXIT_FAILURE;
+    }
     rld_log(RLD_INFO, "relearnd running",
             "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
             d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
     while (!rld_stop_requested) {
-        int forced = 0;
-        size_t n = 0;
-        double t0, now;
-        rd_kafka_message_t *m;
+        int forced = 0, timeout_ms;
+        size_t n;
+        ssize_t got;
+        double now;
 
         if (rld_snapshot_requested) {
             rld_snapshot_requested = 0;
             forced = 1;
             rld_log(RLD_INFO, "SIGUSR1: publishing a snapshot now", NULL);
         }
-        /* Blocks while idle (no busy loop); then drains what is ready, up to a batch. */
-        /* While deliveries are outstanding, wake often enough to see their reports (snapshot
-         * latency is measured to the report we see). */
-        m = rd_kafka_consumer_poll(d->consumer, forced                               ? 0
-                                                : rd_kafka_outq_len(d->producer) > 0 ? 10
-                                                                                     : 500);
-        t0 = rld_mono_s();
-        while (m) {
-            handle_message(d, m);
-            rd_kafka_message_destroy(m);
-            if (++n >= batch || rld_mono_s() - t0 > d->cfg.batch_timeout_s)
-                break;
-            m = rd_kafka_consumer_poll(d->consumer, 0);
+        /* One call takes up to a batch from the consumer queue (rebalance callbacks are
+         * served inside it): it returns when the batch is full or the timeout passes, so an
+         * idle stream costs one wake-up per timeout, never a busy loop. While deliveries are
+         * outstanding the timeout is short, to see their reports soon. */
+        timeout_ms = forced ? 0
+                     : rd_kafka_outq_len(d->producer) > 0
+                         ? 10
+                         : (int)(d->cfg.batch_timeout_s * 1000.0 + 0.5);
+        got = rd_kafka_consume_batch_queue(q, timeout_ms, msgs, batch);
+        if (got < 0) {
+            rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "consume failed", "error=\"%s\"",
+                            rd_kafka_err2str(rd_kafka_last_error()));
+            got = 0;
         }
+        for (ssize_t i = 0; i < got; i++) {
+            handle_message(d, msgs[i]);
+            rd_kafka_message_destroy(msgs[i]);
+        }
+        n = (size_t)got;
         now = rld_mono_s();
         if (n > 0) {
             d->sd.last_progress_ms = rld_now_ms();
@@ -762,6 +779,8 @@ int rld_daemon_run(rld_daemon *d)
         refresh_stats(d);
     }
 
+    rd_kafka_queue_destroy(q);
+    free(msgs);
     rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
     d->exit_status = RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)

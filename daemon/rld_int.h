@@ -86,6 +86,7 @@ struct rld_daemon {
     uint64_t rate_events;
     double last_broker_probe;
     rld_ratelimit rl_bad, rl_kafka, rl_dlq;
+    uint64_t pending_records; /* dead letters + alerts produced, delivery report not yet in */
 
     int exit_status;
 };

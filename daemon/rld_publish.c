@@ -48,6 +48,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
     switch (tag & 0xf) {
     case RLD_MSG_DEAD_LETTER:
+        d->pending_records--;
         if (m->err) {
             d->sd.dead_letter_failed++;
             rld_log(RLD_ERROR, "dead-letter record not delivered",
@@ -61,6 +62,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         }
         break;
     case RLD_MSG_ALERT:
+        d->pending_records--;
         if (m->err) {
             d->sd.alerts_failed++;
             rld_log(RLD_ERROR, "alert not delivered", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
@@ -139,6 +141,8 @@ static rd_kafka_resp_err_t produce(rld_daemon *d, const char *topic, const void 
     }
     if (err)
         rd_kafka_headers_destroy(h); /* not taken over on failure */
+    else if ((tag & 0xf) != RLD_MSG_SNAPSHOT)
+        d->pending_records++;
     return err;
 }
 
