@@ -90,6 +90,11 @@ expect "usage --bits range: exit" "$rc" 2
 contains "usage --bits range: message" "$W/u5.err" "--bits"
 run u6 --drift nosuchdetector "$W/small.svm"
 expect "usage --drift: exit" "$rc" 2
+run u6b --drift ddm --drift-param bogus=1 "$W/small.svm"
+expect "usage --drift-param: exit" "$rc" 2
+contains "usage --drift-param: message" "$W/u6b.err" "bogus"
+run u6c --drift-response reset "$W/small.svm"
+expect "usage --drift-response without --drift: exit" "$rc" 2
 run u7 --passes 2 -
 expect "usage --passes with stdin: exit" "$rc" 2
 contains "usage --passes with stdin: message" "$W/u7.err" "--passes"
