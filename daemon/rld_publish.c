@@ -167,8 +167,17 @@ void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason
     hdr_add(h, RL_HDR_PARTITION, p);
     hdr_add(h, RL_HDR_OFFSET, o);
     hdr_add(h, RL_HDR_INSTANCE, d->cfg.instance_id);
-    err = produce(d, d->cfg.dead_letter_topic, m->key, m->key_len, m->payload, m->len, h, 1,
-                  RLD_MSG_DEAD_LETTER);
+    /* An oversized event is not copied: the dead-letter topic's size limit would refuse the
+     * copy, and then no record would carry the reason. Its size and the position above say
+     * where the original is. */
+    if (reason == RL_EVENT_OVERSIZED) {
+        char n[32];
+        snprintf(n, sizeof(n), "%zu", m->len);
+        hdr_add(h, RL_HDR_SIZE, n);
+    }
+    err = produce(d, d->cfg.dead_letter_topic, m->key, m->key_len,
+                  reason == RL_EVENT_OVERSIZED ? NULL : m->payload,
+                  reason == RL_EVENT_OVERSIZED ? 0 : m->len, h, 1, RLD_MSG_DEAD_LETTER);
     if (err) {
         d->sd.dead_letter_failed++;
         rld_log(RLD_ERROR, "dead-letter record not produced",
