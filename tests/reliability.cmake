@@ -9,6 +9,12 @@ if(TARGET rl_format AND TARGET rl_model)
   target_link_libraries(rel_ckpt_dump PRIVATE rl_format rl_model PkgConfig::XXHASH)
 endif()
 
+# rel_hostile_gen: hostile Event payloads, one file per message, and what relearnd must do.
+if(TARGET rl_format)
+  add_executable(rel_hostile_gen rel_hostile_gen.c)
+  target_link_libraries(rel_hostile_gen PRIVATE rl_format ${MATH_LIB})
+endif()
+
 # rel_committed: a group's committed offsets as the broker holds them (never joins the group).
 add_executable(rel_committed rel_committed.c)
 target_link_libraries(rel_committed PRIVATE PkgConfig::RDKAFKA)
