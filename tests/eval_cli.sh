@@ -138,6 +138,9 @@ expect "parse-only: features" "$(field features "$W/parse.out")" 11
 run save --progress 0 --save "$W/model.rlck" "$W/small.svm"
 expect "save: exit" "$rc" 0
 expect "save: magic" "$(head -c 4 "$W/model.rlck" 2>/dev/null)" RLCK
+"$RELEARN" verify "$W/model.rlck" > "$W/verify.out" 2>&1
+expect "save: relearn verify accepts it" "$?" 0
+contains "save: 5 events in the checkpoint" "$W/verify.out" "5 events"
 
 # ---- drift: a seeded stream whose concept flips after event 2000 ----
 # label = x1 (5% label noise) for events 1..2000, then 1 - x1. Park-Miller LCG in awk, exact in
