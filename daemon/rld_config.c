@@ -77,7 +77,7 @@ static const opt opts[] = {
      "a topic name"},
 
     {"checkpoint", "dir", OPT_STR, S(checkpoint_dir), 0, 0, NULL, "a directory path"},
-    {"checkpoint", "every_events", OPT_U64, N(ckpt_every_events), 0, 1e12, "100000",
+    {"checkpoint", "every_events", OPT_U64, N(ckpt_every_events), 0, 1e12, "1000000",
      "0 (off)..10^12"},
     {"checkpoint", "every_seconds", OPT_DBL, N(ckpt_every_seconds), 0, 86400, "30",
      "0 (off)..86400"},

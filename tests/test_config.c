@@ -97,6 +97,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.batch_size, 1000);
     assert_int_equal(c.max_features, 65536);
     assert_true(c.ckpt_every_seconds == 30.0);
+    assert_int_equal(c.ckpt_every_events, 1000000);
     assert_true(c.gate_tolerance == 0.02);
     assert_true(c.instance_id[0] != '\0');
     assert_null(strchr(c.instance_id, ':'));
