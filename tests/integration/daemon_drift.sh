@@ -8,13 +8,18 @@ rl_broker_start b --partitions 1 --topics events
 rl_gen_stream 6000 5 3000 >"$RL_WORK/s.svm"
 "$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events "$RL_WORK/s.svm" 2>"$RL_WORK/produce.log" ||
     rl_fail "produce failed"
-rl_daemon_config a b "[drift]" "detector = ddm" "response = reset"
+# Snapshots every 500 events with a zero-tolerance gate: after the flip the candidates' recent
+# loss is worse than the last published one's, so the gate must hold some back.
+rl_daemon_config a b "[drift]" "detector = ddm" "response = reset" \
+    "[snapshot]" "every_events = 500" "gate_tolerance = 0"
 rl_daemon_start a
 rl_wait_metric a model_events 6000 60
 drifts=$(rl_metric a drifts_total)
 [ "${drifts:-0}" -ge 1 ] || rl_fail "no drift detected (drifts_total=$drifts)"
 rl_wait_for 20 sh -c "[ \$(curl -s http://127.0.0.1:\$(cat $RL_WORK/a.port)/metrics | awk '\$1==\"relearnd_alerts_total{result=\\\"delivered\\\"}\"{print \$2}') -ge 1 ]" ||
     rl_fail "no alert delivered"
+held=$(rl_metric a 'snapshots_total{result="held_back"}')
+[ "${held:-0}" -ge 1 ] || rl_fail "held-back snapshots not counted"
 rl_daemon_stop a
 
 rl_kcat b -C -q -t relearn-alerts -o beginning -e -f '%k %s\n' >"$RL_WORK/alerts.txt" ||
@@ -30,4 +35,10 @@ done
 off=$(echo "$line" | sed 's/.*"offset":\([0-9]*\).*/\1/')
 [ "$off" -ge 2999 ] || rl_fail "drift alert at offset $off, before the flip"
 grep -q 'msg="alert" json=.*"level":"DRIFT"' "$RL_WORK/a.log" || rl_fail "alert not in the log"
+# The promotion gate: held-back candidates are counted, logged and alerted ("gate", STABLE).
+grep -q 'msg="snapshot held back by the promotion gate"' "$RL_WORK/a.log" ||
+    rl_fail "no snapshot held back after the flip"
+# (relearnd writes the JSON keys sorted.)
+grep -q '"detector":"gate".*"level":"STABLE".*"response":"held_back"' "$RL_WORK/alerts.txt" ||
+    rl_fail "no gate alert on the alerts topic"
 rl_log "ok (drift at offset $off)"
