@@ -9,7 +9,7 @@ rl_init daemon_flow
 
 rl_broker_start b --partitions 2 --topics events
 rl_gen_stream 600 7 >"$RL_WORK/s1.svm"
-"$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events "$RL_WORK/s1.svm" 2>"$RL_WORK/produce.log" ||
+"$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events --key line "$RL_WORK/s1.svm" 2>"$RL_WORK/produce.log" ||
     rl_fail "produce failed"
 
 rl_daemon_config a b "[snapshot]" "every_events = 250"
@@ -64,9 +64,21 @@ grep -q '"changed": 0,' "$RL_WORK/diff.json" ||
 "$RELEARN" inspect "$RL_WORK/v3.snap" | grep -q 'events seen: *600' ||
     rl_fail "snapshot v3 does not say it learned from 600 events"
 
+# --init-model: a new instance (own group, empty checkpoint dir) starts from v3's weights.
+rl_daemon_config c b "[input]" "group = g-init"
+rl_daemon_start c --init-model "$RL_WORK/v3.snap"
+grep -q "msg=\"warm start from snapshot weights\" path=\"$RL_WORK/v3.snap\" model=m version=3 instance=a" "$RL_WORK/c.log" ||
+    rl_fail "--init-model did not start from the snapshot"
+rl_daemon_stop c
+rl_daemon_config d b "[input]" "group = g-init2"
+"$RELEARND" --config "$RL_WORK/d.ini" --init-model "$RL_WORK/no-such.snap" --metrics-listen off 2>"$RL_WORK/err.txt"
+st=$?
+rl_assert_eq "exit status for a missing --init-model" 1 $st
+grep -q "no-such.snap" "$RL_WORK/err.txt" || rl_fail "missing --init-model not named: $(cat "$RL_WORK/err.txt")"
+
 # Restart: resumes from the checkpoint (nothing relearned), the next version is 4.
 rl_gen_stream 200 8 >"$RL_WORK/s2.svm"
-"$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events "$RL_WORK/s2.svm" 2>>"$RL_WORK/produce.log" ||
+"$RELEARN" produce --brokers "$(rl_bootstrap b)" --topic events --key line "$RL_WORK/s2.svm" 2>>"$RL_WORK/produce.log" ||
     rl_fail "produce failed"
 rl_daemon_start a
 rl_wait_metric a model_events 800 60
