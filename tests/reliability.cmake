@@ -34,3 +34,30 @@ foreach(t kill9 broker_faults rebalance disk hostile security)
     set_tests_properties(rel_${t} PROPERTIES TIMEOUT 1800)
   endif()
 endforeach()
+
+# Fuzzing relearnd's config parser (libFuzzer, clang) through the checkpoint engineer's runner.
+if(TARGET rl_daemon)
+  rl_script_test(fuzz_config fuzz/run_fuzz.sh "fuzz;reliability")
+  set_property(TEST fuzz_config APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=config")
+  set_tests_properties(fuzz_config PROPERTIES TIMEOUT 900)
+endif()
+
+# Corpus replays: every committed fuzz input (seeds and regressions) run once through its
+# target's entry point in the normal build, so a crash once found stays fixed (label unit: the
+# ASan+UBSan pass of `make test` runs them too).
+function(rel_replay name target corpus)
+  add_executable(${name} fuzz/replay_main.c fuzz/${target}.c)
+  target_link_libraries(${name} PRIVATE ${ARGN})
+  add_test(NAME ${name} COMMAND ${name} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${corpus})
+  set_tests_properties(${name} PROPERTIES LABELS "unit;reliability;fuzz"
+    ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+endfunction()
+if(TARGET rl_daemon)
+  rel_replay(replay_config fuzz_config config rl_daemon)
+endif()
+if(TARGET rl_format AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_reader.c)
+  rel_replay(replay_reader fuzz_reader reader rl_format ${MATH_LIB})
+endif()
+if(TARGET rl_format AND TARGET rl_proto AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_event.c)
+  rel_replay(replay_event fuzz_event event rl_format rl_proto ${MATH_LIB})
+endif()

@@ -28,10 +28,16 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 $(pkg-config --cflags libprotobuf-c openblas)"
 libs="$(pkg-config --libs libprotobuf-c libzstd libxxhash openblas) -lm"
 status=0
-for t in ckpt snapshot; do
+# RL_FUZZ_TARGETS picks targets (default: ckpt snapshot); "config" is relearnd's config parser.
+for t in ${RL_FUZZ_TARGETS:-ckpt snapshot}; do
+    extra=""
+    if [ "$t" = config ]; then
+        extra="$RL_SRC/daemon/rld_config.c $RL_SRC/daemon/rld_log.c -I$RL_SRC/daemon
+$(pkg-config --cflags --libs rdkafka inih)"
+    fi
     echo "run_fuzz: building fuzz_$t"
     # shellcheck disable=SC2086
-    $CC $flags -o "$work/fuzz_$t" "$RL_SRC/tests/fuzz/fuzz_$t.c" $srcs $libs
+    $CC $flags -o "$work/fuzz_$t" "$RL_SRC/tests/fuzz/fuzz_$t.c" $srcs $extra $libs
     mkdir -p "$work/corpus_$t"
     cp "$RL_SRC/tests/fuzz/corpus/$t/"* "$work/corpus_$t/"
     echo "run_fuzz: fuzz_$t for ${secs}s"
