@@ -28,7 +28,7 @@ set_property(TARGET rl_faultfs PROPERTY LINK_OPTIONS "")
 set_property(TARGET rl_faultfs PROPERTY C_EXTENSIONS ON)
 target_link_libraries(rl_faultfs PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
 
-foreach(t kill9 broker_faults rebalance disk hostile security)
+foreach(t kill9 broker_faults rebalance disk hostile security soak)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/rel_${t}.sh)
     rl_script_test(rel_${t} integration/rel_${t}.sh "reliability;integration")
     set_tests_properties(rel_${t} PROPERTIES TIMEOUT 1800)
