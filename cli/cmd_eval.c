@@ -404,7 +404,7 @@ static int run_parse_only(const eval_opts *o)
 
 typedef struct run_state {
     rl_model *m;
-    rl_example_builder b;
+    rl_example_builder b[2]; /* two, so the next example is built while this one is learned */
     rl_hasher h;
     rl_task task;
     uint32_t n_classes;
@@ -412,7 +412,80 @@ typedef struct run_state {
     double t0;
 } run_state;
 
-/* One pass of test-then-train over the input. Returns 0, or the exit status to stop with. */
+/* What one read gave: an example (err RL_OK, !at_end), the end of the input, a bad line
+ * (RL_ERR_FORMAT, not fatal: report it and read on) or a fatal error. msg holds the reason. */
+typedef struct next_example {
+    rl_example ex;
+    uint64_t line;
+    rl_err err;
+    int at_end;
+    int fatal;
+    char msg[512];
+} next_example;
+
+/* Reads the next record, maps its label and builds its example in b. Prints nothing, so the
+ * caller can still finish the previous example before reporting what this read found. */
+static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b, next_example *n)
+{
+    const rl_record *rec;
+    float y = 0;
+    n->at_end = 0;
+    n->fatal = 0;
+    n->err = rl_reader_next(r, &rec, n->msg, sizeof(n->msg));
+    if (n->err == RL_OK && rec)
+        n->err = rl_record_label(r, rec, s->task, s->n_classes, &y, n->msg, sizeof(n->msg));
+    if (n->err != RL_OK) {
+        n->fatal = n->err != RL_ERR_FORMAT;
+        return;
+    }
+    if (!rec) {
+        n->at_end = 1;
+        return;
+    }
+    n->line = rec->line;
+    n->err = rl_example_from_record(b, &s->h, rec, y, &n->ex, n->msg, sizeof(n->msg));
+    n->fatal = n->err != RL_OK;
+}
+
+/* Acts on a read that gave no example. Returns -1 to read on, else the status to stop with. */
+static int no_example(const eval_opts *o, const next_example *n, uint64_t *bad, int report)
+{
+    if (n->fatal) {
+        fprintf(stderr, "relearn eval: %s\n", n->msg);
+        return 1;
+    }
+    if (n->err == RL_ERR_FORMAT) {
+        if (report || o->strict)
+            report_bad(bad, n->msg);
+        return o->strict ? 1 : -1;
+    }
+    return 0; /* the end */
+}
+
+static void print_progress(const run_state *s)
+{
+    rl_metrics_summary sum;
+    rl_model_summary(s->m, &sum);
+    double dt = now_s() - s->t0;
+    double rate = dt > 0 ? (double)s->events / dt : 0.0;
+    if (s->task == RL_TASK_REGRESSION)
+        fprintf(stderr,
+                "relearn eval: events=%llu bad=%llu rmse=%.6g mae=%.6g "
+                "recent_loss=%.6g events/s=%.0f\n",
+                (unsigned long long)s->events, (unsigned long long)s->bad, sum.rmse, sum.mae,
+                sum.recent_loss, rate);
+    else
+        fprintf(stderr,
+                "relearn eval: events=%llu bad=%llu accuracy=%.4f log_loss=%.4f "
+                "recent_accuracy=%.4f events/s=%.0f\n",
+                (unsigned long long)s->events, (unsigned long long)s->bad, sum.accuracy,
+                sum.log_loss, sum.recent_accuracy, rate);
+}
+
+/* One pass of test-then-train over the input. Returns 0, or the exit status to stop with.
+ * Pipelined by one example: example k+1 is read and its weights prefetched before example k is
+ * learned, so the model's cache misses overlap with parsing. The order of learning, and of
+ * everything printed, is that of the file. */
 static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass)
 {
     char err[512];
@@ -422,57 +495,31 @@ static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass
         return 2;
     }
     c->file = rl_reader_name(r);
-    int rc = 0;
+    next_example nx[2];
+    int rc = 0, k = 0, pending = 0; /* pending: nx[k ^ 1] is read, not yet learned */
     for (;;) {
-        const rl_record *rec;
-        rl_err e = rl_reader_next(r, &rec, err, sizeof(err));
-        float y;
-        if (e == RL_OK && rec)
-            e = rl_record_label(r, rec, s->task, s->n_classes, &y, err, sizeof(err));
-        if (e == RL_ERR_FORMAT) {
-            if (pass == 0 || o->strict)
-                report_bad(&s->bad, err);
-            if (o->strict) {
-                rc = 1;
-                break;
-            }
-            continue;
+        next_example *n = &nx[k];
+        read_example(r, s, &s->b[k], n);
+        if (n->err == RL_OK && !n->at_end)
+            rl_learner_prefetch(rl_model_learner(s->m), &n->ex);
+        if (pending) {
+            const next_example *p = &nx[k ^ 1];
+            c->line = p->line;
+            rl_model_step(s->m, &p->ex, NULL, NULL);
+            s->events++;
+            if (o->progress && s->events % o->progress == 0)
+                print_progress(s);
+            pending = 0;
         }
-        if (e != RL_OK) {
-            fprintf(stderr, "relearn eval: %s\n", err);
-            rc = 1;
+        if (n->err != RL_OK || n->at_end) {
+            int st = no_example(o, n, &s->bad, pass == 0);
+            if (st < 0)
+                continue;
+            rc = st;
             break;
         }
-        if (!rec)
-            break;
-        rl_example ex;
-        e = rl_example_from_record(&s->b, &s->h, rec, y, &ex, err, sizeof(err));
-        if (e != RL_OK) {
-            fprintf(stderr, "relearn eval: %s\n", err);
-            rc = 1;
-            break;
-        }
-        c->line = rec->line;
-        rl_model_step(s->m, &ex, NULL, NULL);
-        s->events++;
-        if (o->progress && s->events % o->progress == 0) {
-            rl_metrics_summary sum;
-            rl_model_summary(s->m, &sum);
-            double dt = now_s() - s->t0;
-            double rate = dt > 0 ? (double)s->events / dt : 0.0;
-            if (s->task == RL_TASK_REGRESSION)
-                fprintf(stderr,
-                        "relearn eval: events=%llu bad=%llu rmse=%.6g mae=%.6g "
-                        "recent_loss=%.6g events/s=%.0f\n",
-                        (unsigned long long)s->events, (unsigned long long)s->bad, sum.rmse,
-                        sum.mae, sum.recent_loss, rate);
-            else
-                fprintf(stderr,
-                        "relearn eval: events=%llu bad=%llu accuracy=%.4f log_loss=%.4f "
-                        "recent_accuracy=%.4f events/s=%.0f\n",
-                        (unsigned long long)s->events, (unsigned long long)s->bad, sum.accuracy,
-                        sum.log_loss, sum.recent_accuracy, rate);
-        }
+        pending = 1;
+        k ^= 1;
     }
     if (pass == 0) {
         rl_reader_stats st;
@@ -500,36 +547,19 @@ static int run_test(const eval_opts *o, run_state *s)
         return 1;
     }
     uint64_t bad = 0;
+    next_example n;
     for (;;) {
-        const rl_record *rec;
-        rl_err e = rl_reader_next(r, &rec, err, sizeof(err));
-        float y;
-        if (e == RL_OK && rec)
-            e = rl_record_label(r, rec, s->task, s->n_classes, &y, err, sizeof(err));
-        if (e == RL_ERR_FORMAT) {
-            report_bad(&bad, err);
-            if (o->strict) {
-                rc = 1;
-                break;
-            }
-            continue;
-        }
-        if (e != RL_OK) {
-            fprintf(stderr, "relearn eval: %s\n", err);
-            rc = 1;
-            break;
-        }
-        if (!rec)
-            break;
-        rl_example ex;
-        if (rl_example_from_record(&s->b, &s->h, rec, y, &ex, err, sizeof(err)) != RL_OK) {
-            fprintf(stderr, "relearn eval: %s\n", err);
-            rc = 1;
+        read_example(r, s, &s->b[0], &n);
+        if (n.err != RL_OK || n.at_end) {
+            int st = no_example(o, &n, &bad, 1);
+            if (st < 0)
+                continue;
+            rc = st;
             break;
         }
         rl_pred p;
-        rl_model_predict(s->m, &ex, &p);
-        rl_metrics_add(met, &p, ex.label, ex.weight, 0.0);
+        rl_model_predict(s->m, &n.ex, &p);
+        rl_metrics_add(met, &p, n.ex.label, n.ex.weight, 0.0);
     }
     rl_metrics_summary sum;
     rl_metrics_summary_get(met, &sum);
@@ -555,7 +585,8 @@ int rl_cmd_eval(int argc, char **argv)
     eval_ctx c = {.o = &o, .file = o.input};
     run_state s;
     memset(&s, 0, sizeof(s));
-    rl_example_builder_init(&s.b);
+    rl_example_builder_init(&s.b[0]);
+    rl_example_builder_init(&s.b[1]);
     if (o.alerts_json) {
         c.alerts = fopen(o.alerts_json, "w");
         if (!c.alerts) {
@@ -621,7 +652,8 @@ done:
                 rc = 1;
         }
     }
-    rl_example_builder_free(&s.b);
+    rl_example_builder_free(&s.b[0]);
+    rl_example_builder_free(&s.b[1]);
     rl_model_destroy(s.m);
     fflush(stdout);
     return rc;
