@@ -1,8 +1,11 @@
 #!/bin/sh
-# soak.sh - load and soak (issue 6): EVENTS events (default 10,000,000) through one relearnd.
+# soak.sh - load and soak (issue 6): EVENTS events (default 50,000,000) through one relearnd.
+# The issue asks for ten million; here they take about 30 s, during which RSS is still climbing
+# to its plateau (librdkafka's queues, the allocator's arenas), so the default is five times that
+# and the RSS check applies after a warm-up of the first 20% (10 million events).
 #
 #   sh bench/soak.sh [BUILD_DIR]          (default: build)
-# Environment: EVENTS (10000000), WAVE (1000000 events per wave), PARTITIONS (16),
+# Environment: EVENTS (50000000), WAVE (1000000 events per wave), PARTITIONS (16),
 #              SAMPLE (seconds between samples, 2), OUT (samples CSV, default $RL_WORK/soak.csv),
 #              CHECK_RSS (1; 0 reports RSS without judging it: short runs are all warm-up)
 #
@@ -14,13 +17,14 @@
 # (/proc/PID/status, /proc/PID/fd). At the end it reports, after a warm-up of the first 20% of
 # the events: RSS (median of each quarter of the run, min, max), fd count (min, max), and
 # throughput per wave (learned events / wall time of the wave), and checks the soak's
-# properties: every event learned exactly once, RSS of the last quarter within 5% of the first
-# post-warm-up quarter's (medians), no fd growth. Exit 1 if any of them fails. The baseline, in
+# properties: every event learned exactly once, peak RSS of the second half of the run after
+# warm-up within 5% of the first half's (RSS swings with librdkafka's prefetch queue, so peaks,
+# not single samples, show a leak), no fd growth. Exit 1 if any of them fails. The baseline, in
 # the same run: kcat -C (a bare librdkafka consumer, no group) reading what the topic retains.
 set -e
 B=$(cd "${1:-build}" && pwd)
 S=$(cd "$(dirname "$0")/.." && pwd)
-EVENTS=${EVENTS:-10000000}
+EVENTS=${EVENTS:-50000000}
 WAVE=${WAVE:-1000000}
 PARTITIONS=${PARTITIONS:-16}
 SAMPLE=${SAMPLE:-2}
@@ -102,11 +106,14 @@ awk 'NR > 1 { dt = $2 - pt; if (dt > 0) printf "%.0f\n", ($3 - pe) / dt } { pt =
     "$RL_WORK/waves.txt" >"$RL_WORK/rates.txt"
 total_s=$(echo "$t_end - $t_start" | bc -l)
 
-# RSS and fds after warm-up (first 20% of the events), split into quarters by time.
-awk -F, -v warm=$((produced / 5)) 'NR > 1 && $2 >= warm { print }' "$OUT" >"$RL_WORK/post.csv"
+# RSS and fds after warm-up (the first 20% of the events), while learning (idle samples after
+# the end are left out), split by time into quarters for the report and halves for the check.
+awk -F, -v warm=$((produced / 5)) -v end="$produced" 'NR > 1 && $2 >= warm && $2 < end { print }' \
+    "$OUT" >"$RL_WORK/post.csv"
 ns=$(wc -l <"$RL_WORK/post.csv" | tr -d ' ')
 [ "$ns" -ge 4 ] || rl_fail "only $ns samples after warm-up: run longer (EVENTS) or sample faster (SAMPLE)"
 q=$((ns / 4))
+h=$((ns / 2))
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 m1=$(head -n $q "$RL_WORK/post.csv" | cut -d, -f3 | median)
 m2=$(sed -n "$((q + 1)),$((2 * q))p" "$RL_WORK/post.csv" | cut -d, -f3 | median)
@@ -114,11 +121,14 @@ m3=$(sed -n "$((2 * q + 1)),$((3 * q))p" "$RL_WORK/post.csv" | cut -d, -f3 | med
 m4=$(tail -n $q "$RL_WORK/post.csv" | cut -d, -f3 | median)
 rmin=$(cut -d, -f3 "$RL_WORK/post.csv" | sort -n | head -n 1)
 rmax=$(cut -d, -f3 "$RL_WORK/post.csv" | sort -n | tail -n 1)
+# RSS swings with librdkafka's prefetch queue: a leak shows as a rising peak, so compare peaks.
+p1=$(head -n $h "$RL_WORK/post.csv" | cut -d, -f3 | sort -n | tail -n 1)
+p2=$(tail -n +$((h + 1)) "$RL_WORK/post.csv" | cut -d, -f3 | sort -n | tail -n 1)
 fmin=$(cut -d, -f4 "$RL_WORK/post.csv" | sort -n | head -n 1)
 fmax=$(cut -d, -f4 "$RL_WORK/post.csv" | sort -n | tail -n 1)
 ffirst=$(head -n 1 "$RL_WORK/post.csv" | cut -d, -f4)
 flast=$(tail -n 1 "$RL_WORK/post.csv" | cut -d, -f4)
-growth=$(echo "($m4 - $m1) * 100 / $m1" | bc -l)
+growth=$(echo "($p2 - $p1) * 100 / $p1" | bc -l)
 echo "## soak: $produced events in $waves waves of $WAVE, $PARTITIONS partitions, zstd"
 printf 'wall time            %.1f s (%.0f events/s overall)\n' "$total_s" "$(echo "$produced / $total_s" | bc -l)"
 echo "per-wave events/s    $(tr '\n' ' ' <"$RL_WORK/rates.txt")"
@@ -127,7 +137,7 @@ printf 'relearnd / kcat       %.2f (median wave)\n' "$(echo "$(median <"$RL_WORK
 printf 'per-wave min/median/max  %s / %s / %s\n' "$(sort -n "$RL_WORK/rates.txt" | head -n 1)" \
     "$(median <"$RL_WORK/rates.txt")" "$(sort -n "$RL_WORK/rates.txt" | tail -n 1)"
 echo "RSS after warm-up    quarter medians $m1 $m2 $m3 $m4 kB; min $rmin max $rmax kB"
-printf 'RSS growth           %.1f %% (last quarter vs first, medians)\n' "$growth"
+printf 'RSS peak growth      %.1f %% (peak of the second half after warm-up vs the first: %s vs %s kB)\n' "$growth" "$p2" "$p1"
 echo "open fds             first $ffirst last $flast (min $fmin max $fmax) over $ns samples"
 echo "samples              $OUT"
 [ -n "${KEEP_CSV:-}" ] && cp "$OUT" "$KEEP_CSV"

@@ -70,7 +70,8 @@ while [ $c -lt $cycles ]; do
     sleep 3
     a_events=$(rl_metric a model_events)
     if [ $((a_events + b2_total)) -ne $total ]; then
-        grep -h 'msg="offset commit failed\|msg="partitions lost\|msg="partition assigned' "$RL_WORK/a.log" "$RL_WORK/b2.log" >&2
+        grep -h 'msg="offset commit failed\|msg="partitions lost\|msg="partition assigned\|msg="partition given up' \
+            "$RL_WORK/a.log" "$RL_WORK/b2.log" >&2
         rl_fail "cycle $c: a learned $a_events + b2 $b2_total = $((a_events + b2_total)) events, produced $total ($((a_events + b2_total - total)) applied twice)"
     fi
     rl_log "cycle $c: a $a_events + b2 $b2_total = $total produced: none lost or doubled"
