@@ -10,10 +10,11 @@ if(TARGET rl_format AND TARGET rl_model)
   target_include_directories(rl_make_fuzz_corpus PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(rl_make_fuzz_corpus PRIVATE rl_format rl_model)
 endif()
-# libFuzzer targets for the checkpoint and snapshot readers: built with clang by the script
-# and run ~20 s each (RL_LONG=1: 10 min) over the committed corpus.
+# libFuzzer targets for the checkpoint and snapshot readers: built with clang by the shared
+# runner and run ~8 s each (RL_LONG=1: 10 min) over the committed corpus.
 if(TARGET rl_format AND TARGET rl_model)
   rl_script_test(fuzz_ckpt_snapshot fuzz/run_fuzz.sh "fuzz;reliability")
+  set_property(TEST fuzz_ckpt_snapshot APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=ckpt snapshot")
   set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 900)
 endif()
 if(TARGET rl_format AND TARGET rl_model)

@@ -18,8 +18,10 @@ endif()
 rl_script_test(broker_snapshots integration/broker_snapshots.sh "integration;kafka")
 set_tests_properties(broker_snapshots PROPERTIES TIMEOUT 180)
 # libFuzzer target for the Event decoder, differential against protobuf-c: built with clang by
-# the script and run ~20 s (RL_LONG=1: 10 min) over the committed corpus tests/fuzz/corpus/event/.
+# the shared runner and run ~8 s (RL_LONG=1: 10 min) over the committed corpus
+# tests/fuzz/corpus/event/.
 if(TARGET rl_proto)
-  rl_script_test(fuzz_event fuzz/run_fuzz_event.sh "fuzz;reliability;kafka")
+  rl_script_test(fuzz_event fuzz/run_fuzz.sh "fuzz;reliability;kafka")
+  set_property(TEST fuzz_event APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=event")
   set_tests_properties(fuzz_event PROPERTIES TIMEOUT 900)
 endif()

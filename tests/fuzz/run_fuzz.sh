@@ -1,58 +1,159 @@
 #!/bin/sh
-# Builds the checkpoint and snapshot libFuzzer targets with clang (-fsanitize=fuzzer,address,
-# undefined) and runs each for RL_FUZZ_SECONDS (default 20; RL_LONG=1 makes it 600) over a copy
-# of its committed seed corpus (tests/fuzz/corpus/<target>/). Any crash, leak or abort fails.
-# Env (set by ctest): RL_BUILD (for the generated protobuf sources), RL_SRC, RL_TESTS.
+# run_fuzz.sh - builds libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined) and
+# fuzzes each over a copy of its committed seed corpus (tests/fuzz/corpus/<target>/).
+#
+#   sh tests/fuzz/run_fuzz.sh [TARGET...]    TARGET: ckpt snapshot event reader config
+#
+# Targets come from the arguments, else from RL_FUZZ_TARGETS, else all of them. Each one runs
+# RL_FUZZ_SECONDS (default 8: `make test` stays short; RL_LONG=1, as `make reliability` sets: 600).
+# Compiling the sources is most of a short run's time, so each source is compiled once, into an
+# object cache in $RL_BUILD/fuzz-obj keyed by compiler, flags, its own text and every header:
+# the targets of one run, and the fuzz tests of one ctest run, share the objects. Any crash,
+# leak, abort (a broken invariant, a disagreement with protobuf-c) or timeout fails, and the
+# input is kept in RL_BUILD to be committed to the target's corpus, which the replay_* tests
+# (tests/reliability.cmake) and test_ckpt run on every build.
+# Env (set by ctest): RL_BUILD (generated protobuf sources, object cache), RL_SRC.
 set -eu
 : "${RL_SRC:?}" "${RL_BUILD:?}"
-secs=${RL_FUZZ_SECONDS:-20}
+if [ $# -eq 0 ]; then
+    # shellcheck disable=SC2086
+    set -- ${RL_FUZZ_TARGETS:-ckpt snapshot event reader config}
+fi
+secs=${RL_FUZZ_SECONDS:-8}
 [ "${RL_LONG:-0}" = 1 ] && secs=600
 CC=${RL_FUZZ_CC:-clang}
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "run_fuzz: $CC not found (scripts/deps.sh installs clang)" >&2
     exit 1
 fi
-work=$(mktemp -d /tmp/rl_fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
-# Generated protobuf code comes from the build (protoc-c ran there).
+S=$RL_SRC
 pb="$RL_BUILD/proto"
-for p in checkpoint snapshot; do
-    [ -f "$pb/$p.pb-c.c" ] || { echo "run_fuzz: $pb/$p.pb-c.c missing: build first" >&2; exit 1; }
-done
-srcs="$RL_SRC/format/ckpt*.c $RL_SRC/format/dict.c $RL_SRC/format/snapshot*.c
+
+# Sources per target (the fuzz_<target>.c entry point is added to each).
+model_srcs="$S/format/ckpt*.c $S/format/dict.c $S/format/snapshot*.c
 $pb/checkpoint.pb-c.c $pb/snapshot.pb-c.c
-$RL_SRC/model/*.c $RL_SRC/learners/*.c $RL_SRC/drift/*.c $RL_SRC/common/*.c"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
--D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DRL_FRAME_MAX_RAW=(64ull<<20) -std=c11
--I$RL_SRC/format -I$RL_SRC/common -iquote $RL_SRC/learners -I$RL_SRC/drift -I$RL_SRC/model -I$pb
+$S/model/*.c $S/learners/*.c $S/drift/*.c $S/common/*.c"
+reader_srcs="$S/format/reader*.c $S/learners/features.c $S/common/rl_common.c"
+target_srcs() {
+    case $1 in
+    ckpt | snapshot) echo "$model_srcs" ;;
+    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_log.c" ;;
+    event) echo "$S/format/event_codec.c $reader_srcs $pb/event.pb-c.c" ;;
+    reader) echo "$reader_srcs" ;;
+    *) return 1 ;;
+    esac
+}
+target_libs() {
+    case $1 in
+    ckpt | snapshot) pkg-config --libs libprotobuf-c libzstd libxxhash openblas ;;
+    config) pkg-config --libs libprotobuf-c libzstd libxxhash openblas rdkafka inih ;;
+    event) pkg-config --libs libprotobuf-c libxxhash ;;
+    reader) pkg-config --libs libxxhash ;;
+    esac
+}
+# libFuzzer options: the checkpoint-shaped inputs need room (a frame of a real model); text
+# and event inputs stay small and must never take 10 s.
+target_opts() {
+    case $1 in
+    ckpt | snapshot | config) echo "-rss_limit_mb=2048 -max_len=131072" ;;
+    *) echo "-rss_limit_mb=1024 -max_len=4096 -timeout=10" ;;
+    esac
+}
+for t in "$@"; do
+    target_srcs "$t" >/dev/null || {
+        echo "run_fuzz: unknown target '$t' (ckpt snapshot event reader config)" >&2
+        exit 2
+    }
+    case $t in
+    ckpt | snapshot | config) need="checkpoint snapshot" ;;
+    event) need="event" ;;
+    *) need="" ;;
+    esac
+    for p in $need; do
+        [ -f "$pb/$p.pb-c.c" ] || { echo "run_fuzz: $pb/$p.pb-c.c missing: build first" >&2; exit 1; }
+    done
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rl_fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DRL_FRAME_MAX_RAW=(64ull<<20)
+-I$S/format -I$S/common -iquote $S/learners -I$S/drift -I$S/model -I$S/daemon -I$pb
 $(pkg-config --cflags libprotobuf-c openblas)"
-libs="$(pkg-config --libs libprotobuf-c libzstd libxxhash openblas) -lm"
-status=0
-# RL_FUZZ_TARGETS picks targets (default: ckpt snapshot); "config" is relearnd's config parser.
-for t in ${RL_FUZZ_TARGETS:-ckpt snapshot}; do
-    extra=""
-    if [ "$t" = config ]; then
-        extra="$RL_SRC/daemon/rld_config.c $RL_SRC/daemon/rld_log.c -I$RL_SRC/daemon
-$(pkg-config --cflags --libs rdkafka inih)"
+cache="$RL_BUILD/fuzz-obj"
+mkdir -p "$cache"
+# One hash over every header the sources may include: any header change recompiles all.
+hdrs=$(find "$S/common" "$S/format" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" \
+    -name '*.h' | sort | xargs cat | sha1sum | cut -c1-40)
+ccver=$("$CC" --version | head -1)
+
+# obj SRC: prints the cached object for SRC, compiling it first if needed (atomically: a
+# parallel ctest may be compiling the same file).
+obj() {
+    key=$(
+        printf '%s\n%s\n%s\n' "$ccver" "$cflags" "$hdrs"
+        cat "$1"
+    )
+    key=$(printf '%s' "$key" | sha1sum | cut -c1-16)
+    # name from the path (format/reader.c -> format_reader), so two dirs never share one
+    base=$(echo "$1" | sed "s|^$S/||; s|^$RL_BUILD/||; s|\.c\$||; s|/|_|g")
+    o="$cache/$base-$key.o"
+    if [ ! -f "$o" ]; then
+        # shellcheck disable=SC2086
+        $CC $cflags -c -o "$o.tmp.$$" "$1" || return 1
+        mv -f "$o.tmp.$$" "$o"
+        for old in "$cache/$base"-*.o; do
+            [ "$old" = "$o" ] || rm -f "$old"
+        done
     fi
-    echo "run_fuzz: building fuzz_$t"
-    # shellcheck disable=SC2086
-    $CC $flags -o "$work/fuzz_$t" "$RL_SRC/tests/fuzz/fuzz_$t.c" $srcs $extra $libs
+    echo "$o"
+}
+
+# Compile every source the requested targets need, two at a time, each once.
+srcs=""
+for t in "$@"; do
+    srcs="$srcs $(target_srcs "$t") $S/tests/fuzz/fuzz_$t.c"
+done
+# shellcheck disable=SC2086
+printf '%s\n' $srcs | sort -u >"$work/srcs"
+echo "run_fuzz: compiling $(wc -l <"$work/srcs") sources for: $*"
+n=0
+while read -r src; do
+    (obj "$src" >/dev/null || touch "$work/compile_failed") &
+    n=$((n + 1))
+    if [ "$n" -ge "${RL_FUZZ_JOBS:-2}" ]; then
+        wait
+        n=0
+    fi
+done <"$work/srcs"
+wait
+[ ! -f "$work/compile_failed" ] || { echo "run_fuzz: compiling failed (see above)" >&2; exit 1; }
+
+status=0
+for t in "$@"; do
+    objs=""
+    # shellcheck disable=SC2046,SC2086
+    for src in $(printf '%s\n' $(target_srcs "$t") "$S/tests/fuzz/fuzz_$t.c" | sort -u); do
+        objs="$objs $(obj "$src")"
+    done
+    # shellcheck disable=SC2046,SC2086
+    $CC -fsanitize=fuzzer,address,undefined -o "$work/fuzz_$t" $objs $(target_libs "$t") -lm
     mkdir -p "$work/corpus_$t"
-    cp "$RL_SRC/tests/fuzz/corpus/$t/"* "$work/corpus_$t/"
+    cp "$S/tests/fuzz/corpus/$t/"* "$work/corpus_$t/"
     echo "run_fuzz: fuzz_$t for ${secs}s"
-    if ! OPENBLAS_NUM_THREADS=1 "$work/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 \
-        -max_len=131072 -print_final_stats=1 -artifact_prefix="$work/crash_$t-" \
-        "$work/corpus_$t" >"$work/log_$t" 2>&1; then
+    # shellcheck disable=SC2046
+    if ! OPENBLAS_NUM_THREADS=1 "$work/fuzz_$t" -max_total_time="$secs" $(target_opts "$t") \
+        -print_final_stats=1 -artifact_prefix="$work/crash_$t-" "$work/corpus_$t" \
+        >"$work/log_$t" 2>&1; then
         echo "run_fuzz: fuzz_$t FAILED; last lines:" >&2
         tail -40 "$work/log_$t" >&2
-        # keep the crashing input for a regression test
         for f in "$work"/crash_"$t"-*; do
-            [ -f "$f" ] && cp "$f" "${RL_BUILD}/" && echo "run_fuzz: crash input kept: $RL_BUILD/$(basename "$f")" >&2
+            [ -f "$f" ] && cp "$f" "$RL_BUILD/" &&
+                echo "run_fuzz: input kept: $RL_BUILD/$(basename "$f")" >&2
         done
         status=1
     else
-        grep -E "stat::number_of_executed_units|Done" "$work/log_$t" | head -2
+        grep -E "stat::number_of_executed_units|cov:" "$work/log_$t" | tail -2
     fi
 done
 exit $status
