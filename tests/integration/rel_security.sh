@@ -1,8 +1,8 @@
 # rel_security.sh - security properties of relearnd (issue 6):
 #   1. the metrics endpoint binds loopback by default (the socket in /proc/net/tcp{,6});
-#   2. TLS/SASL secrets in [kafka] never appear in clear: not in --check-config, not in the log
-#      of a daemon that runs with them (debug level, librdkafka's own conf debug on, failing to
-#      authenticate), not in a config error message;
+#   2. TLS/SASL settings in [kafka] reach librdkafka, and their secrets never appear in clear:
+#      not in --check-config, not in the log of a daemon that runs with them (debug level,
+#      librdkafka's own conf debug on, failing to authenticate), not in a config error message;
 #   3. checkpoint files are 0600, the directory relearnd makes 0700;
 #   4. a world-writable checkpoint dir (with or without the sticky bit) is refused at start with
 #      exit status 1 (as `relearnd --help` documents) and a message naming it;
@@ -73,6 +73,9 @@ sleep 5
 kill -TERM $spid 2>/dev/null
 rl_wait_for 30 sh -c "! kill -0 $spid" || rl_fail "relearnd with SASL settings did not stop on SIGTERM"
 [ "$(wc -l <"$RL_WORK/s-run.log")" -gt 3 ] || rl_fail "the SASL run logged nothing: the check would be empty"
+# The settings did reach librdkafka (its conf debug lists them, secrets redacted by it).
+grep -q 'security.protocol = sasl_plaintext' "$RL_WORK/s-run.log" || rl_fail "security.protocol did not reach librdkafka"
+grep -q 'sasl.mechanisms = PLAIN' "$RL_WORK/s-run.log" || rl_fail "sasl.mechanisms did not reach librdkafka"
 # A config error on a secret's line (a typo in the key) must not echo the secret either.
 cp "$RL_WORK/s.ini" "$RL_WORK/s-bad.ini"
 echo "sasl.passwrd = $secret_pw" >>"$RL_WORK/s-bad.ini"
