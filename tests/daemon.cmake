@@ -14,3 +14,5 @@ set_target_properties(rl_daemon_faultfs PROPERTIES PREFIX "lib" LIBRARY_OUTPUT_D
 target_link_libraries(rl_daemon_faultfs PRIVATE ${CMAKE_DL_LIBS})
 rl_script_test(daemon_diskfault integration/daemon_diskfault.sh "integration;daemon;reliability")
 set_tests_properties(daemon_diskfault PROPERTIES TIMEOUT 240)
+rl_script_test(daemon_torture integration/daemon_torture.sh "reliability;daemon")
+set_tests_properties(daemon_torture PROPERTIES TIMEOUT 900)
