@@ -1,7 +1,6 @@
 # daemon_crash.sh - exactly once across crashes, four partitions: four rounds of "start
 # relearnd, produce 1000 events over 4 partitions, SIGKILL it after a random short delay
-# (mid-stream, often between a
-# checkpoint and its commit)". At the end the model has learned from exactly the events
+# (mid-stream, often between a checkpoint and its commit)". At the end the model has learned from exactly the events
 # produced - none lost, none twice - as its checkpointed event counter says.
 . "$RL_TESTS/integration/lib.sh"
 rl_init daemon_crash
