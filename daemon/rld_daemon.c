@@ -1,5 +1,6 @@
-/* rld_daemon.c - start-up, the consume loop, rebalances, checkpoints and commits.
- * (Publishing is in rld_publish.c, the snapshot version probe in rld_snapver.c.) */
+/* rld_daemon.c - start-up, warm start and the consume loop. (Checkpoints, commits and
+ * rebalances are in rld_offsets.c, publishing in rld_publish.c, the snapshot version probe in
+ * rld_snapver.c.) */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,334 +14,6 @@
 
 volatile sig_atomic_t rld_stop_requested;
 volatile sig_atomic_t rld_snapshot_requested;
-
-/* ---- partitions ---- */
-
-static rld_part *part_find(rld_daemon *d, const char *topic, int32_t partition, int create)
-{
-    rld_part *p;
-    if (d->last_part < d->n_parts) {
-        p = &d->parts[d->last_part];
-        if (p->partition == partition && strcmp(p->topic, topic) == 0)
-            return p;
-    }
-    for (size_t i = 0; i < d->n_parts; i++) {
-        p = &d->parts[i];
-        if (p->partition == partition && strcmp(p->topic, topic) == 0) {
-            d->last_part = i;
-            return p;
-        }
-    }
-    if (!create || d->n_parts >= RLD_STATS_MAX_PARTS)
-        return NULL;
-    if (d->n_parts == d->cap_parts) {
-        size_t cap = d->cap_parts ? d->cap_parts * 2 : 16;
-        rld_part *np = realloc(d->parts, cap * sizeof(*np));
-        if (!np)
-            return NULL;
-        d->parts = np;
-        d->cap_parts = cap;
-    }
-    p = &d->parts[d->n_parts];
-    memset(p, 0, sizeof(*p));
-    snprintf(p->topic, sizeof(p->topic), "%s", topic);
-    p->partition = partition;
-    p->next = p->first = p->committed = p->ckpt_next = p->high = -1;
-    d->last_part = d->n_parts++;
-    return p;
-}
-
-/* ---- checkpoints and commits ---- */
-
-static void on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason)
-{
-    (void)opaque;
-    rld_log(RLD_WARN, "checkpoint file skipped", "path=\"%s\" error=%s reason=\"%s\"", path,
-            rl_err_str(err), reason);
-}
-
-/* Commits the last durable checkpoint's offsets of the assigned partitions, with metadata
- * "<instance-id>:<seq>" saying whose checkpoint they come from. */
-static rd_kafka_resp_err_t commit_offsets(rld_daemon *d)
-{
-    rd_kafka_topic_partition_list_t *l;
-    char meta[RLD_CONF_STR + 32];
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    int n = 0;
-
-    if (!d->consumer || d->ckpt_seq == 0)
-        return RD_KAFKA_RESP_ERR_NO_ERROR;
-    snprintf(meta, sizeof(meta), "%s:%" PRIu64, d->cfg.instance_id, d->ckpt_seq);
-    l = rd_kafka_topic_partition_list_new((int)d->n_parts);
-    for (size_t i = 0; i < d->n_parts; i++) {
-        rld_part *p = &d->parts[i];
-        rd_kafka_topic_partition_t *t;
-        if (!p->assigned || p->ckpt_next < 0)
-            continue;
-        t = rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
-        t->offset = p->ckpt_next;
-        t->metadata = meta; /* borrowed: cleared again before the list is destroyed */
-        t->metadata_size = strlen(meta);
-        n++;
-    }
-    if (n > 0) {
-        err = rd_kafka_commit(d->consumer, l, 0);
-        for (int i = 0; i < l->cnt; i++) {
-            rd_kafka_topic_partition_t *t = &l->elems[i];
-            rld_part *p = part_find(d, t->topic, t->partition, 0);
-            if (!err && !t->err && p)
-                p->committed = t->offset;
-            else if (t->err)
-                err = t->err;
-            t->metadata = NULL;
-            t->metadata_size = 0;
-        }
-        if (err) {
-            d->sd.commits_failed++;
-            rld_log(RLD_WARN, "offset commit failed; the next checkpoint commits again",
-                    "seq=%" PRIu64 " error=\"%s\"", d->ckpt_seq, rd_kafka_err2str(err));
-        } else {
-            d->sd.commits_ok++;
-            rld_log(RLD_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
-                    n);
-        }
-    }
-    rd_kafka_topic_partition_list_destroy(l);
-    d->commit_pending = err != RD_KAFKA_RESP_ERR_NO_ERROR;
-    return err;
-}
-
-/* Writes a checkpoint of the model and the positions, then commits them. On failure nothing
- * is committed (offsets never run ahead of a durable checkpoint) and a retry is scheduled
- * with exponential backoff. */
-static rl_err checkpoint(rld_daemon *d, const char *why)
-{
-    char e[1024], path[2048];
-    rl_ckpt ck;
-    rl_err err;
-    double t0 = rld_mono_s(), dur;
-
-    /* Dead letters and alerts of the events below these offsets go out first, as far as the
-     * broker lets them within a short wait (failures are counted and logged by position). A
-     * snapshot in flight is not waited for: it does not depend on the offsets. */
-    while (d->producer && d->pending_records > 0 && rld_mono_s() - t0 < 2.0)
-        rd_kafka_poll(d->producer, 10);
-    rl_ckpt_init(&ck);
-    err = rl_ckpt_set_ids(&ck, d->cfg.model_name, d->cfg.instance_id, e, sizeof(e));
-    ck.seq = d->ckpt_seq + 1;
-    ck.snapshot_version = d->snap_version;
-    if (err == RL_OK)
-        err = rl_ckpt_from_model(&ck, d->model, e, sizeof(e));
-    for (size_t i = 0; i < d->n_parts && err == RL_OK; i++) {
-        rld_part *p = &d->parts[i];
-        int64_t off = p->assigned && p->next >= 0 ? p->next : p->ckpt_next;
-        if (off >= 0)
-            err = rl_ckpt_set_offset(&ck, p->topic, p->partition, off, e, sizeof(e));
-    }
-    if (err == RL_OK)
-        err =
-            rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, RL_FRAME_ZSTD, (uint32_t)d->cfg.ckpt_keep,
-                              on_ckpt_report, d, path, sizeof(path), e, sizeof(e));
-    dur = rld_mono_s() - t0;
-    if (err != RL_OK) {
-        double backoff;
-        d->ckpt_failures++;
-        d->sd.ckpt_failed++;
-        d->sd.ckpt_consecutive_failures = d->ckpt_failures;
-        backoff = 0.5 * pow(2.0, (double)(d->ckpt_failures - 1));
-        if (backoff > d->cfg.ckpt_retry_max_s)
-            backoff = d->cfg.ckpt_retry_max_s;
-        d->ckpt_retry_at = rld_mono_s() + backoff;
-        rld_log(RLD_ERROR, "checkpoint failed; offsets not committed",
-                "why=%s seq=%" PRIu64 " failures_in_a_row=%u retry_in_s=%.1f error=%s "
-                "detail=\"%s\"",
-                why, ck.seq, d->ckpt_failures, backoff, rl_err_str(err), e);
-        /* Alert on the first failure and then every 10th, so a full disk does not flood. */
-        if (d->ckpt_failures == 1 || d->ckpt_failures % 10 == 0) {
-            char detail[300];
-            snprintf(detail, sizeof(detail), "checkpoint failed (%u in a row): %.200s",
-                     d->ckpt_failures, e);
-            rld_alert_send(d, "checkpoint", RL_DRIFT_WARNING, "retrying", detail, NAN);
-        }
-        rl_ckpt_clear(&ck);
-        return err;
-    }
-    if (d->ckpt_failures)
-        rld_log(RLD_INFO, "checkpoints recovered", "failures_before=%u", d->ckpt_failures);
-    d->ckpt_failures = 0;
-    d->ckpt_retry_at = 0;
-    d->ckpt_seq = ck.seq;
-    d->ckpt_position = rl_model_position(d->model);
-    d->ckpt_last_mono = rld_mono_s();
-    d->dirty = 0;
-    d->commit_pending = 1;
-    for (size_t i = 0; i < ck.n_offsets; i++) {
-        rld_part *p = part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 0);
-        if (p)
-            p->ckpt_next = ck.offsets[i].next_offset;
-    }
-    d->sd.ckpt_seq = ck.seq;
-    d->sd.ckpt_ok++;
-    d->sd.ckpt_consecutive_failures = 0;
-    d->sd.ckpt_last_ms = rld_now_ms();
-    d->sd.ckpt_last_duration_s = dur;
-    rld_log(RLD_INFO, "checkpoint written",
-            "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
-            ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
-    rl_ckpt_clear(&ck);
-    commit_offsets(d);
-    return RL_OK;
-}
-
-/* ---- rebalance ---- */
-
-static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
-{
-    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
-    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
-    char mine[RLD_CONF_STR + 2];
-    size_t mine_len;
-
-    snprintf(mine, sizeof(mine), "%s:", d->cfg.instance_id);
-    mine_len = strlen(mine);
-    /* Who committed last decides where each partition resumes (DESIGN.md). A coordinator that
-     * does not answer is retried; after that, this instance's checkpoint is the fallback. */
-    for (int attempt = 0; attempt < 5 && !rld_stop_requested; attempt++) {
-        kerr = rd_kafka_committed(rk, c, 5000);
-        if (!kerr)
-            break;
-        rld_log(RLD_WARN, "cannot read committed offsets, retrying", "attempt=%d error=\"%s\"",
-                attempt + 1, rd_kafka_err2str(kerr));
-    }
-    for (int i = 0; i < parts->cnt; i++) {
-        rd_kafka_topic_partition_t *t = &parts->elems[i];
-        rd_kafka_topic_partition_t *ct = &c->elems[i];
-        rld_part *p = part_find(d, t->topic, t->partition, 1);
-        char owner[RLD_CONF_STR + 32] = "";
-        int64_t committed = !kerr && !ct->err && ct->offset >= 0 ? ct->offset : -1;
-        int is_mine;
-        const char *why;
-        int64_t start;
-
-        if (!kerr && ct->metadata && ct->metadata_size > 0) {
-            size_t n =
-                ct->metadata_size < sizeof(owner) - 1 ? ct->metadata_size : sizeof(owner) - 1;
-            memcpy(owner, ct->metadata, n);
-            owner[n] = '\0';
-        }
-        is_mine = strncmp(owner, mine, mine_len) == 0;
-        if (!p) {
-            rld_log(RLD_ERROR, "too many partitions; this one is not tracked",
-                    "topic=%s "
-                    "partition=%d max=%d",
-                    t->topic, t->partition, RLD_STATS_MAX_PARTS);
-            continue;
-        }
-        if (is_mine && p->ckpt_next >= 0) {
-            start = p->ckpt_next;
-            why = "own checkpoint";
-        } else if (committed >= 0) {
-            start = committed;
-            why = is_mine ? "own commit (checkpoint lacks the partition)" : "group commit";
-        } else if (kerr && p->ckpt_next >= 0) {
-            start = p->ckpt_next;
-            why = "own checkpoint (committed offsets unreadable)";
-        } else {
-            start = RD_KAFKA_OFFSET_INVALID;
-            why = "auto.offset.reset (no commit)";
-        }
-        t->offset = start;
-        p->assigned = 1;
-        p->next = start >= 0 ? start : -1;
-        p->first = -1;
-        p->committed = committed;
-        p->high = -1;
-        rld_log(RLD_INFO, "partition assigned",
-                "topic=%s partition=%d start=%" PRId64 " why=\"%s\" committed=%" PRId64
-                " committed_by=\"%s\" checkpoint_offset=%" PRId64,
-                t->topic, t->partition, start, why, committed, owner, p->ckpt_next);
-    }
-    rd_kafka_topic_partition_list_destroy(c);
-}
-
-static void mark_unassigned(rld_daemon *d, rd_kafka_topic_partition_list_t *parts)
-{
-    for (int i = 0; parts && i < parts->cnt; i++) {
-        rld_part *p = part_find(d, parts->elems[i].topic, parts->elems[i].partition, 0);
-        if (p) {
-            p->assigned = 0;
-            rld_log(RLD_INFO, "partition revoked",
-                    "topic=%s partition=%d next=%" PRId64 " checkpoint_offset=%" PRId64, p->topic,
-                    p->partition, p->next, p->ckpt_next);
-        }
-    }
-    if (!parts)
-        for (size_t i = 0; i < d->n_parts; i++)
-            d->parts[i].assigned = 0;
-}
-
-/* A partition handed over while the group's commit lags this instance's checkpoint will be
- * resumed by its next owner at the commit: the events in between are then learned by both
- * models. It should not happen (the revoke commits first) but a commit can be refused during a
- * rebalance; say so loudly and count it. */
-static void report_handover(rld_daemon *d, rd_kafka_topic_partition_list_t *parts)
-{
-    for (int i = 0; i < parts->cnt; i++) {
-        rld_part *p = part_find(d, parts->elems[i].topic, parts->elems[i].partition, 0);
-        if (!p || p->next < 0 || p->committed == p->next)
-            continue;
-        d->sd.handover_behind++;
-        rld_log(RLD_ERROR, "partition given up with its commit behind the checkpoint",
-                "topic=%s partition=%d committed=%" PRId64 " checkpoint_offset=%" PRId64
-                " consumed=%" PRId64 " note=\"the next owner may learn these events again\"",
-                p->topic, p->partition, p->committed, p->ckpt_next, p->next);
-    }
-}
-
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque)
-{
-    rld_daemon *d = opaque;
-    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-    rd_kafka_error_t *e2 = NULL;
-    rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
-
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        on_assign(d, rk, parts);
-        if (coop)
-            e2 = rd_kafka_incremental_assign(rk, parts);
-        else
-            aerr = rd_kafka_assign(rk, parts);
-    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        /* The batch in hand is finished (callbacks run between batches): checkpoint and
-         * commit before the partitions go, unless they were lost (then another member may
-         * already own them, and a commit from here would be refused or wrong). */
-        if (rd_kafka_assignment_lost(rk))
-            rld_log(RLD_WARN, "partitions lost (session timeout?); not committing", "count=%d",
-                    parts->cnt);
-        else if (d->dirty)
-            checkpoint(d, "revoke");
-        else if (d->commit_pending)
-            commit_offsets(d);
-        if (!rd_kafka_assignment_lost(rk))
-            report_handover(d, parts);
-        mark_unassigned(d, parts);
-        if (coop)
-            e2 = rd_kafka_incremental_unassign(rk, parts);
-        else
-            aerr = rd_kafka_assign(rk, NULL);
-    } else {
-        rld_log(RLD_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(err));
-        mark_unassigned(d, NULL);
-        aerr = rd_kafka_assign(rk, NULL);
-    }
-    if (e2) {
-        rld_log(RLD_ERROR, "incremental assign failed", "error=\"%s\"", rd_kafka_error_string(e2));
-        rd_kafka_error_destroy(e2);
-    }
-    if (aerr)
-        rld_log(RLD_ERROR, "assign failed", "error=\"%s\"", rd_kafka_err2str(aerr));
-}
 
 static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
@@ -385,7 +58,7 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
         return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer config: %s", e);
     }
     rd_kafka_conf_set_opaque(conf, d);
-    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_rebalance_cb(conf, rld_on_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_consumer_error);
     d->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
     if (!d->consumer) {
@@ -424,8 +97,8 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
                           d->cfg.checkpoint_dir, e);
     rl_ckpt_init(&ck);
-    err = rl_ckpt_dir_load_newest(d->cfg.checkpoint_dir, &ck, on_ckpt_report, d, path, sizeof(path),
-                                  e, sizeof(e));
+    err = rl_ckpt_dir_load_newest(d->cfg.checkpoint_dir, &ck, rld_on_ckpt_report, d, path,
+                                  sizeof(path), e, sizeof(e));
     if (err == RL_OK) {
         err = rl_ckpt_to_model(&ck, rld_alert_cb, d, &d->model, e, sizeof(e));
         if (err != RL_OK) {
@@ -447,7 +120,7 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         d->ckpt_position = ck.events;
         *ckpt_snap_version = ck.snapshot_version;
         for (size_t i = 0; i < ck.n_offsets; i++) {
-            rld_part *p = part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 1);
+            rld_part *p = rld_part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 1);
             if (p)
                 p->ckpt_next = ck.offsets[i].next_offset;
         }
@@ -661,7 +334,7 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
         return;
     }
     topic = rd_kafka_topic_name(m->rkt);
-    p = part_find(d, topic, m->partition, 1);
+    p = rld_part_find(d, topic, m->partition, 1);
     if (p && p->next >= 0 && m->offset != p->next) {
         /* The broker no longer has (or never had) the offsets in between: auto.offset.reset
          * moved the position. Loud, counted, never silent. */
@@ -773,7 +446,7 @@ int rld_daemon_run(rld_daemon *d)
         }
         rd_kafka_poll(d->producer, 0); /* delivery reports */
         if (checkpoint_due(d, now))
-            checkpoint(d, d->ckpt_failures ? "retry" : "schedule");
+            rld_checkpoint(d, d->ckpt_failures ? "retry" : "schedule");
         rld_snapshot_tick(d, forced);
         probe_brokers(d, now);
         refresh_stats(d);
@@ -784,11 +457,11 @@ int rld_daemon_run(rld_daemon *d)
     rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
     d->exit_status = RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)
-        commit_offsets(d);
+        rld_commit_offsets(d);
     if (d->dirty) {
         for (int attempt = 0; attempt < 5; attempt++) {
             struct timespec ts = {0, 500000000L};
-            if (checkpoint(d, "shutdown") == RL_OK)
+            if (rld_checkpoint(d, "shutdown") == RL_OK)
                 break;
             nanosleep(&ts, NULL);
         }

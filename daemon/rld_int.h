@@ -91,6 +91,17 @@ struct rld_daemon {
     int exit_status;
 };
 
+/* rld_offsets.c */
+/* The partition's entry (created when create and absent; NULL when the table is full). */
+rld_part *rld_part_find(rld_daemon *d, const char *topic, int32_t partition, int create);
+/* Checkpoint now, then commit its offsets; on failure nothing is committed and a retry is
+ * scheduled with backoff. */
+rl_err rld_checkpoint(rld_daemon *d, const char *why);
+rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d);
+void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque);
+void rld_on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason);
+
 /* rld_publish.c */
 rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size);
 void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason reason,
