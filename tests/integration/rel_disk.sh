@@ -57,9 +57,13 @@ committed_is() {
 }
 
 start_a() {
+    asan0=${ASAN_OPTIONS-}
+    # An ASan build of relearnd accepts a preloaded library only with this.
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
     export LD_PRELOAD="$SHIM" RL_FAULTFS_DIR="$dir" RL_FAULTFS_CTL="$ctl" RL_FAULTFS_LOG="$flog"
     rl_daemon_start a
-    unset LD_PRELOAD RL_FAULTFS_DIR RL_FAULTFS_CTL RL_FAULTFS_LOG
+    unset LD_PRELOAD RL_FAULTFS_DIR RL_FAULTFS_CTL RL_FAULTFS_LOG ASAN_OPTIONS
+    [ -n "$asan0" ] && export ASAN_OPTIONS="$asan0"
 }
 
 failed_at_least() {

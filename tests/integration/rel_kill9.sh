@@ -49,9 +49,13 @@ SHIM="$RL_BUILD/tests/librl_faultfs.so"
 echo "fsync DELAY 60" >"$RL_WORK/faultfs.ctl"
 in_write=0
 slow_start() {
+    asan0=${ASAN_OPTIONS-}
+    # An ASan build of relearnd accepts a preloaded library only with this.
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
     export LD_PRELOAD="$SHIM" RL_FAULTFS_DIR="$RL_WORK/ckpt-$1" RL_FAULTFS_CTL="$RL_WORK/faultfs.ctl"
     rl_daemon_start "$1"
-    unset LD_PRELOAD RL_FAULTFS_DIR RL_FAULTFS_CTL
+    unset LD_PRELOAD RL_FAULTFS_DIR RL_FAULTFS_CTL ASAN_OPTIONS
+    [ -n "$asan0" ] && export ASAN_OPTIONS="$asan0"
 }
 
 # torture NAME N KILLS SEED: start/kill -9 NAME KILLS times at the seeded moments, then run it
