@@ -44,11 +44,8 @@ static rl_err ap_create(const rl_learner_params *p, rl_learner **out, char *errs
     avgp *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    s->base.ops = &rl_learner_avg_perceptron_ops;
-    s->base.params = *p;
-    s->base.task = RL_TASK_BINARY;
-    s->base.lr_scale = 1.0;
-    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    rl_lbase_init(&s->base, &rl_learner_avg_perceptron_ops, p, RL_TASK_BINARY);
+    s->mask = rl_lmask(p->bits);
     s->dd = p->dense_dim;
     s->c = 1;
     s->wu = calloc(n_coords(s) * 2, sizeof(double));
@@ -164,17 +161,11 @@ static rl_err ap_import(rl_learner *l, const void *p, size_t len, char *errstr, 
     avgp *s = (avgp *)l;
     rl_rd r;
     uint64_t updates;
-    rl_rd_init(&r, p, len);
     rl_err err =
-        rl_lstate_check_header(&r, l, RL_LKIND_AVG_PERCEPTRON, 1, &updates, errstr, errstr_size);
+        rl_lstate_open(&r, p, len, l, RL_LKIND_AVG_PERCEPTRON, 1,
+                       8 + n_coords(s) * 2 * sizeof(double), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    size_t need = 8 + n_coords(s) * 2 * sizeof(double);
-    if (r.left != need)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "avg_perceptron state: %zu bytes after the header, expected %zu "
-                          "(truncated or corrupt)",
-                          r.left, need);
     double c = rl_rd_f64(&r);
     if (!(c >= 1) || !isfinite(c))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
@@ -192,12 +183,7 @@ static void ap_weights(const rl_learner *l, rl_weights *out)
     /* view is a cache the learner owns; filling it does not change the model. */
     for (size_t i = 0; i < nc; i++)
         s->view[i] = (float)(s->wu[2 * i] - s->wu[2 * i + 1] / s->c);
-    out->w = s->view;
-    out->n_sparse = n;
-    out->dense = s->dd ? s->view + n : NULL;
-    out->dense_dim = s->dd;
-    out->bias = s->view + n + s->dd;
-    out->n_rows = 1;
+    rl_lweights_view(out, s->view, n, s->dd);
 }
 
 static rl_err ap_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)

@@ -63,11 +63,8 @@ static rl_err ft_create(const rl_learner_params *p, rl_learner **out, char *errs
     ftrl *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    s->base.ops = &rl_learner_ftrl_ops;
-    s->base.params = *p;
-    s->base.task = RL_TASK_BINARY;
-    s->base.lr_scale = 1.0;
-    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    rl_lbase_init(&s->base, &rl_learner_ftrl_ops, p, RL_TASK_BINARY);
+    s->mask = rl_lmask(p->bits);
     s->dd = p->dense_dim;
     s->inv_alpha = (float)(1.0 / p->ftrl_alpha);
     s->beta = (float)p->ftrl_beta;
@@ -163,16 +160,10 @@ static rl_err ft_import(rl_learner *l, const void *p, size_t len, char *errstr, 
     ftrl *s = (ftrl *)l;
     rl_rd r;
     uint64_t updates;
-    rl_rd_init(&r, p, len);
-    rl_err err = rl_lstate_check_header(&r, l, RL_LKIND_FTRL, 1, &updates, errstr, errstr_size);
+    rl_err err = rl_lstate_open(&r, p, len, l, RL_LKIND_FTRL, 1, n_coords(s) * 2 * sizeof(float),
+                                &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    size_t need = n_coords(s) * 2 * sizeof(float);
-    if (r.left != need)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "ftrl state: %zu bytes after the header, expected %zu (truncated or "
-                          "corrupt)",
-                          r.left, need);
     rl_rd_f32s(&r, s->zn, n_coords(s) * 2);
     l->updates = updates;
     return RL_OK;
@@ -184,12 +175,7 @@ static void ft_weights(const rl_learner *l, rl_weights *out)
     size_t n = (size_t)s->mask + 1, nc = n_coords(s);
     for (size_t i = 0; i < nc; i++)
         s->view[i] = ftrl_w(s, s->zn + 2 * i);
-    out->w = s->view;
-    out->n_sparse = n;
-    out->dense = s->dd ? s->view + n : NULL;
-    out->dense_dim = s->dd;
-    out->bias = s->view + n + s->dd;
-    out->n_rows = 1;
+    rl_lweights_view(out, s->view, n, s->dd);
 }
 
 /* Fresh state (n = 0) with z chosen so the derived weight is w: invert the closed form. */

@@ -38,6 +38,23 @@ void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, ui
  * holds the recorded update count. */
 rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind, uint32_t rows,
                               uint64_t *updates, char *errstr, size_t errstr_size);
+/* Reads the common header as rl_lstate_check_header does, then checks that exactly need bytes
+ * (the learner's own counters and arrays) follow it, before the caller touches anything, so a
+ * truncated or padded blob leaves the model as it was. On success r is positioned after the
+ * header. */
+rl_err rl_lstate_open(rl_rd *r, const void *p, size_t len, const rl_learner *l, enum rl_lkind kind,
+                      uint32_t rows, size_t need, uint64_t *updates, char *errstr,
+                      size_t errstr_size);
+/* The shared part of a new learner: ops, a copy of p, its task, learning-rate scale 1. */
+void rl_lbase_init(rl_learner *b, const struct rl_learner_ops *ops, const rl_learner_params *p,
+                   rl_task task);
+/* The slot mask of 2^bits hashed weights. */
+static inline uint32_t rl_lmask(uint32_t bits)
+{
+    return (uint32_t)((1ull << bits) - 1);
+}
+/* A one-row weights view over v = [n sparse | dense_dim dense | bias]. */
+void rl_lweights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim);
 /* Checks the parts of p every learner shares (bits, dense_dim, learner name). */
 rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size);
 /* Checks a weights view against the learner's shape before set_weights. */

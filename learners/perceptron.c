@@ -29,11 +29,8 @@ static rl_err pc_create(const rl_learner_params *p, rl_learner **out, char *errs
     perceptron *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    s->base.ops = &rl_learner_perceptron_ops;
-    s->base.params = *p;
-    s->base.task = RL_TASK_BINARY;
-    s->base.lr_scale = 1.0;
-    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    rl_lbase_init(&s->base, &rl_learner_perceptron_ops, p, RL_TASK_BINARY);
+    s->mask = rl_lmask(p->bits);
     s->dd = p->dense_dim;
     s->w = calloc(n_floats(s), sizeof(float));
     if (!s->w)
@@ -131,17 +128,10 @@ static rl_err pc_import(rl_learner *l, const void *p, size_t len, char *errstr, 
     perceptron *s = (perceptron *)l;
     rl_rd r;
     uint64_t updates;
-    rl_rd_init(&r, p, len);
-    rl_err err =
-        rl_lstate_check_header(&r, l, RL_LKIND_PERCEPTRON, 1, &updates, errstr, errstr_size);
+    rl_err err = rl_lstate_open(&r, p, len, l, RL_LKIND_PERCEPTRON, 1, n_floats(s) * sizeof(float),
+                                &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    size_t need = n_floats(s) * sizeof(float);
-    if (r.left != need)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "perceptron state: %zu bytes after the header, expected %zu (truncated "
-                          "or corrupt)",
-                          r.left, need);
     rl_rd_f32s(&r, s->w, n_floats(s));
     l->updates = updates;
     return RL_OK;
@@ -150,13 +140,7 @@ static rl_err pc_import(rl_learner *l, const void *p, size_t len, char *errstr, 
 static void pc_weights(const rl_learner *l, rl_weights *out)
 {
     const perceptron *s = (const perceptron *)l;
-    size_t n = (size_t)s->mask + 1;
-    out->w = s->w;
-    out->n_sparse = n;
-    out->dense = s->dd ? s->w + n : NULL;
-    out->dense_dim = s->dd;
-    out->bias = s->w + n + s->dd;
-    out->n_rows = 1;
+    rl_lweights_view(out, s->w, (size_t)s->mask + 1, s->dd);
 }
 
 static rl_err pc_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)

@@ -321,6 +321,41 @@ static const char *kind_name(unsigned k)
     }
 }
 
+rl_err rl_lstate_open(rl_rd *r, const void *p, size_t len, const rl_learner *l, enum rl_lkind kind,
+                      uint32_t rows, size_t need, uint64_t *updates, char *errstr,
+                      size_t errstr_size)
+{
+    rl_rd_init(r, p, len);
+    rl_err err = rl_lstate_check_header(r, l, kind, rows, updates, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    if (r->left != need)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s state: %zu bytes after the header, expected %zu (truncated or "
+                          "corrupt)",
+                          l->ops->name, r->left, need);
+    return RL_OK;
+}
+
+void rl_lbase_init(rl_learner *b, const struct rl_learner_ops *ops, const rl_learner_params *p,
+                   rl_task task)
+{
+    b->ops = ops;
+    b->params = *p;
+    b->task = task;
+    b->lr_scale = 1.0;
+}
+
+void rl_lweights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim)
+{
+    out->w = v;
+    out->n_sparse = n;
+    out->dense = dense_dim ? v + n : NULL;
+    out->dense_dim = dense_dim;
+    out->bias = v + n + dense_dim;
+    out->n_rows = 1;
+}
+
 rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind, uint32_t rows,
                               uint64_t *updates, char *errstr, size_t errstr_size)
 {

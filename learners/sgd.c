@@ -89,13 +89,11 @@ rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_op
     s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    s->base.ops = ops;
-    s->base.params = *p;
-    s->base.task = (p->loss == RL_LOSS_SQUARED || p->loss == RL_LOSS_POISSON) ? RL_TASK_REGRESSION
-                                                                              : RL_TASK_BINARY;
-    s->base.lr_scale = 1.0;
+    rl_lbase_init(&s->base, ops, p,
+                  (p->loss == RL_LOSS_SQUARED || p->loss == RL_LOSS_POISSON) ? RL_TASK_REGRESSION
+                                                                             : RL_TASK_BINARY);
     s->kind = kind;
-    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    s->mask = rl_lmask(p->bits);
     s->stride = stride_of(p->schedule);
     s->dd = p->dense_dim;
     s->ws = calloc(n_sparse(s) * s->stride, sizeof(float));
@@ -311,6 +309,18 @@ static void fold_pscale(sgd *s)
     s->pscale = 1;
 }
 
+/* w += c x over the example's features (stride 1): the plain step without decay or clipping. */
+static void add_scaled(sgd *s, const rl_example *ex, float c, int dense)
+{
+    const uint32_t m = s->mask;
+    for (uint32_t i = 0; i < ex->n_feats; i++)
+        s->ws[ex->feats[i].index & m] += c * ex->feats[i].value;
+    if (dense)
+        cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
+    if (s->base.params.bias)
+        s->bws[0] += c;
+}
+
 static void learn_plain(sgd *s, const rl_example *ex, double wt, double d)
 {
     const rl_learner_params *p = &s->base.params;
@@ -346,15 +356,8 @@ static void learn_plain(sgd *s, const rl_example *ex, double wt, double d)
         } else {
             s->pscale *= f;
         }
-        if (d != 0) {
-            float c = (float)(-eta_t * wt * s->base.lr_scale * d / s->pscale);
-            for (uint32_t i = 0; i < ex->n_feats; i++)
-                w[ex->feats[i].index & m] += c * ex->feats[i].value;
-            if (dense)
-                cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
-            if (p->bias)
-                s->bws[0] += c;
-        }
+        if (d != 0)
+            add_scaled(s, ex, (float)(-eta_t * wt * s->base.lr_scale * d / s->pscale), dense);
         if (s->pscale < 1e-6)
             fold_pscale(s);
         return;
@@ -367,14 +370,8 @@ static void learn_plain(sgd *s, const rl_example *ex, double wt, double d)
     float c = (float)(-step * d);
     if (p->l1 == 0 && p->l2 == 0) {
         /* The hot loop of constant-rate SGD: one multiply-add per active feature. */
-        if (c == 0)
-            return;
-        for (uint32_t i = 0; i < ex->n_feats; i++)
-            w[ex->feats[i].index & m] += c * ex->feats[i].value;
-        if (dense)
-            cblas_saxpy((int)s->dd, c, ex->dense, 1, s->dws, 1);
-        if (p->bias)
-            s->bws[0] += c;
+        if (c != 0)
+            add_scaled(s, ex, c, dense);
         return;
     }
     float decay = (float)(1.0 - step * p->l2);
@@ -450,18 +447,11 @@ rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, siz
     sgd *s = (sgd *)l;
     rl_rd r;
     uint64_t updates;
-    rl_rd_init(&r, p, len);
     rl_err err =
-        rl_lstate_check_header(&r, l, (enum rl_lkind)s->kind, 1, &updates, errstr, errstr_size);
+        rl_lstate_open(&r, p, len, l, (enum rl_lkind)s->kind, 1,
+                       4 * 8 + state_floats(s) * sizeof(float), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    /* Check the whole length before touching anything, so a bad blob leaves the model as is. */
-    size_t need = 4 * 8 + state_floats(s) * sizeof(float);
-    if (r.left != need)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "%s state: %zu bytes after the header, expected %zu (truncated or "
-                          "corrupt)",
-                          l->ops->name, r.left, need);
     double t = rl_rd_f64(&r), snx = rl_rd_f64(&r), tw = rl_rd_f64(&r), ps = rl_rd_f64(&r);
     if (!(t >= 0) || !(snx >= 0) || !(tw >= 0) || !(ps > 0) || !isfinite(t + snx + tw + ps))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
@@ -500,9 +490,7 @@ void rl_sgd_weights(const rl_learner *l, rl_weights *out)
     for (size_t j = 0; j < s->dd; j++)
         v[n + j] = s->dws[j * st] * f;
     v[n + s->dd] = s->bws[0] * f;
-    out->w = v;
-    out->dense = s->dd ? v + n : NULL;
-    out->bias = v + n + s->dd;
+    rl_lweights_view(out, v, n, s->dd);
 }
 
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)

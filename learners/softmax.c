@@ -65,11 +65,8 @@ static rl_err sm_create(const rl_learner_params *p, rl_learner **out, char *errs
     softmax *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    s->base.ops = &rl_learner_softmax_ops;
-    s->base.params = *p;
-    s->base.task = RL_TASK_MULTICLASS;
-    s->base.lr_scale = 1.0;
-    s->mask = (uint32_t)((1ull << p->bits) - 1);
+    rl_lbase_init(&s->base, &rl_learner_softmax_ops, p, RL_TASK_MULTICLASS);
+    s->mask = rl_lmask(p->bits);
     s->dd = p->dense_dim;
     s->k = p->n_classes;
     s->cs = (p->schedule == RL_SCHED_NORMALIZED || p->schedule == RL_SCHED_ADAGRAD) ? 2 : 1;
@@ -291,17 +288,11 @@ static rl_err sm_import(rl_learner *l, const void *p, size_t len, char *errstr, 
     softmax *s = (softmax *)l;
     rl_rd r;
     uint64_t updates;
-    rl_rd_init(&r, p, len);
     rl_err err =
-        rl_lstate_check_header(&r, l, RL_LKIND_SOFTMAX, s->k, &updates, errstr, errstr_size);
+        rl_lstate_open(&r, p, len, l, RL_LKIND_SOFTMAX, s->k,
+                       3 * 8 + n_blocks(s) * s->bs * sizeof(float), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    size_t need = 3 * 8 + n_blocks(s) * s->bs * sizeof(float);
-    if (r.left != need)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "softmax state: %zu bytes after the header, expected %zu (truncated or "
-                          "corrupt)",
-                          r.left, need);
     double t = rl_rd_f64(&r), snx = rl_rd_f64(&r), tw = rl_rd_f64(&r);
     if (!(t >= 0) || !(snx >= 0) || !(tw >= 0) || !isfinite(t + snx + tw))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
