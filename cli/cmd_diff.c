@@ -14,10 +14,9 @@
 
 #include "commands.h"
 #include "model_file.h"
+#include "report_args.h"
 
-#define TOP_DEFAULT 20
-#define TOP_MAX     100000
-#define BLOCK       (1 << 24)
+#define BLOCK (1 << 24)
 
 static void usage(FILE *out)
 {
@@ -26,7 +25,7 @@ static void usage(FILE *out)
             "  Compares two checkpoints/snapshots of the same model shape.\n"
             "  --top K   show the K most changed weights (default %d)\n"
             "  --json    print the comparison as JSON\n",
-            TOP_DEFAULT);
+            RL_REPORT_TOP_DEFAULT);
 }
 
 static json_t *jreal(double x)
@@ -72,38 +71,13 @@ static int same_shape(const rl_model_file *a, const rl_model_file *b, const char
 
 int rl_cmd_diff(int argc, char **argv)
 {
-    const char *paths[2] = {NULL, NULL};
-    int json = 0, np = 0;
-    size_t top = TOP_DEFAULT;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
-            char *end;
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (*end || argv[i][0] == '-' || v > TOP_MAX) {
-                fprintf(stderr, "relearn diff: --top %s: expected 0..%d\n", argv[i], TOP_MAX);
-                return 2;
-            }
-            top = (size_t)v;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "relearn diff: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        } else if (np < 2) {
-            paths[np++] = argv[i];
-        } else {
-            fprintf(stderr, "relearn diff: two files only ('%s' is extra)\n", argv[i]);
-            return 2;
-        }
-    }
-    if (np != 2) {
-        usage(stderr);
-        return 2;
-    }
+    rl_report_args args;
+    int st = rl_report_args_parse(argc, argv, "diff", 2, "two files only", usage, &args);
+    if (st >= 0)
+        return st;
+    const char *const *paths = args.paths;
+    int json = args.json;
+    size_t top = args.top;
     openblas_set_num_threads(1);
     rl_model_file f[2];
     char err[1024];

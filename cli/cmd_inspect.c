@@ -14,9 +14,7 @@
 
 #include "commands.h"
 #include "model_file.h"
-
-#define TOP_DEFAULT 20
-#define TOP_MAX     100000
+#include "report_args.h"
 
 static void usage(FILE *out)
 {
@@ -25,7 +23,7 @@ static void usage(FILE *out)
             "  Reports what a checkpoint (.rlck) or snapshot holds, after verifying it.\n"
             "  --top K   show the K largest weights by magnitude (default %d; 0 = none)\n"
             "  --json    print the report as JSON\n",
-            TOP_DEFAULT);
+            RL_REPORT_TOP_DEFAULT);
 }
 
 static void fmt_time(int64_t ms, char *out, size_t n)
@@ -314,38 +312,13 @@ static int put_weights(report *r, const rl_model_file *f, size_t top)
 
 int rl_cmd_inspect(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0;
-    size_t top = TOP_DEFAULT;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
-            char *end;
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (*end || argv[i][0] == '-' || v > TOP_MAX) {
-                fprintf(stderr, "relearn inspect: --top %s: expected 0..%d\n", argv[i], TOP_MAX);
-                return 2;
-            }
-            top = (size_t)v;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "relearn inspect: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            fprintf(stderr, "relearn inspect: one FILE only ('%s' is extra)\n", argv[i]);
-            return 2;
-        }
-    }
-    if (!path) {
-        usage(stderr);
-        return 2;
-    }
+    rl_report_args args;
+    int st = rl_report_args_parse(argc, argv, "inspect", 1, "one FILE only", usage, &args);
+    if (st >= 0)
+        return st;
+    const char *path = args.paths[0];
+    int json = args.json;
+    size_t top = args.top;
     rl_model_file f;
     char err[1024];
     if (rl_model_file_open(path, &f, err, sizeof(err)) != RL_OK) {
