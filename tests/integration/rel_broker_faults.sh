@@ -3,7 +3,8 @@
 #   every broker down and back, partition leaders moved, request errors on fetch, produce and
 #   offset commit, and added latency (the consumer-group rebalance is rel_rebalance.sh).
 # After each: relearnd is still running, has reported the trouble where there is any to see
-# (log, metrics, /healthz 503 while the brokers are down, failed commits counted), and has
+# (log, metrics, /healthz 503 while the brokers are down, failed commits counted, fetch errors
+# and dropped connections logged), and has
 # caught up with nothing lost or doubled: the events it learned equal the events produced, no
 # offset was skipped,
 # and the group's committed offsets (asked of the broker) end at every partition's end.
@@ -101,12 +102,17 @@ while [ $round -lt $rounds ]; do
     caught_up "round $round: leaders moved"
 
     # -- fetch errors (retriable: NOT_LEADER, then a timeout), and the connection dropped.
+    log0=$(wc -l <"$RL_WORK/a.log")
     rl_broker_ctl b "error fetch 10 NOT_LEADER_FOR_PARTITION"
     rl_broker_ctl b "error fetch 5 REQUEST_TIMED_OUT"
     produce $batch
     rl_broker_ctl b "error fetch 3 _TRANSPORT"
     produce $batch
     caught_up "round $round: fetch errors"
+    tail -n +"$log0" "$RL_WORK/a.log" | grep -q 'msg="consumer error".*Fetch from broker [0-9]* failed' ||
+        rl_fail "fetch errors not logged"
+    tail -n +"$log0" "$RL_WORK/a.log" | grep -q 'msg="kafka error" code=_TRANSPORT' ||
+        rl_fail "dropped connection not logged"
     rl_broker_ctl b "clear-errors fetch"
 
     # -- produce errors hit relearnd's own producer (snapshots) and the test's producer alike.
