@@ -119,7 +119,6 @@ static double now_s(void)
 
 static int parse_args(int argc, char **argv, produce_opts *o)
 {
-    char err[256];
     long long v;
     memset(o, 0, sizeof(*o));
     rl_reader_opts_default(&o->reader);
@@ -154,15 +153,11 @@ static int parse_args(int argc, char **argv, produce_opts *o)
             return 2;
         }
         i++;
-        if (strcmp(a, "--brokers") == 0) {
-            o->kafka.brokers = val;
-        } else if (strcmp(a, "--topic") == 0) {
-            o->topic = val;
-        } else if (strcmp(a, "-X") == 0) {
-            if (rl_kafka_opts_add_x(&o->kafka, val, err, sizeof(err)) != 0) {
-                fprintf(stderr, "relearn produce: %s\n", err);
-                return 2;
-            }
+        int taken = rl_kafka_opts_take(&o->kafka, &o->topic, "produce", a, val);
+        if (taken < 0)
+            return 2;
+        if (taken) {
+            continue;
         } else if (strcmp(a, "--format") == 0) {
             if (rl_text_format_parse(val, &o->reader.format) != RL_OK) {
                 fprintf(stderr, "relearn produce: --format: '%s' is not libsvm, vw, csv or auto\n",

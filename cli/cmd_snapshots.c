@@ -85,7 +85,6 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, snap_opts *o)
 {
-    char err[256];
     long long v;
     memset(o, 0, sizeof(*o));
     o->timeout_s = 30;
@@ -101,10 +100,11 @@ static int parse_args(int argc, char **argv, snap_opts *o)
             return 2;
         }
         i++;
-        if (strcmp(a, "--brokers") == 0) {
-            o->kafka.brokers = val;
-        } else if (strcmp(a, "--topic") == 0) {
-            o->topic = val;
+        int taken = rl_kafka_opts_take(&o->kafka, &o->topic, "snapshots", a, val);
+        if (taken < 0)
+            return 2;
+        if (taken) {
+            continue;
         } else if (strcmp(a, "--model") == 0) {
             o->model = val;
         } else if (strcmp(a, "--instance") == 0) {
@@ -124,11 +124,6 @@ static int parse_args(int argc, char **argv, snap_opts *o)
                 return 2;
             }
             o->timeout_s = (int)v;
-        } else if (strcmp(a, "-X") == 0) {
-            if (rl_kafka_opts_add_x(&o->kafka, val, err, sizeof(err)) != 0) {
-                fprintf(stderr, "relearn snapshots: %s\n", err);
-                return 2;
-            }
         } else {
             fprintf(stderr, "relearn snapshots: unknown option '%s' (see --help)\n", a);
             return 2;

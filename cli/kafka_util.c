@@ -22,6 +22,25 @@ int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t e
     return 0;
 }
 
+int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
+                       const char *val)
+{
+    char err[256];
+    if (strcmp(a, "--brokers") == 0) {
+        o->brokers = val;
+    } else if (strcmp(a, "--topic") == 0) {
+        *topic = val;
+    } else if (strcmp(a, "-X") == 0) {
+        if (rl_kafka_opts_add_x(o, val, err, sizeof(err)) != 0) {
+            fprintf(stderr, "relearn %s: %s\n", cmd, err);
+            return -1;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 void rl_cli_quote(const char *s, char *out, size_t out_size)
 {
     size_t o = 0;

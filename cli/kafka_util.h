@@ -23,6 +23,12 @@ typedef struct rl_kafka_opts {
 /* Records one -X argument. Returns 0, or -1 with a message in errstr (no '=', too many). */
 int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t errstr_size);
 
+/* Takes the options every Kafka-speaking command shares when a names one: --brokers LIST,
+ * --topic NAME (into *topic), -X key=value, with val its value. Returns 1 when taken, 0 when a
+ * is another option, -1 when -X is refused (the message printed as "relearn CMD: ..."). */
+int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
+                       const char *val);
+
 /* A new conf with bootstrap.servers = o->brokers (when set), the given defaults (a NULL-
  * terminated list of key, value pairs, applied first so -X overrides them), every -X option,
  * and relearn's log callback. NULL with errstr naming the bad key on failure. The caller owns
