@@ -191,6 +191,8 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     if (!d)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
     d->cfg = *cfg;
+    rl_ckpt_init(&d->last_ck);
+    rl_ckpt_init(&d->committed_ck);
     rld_stats_init(&d->stats);
     d->sd.started_ms = d->sd.last_progress_ms = rld_now_ms();
     d->sd.stuck_after_s = cfg->stuck_after_s;
@@ -496,6 +498,8 @@ void rld_daemon_destroy(rld_daemon *d)
     /* Only now: unconfirmed snapshot chunks were produced without a copy. */
     rld_publish_destroy(d);
     rl_event_decoder_destroy(d->dec);
+    rl_ckpt_clear(&d->last_ck);
+    rl_ckpt_clear(&d->committed_ck);
     rl_model_destroy(d->model);
     free(d->parts);
     rld_stats_destroy(&d->stats);

@@ -69,6 +69,10 @@ struct rld_daemon {
     uint32_t ckpt_failures; /* in a row */
     int dirty;              /* anything consumed since the last durable checkpoint */
     int commit_pending;     /* the last durable checkpoint's offsets are not committed yet */
+    /* The newest durable checkpoint and the newest one the group accepted the offsets of, kept
+     * in memory: when a hand-over's commit is refused, the model rolls back to the latter. */
+    rl_ckpt last_ck, committed_ck;
+    int have_committed_ck;
 
     /* snapshots */
     uint64_t snap_version;  /* last delivered */

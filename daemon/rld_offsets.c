@@ -96,6 +96,12 @@ rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d)
                     "seq=%" PRIu64 " error=\"%s\"", d->ckpt_seq, rd_kafka_err2str(err));
         } else {
             d->sd.commits_ok++;
+            if (d->last_ck.seq == d->ckpt_seq && d->ckpt_seq > 0) {
+                rl_ckpt_clear(&d->committed_ck);
+                d->committed_ck = d->last_ck; /* ownership moves */
+                rl_ckpt_init(&d->last_ck);
+                d->have_committed_ck = 1;
+            }
             rld_log(RLD_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
                     n);
         }
@@ -182,9 +188,57 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     rld_log(RLD_INFO, "checkpoint written",
             "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
             ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
-    rl_ckpt_clear(&ck);
+    rl_ckpt_clear(&d->last_ck);
+    d->last_ck = ck; /* ownership moves: kept until the group accepts its offsets */
     rld_commit_offsets(d);
     return RL_OK;
+}
+
+/* A hand-over whose commit the coordinator refused (a rebalance in progress) or a lost
+ * assignment would let the next owner resume behind what this model learned: the events in
+ * between would be learned twice. Instead the model goes back to the last checkpoint whose
+ * offsets the group accepted, every partition to its offset there, and that state is written as
+ * the newest checkpoint; partitions this instance keeps or gets back are re-read from there. */
+static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
+{
+    char e[512];
+    rl_model *m = NULL;
+    uint64_t from = rl_model_position(d->model);
+    rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(4);
+
+    if (rl_ckpt_to_model(&d->committed_ck, rld_alert_cb, d, &m, e, sizeof(e)) != RL_OK) {
+        rld_log(RLD_ERROR, "cannot roll back to the last committed checkpoint",
+                "seq=%" PRIu64 " error=\"%s\"", d->committed_ck.seq, e);
+        rd_kafka_topic_partition_list_destroy(seek);
+        return;
+    }
+    rl_model_destroy(d->model);
+    d->model = m;
+    for (size_t i = 0; i < d->n_parts; i++) {
+        rld_part *p = &d->parts[i];
+        int64_t off = rl_ckpt_get_offset(&d->committed_ck, p->topic, p->partition);
+        p->next = p->ckpt_next = off;
+        p->first = -1;
+        if (p->assigned && off >= 0) /* still ours after this revoke (cooperative) */
+            rd_kafka_topic_partition_list_add(seek, p->topic, p->partition)->offset = off;
+    }
+    d->ckpt_position = rl_model_position(m);
+    d->dirty = 1;
+    rld_log(RLD_WARN, "hand-over commit refused: rolled back to the last committed checkpoint",
+            "seq=%" PRIu64 " events_before=%" PRIu64 " events_after=%" PRIu64
+            " note=\"events after it are read again, by whichever instance owns them\"",
+            d->committed_ck.seq, from, rl_model_position(m));
+    d->sd.rollbacks++;
+    if (seek->cnt > 0) {
+        rd_kafka_error_t *err = rd_kafka_seek_partitions(rk, seek, 5000);
+        if (err) {
+            rld_log(RLD_ERROR, "seek after roll-back failed", "error=\"%s\"",
+                    rd_kafka_error_string(err));
+            rd_kafka_error_destroy(err);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(seek);
+    rld_checkpoint(d, "rollback");
 }
 
 /* ---- rebalance ---- */
@@ -310,16 +364,23 @@ void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         /* The batch in hand is finished (callbacks run between batches): checkpoint and
          * commit before the partitions go, unless they were lost (then another member may
          * already own them, and a commit from here would be refused or wrong). */
-        if (rd_kafka_assignment_lost(rk))
+        int lost = rd_kafka_assignment_lost(rk);
+        if (lost)
             rld_log(RLD_WARN, "partitions lost (session timeout?); not committing", "count=%d",
                     parts->cnt);
         else if (d->dirty)
             rld_checkpoint(d, "revoke");
         else if (d->commit_pending)
             rld_commit_offsets(d);
-        if (!rd_kafka_assignment_lost(rk))
-            report_handover(d, parts);
-        mark_unassigned(d, parts);
+        if ((lost && (d->dirty || d->commit_pending)) || (!lost && d->commit_pending)) {
+            mark_unassigned(d, parts);
+            if (d->have_committed_ck)
+                rollback_to_committed(d, rk);
+            else
+                report_handover(d, parts);
+        } else {
+            mark_unassigned(d, parts);
+        }
         if (coop)
             e2 = rd_kafka_incremental_unassign(rk, parts);
         else

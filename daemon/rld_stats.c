@@ -181,6 +181,9 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
            "Partitions given up while the group commit lagged the checkpoint.");
     fprintf(f, "relearnd_handover_commit_behind_total %llu\n",
             (unsigned long long)d->handover_behind);
+    metric(f, "handover_rollbacks_total", "counter",
+           "Roll-backs to the last committed checkpoint when a hand-over commit was refused.");
+    fprintf(f, "relearnd_handover_rollbacks_total %llu\n", (unsigned long long)d->rollbacks);
     metric(f, "snapshot_version", "gauge", "Last published (delivered) snapshot version.");
     fprintf(f, "relearnd_snapshot_version %llu\n", (unsigned long long)d->snapshot_version);
     metric(f, "snapshot_age_seconds", "gauge", "Seconds since the last published snapshot.");

@@ -55,6 +55,7 @@ typedef struct rld_stats_data {
     double ckpt_last_duration_s;
     uint64_t commits_ok, commits_failed;
     uint64_t handover_behind; /* partitions given up with the commit behind the checkpoint */
+    uint64_t rollbacks;       /* roll-backs to the last committed checkpoint at a hand-over */
     /* snapshots */
     uint64_t snapshot_version; /* last published (delivery confirmed) */
     int64_t snapshot_last_ms;

@@ -6,8 +6,9 @@
 #
 # librdkafka's mock coordinator refuses offset commits while a rebalance is in progress (Kafka
 # accepts them from members of the current generation), so a commit made in the revoke callback
-# fails there. The test therefore lets commits catch up before each membership change, and
-# relearnd logs and counts any partition it gives up with its commit behind its checkpoint.
+# fails there and relearnd rolls back to its last committed checkpoint (rel_rebalance tests
+# that). This test lets commits catch up before each membership change, so that the resume
+# positions it checks are the plain rule's.
 . "$RL_TESTS/integration/lib.sh"
 rl_init daemon_group
 . "$RL_TESTS/integration/daemon_lib.sh"
