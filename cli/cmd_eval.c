@@ -15,6 +15,7 @@
 
 #include "ckpt.h"
 #include "commands.h"
+#include "dict.h"
 #include "features.h"
 #include "model.h"
 #include "reader.h"
@@ -406,6 +407,7 @@ typedef struct run_state {
     rl_model *m;
     rl_example_builder b[2]; /* two, so the next example is built while this one is learned */
     rl_hasher h;
+    rl_dict *dict; /* with --save: the names behind the slots, saved with the model; else NULL */
     rl_task task;
     uint32_t n_classes;
     uint64_t events, bad, skipped;
@@ -423,9 +425,38 @@ typedef struct next_example {
     char msg[512];
 } next_example;
 
-/* Reads the next record, maps its label and builds its example in b. Prints nothing, so the
- * caller can still finish the previous example before reporting what this read found. */
-static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b, next_example *n)
+/* Counts the names behind ex's slots in the feature dictionary (VW features, CSV columns by
+ * header: "ns^name" or the name, as they were hashed), so `relearn inspect` on the saved model
+ * shows names rather than slot numbers. libsvm's indices have no names: they are their own slots.
+ * The dictionary keeps at most RL_DICT_NAME_MAX - 1 bytes of a name (and flags a longer one), so
+ * only that much is copied, into a fixed buffer: nothing is allocated. */
+static void add_names(rl_dict *d, const rl_record *rec, const rl_example *ex)
+{
+    char name[RL_DICT_NAME_MAX];
+    for (uint32_t i = 0; i < rec->n_feats; i++) {
+        const rl_text_feature *f = &rec->feats[i];
+        if (!f->name)
+            continue;
+        size_t n = 0, k;
+        if (f->ns) {
+            k = f->ns_len < sizeof(name) ? f->ns_len : sizeof(name);
+            memcpy(name, f->ns, k);
+            n = k;
+            if (n < sizeof(name))
+                name[n++] = '^';
+        }
+        k = f->name_len < sizeof(name) - n ? f->name_len : sizeof(name) - n;
+        memcpy(name + n, f->name, k);
+        n += k;
+        rl_dict_add(d, ex->feats[i].index, name, n);
+    }
+}
+
+/* Reads the next record, maps its label and builds its example in b (and counts its names in
+ * dict unless NULL). Prints nothing, so the caller can still finish the previous example before
+ * reporting what this read found. */
+static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b, rl_dict *dict,
+                         next_example *n)
 {
     const rl_record *rec;
     float y = 0;
@@ -445,6 +476,8 @@ static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b
     n->line = rec->line;
     n->err = rl_example_from_record(b, &s->h, rec, y, &n->ex, n->msg, sizeof(n->msg));
     n->fatal = n->err != RL_OK;
+    if (n->err == RL_OK && dict)
+        add_names(dict, rec, &n->ex);
 }
 
 /* Acts on a read that gave no example. Returns -1 to read on, else the status to stop with. */
@@ -499,7 +532,8 @@ static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass
     int rc = 0, k = 0, pending = 0; /* pending: nx[k ^ 1] is read, not yet learned */
     for (;;) {
         next_example *n = &nx[k];
-        read_example(r, s, &s->b[k], n);
+        /* Names are counted once per file, not once per pass. */
+        read_example(r, s, &s->b[k], pass == 0 ? s->dict : NULL, n);
         if (n->err == RL_OK && !n->at_end)
             rl_learner_prefetch(rl_model_learner(s->m), &n->ex);
         if (pending) {
@@ -549,7 +583,7 @@ static int run_test(const eval_opts *o, run_state *s)
     uint64_t bad = 0;
     next_example n;
     for (;;) {
-        read_example(r, s, &s->b[0], &n);
+        read_example(r, s, &s->b[0], NULL, &n);
         if (n.err != RL_OK || n.at_end) {
             int st = no_example(o, &n, &bad, 1);
             if (st < 0)
@@ -600,6 +634,11 @@ int rl_cmd_eval(int argc, char **argv)
         rc = 2;
         goto done;
     }
+    if (o.save && rl_dict_new(0, &s.dict, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: --save: %s\n", err);
+        rc = 1;
+        goto done;
+    }
     s.task = rl_model_learner_c(s.m)->task;
     s.n_classes = o.cfg.learner.n_classes;
     rl_hasher_init(&s.h, o.cfg.learner.bits, o.cfg.hash_seed);
@@ -637,7 +676,7 @@ int rl_cmd_eval(int argc, char **argv)
     if (rc == 0 && o.test)
         rc = run_test(&o, &s);
     if (rc == 0 && o.save) {
-        if (rl_ckpt_save_model_file(o.save, s.m, "eval", NULL, err, sizeof(err)) != RL_OK) {
+        if (rl_ckpt_save_model_file(o.save, s.m, "eval", s.dict, err, sizeof(err)) != RL_OK) {
             fprintf(stderr, "relearn eval: --save: %s\n", err);
             rc = 1;
         } else {
@@ -655,6 +694,7 @@ done:
     rl_example_builder_free(&s.b[0]);
     rl_example_builder_free(&s.b[1]);
     rl_model_destroy(s.m);
+    rl_dict_destroy(s.dict);
     fflush(stdout);
     return rc;
 }

@@ -177,5 +177,33 @@ run reset --progress 0 --drift ddm --drift-response reset --alerts-json "$W/rese
 expect "reset: exit" "$rc" 0
 grep -q '"level":"drift".*"response":"reset"' "$W/reset.json" && ok || bad "reset: no reset alert"
 
+# ---- --save keeps the names it hashed, so inspect shows names, not slot numbers ----
+cat > "$W/names.vw" <<'EOF'
+1 |user age:30 income:50000 |ad clicked
+0 |user age:60 income:20000 |ad shown
+1 |user age:25 income:90000 |ad clicked
+EOF
+run names_vw --progress 0 --save "$W/names_vw.rlck" "$W/names.vw"
+expect "names vw: exit" "$rc" 0
+"$RELEARN" inspect --top 10 "$W/names_vw.rlck" > "$W/names_vw.inspect" 2>&1
+expect "names vw: inspect exit" "$?" 0
+contains "names vw: dictionary size" "$W/names_vw.inspect" "4 feature names known"
+for n in 'ad^clicked' 'ad^shown' 'user^age' 'user^income'; do
+    contains "names vw: $n in the top weights" "$W/names_vw.inspect" " $n "
+done
+grep -q '  slot [0-9]' "$W/names_vw.inspect" && bad "names vw: a named slot shown by number" || ok
+# CSV columns are named by the header.
+printf 'label,age,income\n1,30,50000\n0,60,20000\n1,25,90000\n' > "$W/names.csv"
+run names_csv --progress 0 --save "$W/names_csv.rlck" "$W/names.csv"
+expect "names csv: exit" "$rc" 0
+"$RELEARN" inspect --json "$W/names_csv.rlck" > "$W/names_csv.json" 2>&1
+contains "names csv: age" "$W/names_csv.json" '"age"'
+contains "names csv: income" "$W/names_csv.json" '"income"'
+# libsvm indices have no names: none invented (the slot is the index).
+run names_svm --progress 0 --save "$W/names_svm.rlck" "$W/small.svm"
+"$RELEARN" inspect "$W/names_svm.rlck" > "$W/names_svm.inspect" 2>&1
+contains "names svm: empty dictionary" "$W/names_svm.inspect" "0 feature names known"
+contains "names svm: slot shown" "$W/names_svm.inspect" "slot 1 "
+
 echo "eval_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
