@@ -224,7 +224,11 @@ static int skip_field(cursor *c, unsigned wt)
 static int read_tag(cursor *c, uint64_t *field, unsigned *wt)
 {
     uint64_t tag;
+    const uint8_t *start = c->p;
     if (read_varint(c, &tag) != 0)
+        return -1;
+    /* A tag is a 32-bit varint, at most 5 bytes even when padded: protobuf-c refuses more. */
+    if (c->p - start > 5)
         return -1;
     *field = tag >> 3;
     *wt = (unsigned)(tag & 7);
