@@ -15,7 +15,7 @@ endif()
 if(TARGET rl_format AND TARGET rl_model)
   rl_script_test(fuzz_ckpt_snapshot fuzz/run_fuzz.sh "fuzz;reliability")
   set_property(TEST fuzz_ckpt_snapshot APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=ckpt snapshot")
-  set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 900)
+  set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 1500) # RL_LONG=1: 2 x 600 s
 endif()
 if(TARGET rl_format AND TARGET rl_model)
   rl_unit_test(test_snapshot SOURCES test_snapshot.c LIBS rl_format rl_model rl_proto
