@@ -336,13 +336,15 @@ static void usage(FILE *f)
 
 static void live_line(const struct demo *d, double t, uint64_t produced, const char *m)
 {
+    /* On a terminal the line redraws itself; in a log (CI, a pipe) each sample is a line. */
+    int tty = isatty(STDERR_FILENO);
     fprintf(stderr,
-            "\r[%5.1fs] produced %6llu  learned %6.0f  %6.0f ev/s  recent acc %5.3f  "
-            "drift warnings %2.0f drifts %2.0f  snapshot v%-3.0f lag %5.0f ",
-            t, (unsigned long long)produced, metric(m, "relearnd_model_events"),
+            "%s[%5.1fs] produced %6llu  learned %6.0f  %6.0f ev/s  recent acc %5.3f  "
+            "drift warnings %2.0f drifts %2.0f  snapshot v%-3.0f lag %5.0f %s",
+            tty ? "\r" : "", t, (unsigned long long)produced, metric(m, "relearnd_model_events"),
             metric(m, "relearnd_events_per_second"), metric(m, "relearnd_recent_accuracy"),
             metric(m, "relearnd_drift_warnings_total"), metric(m, "relearnd_drifts_total"),
-            metric(m, "relearnd_snapshot_version"), lag_sum(m));
+            metric(m, "relearnd_snapshot_version"), lag_sum(m), tty ? "" : "\n");
     (void)d;
 }
 
@@ -466,7 +468,8 @@ static int run(struct demo *d)
         goto done;
     }
     live_line(d, now_s() - t0, produced, m);
-    fprintf(stderr, "\n");
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\n");
     rd_kafka_flush(rk, 5000);
 
     /* 4. stop relearnd: final checkpoint, commit, exit 0 */
