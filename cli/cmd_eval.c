@@ -405,7 +405,7 @@ static int run_parse_only(const eval_opts *o)
 
 typedef struct run_state {
     rl_model *m;
-    rl_example_builder b[2]; /* two, so the next example is built while this one is learned */
+    rl_example_builder b;
     rl_hasher h;
     rl_dict *dict; /* with --save: the names behind the slots, saved with the model; else NULL */
     rl_task task;
@@ -453,8 +453,7 @@ static void add_names(rl_dict *d, const rl_record *rec, const rl_example *ex)
 }
 
 /* Reads the next record, maps its label and builds its example in b (and counts its names in
- * dict unless NULL). Prints nothing, so the caller can still finish the previous example before
- * reporting what this read found. */
+ * dict unless NULL). Prints nothing: the caller reports what the read found (no_example). */
 static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b, rl_dict *dict,
                          next_example *n)
 {
@@ -515,10 +514,7 @@ static void print_progress(const run_state *s)
                 sum.log_loss, sum.recent_accuracy, rate);
 }
 
-/* One pass of test-then-train over the input. Returns 0, or the exit status to stop with.
- * Pipelined by one example: example k+1 is read and its weights prefetched before example k is
- * learned, so the model's cache misses overlap with parsing. The order of learning, and of
- * everything printed, is that of the file. */
+/* One pass of test-then-train over the input. Returns 0, or the exit status to stop with. */
 static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass)
 {
     char err[512];
@@ -528,32 +524,23 @@ static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass
         return 2;
     }
     c->file = rl_reader_name(r);
-    next_example nx[2];
-    int rc = 0, k = 0, pending = 0; /* pending: nx[k ^ 1] is read, not yet learned */
+    next_example n;
+    int rc = 0;
     for (;;) {
-        next_example *n = &nx[k];
         /* Names are counted once per file, not once per pass. */
-        read_example(r, s, &s->b[k], pass == 0 ? s->dict : NULL, n);
-        if (n->err == RL_OK && !n->at_end)
-            rl_learner_prefetch(rl_model_learner(s->m), &n->ex);
-        if (pending) {
-            const next_example *p = &nx[k ^ 1];
-            c->line = p->line;
-            rl_model_step(s->m, &p->ex, NULL, NULL);
-            s->events++;
-            if (o->progress && s->events % o->progress == 0)
-                print_progress(s);
-            pending = 0;
-        }
-        if (n->err != RL_OK || n->at_end) {
-            int st = no_example(o, n, &s->bad, pass == 0);
+        read_example(r, s, &s->b, pass == 0 ? s->dict : NULL, &n);
+        if (n.err != RL_OK || n.at_end) {
+            int st = no_example(o, &n, &s->bad, pass == 0);
             if (st < 0)
                 continue;
             rc = st;
             break;
         }
-        pending = 1;
-        k ^= 1;
+        c->line = n.line;
+        rl_model_step(s->m, &n.ex, NULL, NULL);
+        s->events++;
+        if (o->progress && s->events % o->progress == 0)
+            print_progress(s);
     }
     if (pass == 0) {
         rl_reader_stats st;
@@ -583,7 +570,7 @@ static int run_test(const eval_opts *o, run_state *s)
     uint64_t bad = 0;
     next_example n;
     for (;;) {
-        read_example(r, s, &s->b[0], NULL, &n);
+        read_example(r, s, &s->b, NULL, &n);
         if (n.err != RL_OK || n.at_end) {
             int st = no_example(o, &n, &bad, 1);
             if (st < 0)
@@ -619,8 +606,7 @@ int rl_cmd_eval(int argc, char **argv)
     eval_ctx c = {.o = &o, .file = o.input};
     run_state s;
     memset(&s, 0, sizeof(s));
-    rl_example_builder_init(&s.b[0]);
-    rl_example_builder_init(&s.b[1]);
+    rl_example_builder_init(&s.b);
     if (o.alerts_json) {
         c.alerts = fopen(o.alerts_json, "w");
         if (!c.alerts) {
@@ -691,8 +677,7 @@ done:
                 rc = 1;
         }
     }
-    rl_example_builder_free(&s.b[0]);
-    rl_example_builder_free(&s.b[1]);
+    rl_example_builder_free(&s.b);
     rl_model_destroy(s.m);
     rl_dict_destroy(s.dict);
     fflush(stdout);

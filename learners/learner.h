@@ -147,10 +147,6 @@ struct rl_learner_ops {
      * optimizer state to what a fresh model would have, so it keeps learning sensibly. */
     rl_err (*set_weights)(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
     void (*destroy)(rl_learner *l);
-    /* Optional (NULL: nothing to do). Starts fetching the state learn()/predict() will touch for
-     * ex, so a caller with other work before that call (reading the next line) overlaps the
-     * cache misses of a large model with it. Changes nothing, never allocates. */
-    void (*prefetch)(const rl_learner *l, const rl_example *ex);
 };
 
 /* ---- registry ---- */
@@ -182,11 +178,6 @@ static inline void rl_learner_predict(const rl_learner *l, const rl_example *ex,
 static inline double rl_learner_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
 {
     return l->ops->learn(l, ex, out);
-}
-static inline void rl_learner_prefetch(const rl_learner *l, const rl_example *ex)
-{
-    if (l->ops->prefetch)
-        l->ops->prefetch(l, ex);
 }
 void rl_learner_reset(rl_learner *l);
 rl_err rl_learner_export(const rl_learner *l, rl_buf *out);

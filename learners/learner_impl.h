@@ -72,7 +72,6 @@ rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, siz
 void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
 void rl_sgd_destroy(rl_learner *l);
-void rl_sgd_prefetch(const rl_learner *l, const rl_example *ex);
 
 /* Soft threshold: v moved toward 0 by k >= 0, stopping at 0. Branch-free (the signs of weights
  * are unpredictable, and a mispredicted branch per feature costs more than the update). */

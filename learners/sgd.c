@@ -131,18 +131,18 @@ void rl_sgd_destroy(rl_learner *l)
     free(s);
 }
 
-/* Asks for the cache line of every coordinate ex touches, all at once: with 2^20 coordinates
- * of 16 bytes (normalized) nearly every feature of a spread-out example misses the caches, and
- * the prediction's loop would otherwise wait for them a few at a time. A hint only. */
-void rl_sgd_prefetch(const rl_learner *l, const rl_example *ex)
+/* Asks for the cache line of every coordinate ex touches, all at once, before the prediction
+ * reads them: with 2^20 coordinates of 16 bytes (normalized) nearly every feature of a
+ * spread-out example misses the caches, and the prediction's loop, whose float sum is a
+ * dependency chain, would otherwise have only a few of those misses in flight at a time. */
+static void prefetch_slots(const sgd *s, const rl_example *ex)
 {
 #if defined(__GNUC__)
-    const sgd *s = (const sgd *)l;
     const uint32_t m = s->mask, st = s->stride;
     for (uint32_t i = 0; i < ex->n_feats; i++)
         __builtin_prefetch(s->ws + (size_t)(ex->feats[i].index & m) * st, 1, 3);
 #else
-    (void)l;
+    (void)s;
     (void)ex;
 #endif
 }
@@ -166,7 +166,7 @@ static double score(const sgd *s, const rl_example *ex)
     const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
     float z = 0;
     if (st == 4) {
-        rl_sgd_prefetch(&s->base, ex);
+        prefetch_slots(s, ex);
         /* Normalized: predict with the weights as the update's first pass is about to rescale
          * them, i.e. a value beyond the coordinate's known scale N counts as N (VW predicts with
          * the stale weight here, so one unusually large value gives a wild prediction). */
@@ -534,5 +534,4 @@ const struct rl_learner_ops rl_learner_sgd_ops = {
     .weights = rl_sgd_weights,
     .set_weights = rl_sgd_set_weights,
     .destroy = rl_sgd_destroy,
-    .prefetch = rl_sgd_prefetch,
 };
