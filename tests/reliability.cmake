@@ -1,7 +1,8 @@
-# Reliability suite (issue 6): kill -9 torture, broker faults, disk faults, hostile input,
-# security checks. Labels "reliability;integration": each runs in the default ctest run in its
-# short version (about a minute or two); RL_LONG=1 (`make reliability`) picks the long ones.
-# Fuzz targets for the text readers and the config parser run through tests/fuzz/run_fuzz.sh.
+# Reliability suite (issue 6): kill -9 torture, broker faults, a rebalance, disk faults, hostile
+# input, security checks, the soak (tests/integration/rel_*.sh). Labels "reliability;integration":
+# each runs in the default ctest run in its short version (two minutes at most); RL_LONG=1
+# (`make reliability`) picks the long ones. The config parser's fuzz target runs through
+# tests/fuzz/run_fuzz.sh; every committed fuzz corpus is replayed as a unit test (below).
 
 # rel_ckpt_dump: reads a checkpoint as relearnd does; prints offsets, counters and state hashes.
 if(TARGET rl_format AND TARGET rl_model)
