@@ -39,6 +39,21 @@ rl_err rl_set_err(char *errstr, size_t errstr_size, rl_err err, const char *fmt,
     return err;
 }
 
+const char *rl_fmt_double(char *out, size_t out_size, double v)
+{
+    /* Whole numbers print whole ("100", not "1e+02"); %.0f is exact below 2^53. */
+    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v) {
+        snprintf(out, out_size, "%.0f", v);
+        return out;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, out_size, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            return out;
+    }
+    return out; /* NaN: never equal; %.17g of it is "nan" */
+}
+
 void rl_buf_init(rl_buf *b)
 {
     memset(b, 0, sizeof(*b));

@@ -17,18 +17,18 @@
 
 typedef enum rl_err {
     RL_OK = 0,
-    RL_ERR_INVALID_ARG,  /* a parameter is missing, unknown or out of range */
-    RL_ERR_NOMEM,        /* an allocation failed */
-    RL_ERR_IO,           /* a system call failed; errstr names the path and errno text */
-    RL_ERR_FORMAT,       /* bytes do not parse: truncated, malformed, wrong magic */
-    RL_ERR_VERSION,      /* written by a newer format version: refused, never guessed at */
-    RL_ERR_CHECKSUM,     /* structure parsed but the checksum does not match */
-    RL_ERR_NOT_FOUND,    /* no such learner, detector, file, key or version */
-    RL_ERR_MISMATCH,     /* state belongs to another kind or shape (learner, bits, classes) */
-    RL_ERR_BAD_EVENT,    /* an event is unusable: NaN, missing label, too many features */
-    RL_ERR_KAFKA,        /* librdkafka reported an error; errstr has its text */
-    RL_ERR_CONFIG,       /* configuration invalid; errstr names file:line:key */
-    RL_ERR_TIMEOUT,      /* an operation did not complete in time */
+    RL_ERR_INVALID_ARG, /* a parameter is missing, unknown or out of range */
+    RL_ERR_NOMEM,       /* an allocation failed */
+    RL_ERR_IO,          /* a system call failed; errstr names the path and errno text */
+    RL_ERR_FORMAT,      /* bytes do not parse: truncated, malformed, wrong magic */
+    RL_ERR_VERSION,     /* written by a newer format version: refused, never guessed at */
+    RL_ERR_CHECKSUM,    /* structure parsed but the checksum does not match */
+    RL_ERR_NOT_FOUND,   /* no such learner, detector, file, key or version */
+    RL_ERR_MISMATCH,    /* state belongs to another kind or shape (learner, bits, classes) */
+    RL_ERR_BAD_EVENT,   /* an event is unusable: NaN, missing label, too many features */
+    RL_ERR_KAFKA,       /* librdkafka reported an error; errstr has its text */
+    RL_ERR_CONFIG,      /* configuration invalid; errstr names file:line:key */
+    RL_ERR_TIMEOUT,     /* an operation did not complete in time */
     RL_ERR__COUNT
 } rl_err;
 
@@ -40,6 +40,12 @@ const char *rl_err_str(rl_err err);
 rl_err rl_set_err(char *errstr, size_t errstr_size, rl_err err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Writes v with the fewest significant digits that read back (strtod) to the same double:
+ * 0.1 prints as "0.1", not "0.10000000000000001". For text a person reads that must still
+ * round-trip (parameters in inspect, --check-config, error messages). Returns out. */
+const char *rl_fmt_double(char *out, size_t out_size, double v);
+#define RL_FMT_DOUBLE_LEN 32
+
 /* ---- byte buffer ---- */
 typedef struct rl_buf {
     uint8_t *data;
@@ -49,14 +55,14 @@ typedef struct rl_buf {
 } rl_buf;
 
 void rl_buf_init(rl_buf *b);
-void rl_buf_free(rl_buf *b);  /* frees data; b may be reused after rl_buf_init */
-void rl_buf_reset(rl_buf *b); /* len = 0, keeps capacity */
+void rl_buf_free(rl_buf *b);                 /* frees data; b may be reused after rl_buf_init */
+void rl_buf_reset(rl_buf *b);                /* len = 0, keeps capacity */
 int rl_buf_reserve(rl_buf *b, size_t extra); /* 0 on success */
 void rl_buf_put(rl_buf *b, const void *p, size_t n);
 void rl_buf_put_u8(rl_buf *b, uint8_t v);
 void rl_buf_put_u32(rl_buf *b, uint32_t v);
 void rl_buf_put_u64(rl_buf *b, uint64_t v);
-void rl_buf_put_f32(rl_buf *b, float v);  /* bit pattern, so round-trips are exact */
+void rl_buf_put_f32(rl_buf *b, float v); /* bit pattern, so round-trips are exact */
 void rl_buf_put_f64(rl_buf *b, double v);
 void rl_buf_put_f32s(rl_buf *b, const float *v, size_t n); /* n floats, little-endian */
 void rl_buf_put_f64s(rl_buf *b, const double *v, size_t n);

@@ -21,8 +21,10 @@ static void describe_range(const rl_param_spec *s, char *out, size_t out_size)
         }
         return;
     }
-    snprintf(out, out_size, "%s in %c%.17g, %.17g%c", s->kind == RL_PARAM_INT ? "integer" : "real",
-             s->lo_open ? '(' : '[', s->lo, s->hi, s->hi_open ? ')' : ']');
+    char lo[RL_FMT_DOUBLE_LEN], hi[RL_FMT_DOUBLE_LEN];
+    snprintf(out, out_size, "%s in %c%s, %s%c", s->kind == RL_PARAM_INT ? "integer" : "real",
+             s->lo_open ? '(' : '[', rl_fmt_double(lo, sizeof(lo), s->lo),
+             rl_fmt_double(hi, sizeof(hi), s->hi), s->hi_open ? ')' : ']');
 }
 
 static rl_err parse_one(const char *detector, const rl_param_spec *s, const char *value,
@@ -128,8 +130,11 @@ size_t rl_drift_params_format(const rl_param_spec *spec, size_t n_spec, const do
             w = snprintf(dst, room, "%s%s=%s", sep, spec[i].key, spec[i].choices[(size_t)vals[i]]);
         else if (spec[i].kind == RL_PARAM_INT)
             w = snprintf(dst, room, "%s%s=%.0f", sep, spec[i].key, vals[i]);
-        else
-            w = snprintf(dst, room, "%s%s=%.17g", sep, spec[i].key, vals[i]);
+        else {
+            char num[RL_FMT_DOUBLE_LEN];
+            w = snprintf(dst, room, "%s%s=%s", sep, spec[i].key,
+                         rl_fmt_double(num, sizeof(num), vals[i]));
+        }
         if (w < 0)
             break;
         used += (size_t)w;

@@ -238,9 +238,11 @@ size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t ou
                              *(const uint32_t *)(base + d->off));
             else if (d->type == PT_BOOL)
                 k = snprintf(line, sizeof(line), "%s=%d\n", d->key, *(const int *)(base + d->off));
-            else
-                k = snprintf(line, sizeof(line), "%s=%.17g\n", d->key,
-                             *(const double *)(base + d->off));
+            else {
+                char num[RL_FMT_DOUBLE_LEN];
+                k = snprintf(line, sizeof(line), "%s=%s\n", d->key,
+                             rl_fmt_double(num, sizeof(num), *(const double *)(base + d->off)));
+            }
         }
         if (k < 0)
             continue;
