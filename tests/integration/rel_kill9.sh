@@ -9,7 +9,11 @@
 #     learner (SGD, constant rate, no bias) updates a coordinate only from its own features, so
 #     the final weights equal an uninterrupted run's bitwise iff every partition applied exactly
 #     its events, in order, once; plus per-partition offsets = high watermarks, total = produced.
-# Short by default (8 + 6 kills); RL_LONG=1: 24 + 24 kills over longer streams. RL_SEED picks
+# To make kills land inside checkpoint writes and snapshot publishes, relearnd runs under the
+# faultfs shim with every fsync of its checkpoint dir slowed by 60 ms, and (1 partition) every
+# produce request is answered 50 ms late with snapshots every 25 events; the log counts the kills
+# that landed in either. Short by default (8 + 6 kills); RL_LONG=1: 24 + 24 kills over longer
+# streams. RL_SEED picks
 # the kill moments (default 6); the seed is logged so a failure can be replayed.
 . "$RL_TESTS/integration/lib.sh"
 rl_init rel_kill9
@@ -48,6 +52,7 @@ SHIM="$RL_BUILD/tests/librl_faultfs.so"
 [ -f "$SHIM" ] || rl_fail "no $SHIM (build the rl_faultfs target)"
 echo "fsync DELAY 60" >"$RL_WORK/faultfs.ctl"
 in_write=0
+in_publish=0
 slow_start() {
     asan0=${ASAN_OPTIONS-}
     # An ASan build of relearnd accepts a preloaded library only with this.
@@ -85,6 +90,13 @@ torture() {
         rl_log "kill $k/$tkills after ${d}s (model_events=${before:-?}, temp files left=$tmp)"
     done
     rl_daemon_start "$tname"
+    # Kills inside a snapshot publish: the version a restart finds on the topic is newer than
+    # any the killed process saw delivered (or an earlier restart found).
+    in_publish=$((in_publish + $(awk '
+        /^---- start/ { seg++; next }
+        /msg="snapshot versions"/ && seg > 1 { t = $0; sub(/.*topic_last=/, "", t); sub(/ .*/, "", t); if (t + 0 > known + 0) { n++; known = t + 0 } }
+        /msg="snapshot published"/ { v = $0; sub(/.*version=/, "", v); sub(/ .*/, "", v); if (v + 0 > known + 0) known = v + 0 }
+        END { print n + 0 }' "$RL_WORK/$tname.log")))
     rl_wait_metric "$tname" model_events "$tn" 180
     # Idle a moment: nothing may arrive after the catch-up (no late replay).
     sleep 2
@@ -99,6 +111,9 @@ torture() {
 # ---------------------------------------------------------------- 1 partition
 rl_broker_start b --partitions 1 --topics events
 bs=$(rl_bootstrap b)
+# Produce requests (snapshot publishes among them) take 50 ms more, so that some kills land
+# inside a publish (snapshots every 25 events); fetches and commits keep their pace.
+rl_broker_ctl b "broker-error 1 produce 100000 0 50"
 rl_gen_stream $n1 21 900 >"$RL_WORK/s1.svm"
 # Produced while relearnd is being killed, so kills land mid-stream.
 rl_bg produce1 timeout 300 "$RELEARN" produce --brokers "$bs" --topic events --rate $rate "$RL_WORK/s1.svm"
@@ -113,7 +128,7 @@ heartbeat.interval.ms = 300"
 rl_daemon_config a b "$fast" "[model]" "bits = 14" "[drift]" "detector = ddm" \
     "[input]" "batch_size = 20" \
     "[checkpoint]" "every_events = 37" "every_seconds = 0.2" "keep = 2" \
-    "[snapshot]" "every_events = 150" "gate_tolerance = 1000000"
+    "[snapshot]" "every_events = 25" "gate_tolerance = 1000000"
 torture a $n1 $kills1 $seed
 wait $prod
 rl_assert_eq "producer exit status" 0 $?
@@ -193,5 +208,5 @@ for p in 0 1 2 3; do
 done
 rl_assert_eq "learner state: killed run vs uninterrupted run (4 partitions)" \
     "$(grep '^learner_state=' "$RL_WORK/r4.dump")" "$(grep '^learner_state=' "$RL_WORK/c.dump")"
-rl_log "kills that landed inside a checkpoint write: $in_write"
+rl_log "kills that landed inside a checkpoint write: $in_write, inside a snapshot publish: $in_publish"
 rl_log "ok: $kills1 + $kills4 kills, exactly once on 1 and 4 partitions (seed $seed)"
