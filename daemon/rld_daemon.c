@@ -119,6 +119,10 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         d->ckpt_seq = ck.seq;
         d->ckpt_position = ck.events;
         *ckpt_snap_version = ck.snapshot_version;
+        if (ck.dict) {
+            d->dict = ck.dict; /* ownership moves: the names continue where they were */
+            ck.dict = NULL;
+        }
         for (size_t i = 0; i < ck.n_offsets; i++) {
             rld_part *p = rld_part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 1);
             if (p)
@@ -149,6 +153,10 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
             rld_log(RLD_INFO, "warm start from snapshot weights",
                     "path=\"%s\" model=%s version=%" PRIu64 " instance=%s", d->cfg.init_model,
                     snap.model_name, snap.version, snap.instance_id);
+        if (err == RL_OK && snap.dict) {
+            d->dict = snap.dict; /* the weights' names come with them */
+            snap.dict = NULL;
+        }
         rl_snapshot_clear(&snap);
         if (err != RL_OK)
             return rl_set_err(errstr, errstr_size, err, "--init-model %s: %s", d->cfg.init_model,
@@ -213,6 +221,13 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     err = decoder_new(d, errstr, errstr_size);
     if (err != RL_OK)
         goto fail;
+    if (!d->dict) {
+        err = rl_dict_new(0, &d->dict, e, sizeof(e));
+        if (err != RL_OK) {
+            rl_set_err(errstr, errstr_size, err, "feature-name dictionary: %s", e);
+            goto fail;
+        }
+    }
     err = rld_producer_new(d, errstr, errstr_size);
     if (err != RL_OK)
         goto fail;
@@ -348,6 +363,14 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
     reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
     if (reason == RL_EVENT_OK) {
         rl_event_pos pos = {topic, m->partition, m->offset};
+        /* Names point into the message; the dictionary copies at most RL_DICT_NAME_MAX bytes
+         * into its fixed entries, so nothing is allocated here. */
+        for (uint32_t i = 0; i < ex.n_feats; i++) {
+            size_t nl;
+            const uint8_t *nm = rl_event_feature_name(d->dec, i, &nl);
+            if (nm)
+                rl_dict_add(d->dict, ex.feats[i].index, nm, nl);
+        }
         rl_model_step(d->model, &ex, &pos, NULL);
         d->sd.events_ok++;
     } else {
@@ -498,6 +521,7 @@ void rld_daemon_destroy(rld_daemon *d)
     /* Only now: unconfirmed snapshot chunks were produced without a copy. */
     rld_publish_destroy(d);
     rl_event_decoder_destroy(d->dec);
+    rl_dict_destroy(d->dict);
     rl_ckpt_clear(&d->last_ck);
     rl_ckpt_clear(&d->committed_ck);
     rl_model_destroy(d->model);

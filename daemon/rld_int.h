@@ -54,6 +54,10 @@ struct rld_daemon {
     rld_config cfg;
     rl_model *model;
     rl_event_decoder *dec;
+    /* The names behind the most frequent slots (heavy hitters, fixed memory), fed by every
+     * decoded event, copied into each checkpoint and sent with each snapshot, so `relearn
+     * inspect` shows names. */
+    rl_dict *dict;
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
 
@@ -102,6 +106,8 @@ rld_part *rld_part_find(rld_daemon *d, const char *topic, int32_t partition, int
  * scheduled with backoff. */
 rl_err rld_checkpoint(rld_daemon *d, const char *why);
 rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d);
+/* A copy of src (same capacity, same entries in the same order, so it continues exactly). */
+rl_err rld_dict_copy(const rl_dict *src, rl_dict **out, char *errstr, size_t errstr_size);
 void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque);
 void rld_on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason);

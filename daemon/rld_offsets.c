@@ -111,6 +111,38 @@ rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d)
     return err;
 }
 
+rl_err rld_dict_copy(const rl_dict *src, rl_dict **out, char *errstr, size_t errstr_size)
+{
+    uint32_t n = rl_dict_size(src);
+    rl_dict_entry *ents = NULL;
+    rl_dict *c = NULL;
+    rl_err err;
+
+    *out = NULL;
+    err = rl_dict_new(rl_dict_capacity(src), &c, errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+    if (n > 0) {
+        ents = malloc((size_t)n * sizeof(*ents));
+        if (!ents) {
+            err = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "dictionary copy: out of memory");
+            goto fail;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            rl_dict_get(src, i, &ents[i]);
+    }
+    err = rl_dict_set(c, ents, n, rl_dict_total(src), errstr, errstr_size);
+    if (err != RL_OK)
+        goto fail;
+    free(ents);
+    *out = c;
+    return RL_OK;
+fail:
+    free(ents);
+    rl_dict_destroy(c);
+    return err;
+}
+
 /* Writes a checkpoint of the model and the positions, then commits them. On failure nothing
  * is committed (offsets never run ahead of a durable checkpoint) and a retry is scheduled
  * with exponential backoff. */
@@ -132,6 +164,10 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     ck.snapshot_version = d->snap_version;
     if (err == RL_OK)
         err = rl_ckpt_from_model(&ck, d->model, e, sizeof(e));
+    /* A copy, not the live dictionary: the checkpoint is kept for a roll-back, which must get
+     * the names as they were at this point. */
+    if (err == RL_OK && d->dict)
+        err = rld_dict_copy(d->dict, &ck.dict, e, sizeof(e));
     for (size_t i = 0; i < d->n_parts && err == RL_OK; i++) {
         rld_part *p = &d->parts[i];
         int64_t off = p->assigned && p->next >= 0 ? p->next : p->ckpt_next;
@@ -214,6 +250,16 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
     }
     rl_model_destroy(d->model);
     d->model = m;
+    if (d->committed_ck.dict) {
+        rl_dict *nd = NULL;
+        if (rld_dict_copy(d->committed_ck.dict, &nd, e, sizeof(e)) == RL_OK) {
+            rl_dict_destroy(d->dict);
+            d->dict = nd;
+        } else {
+            rld_log(RLD_WARN, "feature names not rolled back; they may count some events twice",
+                    "error=\"%s\"", e);
+        }
+    }
     for (size_t i = 0; i < d->n_parts; i++) {
         rld_part *p = &d->parts[i];
         int64_t off = rl_ckpt_get_offset(&d->committed_ck, p->topic, p->partition);

@@ -409,6 +409,7 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
     meta.parent_version = d->snap_version;
     meta.ranges = ranges;
     meta.n_ranges = nr;
+    meta.dict = d->dict;
     rl_buf_init(&framed);
     if (rl_snapshot_encode_model(d->model, &meta, RL_FRAME_ZSTD, &framed, e, sizeof(e)) != RL_OK ||
         rl_snapshot_split(framed.data, framed.len, d->cfg.model_name, d->cfg.instance_id,

@@ -33,6 +33,10 @@ struct rl_event_decoder {
     rl_hasher hasher;
     rl_feature *feats; /* cfg.max_features slots */
     float *dense;      /* cfg.dense_dim slots (NULL when 0) */
+    /* Per stored feature: its name in the input bytes (NULL for an indexed one), so a caller
+     * can learn which names stand behind the hashed slots without re-parsing. */
+    const uint8_t **names;
+    size_t *name_lens;
 };
 
 static const char *const reason_names[RL_EVENT_REASON__COUNT] = {
@@ -120,9 +124,11 @@ rl_err rl_event_decoder_new(const rl_event_codec_config *c, rl_event_decoder **o
     d->cfg = *c;
     rl_hasher_init(&d->hasher, c->bits, c->seed);
     d->feats = malloc((size_t)c->max_features * sizeof(*d->feats));
+    d->names = calloc(c->max_features, sizeof(*d->names));
+    d->name_lens = calloc(c->max_features, sizeof(*d->name_lens));
     if (c->dense_dim > 0)
         d->dense = malloc((size_t)c->dense_dim * sizeof(*d->dense));
-    if (!d->feats || (c->dense_dim > 0 && !d->dense)) {
+    if (!d->feats || !d->names || !d->name_lens || (c->dense_dim > 0 && !d->dense)) {
         rl_set_err(errstr, errstr_size, err, "event decoder: out of memory for %u features",
                    c->max_features);
         goto fail;
@@ -139,6 +145,8 @@ void rl_event_decoder_destroy(rl_event_decoder *d)
     if (!d)
         return;
     free(d->feats);
+    free(d->names);
+    free(d->name_lens);
     free(d->dense);
     free(d);
 }
@@ -297,11 +305,14 @@ static int parse_feature(rl_event_decoder *d, cursor *c, rl_feature *slot, parse
         ps->first_nan_feat = i;
     }
     if (slot) {
+        size_t k = (size_t)(slot - d->feats);
         slot->value = value;
         if (has_name)
             slot->index = rl_hash_name(&d->hasher, name, name_len);
         else
             slot->index = rl_hash_index(&d->hasher, index);
+        d->names[k] = has_name ? name : NULL;
+        d->name_lens[k] = has_name ? name_len : 0;
     }
     return 0;
 }
@@ -531,6 +542,17 @@ rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len
     ex->dense = ps.n_dense > 0 ? d->dense : NULL;
     ex->n_dense = (uint32_t)ps.n_dense;
     return RL_EVENT_OK;
+}
+
+const uint8_t *rl_event_feature_name(const rl_event_decoder *d, uint32_t i, size_t *len)
+{
+    if (len)
+        *len = 0;
+    if (!d || i >= d->cfg.max_features || !d->names[i])
+        return NULL;
+    if (len)
+        *len = d->name_lens[i];
+    return d->names[i];
 }
 
 /* ---- encoding ---- */

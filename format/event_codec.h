@@ -106,6 +106,13 @@ void rl_event_decoder_destroy(rl_event_decoder *d); /* NULL: no-op */
 rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len, rl_example *ex,
                                 rl_event_info *info, char *errstr, size_t errstr_size);
 
+/* The name of feature i (0 <= i < ex->n_feats) of the event last decoded with RL_EVENT_OK, as
+ * it was hashed into ex->feats[i].index: a pointer into that event's input bytes (valid while
+ * they are; not NUL-terminated, any bytes), *len its length. NULL (and *len 0) for a feature
+ * given by index. Lets a caller count names per slot (format/dict.h) without re-parsing or
+ * allocating. */
+const uint8_t *rl_event_feature_name(const rl_event_decoder *d, uint32_t i, size_t *len);
+
 /* ---- encoding ---- */
 
 /* One feature to encode: a name (name != NULL; any bytes, name_len of them) or else an index. */

@@ -105,6 +105,25 @@ static void test_roundtrip_full(void **state)
     assert_int_equal(ex.feats[4].index, rl_hash_name(&h, "", 0));
     assert_int_equal(ex.feats[5].index, ex.feats[0].index);
     assert_true(ex.feats[5].value == 0.25f);
+    /* Each feature's name, as hashed, points into the input bytes; indexed ones have none. */
+    size_t nl = 99;
+    const uint8_t *nm = rl_event_feature_name(d, 0, &nl);
+    assert_ptr_not_equal(nm, NULL);
+    assert_int_equal(nl, 3);
+    assert_memory_equal(nm, "age", 3);
+    assert_true(nm >= b.data && nm + nl <= b.data + b.len);
+    assert_null(rl_event_feature_name(d, 1, &nl));
+    assert_int_equal(nl, 0);
+    assert_null(rl_event_feature_name(d, 2, &nl));
+    nm = rl_event_feature_name(d, 3, &nl);
+    assert_int_equal(nl, sizeof(nonutf8));
+    assert_memory_equal(nm, nonutf8, sizeof(nonutf8));
+    assert_int_equal(rl_hash_name(&h, nm, nl), ex.feats[3].index);
+    nm = rl_event_feature_name(d, 4, &nl);
+    assert_non_null(nm);
+    assert_int_equal(nl, 0);
+    assert_null(rl_event_feature_name(NULL, 0, &nl));
+    assert_null(rl_event_feature_name(d, 1u << 30, &nl));
     assert_int_equal(ex.n_dense, 3);
     assert_memory_equal(ex.dense, dense, sizeof(dense));
     assert_int_equal(info.format_version, 1);
