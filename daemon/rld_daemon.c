@@ -119,6 +119,10 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         d->ckpt_seq = ck.seq;
         d->ckpt_position = ck.events;
         *ckpt_snap_version = ck.snapshot_version;
+        /* The promotion gate's reference survives the restart: without it the first candidate
+         * after every restart would pass unchecked. */
+        d->have_pub_loss = ck.has_published_loss;
+        d->pub_loss = ck.published_loss;
         if (ck.dict) {
             d->dict = ck.dict; /* ownership moves: the names continue where they were */
             ck.dict = NULL;
@@ -257,6 +261,12 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     rld_log(RLD_INFO, "snapshot versions",
             "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
             d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
+    /* When a version was published after the last checkpoint, the loss known is its parent's:
+     * still the best reference there is, and said so. */
+    if (d->have_pub_loss)
+        rld_log(RLD_INFO, "promotion gate reference restored",
+                "published_loss=%.6g of_version=%" PRIu64 " latest_version=%" PRIu64, d->pub_loss,
+                ckpt_ver, d->snap_version);
 
     err = consumer_new(d, errstr, errstr_size);
     if (err != RL_OK)
@@ -392,7 +402,7 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
 static int checkpoint_due(rld_daemon *d, double now)
 {
     uint64_t pos = rl_model_position(d->model);
-    if (!d->dirty || now < d->ckpt_retry_at)
+    if ((!d->dirty && !d->pub_dirty) || now < d->ckpt_retry_at)
         return 0;
     if (d->ckpt_failures)
         return 1; /* retrying after backoff */
@@ -483,14 +493,14 @@ int rld_daemon_run(rld_daemon *d)
     d->exit_status = RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)
         rld_commit_offsets(d);
-    if (d->dirty) {
+    if (d->dirty || d->pub_dirty) {
         for (int attempt = 0; attempt < 5; attempt++) {
             struct timespec ts = {0, 500000000L};
             if (rld_checkpoint(d, "shutdown") == RL_OK)
                 break;
             nanosleep(&ts, NULL);
         }
-        if (d->dirty) {
+        if (d->dirty || d->pub_dirty) {
             rld_log(RLD_ERROR, "final checkpoint failed; offsets stay at the last durable one",
                     "seq=%" PRIu64, d->ckpt_seq);
             d->exit_status = RLD_EXIT_FAILURE;

@@ -72,6 +72,8 @@ struct rld_daemon {
     double ckpt_retry_at;   /* after failures: not before (monotonic) */
     uint32_t ckpt_failures; /* in a row */
     int dirty;              /* anything consumed since the last durable checkpoint */
+    int pub_dirty;          /* a version was published since: the next checkpoint records it and its
+                             * loss (written even when nothing was consumed, e.g. at shutdown) */
     int commit_pending;     /* the last durable checkpoint's offsets are not committed yet */
     /* The newest durable checkpoint and the newest one the group accepted the offsets of, kept
      * in memory: when a hand-over's commit is refused, the model rolls back to the latter. */

@@ -162,6 +162,8 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     err = rl_ckpt_set_ids(&ck, d->cfg.model_name, d->cfg.instance_id, e, sizeof(e));
     ck.seq = d->ckpt_seq + 1;
     ck.snapshot_version = d->snap_version;
+    ck.has_published_loss = d->have_pub_loss;
+    ck.published_loss = d->pub_loss;
     if (err == RL_OK)
         err = rl_ckpt_from_model(&ck, d->model, e, sizeof(e));
     /* A copy, not the live dictionary: the checkpoint is kept for a roll-back, which must get
@@ -210,6 +212,7 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     d->ckpt_position = rl_model_position(d->model);
     d->ckpt_last_mono = rld_mono_s();
     d->dirty = 0;
+    d->pub_dirty = 0;
     d->commit_pending = 1;
     for (size_t i = 0; i < ck.n_offsets; i++) {
         rld_part *p = rld_part_find(d, ck.offsets[i].topic, ck.offsets[i].partition, 0);

@@ -330,6 +330,7 @@ static void snapshot_delivered(rld_daemon *d)
     d->snap_version = d->fl.version;
     d->pub_loss = d->fl.recent_loss;
     d->have_pub_loss = isfinite(d->fl.recent_loss);
+    d->pub_dirty = 1;
     d->sd.snapshot_version = d->fl.version;
     d->sd.snapshot_last_ms = rld_now_ms();
     d->sd.snapshots_published++;

@@ -1,5 +1,6 @@
 /* ckpt.c - the checkpoint codec: rl_ckpt <-> Checkpoint message inside an "RLCK" frame, and
  * the model capture/rebuild around rl_model_export/import. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,10 @@ static rl_err ckpt_pb_build(const rl_ckpt *c, ckpt_pb *pb, int with_blobs, char 
     m->events_seen = c->events;
     m->has_snapshot_version = 1;
     m->snapshot_version = c->snapshot_version;
+    if (c->has_published_loss && isfinite(c->published_loss)) {
+        m->has_published_recent_loss = 1;
+        m->published_recent_loss = c->published_loss;
+    }
     rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb->learner);
     m->learner = &pb->learner;
     drift_to_pb(&c->config, pb);

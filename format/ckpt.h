@@ -121,6 +121,8 @@ typedef struct rl_ckpt {
     int64_t created_ms;        /* 0: rl_ckpt_encode stamps the current time */
     uint64_t events;           /* events stepped through the model */
     uint64_t snapshot_version; /* last published snapshot version, 0 = none */
+    int has_published_loss;    /* published_loss is known (finite) */
+    double published_loss;     /* recent loss of snapshot_version at publish (promotion gate) */
     rl_model_config config;
     rl_buf learner_state, detector_state, rest_state; /* rl_model_export blobs */
     rl_ckpt_offset *offsets;

@@ -2,6 +2,7 @@
  * state blobs located by a scan of the top-level fields and left where they are (views into the
  * mapped file or the decompressed payload), so loading makes no copy of the weights before the
  * model imports them. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,15 @@ static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame
     c->created_ms = m->created_ms;
     c->events = m->events_seen;
     c->snapshot_version = m->snapshot_version;
+    if (m->has_published_recent_loss) {
+        if (!isfinite(m->published_recent_loss)) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "checkpoint published_recent_loss is not finite");
+            goto fail;
+        }
+        c->has_published_loss = 1;
+        c->published_loss = m->published_recent_loss;
+    }
     for (size_t i = 0; i < m->n_offsets; i++) {
         const Relearn__PartitionOffset *o = m->offsets[i];
         if (!o->topic || !o->has_partition || !o->has_next_offset) {

@@ -115,6 +115,8 @@ static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
     assert_int_equal(rl_ckpt_from_model(&ck, a, err, sizeof(err)), RL_OK);
     ck.seq = 12;
     ck.snapshot_version = 5;
+    ck.has_published_loss = 1;
+    ck.published_loss = 0.3125;
     assert_int_equal(rl_ckpt_set_offset(&ck, "events", 3, 1234, err, sizeof(err)), RL_OK);
     rl_buf bytes;
     rl_buf_init(&bytes);
@@ -126,6 +128,7 @@ static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
     assert_string_equal(back.instance_id, "inst-a");
     assert_int_equal(back.seq, 12);
     assert_int_equal(back.snapshot_version, 5);
+    assert_true(back.has_published_loss && back.published_loss == 0.3125);
     assert_int_equal(back.events, 300);
     assert_int_equal(rl_ckpt_get_offset(&back, "events", 3), 1234);
     assert_int_equal(rl_ckpt_get_offset(&back, "events", 4), -1);
@@ -150,6 +153,12 @@ static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
                      i);
     }
     assert_same_state(a, b);
+    /* Without a published loss (an older writer) none is invented. */
+    ck.has_published_loss = 0;
+    rl_buf_reset(&bytes);
+    assert_int_equal(rl_ckpt_encode(&ck, flags, &bytes, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_ckpt_decode(bytes.data, bytes.len, &back, err, sizeof(err)), RL_OK);
+    assert_false(back.has_published_loss);
     uint64_t drifts = rl_model_drifts(a);
     rl_model_destroy(a);
     rl_model_destroy(b);

@@ -41,4 +41,35 @@ grep -q 'msg="snapshot held back by the promotion gate"' "$RL_WORK/a.log" ||
 # (relearnd writes the JSON keys sorted.)
 grep -q '"detector":"gate".*"level":"STABLE".*"response":"held_back"' "$RL_WORK/alerts.txt" ||
     rl_fail "no gate alert on the alerts topic"
-rl_log "ok (drift at offset $off)"
+
+# The gate's reference survives a restart: instance g (own broker, no detector) learns 2000
+# events of one concept and publishes (SIGUSR1) at a low recent loss; it stops, the concept
+# flips, and after the restart its first candidate (500 flipped events in, recent loss far
+# worse) must be held back against the loss restored from the checkpoint, not published
+# because nothing was known.
+rl_broker_start c --partitions 1 --topics events
+rl_gen_stream 2600 9 2001 >"$RL_WORK/g.svm"
+head -n 2000 "$RL_WORK/g.svm" >"$RL_WORK/g1.svm"
+tail -n 600 "$RL_WORK/g.svm" >"$RL_WORK/g2.svm"
+"$RELEARN" produce --brokers "$(rl_bootstrap c)" --topic events "$RL_WORK/g1.svm" \
+    2>>"$RL_WORK/produce.log" || rl_fail "produce failed"
+# Run 1 publishes only on request (no schedule), so the published version is exactly 1.
+rl_daemon_config g c "[snapshot]" "gate_tolerance = 0.05"
+rl_daemon_start g
+rl_wait_metric g model_events 2000 60
+kill -USR1 "$(rl_daemon_pid g)"
+rl_wait_metric g snapshot_version 1 20
+rl_daemon_stop g
+rl_daemon_config g c "[snapshot]" "every_events = 500" "gate_tolerance = 0.05"
+"$RELEARN" produce --brokers "$(rl_bootstrap c)" --topic events "$RL_WORK/g2.svm" \
+    2>>"$RL_WORK/produce.log" || rl_fail "produce failed"
+rl_daemon_start g
+grep -q 'msg="promotion gate reference restored"' "$RL_WORK/g.log" ||
+    rl_fail "the gate's reference loss was not restored from the checkpoint"
+rl_wait_metric g model_events 2600 60
+rl_wait_metric g 'snapshots_total{result="held_back"}' 1 10
+rl_assert_eq "snapshots published after the restart" 0 \
+    "$(rl_metric g 'snapshots_total{result="published"}')"
+rl_assert_eq "snapshot version after the restart" 1 "$(rl_metric g snapshot_version)"
+rl_daemon_stop g
+rl_log "ok (drift at offset $off; gate held after restart)"
