@@ -1,7 +1,10 @@
 /* bench_drift - the drift benchmark: every detector on every generator, abrupt and gradual,
  * over many seeds; and the drift responses compared by prequential accuracy.
  *
- *   bench_drift [--seeds N] [--no-responses] [--no-detectors]
+ *   bench_drift [--seeds N] [--no-responses] [--no-detectors] [--moa]
+ *
+ * --moa runs only the MOA-style tables (bench_moa() says what they hold), apart from the
+ * default run so that one stays the length it was.
  *
  * Setup (DRIFT-NOTES' standard ones): 100 000-event streams; abrupt = drifts at 20k/40k/60k/80k
  * with a sigmoid of width 50; gradual = drifts at 25k/50k/75k with width 500. SEA has its 10%
@@ -70,9 +73,17 @@ static void die(const char *what, const char *err)
 
 static double learn_ns_total, learn_events;
 
+/* The learner whose mistakes the detectors watch: params NULL = rl_learner_params_default();
+ * from event freeze_at on (0 = never) it only predicts, so a drift's error rise lasts. */
+typedef struct learner_choice {
+    const char *label;
+    const rl_learner_params *params;
+    uint64_t freeze_at;
+} learner_choice;
+
 /* Fills err[0..n) with the prequential 0/1 mistakes of a fresh sgd learner on the stream. */
 static void error_stream(const char *gen, const setup *su, int drifting, uint64_t seed,
-                         uint8_t *err)
+                         const learner_choice *lc, uint8_t *err)
 {
     rl_stream_config c;
     char e[256];
@@ -101,7 +112,10 @@ static void error_stream(const char *gen, const setup *su, int drifting, uint64_
         return;
     }
     rl_learner_params p;
-    rl_learner_params_default(&p);
+    if (lc && lc->params)
+        p = *lc->params;
+    else
+        rl_learner_params_default(&p);
     rl_learner *l = NULL;
     if (rl_learner_new(&p, &l, e, sizeof(e)) != RL_OK)
         die("sgd", e);
@@ -117,7 +131,10 @@ static void error_stream(const char *gen, const setup *su, int drifting, uint64_
         x.n_feats = k;
         x.label = (float)ex.label;
         rl_pred pr;
-        rl_learner_learn(l, &x, &pr);
+        if (lc && lc->freeze_at && i >= lc->freeze_at)
+            rl_learner_predict(l, &x, &pr);
+        else
+            rl_learner_learn(l, &x, &pr);
         err[i] = pr.cls != ex.label;
     }
     learn_ns_total += now_ns() - t0;
@@ -197,6 +214,13 @@ static size_t run_detector(const variant *v, const uint8_t *err, det_stats *st)
     return n_alarms;
 }
 
+/* Where drift j "happens": the switch itself when abrupt (width <= 1, streams.h), else where the
+ * sigmoid's new concept reaches 12%. */
+static double drift_time(const setup *su, uint32_t j)
+{
+    return su->width <= 1 ? (double)su->drift_at[j] : (double)su->drift_at[j] - su->width / 2;
+}
+
 static void score(const setup *su, size_t n_alarms, det_stats *st)
 {
     int used[N_EVENTS > 0 ? 64 : 1] = {0};
@@ -207,7 +231,7 @@ static void score(const setup *su, size_t n_alarms, det_stats *st)
     for (size_t a = 0; a < n_alarms; a++) {
         int true_det = 0;
         for (uint32_t j = 0; j < su->n_drifts; j++) {
-            double t = (double)su->drift_at[j] - su->width / 2;
+            double t = drift_time(su, j);
             double pos = (double)alarms[a];
             if (pos >= t && pos <= t + su->delta_window && !used[j]) {
                 used[j] = 1;
@@ -221,9 +245,8 @@ static void score(const setup *su, size_t n_alarms, det_stats *st)
             fp++;
     }
     for (uint32_t j = 0; j < su->n_drifts; j++) {
-        double t = (double)su->drift_at[j] - su->width / 2;
-        double next =
-            j + 1 < su->n_drifts ? (double)su->drift_at[j + 1] - su->width / 2 : (double)N_EVENTS;
+        double t = drift_time(su, j);
+        double next = j + 1 < su->n_drifts ? drift_time(su, j + 1) : (double)N_EVENTS;
         for (size_t a = 0; a < n_alarms; a++) {
             double pos = (double)alarms[a];
             if (pos >= t && pos < next) {
@@ -253,8 +276,8 @@ static void bench_detectors(int n_seeds)
             det_stats st[MAX_DET];
             memset(st, 0, sizeof(st));
             for (int seed = 1; seed <= n_seeds; seed++) {
-                error_stream(gens[g], &setups[t], 1, (uint64_t)seed, err_drift);
-                error_stream(gens[g], &setups[t], 0, (uint64_t)seed + 1000, err_stat);
+                error_stream(gens[g], &setups[t], 1, (uint64_t)seed, NULL, err_drift);
+                error_stream(gens[g], &setups[t], 0, (uint64_t)seed + 1000, NULL, err_stat);
                 for (size_t k = 0; k < n_variants; k++) {
                     size_t na = run_detector(&variants[k], err_drift, &st[k]);
                     score(&setups[t], na, &st[k]);
@@ -295,7 +318,7 @@ static void bench_detectors(int n_seeds)
 static void bench_cost(int reps)
 {
     static uint8_t err[N_EVENTS];
-    error_stream("sea", &setups[0], 1, 1, err);
+    error_stream("sea", &setups[0], 1, 1, NULL, err);
     printf("\n## cost: ns per event, best of %d runs over %d events (SEA abrupt seed 1)\n", reps,
            N_EVENTS);
     printf("| detector | update loop ns | baseline loop ns | net detector ns | ratio loop / "
@@ -317,6 +340,126 @@ static void bench_cost(int reps)
     if (learn_events > 0)
         printf("\nsgd learn() for scale (mean over every error stream built): %.1f ns/event\n",
                learn_ns_total / learn_events);
+}
+
+/* ---- MOA-style concept switches ---- */
+
+/* Mean prequential error in [t + from, t + to) around each drift, summed over drifts. */
+#define N_SIG 4
+static const int sig_from[N_SIG] = {-2000, 0, 250, 1000};
+static const int sig_to[N_SIG] = {0, 250, 1000, 3000};
+
+static void signal_sums(const setup *su, const uint8_t *err, double sum[N_SIG])
+{
+    for (uint32_t j = 0; j < su->n_drifts; j++) {
+        long t = (long)drift_time(su, j);
+        for (int k = 0; k < N_SIG; k++) {
+            long a = t + sig_from[k], b = t + sig_to[k], ones = 0;
+            if (a < 0)
+                a = 0;
+            if (b > N_EVENTS)
+                b = N_EVENTS;
+            for (long i = a; i < b; i++)
+                ones += err[i];
+            sum[k] += b > a ? (double)ones / (double)(b - a) : 0;
+        }
+    }
+}
+
+/* One row set: every detector on one generator x setup x learner, scored as in
+ * bench_detectors(), plus the error signal around the drifts. */
+static void moa_rows(const char *gen, const setup *su, const learner_choice *lc, int n_seeds,
+                     double sig[N_SIG])
+{
+    static uint8_t err[N_EVENTS];
+    det_stats st[MAX_DET];
+    memset(st, 0, sizeof(st));
+    for (int k = 0; k < N_SIG; k++)
+        sig[k] = 0;
+    for (int seed = 1; seed <= n_seeds; seed++) {
+        error_stream(gen, su, 1, (uint64_t)seed, lc, err);
+        signal_sums(su, err, sig);
+        for (size_t k = 0; k < n_variants; k++)
+            score(su, run_detector(&variants[k], err, &st[k]), &st[k]);
+    }
+    for (int k = 0; k < N_SIG; k++)
+        sig[k] /= (double)n_seeds * su->n_drifts;
+    for (size_t k = 0; k < n_variants; k++) {
+        det_stats *s = &st[k];
+        printf("| %s | %s | %s | %.0f | %s | %.0f/%.0f | %.1f%% | %.1f | %.0f/%.0f | %.1f | %.2f "
+               "|\n",
+               gen, su->type, lc->label, su->delta_window, variants[k].label, s->caught, s->drifts,
+               100.0 * (1.0 - s->caught / s->drifts),
+               s->caught > 0 ? s->delay_sum / s->caught : NAN, s->late_caught, s->drifts,
+               s->late_caught > 0 ? s->late_delay_sum / s->late_caught : NAN,
+               1e5 * s->fp_in_drift_runs / s->events_outside);
+    }
+    fflush(stdout);
+}
+
+/* DRIFT-NOTES' MOA setup: one concept switch at 55 000 (SEA theta 8 -> 9, Agrawal function
+ * 1 -> 2), widths 1, 500, 1000, 5000, with the default learner. Then SEA's abrupt streams (the
+ * single switch, and bench_detectors()' four drifts) with slower learners, to tell a detector
+ * that misses from an error rise that is gone before a detector could see it: sgd at a constant
+ * rate 0.01 (both streams), and the default sgd frozen (predicting only) from event 10 000 on
+ * (single switch only). */
+static void bench_moa(int n_seeds)
+{
+    static const double widths[4] = {1, 500, 1000, 5000};
+    static char names[4][32];
+    setup su[4];
+    for (int w = 0; w < 4; w++) {
+        snprintf(names[w], sizeof(names[w]), "switch width %.0f", widths[w]);
+        /* Delta reaches 250 events past p + width, where the blend is 98% done. */
+        su[w] = (setup){
+            names[w], {55000, 0, 0, 0}, 1, widths[w], widths[w] <= 1 ? 250 : 1.5 * widths[w] + 250};
+    }
+    rl_learner_params slow;
+    char e[256];
+    rl_learner_params_default(&slow);
+    if (rl_learner_params_set(&slow, "schedule", "constant", e, sizeof(e)) != RL_OK ||
+        rl_learner_params_set(&slow, "eta", "0.01", e, sizeof(e)) != RL_OK)
+        die("slow learner", e);
+    const learner_choice def = {"default sgd", NULL, 0};
+    const learner_choice lcs[2] = {{"sgd constant eta 0.01", &slow, 0},
+                                   {"default sgd frozen at 10000", NULL, 10000}};
+    double sig[16][N_SIG];
+    const char *sig_gen[16], *sig_type[16], *sig_lp[16];
+    int n_sig = 0;
+    const char *head = "| generator | setup | learner | Delta | detector | caught within Delta | "
+                       "missed | mean delay | caught by end of stream | its mean delay | FP/100k "
+                       "outside window |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+
+    printf("## MOA-style concept switches: one drift at 55000, %d seeds, %d events per stream\n",
+           n_seeds, N_EVENTS);
+    fputs(head, stdout);
+    for (int g = 0; g < 2; g++) {
+        for (int w = 0; w < 4; w++) {
+            moa_rows(gens[g], &su[w], &def, n_seeds, sig[n_sig]);
+            sig_gen[n_sig] = gens[g], sig_type[n_sig] = su[w].type, sig_lp[n_sig++] = def.label;
+        }
+    }
+    printf("\n## SEA abrupt drifts with slower learners, %d seeds\n", n_seeds);
+    fputs(head, stdout);
+    const setup *sea_setups[2] = {&su[0], &setups[0]};
+    for (int k = 0; k < 2; k++) {
+        for (int l = 0; l < 2; l++) {
+            /* Frozen on the four-drift stream would compare later concepts with theta 8, and
+             * the fourth drift (back to 8) would lower the error. */
+            if (k == 1 && l == 1)
+                continue;
+            moa_rows("sea", sea_setups[k], &lcs[l], n_seeds, sig[n_sig]);
+            sig_gen[n_sig] = "sea", sig_type[n_sig] = sea_setups[k]->type;
+            sig_lp[n_sig++] = lcs[l].label;
+        }
+    }
+    printf("\n## error signal: mean prequential error around the drift time t, over seeds and "
+           "drifts\n");
+    printf("| generator | setup | learner | [t-2000, t) | [t, t+250) | [t+250, t+1000) | "
+           "[t+1000, t+3000) |\n|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n_sig; i++)
+        printf("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f |\n", sig_gen[i], sig_type[i], sig_lp[i],
+               sig[i][0], sig[i][1], sig[i][2], sig[i][3]);
 }
 
 /* ---- responses ---- */
@@ -407,7 +550,7 @@ static void bench_responses(int n_seeds)
 
 int main(int argc, char **argv)
 {
-    int n_seeds = 30, detectors = 1, responses = 1;
+    int n_seeds = 30, detectors = 1, responses = 1, moa = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
             n_seeds = atoi(argv[++i]);
@@ -419,12 +562,19 @@ int main(int argc, char **argv)
             responses = 0;
         } else if (strcmp(argv[i], "--no-detectors") == 0) {
             detectors = 0;
+        } else if (strcmp(argv[i], "--moa") == 0) {
+            moa = 1;
         } else {
-            fprintf(stderr, "usage: bench_drift [--seeds N] [--no-responses] [--no-detectors]\n");
+            fprintf(stderr, "usage: bench_drift [--seeds N] [--no-responses] [--no-detectors] "
+                            "[--moa]\n");
             return 2;
         }
     }
     init_variants();
+    if (moa) {
+        bench_moa(n_seeds);
+        return 0;
+    }
     if (detectors) {
         bench_detectors(n_seeds);
         bench_cost(9);
