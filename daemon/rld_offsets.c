@@ -177,9 +177,9 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
             err = rl_ckpt_set_offset(&ck, p->topic, p->partition, off, e, sizeof(e));
     }
     if (err == RL_OK)
-        err =
-            rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, RL_FRAME_ZSTD, (uint32_t)d->cfg.ckpt_keep,
-                              rld_on_ckpt_report, d, path, sizeof(path), e, sizeof(e));
+        err = rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, RL_CKPT_COMPRESS_AUTO,
+                                (uint32_t)d->cfg.ckpt_keep, rld_on_ckpt_report, d, path,
+                                sizeof(path), e, sizeof(e));
     dur = rld_mono_s() - t0;
     if (err != RL_OK) {
         double backoff;

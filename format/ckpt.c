@@ -261,10 +261,43 @@ static rl_err ckpt_pb_build(const rl_ckpt *c, ckpt_pb *pb, int with_blobs, char 
     return RL_OK;
 }
 
+#define AUTO_SAMPLES 65536 /* bytes looked at, spread evenly over the blobs */
+
+unsigned rl_ckpt_auto_flags(const rl_ckpt *c)
+{
+    const rl_buf *blobs[3] = {&c->learner_state, &c->detector_state, &c->rest_state};
+    size_t total = 0, seen = 0, zeros = 0;
+    for (int i = 0; i < 3; i++)
+        total += blobs[i]->len;
+    if (total == 0)
+        return 0;
+    /* A stride that is odd and not a multiple of 4 visits every byte position of the floats,
+     * so a dense array with zero low bytes (rounded values) is not mistaken for a sparse one. */
+    size_t stride = total / AUTO_SAMPLES;
+    stride = stride < 1 ? 1 : stride | 1;
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *p = blobs[i]->data;
+        for (size_t k = 0; k < blobs[i]->len; k += stride) {
+            zeros += p[k] == 0;
+            seen++;
+        }
+    }
+    return seen && zeros * 2 >= seen ? RL_FRAME_ZSTD : 0;
+}
+
+/* RL_CKPT_COMPRESS_AUTO resolved against c; other bits pass through (and are checked later). */
+static unsigned resolve_flags(const rl_ckpt *c, unsigned flags)
+{
+    if (!(flags & RL_CKPT_COMPRESS_AUTO))
+        return flags;
+    return (flags & ~(RL_CKPT_COMPRESS_AUTO | RL_FRAME_ZSTD)) | rl_ckpt_auto_flags(c);
+}
+
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size)
 {
     ckpt_pb pb;
+    flags = resolve_flags(c, flags);
     rl_err e = ckpt_pb_build(c, &pb, 1, errstr, errstr_size);
     if (e == RL_OK)
         e = rl_frame_encode_msg(RL_MAGIC_CKPT, &pb.msg.base, flags, 0, out, errstr, errstr_size);
@@ -344,6 +377,10 @@ rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, ch
 {
     rl_buf b;
     char sub[256];
+    flags = resolve_flags(c, flags);
+    if (flags & ~RL_FRAME_ZSTD)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "%s: unknown flags 0x%x", path,
+                          flags);
     if (!(flags & RL_FRAME_ZSTD))
         return write_streamed(path, c, errstr, errstr_size);
     rl_buf_init(&b);

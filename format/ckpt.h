@@ -157,7 +157,15 @@ rl_err rl_ckpt_from_model(rl_ckpt *c, const rl_model *m, char *errstr, size_t er
 rl_err rl_ckpt_to_model(const rl_ckpt *c, rl_alert_cb cb, void *opaque, rl_model **out,
                         char *errstr, size_t errstr_size);
 
-/* Framed bytes appended to out. flags: RL_FRAME_ZSTD or 0. */
+/* Write-side flag of rl_ckpt_encode / rl_ckpt_write_file / rl_ckpt_dir_write (never stored):
+ * compress only when it pays. The state blobs are sampled; when at least half the sampled
+ * bytes are zero (sparse or fresh models) the checkpoint is written with RL_FRAME_ZSTD, else
+ * (dense floats, which zstd shrinks ~10% at several times the cost) uncompressed. */
+#define RL_CKPT_COMPRESS_AUTO 0x8000u
+/* What RL_CKPT_COMPRESS_AUTO resolves to for c: RL_FRAME_ZSTD or 0. Reads at most ~64 KiB. */
+unsigned rl_ckpt_auto_flags(const rl_ckpt *c);
+
+/* Framed bytes appended to out. flags: RL_FRAME_ZSTD, RL_CKPT_COMPRESS_AUTO or 0. */
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size);
 /* Parses framed bytes into c (c must be initialized; it is cleared first, and left cleared on

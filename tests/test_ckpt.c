@@ -689,6 +689,79 @@ static void test_save_model_file(void **state)
 
 /* Replays the committed fuzz corpus through the decoder under plain gcc (and ASan in the
  * sanitizer build): nothing may crash, and the seeds that are valid files must decode. */
+/* Writes m's checkpoint to dir with RL_CKPT_COMPRESS_AUTO and returns the stored flags, after
+ * checking that it reads back to the same state. */
+static unsigned auto_written_flags(rl_model *m, uint64_t seq)
+{
+    char err[512], path[512];
+    rl_ckpt ck, back;
+    rl_ckpt_init(&ck);
+    rl_ckpt_init(&back);
+    assert_int_equal(rl_ckpt_from_model(&ck, m, err, sizeof(err)), RL_OK);
+    ck.seq = seq;
+    assert_int_equal(rl_ckpt_dir_write(tmpdir, &ck, RL_CKPT_COMPRESS_AUTO, 3, NULL, NULL, path,
+                                       sizeof(path), err, sizeof(err)),
+                     RL_OK);
+    unsigned chosen = rl_ckpt_auto_flags(&ck);
+    assert_int_equal(rl_ckpt_read_file(path, &back, err, sizeof(err)), RL_OK);
+    assert_int_equal(back.frame.flags, chosen);
+    rl_model *m2 = NULL;
+    assert_int_equal(rl_ckpt_to_model(&back, NULL, NULL, &m2, err, sizeof(err)), RL_OK);
+    assert_same_state(m, m2);
+    rl_model_destroy(m2);
+    rl_ckpt_clear(&back);
+    rl_ckpt_clear(&ck);
+    return chosen;
+}
+
+static void test_compress_auto_by_content(void **state)
+{
+    (void)state;
+    char err[256];
+    rl_model_config c;
+    /* 2^18 weights (1 MiB), so the fixed ~64 KiB of mostly-zero metrics in the rest blob is
+     * small beside them, as in any real model. */
+    tu_config(&c, "sgd", NULL, NULL, RL_RESPONSE_ALERT, 18);
+    c.learner.schedule = RL_SCHED_CONSTANT;
+    rl_model *m = new_model(&c);
+    tu_stream s;
+    tu_stream_init(&s, 5, rl_model_learner(m), 100000);
+    step_n(m, &s, 50);
+    /* A few hundred touched weights out of 2^18: mostly zero bytes, so zstd pays. */
+    assert_int_equal(auto_written_flags(m, 1), RL_FRAME_ZSTD);
+
+    /* Every weight set to a distinct non-zero float: zstd would gain little, so plain. */
+    size_t n = (size_t)1 << 18;
+    float *w = malloc((n + 1) * sizeof(float));
+    assert_non_null(w);
+    for (size_t i = 0; i <= n; i++)
+        w[i] = (float)(tu_u01(&s) - 0.5) + 1e-3f;
+    rl_weights v = {w, n, NULL, 0, w + n, 1};
+    assert_int_equal(rl_learner_set_weights(rl_model_learner(m), &v, err, sizeof(err)), RL_OK);
+    assert_int_equal(auto_written_flags(m, 2), 0);
+
+    /* Half the weights zero, as whole floats: the sampled zero bytes decide (>= half: zstd). */
+    for (size_t i = 0; i < n; i += 2)
+        w[i] = 0.0f;
+    assert_int_equal(rl_learner_set_weights(rl_model_learner(m), &v, err, sizeof(err)), RL_OK);
+    assert_int_equal(auto_written_flags(m, 3), RL_FRAME_ZSTD);
+    free(w);
+
+    /* An unknown flag next to AUTO is still refused, naming the path. */
+    rl_ckpt ck;
+    rl_ckpt_init(&ck);
+    assert_int_equal(rl_ckpt_from_model(&ck, m, err, sizeof(err)), RL_OK);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/bad.rlck", tmpdir);
+    assert_int_equal(
+        rl_ckpt_write_file(path, &ck, RL_CKPT_COMPRESS_AUTO | 0x4000u, err, sizeof(err)),
+        RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "bad.rlck"));
+    assert_int_equal(access(path, F_OK), -1);
+    rl_ckpt_clear(&ck);
+    rl_model_destroy(m);
+}
+
 static void test_fuzz_corpus_replay(void **state)
 {
     (void)state;
@@ -740,6 +813,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keep_k_and_load_newest_valid, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_world_writable_dir_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_save_model_file, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_compress_auto_by_content, setup_dir, teardown_dir),
         cmocka_unit_test(test_fuzz_corpus_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
