@@ -4,7 +4,7 @@
 set -eu
 PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
 libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
-libzstd-dev kcat liblinear-tools clang libclang-rt-14-dev curl"
+libzstd-dev kcat liblinear-tools clang libclang-rt-14-dev curl bc xxd procps time"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
