@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "ckpt_internal.h"
 
@@ -261,7 +262,9 @@ static rl_err ckpt_pb_build(const rl_ckpt *c, ckpt_pb *pb, int with_blobs, char 
     return RL_OK;
 }
 
-#define AUTO_SAMPLES 65536 /* bytes looked at, spread evenly over the blobs */
+/* As rl_frame_encode's default: level 1 (floats gain little from more effort). */
+#define CKPT_ZSTD_LEVEL 1
+#define AUTO_SAMPLES    65536 /* bytes looked at, spread evenly over the blobs */
 
 unsigned rl_ckpt_auto_flags(const rl_ckpt *c)
 {
@@ -318,14 +321,52 @@ static size_t blob_prefix(uint8_t *p, unsigned field, uint64_t len)
     return n;
 }
 
-/* The uncompressed write path, without joining the state blobs into one buffer: the small
- * fields are packed, each blob follows as its own length-delimited field (protobuf accepts
- * fields in any order), and the checksum is computed over the pieces as they are written. */
-static rl_err write_streamed(const char *path, const rl_ckpt *c, char *errstr, size_t errstr_size)
+/* Feeds every piece through one zstd stream into out (which holds room for the whole bound),
+ * so the raw payload is never joined in memory: only the compressed bytes are written, which
+ * for the sparse states that get compressed is a few pages instead of the whole array. */
+static rl_err zstd_pieces(const struct iovec *iov, int n, uint64_t raw_len, uint8_t *dst,
+                          size_t cap, size_t *z, char *errstr, size_t errstr_size)
+{
+    rl_err e = RL_OK;
+    ZSTD_CCtx *cx = ZSTD_createCCtx();
+    if (!cx)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "zstd: out of memory");
+    size_t r = ZSTD_CCtx_setParameter(cx, ZSTD_c_compressionLevel, CKPT_ZSTD_LEVEL);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setPledgedSrcSize(cx, raw_len);
+    ZSTD_outBuffer ob = {dst, cap, 0};
+    for (int i = 0; i < n && !ZSTD_isError(r); i++) {
+        ZSTD_inBuffer ib = {iov[i].iov_base, iov[i].iov_len, 0};
+        while (ib.pos < ib.size && !ZSTD_isError(r))
+            r = ZSTD_compressStream2(cx, &ob, &ib, ZSTD_e_continue);
+    }
+    if (!ZSTD_isError(r)) {
+        ZSTD_inBuffer none = {NULL, 0, 0};
+        do
+            r = ZSTD_compressStream2(cx, &ob, &none, ZSTD_e_end);
+        while (r != 0 && !ZSTD_isError(r) && ob.pos < ob.size);
+        if (r != 0 && !ZSTD_isError(r))
+            e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "zstd: output exceeds its bound");
+    }
+    if (ZSTD_isError(r))
+        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "zstd compression failed: %s",
+                       ZSTD_getErrorName(r));
+    *z = ob.pos;
+    ZSTD_freeCCtx(cx);
+    return e;
+}
+
+/* The write path, without joining the state blobs into one buffer: the small fields are
+ * packed, each blob follows as its own length-delimited field (protobuf accepts fields in any
+ * order). Uncompressed, the pieces are written as they are and the checksum is computed over
+ * them; with zstd they are streamed through one compression context into the frame. */
+static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags, char *errstr,
+                             size_t errstr_size)
 {
     ckpt_pb pb;
-    rl_buf small;
+    rl_buf small, zbuf;
     rl_buf_init(&small);
+    rl_buf_init(&zbuf);
     rl_err e = ckpt_pb_build(c, &pb, 0, errstr, errstr_size);
     if (e != RL_OK)
         goto out;
@@ -343,7 +384,6 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, char *errstr, s
         plen[i] = blob_prefix(prefix[i], 10 + (unsigned)i, blobs[i]->len);
         payload += plen[i] + blobs[i]->len;
     }
-    rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
     struct iovec iov[9];
     int n = 0;
     iov[n++] = (struct iovec){header, sizeof(header)};
@@ -352,6 +392,28 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, char *errstr, s
         iov[n++] = (struct iovec){prefix[i], plen[i]};
         iov[n++] = (struct iovec){blobs[i]->data, blobs[i]->len};
     }
+    if (flags & RL_FRAME_ZSTD) {
+        size_t bound = ZSTD_compressBound((size_t)payload), z = 0;
+        if (ZSTD_isError(bound) ||
+            rl_buf_reserve(&zbuf, RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN) != 0) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+            goto out;
+        }
+        char sub[256];
+        e = zstd_pieces(iov + 1, n - 1, payload, zbuf.data + RL_FRAME_HEADER_LEN, bound, &z, sub,
+                        sizeof(sub));
+        if (e != RL_OK) {
+            rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+            goto out;
+        }
+        rl_frame_header(zbuf.data, RL_MAGIC_CKPT, RL_FRAME_ZSTD, z, payload);
+        rl_frame_put_u64(zbuf.data + RL_FRAME_HEADER_LEN + z,
+                         XXH3_64bits(zbuf.data, RL_FRAME_HEADER_LEN + z));
+        e = rl_file_write_atomic(path, zbuf.data, RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN,
+                                 errstr, errstr_size);
+        goto out;
+    }
+    rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
     XXH3_state_t *st = XXH3_createState();
     if (!st) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
@@ -368,6 +430,7 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, char *errstr, s
 out:
     ckpt_pb_free(&pb);
     rl_buf_free(&small);
+    rl_buf_free(&zbuf);
     return e;
 }
 
@@ -375,22 +438,11 @@ out:
 rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, char *errstr,
                           size_t errstr_size)
 {
-    rl_buf b;
-    char sub[256];
     flags = resolve_flags(c, flags);
     if (flags & ~RL_FRAME_ZSTD)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "%s: unknown flags 0x%x", path,
                           flags);
-    if (!(flags & RL_FRAME_ZSTD))
-        return write_streamed(path, c, errstr, errstr_size);
-    rl_buf_init(&b);
-    rl_err e = rl_ckpt_encode(c, flags, &b, sub, sizeof(sub));
-    if (e != RL_OK)
-        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-    else
-        e = rl_file_write_atomic(path, b.data, b.len, errstr, errstr_size);
-    rl_buf_free(&b);
-    return e;
+    return write_streamed(path, c, flags, errstr, errstr_size);
 }
 
 rl_err rl_ckpt_save_model_file(const char *path, const rl_model *m, const char *model_name,
