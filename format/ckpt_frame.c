@@ -144,6 +144,75 @@ rl_err rl_frame_encode(const char *magic, const void *payload, size_t len, unsig
     return RL_OK;
 }
 
+/* A protobuf-c output buffer that compresses whatever is packed into it, so a message is
+ * framed with zstd without first being packed whole into a fresh buffer (for a large state
+ * that copy, and the page faults of its buffer, cost more than the compression). */
+typedef struct zstd_sink {
+    ProtobufCBuffer base;
+    ZSTD_CCtx *cx;
+    ZSTD_outBuffer ob;
+    size_t err;   /* a zstd error code, 0 = none */
+    int overflow; /* output would exceed the bound (cannot happen; checked anyway) */
+} zstd_sink;
+
+static void zstd_sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+    zstd_sink *z = (zstd_sink *)b;
+    ZSTD_inBuffer ib = {data, len, 0};
+    while (ib.pos < ib.size && !z->err && !z->overflow) {
+        size_t r = ZSTD_compressStream2(z->cx, &z->ob, &ib, ZSTD_e_continue);
+        if (ZSTD_isError(r))
+            z->err = r;
+        else if (z->ob.pos == z->ob.size && ib.pos < ib.size)
+            z->overflow = 1;
+    }
+}
+
+static rl_err frame_zstd_msg(const char *magic, const ProtobufCMessage *msg, size_t len, int level,
+                             rl_buf *out, char *errstr, size_t errstr_size)
+{
+    size_t bound = ZSTD_compressBound(len);
+    size_t start = out->len;
+    if (bound == 0 || rl_buf_reserve(out, RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "frame of %zu bytes: out of memory",
+                          len);
+    uint8_t *h = out->data + start;
+    zstd_sink z = {{NULL}, ZSTD_createCCtx(), {h + RL_FRAME_HEADER_LEN, bound, 0}, 0, 0};
+    z.base.append = zstd_sink_append;
+    if (!z.cx)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "zstd: out of memory");
+    size_t r = ZSTD_CCtx_setParameter(z.cx, ZSTD_c_compressionLevel,
+                                      level > 0 ? level : ZSTD_LEVEL_DEFAULT);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setPledgedSrcSize(z.cx, len);
+    if (ZSTD_isError(r))
+        z.err = r;
+    size_t packed = z.err ? 0 : protobuf_c_message_pack_to_buffer(msg, &z.base);
+    if (!z.err && !z.overflow) {
+        ZSTD_inBuffer none = {NULL, 0, 0};
+        do
+            r = ZSTD_compressStream2(z.cx, &z.ob, &none, ZSTD_e_end);
+        while (r != 0 && !ZSTD_isError(r) && z.ob.pos < z.ob.size);
+        if (ZSTD_isError(r))
+            z.err = r;
+        else if (r != 0)
+            z.overflow = 1;
+    }
+    ZSTD_freeCCtx(z.cx);
+    if (z.err)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "zstd compression failed: %s",
+                          ZSTD_getErrorName(z.err));
+    if (z.overflow)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "zstd: output exceeds its bound");
+    if (packed != len)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "protobuf packed %zu bytes, expected %zu", packed, len);
+    write_header(h, magic, RL_FRAME_ZSTD, z.ob.pos, len);
+    put_u64(h + RL_FRAME_HEADER_LEN + z.ob.pos, XXH3_64bits(h, RL_FRAME_HEADER_LEN + z.ob.pos));
+    out->len = start + RL_FRAME_HEADER_LEN + z.ob.pos + RL_FRAME_TRAILER_LEN;
+    return RL_OK;
+}
+
 rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsigned flags,
                            int zstd_level, rl_buf *out, char *errstr, size_t errstr_size)
 {
@@ -151,16 +220,8 @@ rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsig
     if (e != RL_OK)
         return e;
     size_t len = protobuf_c_message_get_packed_size(msg);
-    if (flags & RL_FRAME_ZSTD) {
-        uint8_t *raw = malloc(len ? len : 1);
-        if (!raw)
-            return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
-                              "message of %zu bytes: out of memory", len);
-        protobuf_c_message_pack(msg, raw);
-        e = frame_zstd(magic, raw, len, zstd_level, out, errstr, errstr_size);
-        free(raw);
-        return e;
-    }
+    if (flags & RL_FRAME_ZSTD)
+        return frame_zstd_msg(magic, msg, len, zstd_level, out, errstr, errstr_size);
     size_t start = out->len;
     if (rl_buf_reserve(out, RL_FRAME_HEADER_LEN + len + RL_FRAME_TRAILER_LEN) != 0)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "message of %zu bytes: out of memory",
