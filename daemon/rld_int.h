@@ -87,6 +87,10 @@ struct rld_daemon {
     int have_pub_loss;
     double pub_loss; /* recent loss of the last published version */
     rld_inflight fl;
+    /* The encode buffer, kept across publishes so its pages are faulted in once. While a
+     * one-message version is in flight, that message points into it (not encoded again until
+     * the version is delivered). */
+    rl_buf snap_buf;
 
     /* observability */
     rld_stats stats;

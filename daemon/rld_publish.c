@@ -275,6 +275,7 @@ void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *
 
 static void snapshot_free(rld_daemon *d)
 {
+    /* chunks is NULL for a one-message version (it lives in snap_buf, kept for reuse). */
     rl_snapshot_chunks_free(d->fl.chunks, d->fl.n_chunks);
     memset(&d->fl, 0, sizeof(d->fl));
 }
@@ -297,10 +298,11 @@ static void snapshot_produce(rld_daemon *d)
         hdr_add(h, RL_HDR_INSTANCE, d->cfg.instance_id);
         hdr_add(h, RL_HDR_CHUNK, chunk);
         hdr_add(h, RL_HDR_SIZE, size);
-        /* No copy: the chunk buffers live until every delivery report is in. */
-        err = produce(d, d->cfg.snapshot_topic, d->cfg.model_name, strlen(d->cfg.model_name),
-                      d->fl.chunks[i].data, d->fl.chunks[i].len, h, 0,
-                      RLD_MSG_SNAPSHOT | ((uintptr_t)d->fl.attempt << 4));
+        const rl_buf *msg = d->fl.chunks ? &d->fl.chunks[i] : &d->snap_buf;
+        /* No copy: the chunk buffers (or snap_buf) live until every delivery report is in. */
+        err =
+            produce(d, d->cfg.snapshot_topic, d->cfg.model_name, strlen(d->cfg.model_name),
+                    msg->data, msg->len, h, 0, RLD_MSG_SNAPSHOT | ((uintptr_t)d->fl.attempt << 4));
         if (err) {
             rld_log(RLD_WARN, "snapshot chunk not produced",
                     "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version, chunk,
@@ -352,7 +354,7 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
     rl_metrics_summary sum;
     rl_snapshot_meta meta;
     rl_snapshot_range ranges[RLD_STATS_MAX_PARTS];
-    rl_buf framed;
+    rl_buf *framed = &d->snap_buf;
     int due;
 
     if (d->fl.active) {
@@ -411,23 +413,30 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
     meta.ranges = ranges;
     meta.n_ranges = nr;
     meta.dict = d->dict;
-    rl_buf_init(&framed);
-    if (rl_snapshot_encode_model(d->model, &meta, RL_FRAME_ZSTD, &framed, e, sizeof(e)) != RL_OK ||
-        rl_snapshot_split(framed.data, framed.len, d->cfg.model_name, d->cfg.instance_id,
-                          meta.version, d->cfg.snap_chunk_bytes, &d->fl.chunks, &d->fl.n_chunks, e,
-                          sizeof(e)) != RL_OK) {
+    /* Reused: nothing points into snap_buf here, as no version is in flight. */
+    rl_buf_reset(framed);
+    if (rl_snapshot_encode_model(d->model, &meta, RL_FRAME_ZSTD, framed, e, sizeof(e)) != RL_OK ||
+        (framed->len > d->cfg.snap_chunk_bytes &&
+         rl_snapshot_split(framed->data, framed->len, d->cfg.model_name, d->cfg.instance_id,
+                           meta.version, d->cfg.snap_chunk_bytes, &d->fl.chunks, &d->fl.n_chunks, e,
+                           sizeof(e)) != RL_OK)) {
         d->sd.snapshots_failed++;
         rld_log(RLD_ERROR, "snapshot not encoded", "version=%" PRIu64 " error=\"%s\"", meta.version,
                 e);
-        rl_buf_free(&framed);
+        /* A failed allocation sticks to an rl_buf: start the next attempt from scratch. */
+        rl_buf_free(framed);
+        rl_buf_init(framed);
         return;
     }
+    /* A version that fits one message (what rl_snapshot_split would copy as is) goes out
+     * straight from snap_buf: the same bytes, without a fresh copy per publish. */
+    if (!d->fl.chunks)
+        d->fl.n_chunks = 1;
     d->fl.active = 1;
     d->fl.version = meta.version;
-    d->fl.total_len = framed.len;
+    d->fl.total_len = framed->len;
     d->fl.t_tick = now;
     d->fl.recent_loss = sum.recent_loss;
-    rl_buf_free(&framed);
     snapshot_produce(d);
 }
 
@@ -452,4 +461,5 @@ void rld_publish_destroy(rld_daemon *d)
 {
     if (d->fl.active)
         snapshot_free(d);
+    rl_buf_free(&d->snap_buf);
 }
