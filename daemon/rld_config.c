@@ -10,18 +10,20 @@
 #include <ini.h>
 #include <librdkafka/rdkafka.h>
 
+#include "ckpt.h"
 #include "rld_log.h"
 
 typedef enum opt_type {
-    OPT_STR,     /* free string, length-checked */
-    OPT_TOPIC,   /* Kafka topic name: [A-Za-z0-9._-], 1..249 */
-    OPT_TOPICS,  /* comma-separated topic names */
-    OPT_U64,     /* unsigned integer in [min, max] */
-    OPT_DBL,     /* real in [min, max]; "inf" allowed when max is INFINITY */
-    OPT_LEVEL,   /* log level name */
-    OPT_LISTEN,  /* host:port, or "off" */
-    OPT_LEARNER, /* delegated to rl_learner_params_set */
-    OPT_SEED,    /* model hash seed (u64, into the model config) */
+    OPT_STR,      /* free string, length-checked */
+    OPT_TOPIC,    /* Kafka topic name: [A-Za-z0-9._-], 1..249 */
+    OPT_TOPICS,   /* comma-separated topic names */
+    OPT_U64,      /* unsigned integer in [min, max] */
+    OPT_DBL,      /* real in [min, max]; "inf" allowed when max is INFINITY */
+    OPT_LEVEL,    /* log level name */
+    OPT_LISTEN,   /* host:port, or "off" */
+    OPT_LEARNER,  /* delegated to rl_learner_params_set */
+    OPT_SEED,     /* model hash seed (u64, into the model config) */
+    OPT_COMPRESS, /* checkpoint compression: auto, zstd, none (unsigned write flags) */
 } opt_type;
 
 typedef struct opt {
@@ -84,6 +86,8 @@ static const opt opts[] = {
     {"checkpoint", "keep", OPT_U64, N(ckpt_keep), 1, 1000, "3", "1..1000"},
     {"checkpoint", "retry_max", OPT_DBL, N(ckpt_retry_max_s), 0.1, 3600, "30",
      "0.1..3600 (s, backoff cap)"},
+    {"checkpoint", "compress", OPT_COMPRESS, N(ckpt_compress), 0, 0, "auto",
+     "auto, zstd, none (auto: zstd only when the state is mostly zeros)"},
 
     {"snapshot", "every_events", OPT_U64, N(snap_every_events), 0, 1e12, "0", "0 (off)..10^12"},
     {"snapshot", "every_seconds", OPT_DBL, N(snap_every_seconds), 0, 86400, "60", "0 (off)..86400"},
@@ -340,6 +344,21 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         memcpy(base + o->offset, &x, sizeof(x));
         return RL_OK;
     }
+    case OPT_COMPRESS: {
+        unsigned x;
+        if (strcmp(value, "auto") == 0)
+            x = RL_CKPT_COMPRESS_AUTO;
+        else if (strcmp(value, "zstd") == 0)
+            x = RL_FRAME_ZSTD;
+        else if (strcmp(value, "none") == 0)
+            x = 0;
+        else
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s: [%s] %s: '%s' is not valid (allowed: %s)", where, section, key,
+                              value, o->allowed);
+        memcpy(base + o->offset, &x, sizeof(x));
+        return RL_OK;
+    }
     case OPT_LEARNER:
         if (rl_learner_params_set(&c->model.learner, key, value, e, sizeof(e)) != RL_OK)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
@@ -573,6 +592,15 @@ void rld_config_print(const rld_config *c, FILE *out)
             double x;
             memcpy(&x, base + o->offset, sizeof(x));
             fprintf(out, "%s = %.15g\n", o->key, x);
+            break;
+        }
+        case OPT_COMPRESS: {
+            unsigned x;
+            memcpy(&x, base + o->offset, sizeof(x));
+            fprintf(out, "%s = %s\n", o->key,
+                    x == RL_CKPT_COMPRESS_AUTO ? "auto"
+                    : x == RL_FRAME_ZSTD       ? "zstd"
+                                               : "none");
             break;
         }
         case OPT_LEARNER:

@@ -54,6 +54,8 @@ typedef struct rld_config {
     double ckpt_every_seconds;
     uint64_t ckpt_keep;
     double ckpt_retry_max_s;
+    unsigned
+        ckpt_compress; /* flags for rl_ckpt_dir_write: RL_CKPT_COMPRESS_AUTO, RL_FRAME_ZSTD, 0 */
     /* [snapshot] */
     uint64_t snap_every_events;
     double snap_every_seconds;

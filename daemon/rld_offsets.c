@@ -177,7 +177,7 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
             err = rl_ckpt_set_offset(&ck, p->topic, p->partition, off, e, sizeof(e));
     }
     if (err == RL_OK)
-        err = rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, RL_CKPT_COMPRESS_AUTO,
+        err = rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, d->cfg.ckpt_compress,
                                 (uint32_t)d->cfg.ckpt_keep, rld_on_ckpt_report, d, path,
                                 sizeof(path), e, sizeof(e));
     dur = rld_mono_s() - t0;

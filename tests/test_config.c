@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ckpt.h"
 #include "rld_config.h"
 
 static char tmp_path[64];
@@ -256,6 +257,40 @@ static void test_print_masks_secrets(void **state)
     assert_false(rld_config_is_secret("security.protocol"));
 }
 
+/* [checkpoint] compress: the three names map to rl_ckpt_dir_write's flags, anything else is
+ * refused with file:line:key and the allowed names, and --check-config prints it back. */
+static void test_checkpoint_compress(void **state)
+{
+    static rld_config c;
+    static const struct {
+        const char *name;
+        unsigned flags;
+    } ok[] = {{"auto", RL_CKPT_COMPRESS_AUTO}, {"zstd", RL_FRAME_ZSTD}, {"none", 0}};
+    char e[1024], text[128], line[64];
+    (void)state;
+    rld_config_default(&c);
+    assert_int_equal(c.ckpt_compress, RL_CKPT_COMPRESS_AUTO);
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f;
+        snprintf(text, sizeof(text), "[checkpoint]\ncompress = %s\n", ok[i].name);
+        assert_int_equal(load(&c, text, e, sizeof(e)), RL_OK);
+        assert_int_equal(c.ckpt_compress, ok[i].flags);
+        f = open_memstream(&out, &len);
+        assert_non_null(f);
+        rld_config_print(&c, f);
+        fclose(f);
+        snprintf(line, sizeof(line), "compress = %s\n", ok[i].name);
+        assert_non_null(strstr(out, line));
+        free(out);
+    }
+    expect_error("[checkpoint]\n\ncompress = lz4\n",
+                 ":3: [checkpoint] compress: 'lz4' is not valid (allowed: auto, zstd, none");
+    expect_error("[checkpoint]\ncompress = ZSTD\n", ":2: [checkpoint] compress: 'ZSTD'");
+    expect_error("[checkpoint]\ncompress =\n", "[checkpoint] compress: '' is not valid");
+}
+
 static void test_missing_file(void **state)
 {
     static rld_config c;
@@ -278,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_print_masks_secrets),
+        cmocka_unit_test(test_checkpoint_compress),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
