@@ -3,7 +3,8 @@
 if(TARGET rl_daemon)
   rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
 endif()
-foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health)
+foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health
+    chunks)
   rl_script_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon")
   set_tests_properties(daemon_${t} PROPERTIES TIMEOUT 240)
 endforeach()
