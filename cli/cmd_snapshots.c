@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "commands.h"
@@ -47,6 +48,7 @@ typedef struct snap_opts {
     const char *instance;
     const char *out;
     int get;
+    int json;
     uint64_t get_version;
     int timeout_s;
 } snap_opts;
@@ -61,7 +63,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: relearn snapshots --brokers B --topic T [--model NAME] [--instance ID]\n"
-            "                         [--get VERSION -o FILE] [--timeout S] [-X key=value]\n"
+            "                         [--json | --get VERSION -o FILE] [--timeout S]\n"
+            "                         [-X key=value]\n"
             "\n"
             "Lists the model versions published on snapshot topic T, one line per version,\n"
             "sorted by model, instance and version:\n"
@@ -70,6 +73,9 @@ static void usage(FILE *f)
             "chunks shows fewer seen than total); TIME is the first message's timestamp (UTC);\n"
             "PARTITION:OFFSET is where its first message is.\n"
             "\n"
+            "  --json             the listing as one JSON array of objects (version, model,\n"
+            "                     instance, bytes, chunks_seen, chunks, complete, duplicates,\n"
+            "                     time, partition, offset), for scripts\n"
             "  --model NAME       only this model (the message key / relearn-model header)\n"
             "  --instance ID      only versions published by this relearnd instance\n"
             "  --get V -o FILE    fetch version V, reassemble and verify its chunks, write it to\n"
@@ -93,6 +99,10 @@ static int parse_args(int argc, char **argv, snap_opts *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 1;
+        }
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
         }
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!val) {
@@ -135,6 +145,11 @@ static int parse_args(int argc, char **argv, snap_opts *o)
     }
     if (o->get != (o->out != NULL)) {
         fprintf(stderr, "relearn snapshots: --get V and -o FILE go together (see --help)\n");
+        return 2;
+    }
+    if (o->get && o->json) {
+        fprintf(stderr,
+                "relearn snapshots: --json lists; it does not go with --get (see --help)\n");
         return 2;
     }
     return 0;
@@ -276,6 +291,67 @@ static void print_name(const char *s)
         else
             putchar(*p);
     }
+}
+
+static int print_listing_text(const listing *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const version_entry *e = &l->v[i];
+        char ts[48];
+        format_time(e->ts_ms, ts, sizeof(ts));
+        printf("%" PRIu64 " ", e->version);
+        print_name(e->model);
+        putchar(' ');
+        print_name(e->instance);
+        printf(" %" PRIu64 " %u/%u %s %d:%" PRId64 "\n", e->size, e->n_seen, e->n_chunks, ts,
+               (int)e->partition, e->offset);
+    }
+    return ferror(stdout) ? -1 : 0;
+}
+
+/* Names go out as JSON strings: jansson escapes them, and refuses bytes that are not UTF-8, so
+ * those are printed with the same \xNN escapes as the text listing. */
+static json_t *json_name(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char esc[NAME_MAX_LEN * 4 + 1];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < sizeof(esc); p++)
+        n += (size_t)snprintf(esc + n, sizeof(esc) - n, *p >= 0x80 ? "\\x%02x" : "%c", *p);
+    return json_string(esc);
+}
+
+static int print_listing_json(const listing *l)
+{
+    json_t *arr = json_array();
+    if (!arr) {
+        errno = ENOMEM;
+        return -1;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const version_entry *e = &l->v[i];
+        char ts[48];
+        format_time(e->ts_ms, ts, sizeof(ts));
+        json_t *o = json_pack("{s:I, s:o, s:o, s:I, s:i, s:i, s:b, s:I, s:o, s:i, s:I}", "version",
+                              (json_int_t)e->version, "model", json_name(e->model), "instance",
+                              json_name(e->instance), "bytes", (json_int_t)e->size, "chunks_seen",
+                              (int)e->n_seen, "chunks", (int)e->n_chunks, "complete",
+                              e->n_seen == e->n_chunks, "duplicates", (json_int_t)e->duplicates,
+                              "time", e->ts_ms > 0 ? json_string(ts) : json_null(), "partition",
+                              (int)e->partition, "offset", (json_int_t)e->offset);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    int rc = json_dumpf(arr, stdout, JSON_INDENT(2));
+    json_decref(arr);
+    if (rc != 0 || putchar('\n') == EOF)
+        return -1;
+    return 0;
 }
 
 int rl_cmd_snapshots(int argc, char **argv)
@@ -502,18 +578,8 @@ int rl_cmd_snapshots(int argc, char **argv)
     if (!o.get) {
         if (l.n > 0)
             qsort(l.v, l.n, sizeof(*l.v), cmp_entry);
-        for (size_t i = 0; i < l.n; i++) {
-            const version_entry *e = &l.v[i];
-            char ts[48];
-            format_time(e->ts_ms, ts, sizeof(ts));
-            printf("%" PRIu64 " ", e->version);
-            print_name(e->model);
-            putchar(' ');
-            print_name(e->instance);
-            printf(" %" PRIu64 " %u/%u %s %d:%" PRId64 "\n", e->size, e->n_seen, e->n_chunks, ts,
-                   (int)e->partition, e->offset);
-        }
-        if (fflush(stdout) != 0) {
+        if ((o.json ? print_listing_json(&l) : print_listing_text(&l)) != 0 ||
+            fflush(stdout) != 0) {
             fprintf(stderr, "relearn snapshots: writing the listing: %s\n", strerror(errno));
             goto done;
         }

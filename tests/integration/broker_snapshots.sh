@@ -74,6 +74,27 @@ diff "$RL_WORK/want.txt" "$RL_WORK/cols.txt" || rl_fail "listing differs"
 awk '$6 !~ /^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:.]+Z$/ || $7 !~ /^[0-9]+:[0-9]+$/ { exit 1 }' \
     "$RL_WORK/list.txt" || rl_fail "bad time or partition:offset column"
 
+# --json: the same listing for scripts; version 3 of ctr is the incomplete one.
+timeout 60 "$RELEARN" snapshots --brokers "$bs" --topic snaps --json >"$RL_WORK/list.json" 2>/dev/null ||
+    rl_fail "snapshots --json failed"
+rl_assert_eq "--json entries" 5 "$(grep -c '"version":' "$RL_WORK/list.json")"
+rl_assert_eq "--json incomplete entries" 1 "$(grep -c '"complete": false' "$RL_WORK/list.json")"
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$RL_WORK/list.json" "$size3" "$n3" <<'END' || rl_fail "snapshots --json content"
+import json, sys
+v = json.load(open(sys.argv[1]))
+got = [(e["model"], e["instance"], e["version"]) for e in v]
+assert got == [("bare", "host-c", 1), ("ctr", "host-a", 1), ("ctr", "host-a", 2),
+               ("ctr", "host-a", 3), ("other", "host-b", 1)], got
+e = v[3]
+assert e["bytes"] == int(sys.argv[2]) and e["chunks"] == int(sys.argv[3]), e
+assert e["chunks_seen"] == e["chunks"] - 1 and not e["complete"], e
+assert all(x["time"].endswith("Z") and x["partition"] >= 0 for x in v), v
+END
+fi
+timeout 60 "$RELEARN" snapshots --brokers "$bs" --topic snaps --json --get 1 -o "$RL_WORK/x" 2>/dev/null
+rl_assert_eq "--json with --get is a usage error" 2 $?
+
 rl_assert_eq "--model filter" 3 "$(timeout 60 "$RELEARN" snapshots --brokers "$bs" --topic snaps \
     --model ctr 2>/dev/null | wc -l | tr -d ' ')"
 
