@@ -159,6 +159,8 @@ static void put_checkpoint(report *r, const rl_model_file *f)
         json_object_set_new(r->j, "events_seen", json_integer((json_int_t)c->events));
         json_object_set_new(r->j, "snapshot_version",
                             json_integer((json_int_t)c->snapshot_version));
+        json_object_set_new(r->j, "published_recent_loss",
+                            c->has_published_loss ? jreal(c->published_loss) : json_null());
         json_t *offs = json_array();
         for (size_t i = 0; i < c->n_offsets; i++)
             json_array_append_new(offs,
@@ -187,6 +189,11 @@ static void put_checkpoint(report *r, const rl_model_file *f)
         printf("events seen:      %llu\n", (unsigned long long)c->events);
         printf("snapshot version: %llu (last published)\n",
                (unsigned long long)c->snapshot_version);
+        /* The promotion gate compares the next version's recent loss with this one. */
+        if (c->has_published_loss)
+            printf("published loss:   %.6g (recent loss of that version; the promotion gate's "
+                   "reference)\n",
+                   c->published_loss);
         if (c->n_offsets == 0)
             printf("offsets:          none (not from a stream)\n");
         for (size_t i = 0; i < c->n_offsets; i++)

@@ -49,6 +49,11 @@ last=$(ls "$RL_WORK/ckpt-a"/ckpt-*.rlck | tail -n 1)
 grep -q '"changed": 0,' "$RL_WORK/diff.json" ||
     rl_fail "reassembled v1 and the final checkpoint differ: $(head -8 "$RL_WORK/diff.json")"
 
+# The checkpoint keeps the promotion gate's reference: the recent loss v1 was published with.
+"$RELEARN" inspect "$last" | grep -Eq '^published loss: +[0-9.e+-]+ ' ||
+    rl_fail "inspect does not show the published loss: $("$RELEARN" inspect "$last" | head -12)"
+"$RELEARN" inspect --json "$last" | grep -Eq '"published_recent_loss": [0-9]' ||
+    rl_fail "inspect --json lacks published_recent_loss"
 # Restart from the checkpoint, learn more, publish version 2: chunked as well, reassembles.
 "$GEN" 500 40 16384 6 >"$RL_WORK/s2.svm"
 "$RELEARN" produce --brokers "$bs" --topic events --key line "$RL_WORK/s2.svm" 2>>"$RL_WORK/produce.log" ||
