@@ -8,6 +8,7 @@
 #   rl_wait_metric NAME METRIC VALUE SECONDS            waits until METRIC == VALUE
 #   rl_daemon_stop NAME                                 SIGTERM; fails unless exit status 0
 #   rl_daemon_wait NAME                                 waits for exit after a signal, same check
+#   rl_assert_same_weights A B WHAT                     no weight differs between two model files
 #
 # Every relearnd binds its metrics endpoint to 127.0.0.1:0 and logs the port it got.
 
@@ -121,6 +122,15 @@ rl_daemon_kill9() {
     kill -KILL "$_d_pid" 2>/dev/null
     wait "$_d_pid" 2>/dev/null
     return 0
+}
+
+# rl_assert_same_weights A B WHAT: `relearn diff` finds no changed weight between model files
+# A and B (checkpoints or snapshots); WHAT names the pair in the failure.
+rl_assert_same_weights() {
+    "$RELEARN" diff "$1" "$2" --json >"$RL_WORK/same-weights.json" 2>"$RL_WORK/same-weights.err" ||
+        rl_fail "relearn diff ($3) failed: $(cat "$RL_WORK/same-weights.err")"
+    grep -q '"changed": 0,' "$RL_WORK/same-weights.json" ||
+        rl_fail "$3 differ: $(head -8 "$RL_WORK/same-weights.json")"
 }
 
 # rl_gen_stream N SEED [FLIP_AT]: N libsvm lines of a 2-feature linearly separable stream
