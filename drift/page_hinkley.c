@@ -8,15 +8,25 @@
  * credit against a later rise; alpha < 1 fades old deviations. Direction: `up` (default) watches
  * increases only - for an error stream an increase is the drift that matters; `down` watches
  * decreases, `both` either. Defaults are River's/MOA's: min_n 30, delta 0.005, threshold 50,
- * alpha 0.9999. Page-Hinkley has no warning level. threshold is in the units of the input: 50
- * suits residuals of order 1-10; on a 0/1 error stream a rise of r in the error rate needs about
- * 50/r values. After a drift the mean and sums restart. */
+ * alpha 0.9999. threshold is in the units of the input: 50 suits residuals of order 1-10; on a
+ * 0/1 error stream a rise of r in the error rate needs about 50/r values. After a drift the mean
+ * and sums restart.
+ *
+ * Warning level: the published test has none (River, scikit-multiflow and MOA signal drifts
+ * only). As rill-ml's PageHinkley does (a warning_threshold between 0 and the threshold; 0 turns
+ * it off), we report WARNING while a watched sum exceeds warning_fraction x threshold without
+ * reaching the threshold (after min_n values). A fraction rather than an absolute level, so it
+ * follows the threshold when a user rescales that. Default 0.5, our choice (no literature
+ * value exists); 0 turns warnings off. The warning needs no state of its own: the sums carry it,
+ * so state format 1 (before warning_fraction existed) loads and continues exactly. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "params.h"
 
-enum { P_MIN_N, P_DELTA, P_THRESHOLD, P_ALPHA, P_DIRECTION, P__COUNT };
+/* P_WARNING_FRACTION came with state format 2: format 1 states carry the first P_V1_COUNT. */
+enum { P_MIN_N, P_DELTA, P_THRESHOLD, P_ALPHA, P_DIRECTION, P_WARNING_FRACTION, P__COUNT };
+#define P_V1_COUNT P_WARNING_FRACTION
 enum { DIR_UP = 0, DIR_DOWN, DIR_BOTH };
 
 static const char *const directions[] = {"up", "down", "both", NULL};
@@ -27,6 +37,7 @@ static const rl_param_spec ph_spec[P__COUNT] = {
     [P_THRESHOLD] = {"threshold", RL_PARAM_REAL, 0, 1e12, 1, 0, 50, NULL},
     [P_ALPHA] = {"alpha", RL_PARAM_REAL, 0, 1, 1, 0, 0.9999, NULL},
     [P_DIRECTION] = {"direction", RL_PARAM_CHOICE, 0, 0, 0, 0, DIR_UP, directions},
+    [P_WARNING_FRACTION] = {"warning_fraction", RL_PARAM_REAL, 0, 1, 0, 1, 0.5, NULL},
 };
 
 #define PH_MAGIC 0x31314850u /* "PH11" */
@@ -90,7 +101,11 @@ static rl_err ph_update(rl_detector *det, double x, rl_drift_state *state)
     if ((d->watch_up && d->sum_up > threshold) || (d->watch_down && d->sum_down > threshold)) {
         *state = RL_DRIFT_DRIFT;
         ph_clear(d);
+        return RL_OK;
     }
+    const double warn = d->pv[P_WARNING_FRACTION] * threshold;
+    if (warn > 0 && ((d->watch_up && d->sum_up > warn) || (d->watch_down && d->sum_down > warn)))
+        *state = RL_DRIFT_WARNING;
     return RL_OK;
 }
 
@@ -129,8 +144,9 @@ static rl_err ph_import(rl_detector *det, const void *p, size_t len, char *errst
     ph *d = (ph *)det;
     rl_rd r;
     rl_rd_init(&r, p, len);
-    rl_err e = rl_drift_state_check_header(&r, "page_hinkley", PH_MAGIC, ph_spec, d->pv, P__COUNT,
-                                           errstr, errstr_size);
+    uint32_t version = 0;
+    rl_err e = rl_drift_state_check_header_v(&r, "page_hinkley", PH_MAGIC, ph_spec, d->pv, P__COUNT,
+                                             P_V1_COUNT, &version, errstr, errstr_size);
     if (e != RL_OK)
         return e;
     uint64_t count = rl_rd_u64(&r);
@@ -163,7 +179,8 @@ const struct rl_detector_ops rl_drift_page_hinkley_ops = {
     .version = RL_DETECTOR_OPS_VERSION,
     .name = "page_hinkley",
     .summary = "Page-Hinkley mean shift (any finite input); min_n=30 delta=0.005 threshold=50 "
-               "alpha=0.9999 direction=up|down|both (default up)",
+               "alpha=0.9999 direction=up|down|both (default up) warning_fraction=0.5 (warning "
+               "above that share of threshold; 0: none)",
     .create = ph_create,
     .update = ph_update,
     .statistic = ph_statistic,

@@ -159,6 +159,16 @@ rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magi
                                    const rl_param_spec *spec, const double *vals, size_t n,
                                    char *errstr, size_t errstr_size)
 {
+    uint32_t version;
+    return rl_drift_state_check_header_v(r, detector, magic, spec, vals, n, n, &version, errstr,
+                                         errstr_size);
+}
+
+rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t magic,
+                                     const rl_param_spec *spec, const double *vals, size_t n,
+                                     size_t n_v1, uint32_t *version_out, char *errstr,
+                                     size_t errstr_size)
+{
     uint32_t m = rl_rd_u32(r);
     uint32_t version = rl_rd_u32(r);
     uint32_t count = rl_rd_u32(r);
@@ -176,11 +186,13 @@ rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magi
     if (version == 0)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: state format version 0 is invalid", detector);
-    if (count != n)
+    size_t want = version == 1 ? n_v1 : n;
+    if (count != want)
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
-                          "%s: state has %u parameters, this detector has %zu", detector,
-                          (unsigned)count, n);
-    for (size_t i = 0; i < n; i++) {
+                          "%s: state (format %u) has %u parameters, this detector reads %zu "
+                          "from that format",
+                          detector, (unsigned)version, (unsigned)count, want);
+    for (size_t i = 0; i < want; i++) {
         double v = rl_rd_f64(r);
         if (!rl_rd_ok(r, 0))
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
@@ -190,5 +202,6 @@ rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magi
                               "%s: state was made with %s=%.17g, this detector has %s=%.17g",
                               detector, spec[i].key, v, spec[i].key, vals[i]);
     }
+    *version_out = version;
     return RL_OK;
 }

@@ -42,12 +42,23 @@ size_t rl_drift_params_format(const rl_param_spec *spec, size_t n_spec, const do
 /* State blobs start with a per-detector magic, a format version and the parameters they were
  * made under. Import refuses another detector's blob (RL_ERR_MISMATCH), a newer version
  * (RL_ERR_VERSION) and different parameters (RL_ERR_MISMATCH, naming the key): the statistics
- * only mean something under the parameters that produced them, and we never guess. */
-#define RL_DRIFT_STATE_VERSION 1
+ * only mean something under the parameters that produced them, and we never guess.
+ *
+ * Versions: 1 is the original format. 2 added parameters at the end of two tables - ADWIN's
+ * warning_delta (with a second window in its body) and Page-Hinkley's warning_fraction - and
+ * changed nothing else; for the other detectors a version 1 and a version 2 blob are the same
+ * bytes apart from the version field. A version 1 blob carries only the first n_v1 parameters
+ * (the table as it was); check_header_v compares those and tells the caller which version it
+ * read, so the detector decides what the parameters added since mean for the old state. */
+#define RL_DRIFT_STATE_VERSION 2
 void rl_drift_state_put_header(rl_buf *b, uint32_t magic, const double *vals, size_t n);
 rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magic,
                                    const rl_param_spec *spec, const double *vals, size_t n,
                                    char *errstr, size_t errstr_size);
+rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t magic,
+                                     const rl_param_spec *spec, const double *vals, size_t n,
+                                     size_t n_v1, uint32_t *version, char *errstr,
+                                     size_t errstr_size);
 
 /* Every detector embeds this first (it embeds rl_detector first in turn), so the registry's
  * wrappers can count transitions into warning without each detector doing it. */
