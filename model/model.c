@@ -100,6 +100,16 @@ static rl_err check_config(const rl_model_config *c, char *errstr, size_t errstr
             !memchr(c->det_values[i], '\0', sizeof(c->det_values[i])) || !c->det_keys[i][0])
             return rl_set_err(errstr, errstr_size, bad,
                               "drift: detector parameter %u is empty or not NUL-terminated", i);
+    if (c->watch_feature[0]) {
+        int is_index;
+        uint64_t index;
+        const char *name;
+        size_t name_len;
+        rl_err e = rl_model_watch_parse(c->watch_feature, &is_index, &index, &name, &name_len,
+                                        errstr, errstr_size);
+        if (e != RL_OK)
+            return e;
+    }
     if (c->detector[0] == '\0') {
         if (c->response != RL_RESPONSE_ALERT)
             return rl_set_err(errstr, errstr_size, bad,
@@ -188,8 +198,18 @@ rl_err rl_model_new(const rl_model_config *c, rl_alert_cb cb, void *opaque, rl_m
             fail_sub(errstr, errstr_size, err, "feature drift detector", sub);
             goto fail;
         }
+        int is_index;
+        uint64_t index;
+        const char *name;
+        size_t name_len;
+        err = rl_model_watch_parse(m->cfg.watch_feature, &is_index, &index, &name, &name_len,
+                                   errstr, errstr_size);
+        if (err != RL_OK)
+            goto fail; /* check_config parsed it already: cannot happen */
         m->watch_index =
-            rl_hash_name(&m->hasher, m->cfg.watch_feature, strlen(m->cfg.watch_feature));
+            is_index ? rl_hash_index(&m->hasher, index) : rl_hash_name(&m->hasher, name, name_len);
+        /* The source is the value as configured ("feature:#17", "feature:##17" for the name
+         * "#17"), so an index and a name never read alike. */
         snprintf(m->feature_source, sizeof(m->feature_source), "feature:%s", m->cfg.watch_feature);
     }
     if (m->cfg.response == RL_RESPONSE_CHALLENGER) {

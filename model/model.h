@@ -47,13 +47,17 @@ typedef struct rl_model_config {
     char det_values[RL_MODEL_MAX_DETECTOR_PARAMS][32];
     uint32_t n_det_params;
     rl_response response;
-    double boost_factor;        /* default 5 */
-    double boost_halflife;      /* examples; default 2000 */
-    double error_scale;         /* regression: |error| / error_scale, clipped to 1; default 1 */
-    uint64_t alert_min_gap;     /* examples between two alerts of the same level; default 1000 */
-    uint32_t metrics_window;    /* RL_METRICS_WINDOW_DEFAULT */
+    double boost_factor;     /* default 5 */
+    double boost_halflife;   /* examples; default 2000 */
+    double error_scale;      /* regression: |error| / error_scale, clipped to 1; default 1 */
+    uint64_t alert_min_gap;  /* examples between two alerts of the same level; default 1000 */
+    uint32_t metrics_window; /* RL_METRICS_WINDOW_DEFAULT */
     /* Data drift: watch one feature's value with a second detector (same kind and params).
-     * Empty = off. The name is hashed with the model's hasher. */
+     * Empty = off. A name (VW "ns^name", a CSV header's column, an Event's feature name) is
+     * hashed with the model's hasher; "#N" (N decimal, 0..2^64-1) is the numeric index N (a
+     * libsvm index, a CSV column's 0-based number without a header, Event.index), mapped as the
+     * readers map indices. A name that itself starts with '#' is written with the '#' doubled:
+     * "##rooms" watches the name "#rooms". */
     char watch_feature[128];
 } rl_model_config;
 
@@ -65,17 +69,17 @@ typedef struct rl_event_pos {
 } rl_event_pos;
 
 typedef struct rl_alert {
-    const char *detector;    /* detector name */
-    const char *source;      /* "error" (prequential error stream) or "feature:<name>" */
-    rl_drift_state level;    /* WARNING or DRIFT; STABLE for a "gate" alert from the daemon */
-    double statistic;        /* the detector's statistic at the alert */
+    const char *detector; /* detector name */
+    const char *source;   /* "error" (prequential error stream) or "feature:<watch_feature>" */
+    rl_drift_state level; /* WARNING or DRIFT; STABLE for a "gate" alert from the daemon */
+    double statistic;     /* the detector's statistic at the alert */
     const char *statistic_name;
-    uint64_t position;       /* 1-based index of the example in the model's stream */
-    const char *response;    /* "alert", "reset", "boost", "challenger_started",
-                                "challenger_promoted", "challenger_dropped" */
-    uint64_t suppressed;     /* alerts of this level swallowed by the rate limit since last */
-    double recent_loss;      /* champion's recent loss at the alert */
-    double challenger_loss;  /* challenger's recent loss (NAN when there is none) */
+    uint64_t position;      /* 1-based index of the example in the model's stream */
+    const char *response;   /* "alert", "reset", "boost", "challenger_started",
+                               "challenger_promoted", "challenger_dropped" */
+    uint64_t suppressed;    /* alerts of this level swallowed by the rate limit since last */
+    double recent_loss;     /* champion's recent loss at the alert */
+    double challenger_loss; /* challenger's recent loss (NAN when there is none) */
     rl_event_pos pos;
 } rl_alert;
 
@@ -111,20 +115,20 @@ rl_learner *rl_model_learner(rl_model *m);
 const rl_learner *rl_model_learner_c(const rl_model *m);
 const rl_detector *rl_model_detector(const rl_model *m); /* NULL when off */
 void rl_model_summary(const rl_model *m, rl_metrics_summary *out);
-uint64_t rl_model_position(const rl_model *m);       /* examples stepped so far */
+uint64_t rl_model_position(const rl_model *m); /* examples stepped so far */
 rl_drift_state rl_model_drift_state(const rl_model *m);
 uint64_t rl_model_warnings(const rl_model *m);
 uint64_t rl_model_drifts(const rl_model *m);
 /* Less common counters, for inspect and tests. */
 typedef struct rl_model_counters {
-    uint64_t rejected;            /* error values the detector refused (NaN, out of domain) */
-    uint64_t feature_warnings;    /* watched feature: transitions into warning */
+    uint64_t rejected;         /* error values the detector refused (NaN, out of domain) */
+    uint64_t feature_warnings; /* watched feature: transitions into warning */
     uint64_t feature_drifts;
     uint64_t feature_rejected;    /* watched-feature values the detector refused */
     uint64_t challenger_failures; /* challengers that could not be allocated */
     int challenger_running;
-    uint64_t challenger_start;    /* position of the warning that started it (0: none) */
-    int boosting;                 /* a boost is decaying (lr_scale > 1) */
+    uint64_t challenger_start; /* position of the warning that started it (0: none) */
+    int boosting;              /* a boost is decaying (lr_scale > 1) */
 } rl_model_counters;
 void rl_model_counters_get(const rl_model *m, rl_model_counters *out);
 /* Hashes a feature name with the model's hasher (bits, seed). */
@@ -135,8 +139,8 @@ uint32_t rl_model_hash_index(const rl_model *m, uint64_t index);
  * the learner's own state, the detector's (empty when off), and the rest (metrics, response
  * and boost state, challenger learner + metrics, alert limiter, counters). */
 rl_err rl_model_export(const rl_model *m, rl_buf *learner, rl_buf *detector, rl_buf *rest);
-rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len,
-                       const void *detector, size_t detector_len, const void *rest,
-                       size_t rest_len, char *errstr, size_t errstr_size);
+rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, const void *detector,
+                       size_t detector_len, const void *rest, size_t rest_len, char *errstr,
+                       size_t errstr_size);
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "features.h"
-#include "model.h"
+#include "model_internal.h"
 
 static const char *const response_names[] = {
     [RL_RESPONSE_ALERT] = "alert",
@@ -181,8 +181,62 @@ rl_err rl_model_config_set_drift(rl_model_config *c, const char *key, const char
             c->metrics_window = (uint32_t)u;
         return err;
     }
-    if (strcmp(key, "watch_feature") == 0)
+    if (strcmp(key, "watch_feature") == 0) {
+        int is_index;
+        uint64_t index;
+        const char *name;
+        size_t name_len;
+        if (value[0] != '\0') {
+            err = rl_model_watch_parse(value, &is_index, &index, &name, &name_len, errstr,
+                                       errstr_size);
+            if (err != RL_OK)
+                return err;
+        }
         return copy_str(c->watch_feature, sizeof(c->watch_feature), key, value, errstr,
                         errstr_size);
+    }
     return set_detector_param(c, key, value, errstr, errstr_size);
+}
+
+rl_err rl_model_watch_parse(const char *w, int *is_index, uint64_t *index, const char **name,
+                            size_t *name_len, char *errstr, size_t errstr_size)
+{
+    *is_index = 0;
+    *index = 0;
+    *name = w;
+    *name_len = strlen(w);
+    if (w[0] != '#') {
+        if (*name_len == 0)
+            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                              "drift: watch_feature is empty");
+        return RL_OK;
+    }
+    if (w[1] == '#') { /* "##name": the name "#name" */
+        *name = w + 1;
+        *name_len -= 1;
+        return RL_OK;
+    }
+    /* "#N": digits only, so "#-1", "#1e3", "# 7" and "#0x10" are refused, not read as names. */
+    uint64_t v = 0;
+    const char *p = w + 1;
+    if (*p == '\0')
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "drift: watch_feature = \"#\" has no index (\"#N\" watches the "
+                          "feature with numeric index N; \"##name\" a name starting with '#')");
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                              "drift: watch_feature = \"%.40s\": after '#' only decimal digits "
+                              "may follow (\"#N\" watches the feature with numeric index N; "
+                              "write \"##name\" for a name starting with '#')",
+                              w);
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                              "drift: watch_feature = \"%.40s\": index past 2^64-1", w);
+        v = v * 10 + digit;
+    }
+    *is_index = 1;
+    *index = v;
+    return RL_OK;
 }

@@ -65,4 +65,10 @@ struct rl_model {
                                       recomputed every step, so not part of the state) */
 };
 
+/* Reads a watch_feature value (model.h): *is_index and *index for "#N", else *name / *name_len
+ * point into w at the name ("##x" names "#x"). Refuses "#" followed by anything but decimal
+ * digits, an index past 2^64-1, and an empty name, saying which and why. */
+rl_err rl_model_watch_parse(const char *w, int *is_index, uint64_t *index, const char **name,
+                            size_t *name_len, char *errstr, size_t errstr_size);
+
 #endif

@@ -624,6 +624,81 @@ static void test_model_challenger_dropped(void **state)
     rl_model_destroy(m);
 }
 
+/* ADWIN had no warning level, so with it the challenger response never started a challenger and
+ * equalled alert. With its warning window (drift/adwin.c, warning_delta 0.01 by default) it
+ * does: after the concept flips at 3000 a warning starts a challenger, and the drift that
+ * follows promotes it (the champion's old concept is wrong on every example now). Seeds 1-5. */
+static void test_model_challenger_adwin_promoted(void **state)
+{
+    (void)state;
+    static ctx cx;
+    char err[256];
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        memset(&cx, 0, sizeof(cx));
+        rl_model_config c;
+        cfg_base(&c, RL_RESPONSE_CHALLENGER);
+        assert_int_equal(rl_model_config_set_drift(&c, "detector", "adwin", err, sizeof(err)),
+                         RL_OK);
+        c.alert_min_gap = 0;
+        rl_model *m = model_new(&c, &cx);
+        stream s = {.flip_at = 3000};
+        rng_seed(seed);
+        const rl_learner *first = rl_model_learner_c(m);
+        for (int i = 0; i < 5000; i++) {
+            rl_example ex;
+            stream_next(&s, &ex);
+            rl_model_step(m, &ex, NULL, NULL);
+        }
+        const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 3000);
+        if (!w)
+            fail_msg("seed %llu: no challenger started after the flip", (unsigned long long)seed);
+        const rec *p = find_alert(&cx, RL_DRIFT_DRIFT, NULL, 3000);
+        assert_non_null(p);
+        if (p->position < w->position || strcmp(p->response, "challenger_promoted") != 0)
+            fail_msg("seed %llu: warning at %llu, then drift at %llu with '%s'",
+                     (unsigned long long)seed, (unsigned long long)w->position,
+                     (unsigned long long)p->position, p->response);
+        assert_true(p->position < 3300);
+        assert_true(rl_model_learner_c(m) != first);
+        check_challenger_rule(&cx);
+        rl_model_destroy(m);
+    }
+}
+
+/* ADWIN, concept unchanged, label noise 10% -> 20% at 20000: the warning starts a challenger, and
+ * at the drift a fresh learner is no better than the champion that has learned the concept over
+ * 20k examples, so it is dropped (at that drift, or when the warning runs out). */
+static void test_model_challenger_adwin_dropped(void **state)
+{
+    (void)state;
+    static ctx cx;
+    memset(&cx, 0, sizeof(cx));
+    rl_model_config c;
+    char err[256];
+    cfg_base(&c, RL_RESPONSE_CHALLENGER);
+    assert_int_equal(rl_model_config_set_drift(&c, "detector", "adwin", err, sizeof(err)), RL_OK);
+    c.alert_min_gap = 0;
+    assert_int_equal(rl_learner_params_set(&c.learner, "eta", "0.02", err, sizeof(err)), RL_OK);
+    rl_model *m = model_new(&c, &cx);
+    stream s = {.noise = 0.1, .noise2 = 0.2, .noise_at = 20000};
+    rng_seed(5);
+    const rl_learner *first = rl_model_learner_c(m);
+    for (int i = 0; i < 24000; i++) {
+        rl_example ex;
+        stream_next(&s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+    const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 20000);
+    assert_non_null(w);
+    const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, NULL, 20000);
+    assert_non_null(d);
+    assert_null(find_alert(&cx, RL_DRIFT_DRIFT, "challenger_promoted", 20000));
+    assert_non_null(find_alert(&cx, RL_DRIFT_DRIFT, "challenger_dropped", 20000));
+    assert_true(rl_model_learner_c(m) == first);
+    check_challenger_rule(&cx);
+    rl_model_destroy(m);
+}
+
 /* Noisy stream: a learner that cannot learn random labels, DDM at hair-trigger settings. */
 static void run_noisy(rl_model_config *c, ctx *cx, rl_model **out, int n)
 {
@@ -1203,6 +1278,76 @@ static void test_feature_watch(void **state)
     rl_model_destroy(m);
 }
 
+/* watch_feature "#N" watches the feature with numeric index N (libsvm, CSV without a header),
+ * mapped as the readers map indices; "##name" watches a name starting with '#'. The alert's
+ * source is the value as configured. Bad index syntax is refused, naming the value. */
+static void test_feature_watch_index(void **state)
+{
+    (void)state;
+    static ctx cx;
+    const char *watch[2] = {"#7", "##7"};
+    for (int v = 0; v < 2; v++) {
+        memset(&cx, 0, sizeof(cx));
+        char err[256];
+        rl_model_config c;
+        cfg_base(&c, RL_RESPONSE_ALERT);
+        assert_int_equal(rl_model_config_set_drift(&c, "watch_feature", watch[v], err, sizeof(err)),
+                         RL_OK);
+        rl_model *m = model_new(&c, &cx);
+        /* the slot a reader gives index 7, or the name "#7" */
+        uint32_t slot = v == 0 ? rl_model_hash_index(m, 7) : rl_model_hash_name(m, "#7", 2);
+        uint32_t other = v == 0 ? rl_model_hash_name(m, "#7", 2) : rl_model_hash_index(m, 7);
+        stream s = {0};
+        rng_seed(11);
+        rl_feature f[4];
+        for (int i = 0; i < 4000; i++) {
+            rl_example ex;
+            stream_next(&s, &ex);
+            memcpy(f, ex.feats, 2 * sizeof(*f));
+            f[2] = (rl_feature){slot, rng_u01() < (i < 2000 ? 0.1 : 0.7) ? 1.0f : 0.0f};
+            /* the other spelling's slot changes too, the other way round: never watched */
+            f[3] = (rl_feature){other, i < 2000 ? 1.0f : 0.0f};
+            ex.feats = f;
+            ex.n_feats = slot == other ? 3 : 4;
+            rl_model_step(m, &ex, NULL, NULL);
+        }
+        char source[64];
+        snprintf(source, sizeof(source), "feature:%s", watch[v]);
+        const rec *d = NULL;
+        for (size_t i = 0; i < cx.n && !d; i++)
+            if (strcmp(cx.alerts[i].source, source) == 0 && cx.alerts[i].level == RL_DRIFT_DRIFT &&
+                cx.alerts[i].position > 2000)
+                d = &cx.alerts[i];
+        /* DDM may false-alarm early on (its start-up, test_drift.c); the rise is what counts */
+        if (!d || d->position >= 2200)
+            fail_msg("%s: no drift alert from %s within 200 of the rise", watch[v], source);
+        rl_model_destroy(m);
+    }
+    /* bad index syntax, at set time and at creation */
+    const char *bad[] = {"#", "#7x", "#-1", "# 7", "#0x10", "#18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char err[256] = "";
+        rl_model_config c;
+        cfg_base(&c, RL_RESPONSE_ALERT);
+        if (rl_model_config_set_drift(&c, "watch_feature", bad[i], err, sizeof(err)) !=
+                RL_ERR_INVALID_ARG ||
+            !strstr(err, "watch_feature"))
+            fail_msg("watch_feature=%s accepted or unclear: '%s'", bad[i], err);
+        assert_string_equal(c.watch_feature, "");
+        snprintf(c.watch_feature, sizeof(c.watch_feature), "%s", bad[i]);
+        assert_int_equal(try_new(&c, err, sizeof(err)), RL_ERR_INVALID_ARG);
+        assert_non_null(strstr(err, "watch_feature"));
+    }
+    /* the largest index is accepted */
+    char err[256] = "";
+    rl_model_config c;
+    cfg_base(&c, RL_RESPONSE_ALERT);
+    assert_int_equal(
+        rl_model_config_set_drift(&c, "watch_feature", "#18446744073709551615", err, sizeof(err)),
+        RL_OK);
+    rl_model_destroy(model_new(&c, NULL));
+}
+
 /* Predict-only, the pointer getters and step without pred. */
 static void test_model_misc(void **state)
 {
@@ -1262,6 +1407,9 @@ int main(void)
         cmocka_unit_test(test_signal_classifier),
         cmocka_unit_test(test_signal_regression_scaled),
         cmocka_unit_test(test_feature_watch),
+        cmocka_unit_test(test_feature_watch_index),
+        cmocka_unit_test(test_model_challenger_adwin_promoted),
+        cmocka_unit_test(test_model_challenger_adwin_dropped),
         cmocka_unit_test(test_model_misc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
