@@ -81,6 +81,8 @@ static void usage(FILE *f)
             "  --drift DETECTOR   ddm | eddm | adwin | page_hinkley | hddm_a\n"
             "  --drift-param K=V  detector parameter, or a [drift] key (window, error_scale,\n"
             "                     alert_min_gap, boost_factor, boost_halflife, watch_feature)\n"
+            "                     watch_feature=NAME, or =#N for the feature with numeric\n"
+            "                     index N (libsvm; CSV column N without a header)\n"
             "  --drift-response R alert | reset | boost | challenger (default alert)\n"
             "  --alerts-json F    write every alert as one JSON line to F\n"
             "  --quiet-alerts     do not print alerts on stdout (counts still shown)\n"
