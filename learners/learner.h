@@ -147,6 +147,11 @@ struct rl_learner_ops {
      * optimizer state to what a fresh model would have, so it keeps learning sensibly. */
     rl_err (*set_weights)(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
     void (*destroy)(rl_learner *l);
+    /* Optional (NULL: none), added after version 1 without changing it: a table that ends
+     * before this field leaves it NULL. A hint that ex will be learned soon: asks the memory
+     * system for the state ex's coordinates live in, so a caller with other work to do first
+     * (reading the next lines) overlaps the cache misses with it. Changes nothing. */
+    void (*prefetch)(const rl_learner *l, const rl_example *ex);
 };
 
 /* ---- registry ---- */
@@ -178,6 +183,11 @@ static inline void rl_learner_predict(const rl_learner *l, const rl_example *ex,
 static inline double rl_learner_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
 {
     return l->ops->learn(l, ex, out);
+}
+static inline void rl_learner_prefetch(const rl_learner *l, const rl_example *ex)
+{
+    if (l->ops->prefetch)
+        l->ops->prefetch(l, ex);
 }
 void rl_learner_reset(rl_learner *l);
 rl_err rl_learner_export(const rl_learner *l, rl_buf *out);

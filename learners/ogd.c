@@ -41,4 +41,5 @@ const struct rl_learner_ops rl_learner_ogd_ops = {
     .weights = rl_sgd_weights,
     .set_weights = rl_sgd_set_weights,
     .destroy = rl_sgd_destroy,
+    .prefetch = rl_sgd_prefetch,
 };

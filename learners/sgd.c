@@ -22,6 +22,10 @@
  *
  * The engine also backs "ogd" (ogd.c): squared loss with a plain schedule. */
 #include <cblas.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +151,11 @@ static void prefetch_slots(const sgd *s, const rl_example *ex)
 #endif
 }
 
+void rl_sgd_prefetch(const rl_learner *l, const rl_example *ex)
+{
+    prefetch_slots((const sgd *)l, ex);
+}
+
 /* w * x, with x clipped to the coordinate's scale N once N is known: equal to the rescaled
  * weight w * N / |x| times x. */
 static inline float norm_term(const float *c, float x)
@@ -156,6 +165,36 @@ static inline float norm_term(const float *c, float x)
         return c[0] * copysignf(n, x);
     return c[0] * x;
 }
+
+#if defined(__SSE2__)
+int rl_sgd_simd = 1;
+
+/* z plus norm_term of four features, added one at a time in feature order: bitwise the scalar
+ * loop, without its data-dependent branch (whether x is beyond the coordinate's scale). */
+static inline float norm_score_x4(const float *ws, uint32_t m, const rl_feature *f, float z)
+{
+    __m128 w = _mm_loadu_ps(ws + (size_t)(f[0].index & m) * 4),
+           g = _mm_loadu_ps(ws + (size_t)(f[1].index & m) * 4),
+           n = _mm_loadu_ps(ws + (size_t)(f[2].index & m) * 4),
+           r = _mm_loadu_ps(ws + (size_t)(f[3].index & m) * 4);
+    _MM_TRANSPOSE4_PS(w, g, n, r);
+    (void)g;
+    (void)r;
+    const __m128 x = _mm_setr_ps(f[0].value, f[1].value, f[2].value, f[3].value);
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    const __m128 xa = _mm_andnot_ps(sign, x);
+    /* N > 0 and |x| > N: copysign(N, x) (N >= 0, so N | sign(x)); else x. */
+    const __m128 clip = _mm_and_ps(_mm_cmpgt_ps(n, _mm_setzero_ps()), _mm_cmpgt_ps(xa, n));
+    const __m128 xn = _mm_or_ps(n, _mm_and_ps(sign, x));
+    float t[4];
+    _mm_storeu_ps(t, _mm_mul_ps(w, _mm_or_ps(_mm_and_ps(clip, xn), _mm_andnot_ps(clip, x))));
+    z += t[0];
+    z += t[1];
+    z += t[2];
+    z += t[3];
+    return z;
+}
+#endif
 
 /* The raw linear score. Float accumulation: it is what the weights are stored in, and the
  * order is fixed, so the result is reproducible. */
@@ -170,7 +209,13 @@ static double score(const sgd *s, const rl_example *ex)
         /* Normalized: predict with the weights as the update's first pass is about to rescale
          * them, i.e. a value beyond the coordinate's known scale N counts as N (VW predicts with
          * the stale weight here, so one unusually large value gives a wild prediction). */
-        for (uint32_t i = 0; i < ex->n_feats; i++)
+        uint32_t i = 0;
+#if defined(__SSE2__)
+        if (rl_sgd_simd)
+            for (; i + 4 <= ex->n_feats; i += 4)
+                z = norm_score_x4(w, m, ex->feats + i, z);
+#endif
+        for (; i < ex->n_feats; i++)
             z += norm_term(w + (size_t)(ex->feats[i].index & m) * 4, ex->feats[i].value);
         if (dense)
             for (uint32_t j = 0; j < s->dd; j++)
@@ -230,6 +275,68 @@ static inline void norm_pass2(float *c, float x, float u, float rate, float l1, 
     }
 }
 
+#if defined(__SSE2__)
+
+/* norm_pass1 on four coordinates at once, the same operations in the same order lane by lane
+ * (SSE has no fused multiply-add and rounds sqrt and division exactly, as scalar code does), so
+ * the result is bitwise the scalar one; it does one sqrt and one division where the scalar code
+ * does four, and those two were most of the pass. The per-feature sums are then added to
+ * norm_x and ppu one lane at a time, in feature order. Returns 0 without touching anything when
+ * the group cannot be done this way: a zero value (the scalar pass skips it) or the same
+ * coordinate twice (the second must see the first's update). */
+static int norm_pass1_x4(float *ws, uint32_t m, const rl_feature *f, float g2, float *norm_x,
+                         float *ppu)
+{
+    const uint32_t i0 = f[0].index & m, i1 = f[1].index & m, i2 = f[2].index & m,
+                   i3 = f[3].index & m;
+    if (i0 == i1 || i0 == i2 || i0 == i3 || i1 == i2 || i1 == i3 || i2 == i3)
+        return 0;
+    const __m128 x = _mm_setr_ps(f[0].value, f[1].value, f[2].value, f[3].value);
+    const __m128 zero = _mm_setzero_ps();
+    if (_mm_movemask_ps(_mm_cmpeq_ps(x, zero)) != 0)
+        return 0;
+    float *c0 = ws + (size_t)i0 * 4, *c1 = ws + (size_t)i1 * 4, *c2 = ws + (size_t)i2 * 4,
+          *c3 = ws + (size_t)i3 * 4;
+    /* Rows are coordinates {w, G, N, rate}; transposed, each register holds one field. */
+    __m128 w = _mm_loadu_ps(c0), g = _mm_loadu_ps(c1), n = _mm_loadu_ps(c2), r = _mm_loadu_ps(c3);
+    _MM_TRANSPOSE4_PS(w, g, n, r);
+    const __m128 xa = _mm_andnot_ps(_mm_set1_ps(-0.0f), x);
+    const __m128 x2 = _mm_mul_ps(x, x);
+    g = _mm_add_ps(g, _mm_mul_ps(_mm_set1_ps(g2), x2));
+    /* xa > N: rescale w (when N > 0) and take the new scale. */
+    const __m128 grow = _mm_cmpgt_ps(xa, n);
+    const __m128 resc = _mm_and_ps(grow, _mm_cmpgt_ps(n, zero));
+    const __m128 wr = _mm_mul_ps(w, _mm_div_ps(n, xa));
+    w = _mm_or_ps(_mm_and_ps(resc, wr), _mm_andnot_ps(resc, w));
+    n = _mm_or_ps(_mm_and_ps(grow, xa), _mm_andnot_ps(grow, n));
+    /* G > 0: rate = 1 / (sqrt(G) N); else no step for this coordinate. */
+    const __m128 gpos = _mm_cmpgt_ps(g, zero);
+    const __m128 rate = _mm_div_ps(_mm_set1_ps(1.0f), _mm_mul_ps(_mm_sqrt_ps(g), n));
+    r = _mm_and_ps(gpos, rate);
+    const __m128 x2r = _mm_mul_ps(x2, rate);
+    const __m128 nx_pos = _mm_mul_ps(_mm_mul_ps(x2r, rate), g);
+    const __m128 q = _mm_div_ps(xa, n);
+    const __m128 nx_zero = _mm_mul_ps(q, q);
+    float nx[4], pp[4];
+    _mm_storeu_ps(nx, _mm_or_ps(_mm_and_ps(gpos, nx_pos), _mm_andnot_ps(gpos, nx_zero)));
+    /* A lane with G = 0 adds +0 to ppu, which leaves it unchanged (ppu >= +0). */
+    _mm_storeu_ps(pp, _mm_and_ps(gpos, x2r));
+    _MM_TRANSPOSE4_PS(w, g, n, r);
+    _mm_storeu_ps(c0, w);
+    _mm_storeu_ps(c1, g);
+    _mm_storeu_ps(c2, n);
+    _mm_storeu_ps(c3, r);
+    float sx = *norm_x, sp = *ppu;
+    for (int k = 0; k < 4; k++) {
+        sx += nx[k];
+        sp += pp[k];
+    }
+    *norm_x = sx;
+    *ppu = sp;
+    return 1;
+}
+#endif
+
 static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, double wt, double d,
                              double loss)
 {
@@ -241,7 +348,17 @@ static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, d
     const uint32_t m = s->mask;
     const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
     float norm_x = 0, ppu = 0;
-    for (uint32_t i = 0; i < ex->n_feats; i++) {
+    uint32_t i = 0;
+#if defined(__SSE2__)
+    if (rl_sgd_simd)
+        for (; i + 4 <= ex->n_feats; i += 4)
+            if (!norm_pass1_x4(s->ws, m, ex->feats + i, g2, &norm_x, &ppu))
+                for (uint32_t k = i; k < i + 4; k++)
+                    if (ex->feats[k].value != 0)
+                        norm_pass1(s->ws + (size_t)(ex->feats[k].index & m) * 4, ex->feats[k].value,
+                                   g2, &norm_x, &ppu);
+#endif
+    for (; i < ex->n_feats; i++) {
         float x = ex->feats[i].value;
         if (x != 0)
             norm_pass1(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, g2, &norm_x, &ppu);
@@ -265,7 +382,7 @@ static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, d
     if (!isfinite(u))
         return;
     float rate = (float)(scale * mult), l1 = (float)p->l1, l2 = (float)p->l2;
-    for (uint32_t i = 0; i < ex->n_feats; i++) {
+    for (i = 0; i < ex->n_feats; i++) {
         float x = ex->feats[i].value;
         if (x != 0)
             norm_pass2(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, u, rate, l1, l2);
@@ -534,4 +651,5 @@ const struct rl_learner_ops rl_learner_sgd_ops = {
     .weights = rl_sgd_weights,
     .set_weights = rl_sgd_set_weights,
     .destroy = rl_sgd_destroy,
+    .prefetch = rl_sgd_prefetch,
 };
