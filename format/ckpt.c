@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <xxhash.h>
 #include <zstd.h>
 
+#include "ckpt_hash.h"
 #include "ckpt_internal.h"
 
 void rl_ckpt_init(rl_ckpt *c)
@@ -36,6 +36,7 @@ static void release_blobs(rl_ckpt *c)
         c->backing_ = NULL;
         c->backing_len_ = 0;
         c->backing_mapped_ = 0;
+        c->backing_cap_ = 0;
         return;
     }
     rl_buf_free(&c->learner_state);
@@ -377,14 +378,14 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
     }
     small.len = relearn__checkpoint__pack(&pb.msg, small.data);
     const rl_buf *blobs[3] = {&c->learner_state, &c->detector_state, &c->rest_state};
-    uint8_t prefix[3][16], header[RL_FRAME_HEADER_LEN], trailer[RL_FRAME_TRAILER_LEN];
+    uint8_t prefix[3][16], header[RL_FRAME_HEADER_LEN];
     size_t plen[3];
     uint64_t payload = small.len;
     for (int i = 0; i < 3; i++) {
         plen[i] = blob_prefix(prefix[i], 10 + (unsigned)i, blobs[i]->len);
         payload += plen[i] + blobs[i]->len;
     }
-    struct iovec iov[9];
+    struct iovec iov[8];
     int n = 0;
     iov[n++] = (struct iovec){header, sizeof(header)};
     iov[n++] = (struct iovec){small.data, small.len};
@@ -408,25 +409,13 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
         }
         rl_frame_header(zbuf.data, RL_MAGIC_CKPT, RL_FRAME_ZSTD, z, payload);
         rl_frame_put_u64(zbuf.data + RL_FRAME_HEADER_LEN + z,
-                         XXH3_64bits(zbuf.data, RL_FRAME_HEADER_LEN + z));
+                         rl_fmt_hash64(zbuf.data, RL_FRAME_HEADER_LEN + z));
         e = rl_file_write_atomic(path, zbuf.data, RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN,
                                  errstr, errstr_size);
         goto out;
     }
     rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    XXH3_64bits_reset(st);
-    for (int i = 0; i < n; i++)
-        if (iov[i].iov_len)
-            XXH3_64bits_update(st, iov[i].iov_base, iov[i].iov_len);
-    rl_frame_put_u64(trailer, XXH3_64bits_digest(st));
-    XXH3_freeState(st);
-    iov[n++] = (struct iovec){trailer, sizeof(trailer)};
-    e = rl_file_write_atomic_iov(path, iov, n, errstr, errstr_size);
+    e = rl_file_write_atomic_sum(path, iov, n, 1, errstr, errstr_size);
 out:
     ckpt_pb_free(&pb);
     rl_buf_free(&small);

@@ -130,13 +130,14 @@ typedef struct rl_ckpt {
     rl_dict *dict; /* owned; NULL = no dictionary */
     /* Filled by decode/read: how the bytes were stored. */
     rl_frame_info frame;
-    /* Private: after rl_ckpt_read_file the three state blobs point into the mapped file (or
+    /* Private: after rl_ckpt_read_file the three state blobs point into the file's bytes (or
      * the decompressed payload) instead of owning copies, which saves a pass over the weights;
      * rl_ckpt_clear releases it, and rl_ckpt_from_model detaches first. Treat the blobs as
-     * read-only. */
+     * read-only. Reading into an rl_ckpt that holds such a buffer reuses it (no fresh pages). */
     void *backing_;
     size_t backing_len_;
     int backing_mapped_;
+    size_t backing_cap_; /* bytes allocated at backing_ */
 } rl_ckpt;
 
 void rl_ckpt_init(rl_ckpt *c);

@@ -20,6 +20,43 @@ void rl_frame_header(uint8_t h[RL_FRAME_HEADER_LEN], const char *magic, unsigned
                      uint64_t payload_len, uint64_t raw_len);
 void rl_frame_put_u64(uint8_t *p, uint64_t v);
 
+/* malloc for buffers that are filled right away: one of 256 KiB or more is rounded up to
+ * whole 2 MiB pages, aligned, and advised for transparent huge pages (MADV_HUGEPAGE), so that
+ * filling fresh memory does not fault it in 4 KiB at a time; smaller ones are plain malloc.
+ * *cap (may be NULL) gets the usable size. Release with free(). */
+void *rl_fmt_alloc_big(size_t n, size_t *cap);
+
+/* A checksum computed while reading: hash of bytes [0, len) of the file (len 0: none). */
+typedef struct rl_fmt_sum {
+    uint64_t hash;
+    size_t len;
+} rl_fmt_sum;
+
+/* Reads a whole regular file into a buffer (*out, capacity *cap, release with free()), in
+ * chunks, hashing everything but the last 8 bytes (a frame's trailer) chunk by chunk as it
+ * arrives: *sum then spares rl_frame_decode_ex a pass of its own. reuse (may be NULL, capacity
+ * reuse_cap) is a buffer of an earlier load: used when large enough, freed otherwise; it is
+ * consumed on every path. Files are read, not mapped: a mapping costs a page fault per 4 KiB
+ * page on first touch (much more on VMs with shadow page tables), a read() one copy from the
+ * page cache through the kernel's own mapping. */
+rl_err rl_fmt_file_load(const char *path, void *reuse, size_t reuse_cap, uint8_t **out, size_t *len,
+                        size_t *cap, rl_fmt_sum *sum, char *errstr, size_t errstr_size);
+
+/* rl_frame_decode, plus: sum (may be NULL) is a checksum the caller already computed (used
+ * when it covers exactly header + payload); scratch (may be NULL, scratch_cap bytes) is
+ * memory the caller lends for the decompressed payload (then *owned == scratch: the caller
+ * keeps owning it whatever the result). */
+rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
+                          const rl_fmt_sum *sum, void *scratch, size_t scratch_cap,
+                          rl_frame_info *info, const uint8_t **payload, size_t *payload_len,
+                          void **owned, char *errstr, size_t errstr_size);
+
+/* rl_file_write_atomic_iov; with append_sum, the XXH3-64 of every byte written is appended
+ * (8 bytes, little-endian), hashed piecewise as it is written rather than in a pass of its own. */
+struct iovec;
+rl_err rl_file_write_atomic_sum(const char *path, const struct iovec *iov, int n_iov,
+                                int append_sum, char *errstr, size_t errstr_size);
+
 /* Packs msg straight into a frame appended to out (no intermediate copy when not compressed). */
 rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsigned flags,
                            int zstd_level, rl_buf *out, char *errstr, size_t errstr_size);

@@ -1,8 +1,10 @@
 /* ckpt_read.c - decoding checkpoints: the frame, then the Checkpoint message with its large
  * state blobs located by a scan of the top-level fields and left where they are (views into the
- * mapped file or the decompressed payload), so loading makes no copy of the weights before the
+ * file's bytes or the decompressed payload), so loading makes no copy of the weights before the
  * model imports them. */
 #include <math.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,29 +290,37 @@ fail:
     return e;
 }
 
-/* Frame check, then decode_payload. When borrow is set, the caller's bytes (`mapping`, mapped
- * if `mapped`) are handed to c as backing on success; on failure they stay the caller's. */
-static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mapping, int mapped,
-                           char *errstr, size_t errstr_size)
+/* Frame check, then decode_payload. `mine` (capacity mine_cap, may be NULL) is the caller's
+ * malloc'd buffer holding p: on success it may become c's backing (uncompressed: the blobs stay
+ * in it); otherwise it stays the caller's. scratch (may be NULL) is lent for the decompressed
+ * payload and always consumed (kept as backing or freed). sum: see rl_frame_decode_ex. */
+static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mine, size_t mine_cap,
+                           const rl_fmt_sum *sum, void *scratch, size_t scratch_cap, char *errstr,
+                           size_t errstr_size)
 {
     rl_frame_info info;
     const uint8_t *payload;
     size_t plen;
     void *owned = NULL;
     rl_ckpt_clear(c);
-    rl_err e =
-        rl_frame_decode(p, len, RL_MAGIC_CKPT, &info, &payload, &plen, &owned, errstr, errstr_size);
+    rl_err e = rl_frame_decode_ex(p, len, RL_MAGIC_CKPT, sum, scratch, scratch_cap, &info, &payload,
+                                  &plen, &owned, errstr, errstr_size);
+    if (owned != scratch)
+        free(scratch); /* not needed (not compressed, or too small) */
     if (e != RL_OK)
         return e;
     /* Compressed: the decompressed payload is ours and can back the views. */
-    void *backing = owned ? owned : mapping;
-    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, owned ? 0 : mapped,
-                       errstr, errstr_size);
+    void *backing = owned ? owned : mine;
+    size_t cap = owned ? (owned == scratch ? scratch_cap : plen + 1) : mine_cap;
+    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, 0, errstr,
+                       errstr_size);
     if (e != RL_OK) {
         free(owned);
         rl_ckpt_clear(c);
         return e;
     }
+    if (c->backing_)
+        c->backing_cap_ = cap;
     if (owned && c->backing_ != owned)
         free(owned); /* copied after all */
     return RL_OK;
@@ -318,30 +328,60 @@ static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mapping,
 
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size)
 {
-    return decode_bytes(p, len, c, NULL, 0, errstr, errstr_size);
+    return decode_bytes(p, len, c, NULL, 0, NULL, NULL, 0, errstr, errstr_size);
 }
 
 /* ---- files ---- */
+/* The frame flags of the file at path (its bytes 6-7), or -1 when they cannot be read. */
+static int peek_flags(const char *path)
+{
+    uint8_t h[8];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = pread(fd, h, sizeof(h), 0);
+    close(fd);
+    return n == (ssize_t)sizeof(h) ? h[6] | (h[7] << 8) : -1;
+}
+
 rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errstr_size)
 {
     char sub[256];
-    const void *map = NULL;
-    size_t len = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    rl_fmt_sum sum;
+    /* The buffer of the checkpoint c held, if any, is reused rather than freed: loading again
+     * then fills memory that is already mapped. */
+    void *old = NULL;
+    size_t old_cap = 0;
+    if (c->backing_ && !c->backing_mapped_) {
+        old = c->backing_;
+        old_cap = c->backing_cap_;
+        c->backing_ = NULL;
+        rl_buf_init(&c->learner_state);
+        rl_buf_init(&c->detector_state);
+        rl_buf_init(&c->rest_state);
+    }
     rl_ckpt_clear(c);
-    /* Mapped, not read, and the blobs left in place: the checksum, the decoder and then the
-     * model import read the page cache directly (checkpoints are mostly weights). */
-    rl_err e = rl_file_map(path, &map, &len, errstr, errstr_size);
-    if (e != RL_OK)
-        return e;
-    e = decode_bytes(map, len, c, (void *)map, 1, sub, sizeof(sub));
+    /* The old buffer takes what is large: the file itself when it is not compressed, else
+     * the decompressed payload (the file is then the smaller of the two). */
+    int whole = old && peek_flags(path) == 0;
+    rl_err e = rl_fmt_file_load(path, whole ? old : NULL, whole ? old_cap : 0, &buf, &len, &cap,
+                                &sum, errstr, errstr_size);
+    if (whole)
+        old = NULL; /* consumed by the load */
     if (e != RL_OK) {
-        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-        rl_file_unmap(map, len);
+        free(old);
         return e;
     }
-    /* Views into the mapping keep it alive; otherwise (copied, or a compressed file whose
-     * decompressed payload backs the views) it is no longer needed. */
-    if (c->backing_ != map)
-        rl_file_unmap(map, len);
+    e = decode_bytes(buf, len, c, buf, cap, &sum, old, old_cap, sub, sizeof(sub));
+    if (e != RL_OK) {
+        rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
+        free(buf);
+        return e;
+    }
+    /* The blobs are views into buf, or (compressed, or copied) buf is no longer needed. */
+    if (c->backing_ != buf)
+        free(buf);
     return RL_OK;
 }

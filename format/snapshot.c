@@ -342,8 +342,25 @@ static rl_err metrics_from_pb(const Relearn__Metrics *m, rl_metrics_summary *s, 
     return RL_OK;
 }
 
-rl_err rl_snapshot_decode(const void *p, size_t len, rl_snapshot *s, char *errstr,
-                          size_t errstr_size)
+/* The decoder's allocations: the weight rows it unpacks (and that rl_snapshot keeps) are
+ * filled at once, so large ones get huge pages (rl_fmt_alloc_big); all are free()-able. */
+static void *pb_alloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    return rl_fmt_alloc_big(size, NULL);
+}
+
+static void pb_free(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}
+
+static ProtobufCAllocator pb_allocator = {pb_alloc, pb_free, NULL};
+
+/* rl_snapshot_decode with the checksum the loader computed as it read (sum, may be NULL). */
+static rl_err decode_sum(const void *p, size_t len, const rl_fmt_sum *sum, rl_snapshot *s,
+                         char *errstr, size_t errstr_size)
 {
     rl_frame_info info;
     const uint8_t *payload;
@@ -353,11 +370,11 @@ rl_err rl_snapshot_decode(const void *p, size_t len, rl_snapshot *s, char *errst
     rl_err e;
 
     rl_snapshot_clear(s);
-    e = rl_frame_decode(p, len, RL_MAGIC_SNAPSHOT, &info, &payload, &plen, &owned, errstr,
-                        errstr_size);
+    e = rl_frame_decode_ex(p, len, RL_MAGIC_SNAPSHOT, sum, NULL, 0, &info, &payload, &plen, &owned,
+                           errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    m = relearn__snapshot__unpack(NULL, plen, payload);
+    m = relearn__snapshot__unpack(&pb_allocator, plen, payload);
     if (!m) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                        "checksum matches but the snapshot message does not parse");
@@ -441,30 +458,37 @@ rl_err rl_snapshot_decode(const void *p, size_t len, rl_snapshot *s, char *errst
             goto fail;
     }
     s->frame = info;
-    relearn__snapshot__free_unpacked(m, NULL);
+    relearn__snapshot__free_unpacked(m, &pb_allocator);
     free(owned);
     return RL_OK;
 fail:
     if (m)
-        relearn__snapshot__free_unpacked(m, NULL);
+        relearn__snapshot__free_unpacked(m, &pb_allocator);
     free(owned);
     rl_snapshot_clear(s);
     return e;
 }
 
+rl_err rl_snapshot_decode(const void *p, size_t len, rl_snapshot *s, char *errstr,
+                          size_t errstr_size)
+{
+    return decode_sum(p, len, NULL, s, errstr, errstr_size);
+}
+
 rl_err rl_snapshot_read_file(const char *path, rl_snapshot *s, char *errstr, size_t errstr_size)
 {
     char sub[256];
-    const void *map = NULL;
-    size_t len = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    rl_fmt_sum sum;
     rl_snapshot_clear(s);
-    rl_err e = rl_file_map(path, &map, &len, errstr, errstr_size);
+    rl_err e = rl_fmt_file_load(path, NULL, 0, &buf, &len, &cap, &sum, errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    e = rl_snapshot_decode(map, len, s, sub, sizeof(sub));
+    e = decode_sum(buf, len, &sum, s, sub, sizeof(sub));
     if (e != RL_OK)
         rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
-    rl_file_unmap(map, len);
+    free(buf);
     return e;
 }
 

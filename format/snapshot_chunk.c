@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
+#include "ckpt_hash.h"
 #include "ckpt_internal.h"
 #include "snapshot.h"
 #include "snapshot.pb-c.h"
@@ -59,7 +58,7 @@ rl_err rl_snapshot_split(const void *framed, size_t len, const char *model_name,
     if (count > UINT32_MAX)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "snapshot of %zu bytes needs too many chunks", len);
-    uint64_t sum = XXH3_64bits(framed, len);
+    uint64_t sum = rl_fmt_hash64(framed, len);
     parts = calloc(count, sizeof(*parts));
     if (!parts)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "snapshot chunks: out of memory");
@@ -194,7 +193,7 @@ rl_err rl_snapshot_peek(const void *p, size_t len, rl_snapshot_id *id, char *err
     id->version = s.version;
     id->count = 1;
     id->total_length = len;
-    id->total_checksum = XXH3_64bits(p, len);
+    id->total_checksum = rl_fmt_hash64(p, len);
     rl_snapshot_clear(&s);
     return RL_OK;
 }
@@ -389,7 +388,7 @@ rl_err rl_snapshot_asm_add(rl_snapshot_asm *a, const void *p, size_t len, int *c
     s->n_have++;
     if (s->n_have < s->id.count)
         goto out;
-    uint64_t sum = XXH3_64bits(s->data, (size_t)s->id.total_length);
+    uint64_t sum = rl_fmt_hash64(s->data, (size_t)s->id.total_length);
     if (sum != s->id.total_checksum) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_CHECKSUM,
                        "snapshot %s v%llu: reassembled %u chunks but the checksum does not "

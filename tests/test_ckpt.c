@@ -1,6 +1,7 @@
 /* test_ckpt.c - checkpoints: exact round trips for every learner and detector, corruption of
  * every kind refused, newer versions refused with a message, atomic writes under injected
- * ENOSPC/EIO, keep-K, loading the newest valid checkpoint, and a replay of the fuzz corpus. */
+ * ENOSPC/EIO, keep-K, loading the newest valid checkpoint, a replay of the fuzz corpus, the
+ * frame hash against libxxhash, and file reads that reuse their buffer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 
 #include "checkpoint.pb-c.h"
 #include "ckpt.h"
+#include "ckpt_hash.h"
 #include "ckpt_util.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
@@ -762,6 +764,151 @@ static void test_compress_auto_by_content(void **state)
     rl_model_destroy(m);
 }
 
+/* The frame checksum runs through format/'s own XXH3 (an AVX2 build where the CPU has it): it
+ * must give libxxhash's values, one-shot and streamed in any pieces. */
+static void test_hash_matches_libxxhash(void **state)
+{
+    (void)state;
+    size_t n = (1u << 20) + 77;
+    uint8_t *b = malloc(n);
+    assert_non_null(b);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b[i] = (uint8_t)x;
+    }
+    for (size_t len = 0; len <= 300; len++)
+        assert_true(rl_fmt_hash64(b, len) == XXH3_64bits(b, len));
+    const size_t lens[] = {1023, 1024, 1025, 4096, 65536 + 3, 1u << 20, n};
+    const size_t steps[] = {1, 63, 64, 1000, 262144};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        uint64_t want = XXH3_64bits(b, lens[i]);
+        assert_true(rl_fmt_hash64(b, lens[i]) == want);
+        for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+            rl_fmt_hash h;
+            assert_int_equal(rl_fmt_hash_init(&h), 0);
+            for (size_t at = 0; at < lens[i]; at += steps[k])
+                rl_fmt_hash_update(&h, b + at, lens[i] - at < steps[k] ? lens[i] - at : steps[k]);
+            assert_true(rl_fmt_hash_digest(&h) == want);
+            rl_fmt_hash_free(&h);
+        }
+    }
+    free(b);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A model of 2^bits weights, `every`-th one set (1: dense), exported into ck. */
+static rl_model *filled_model(uint32_t bits, size_t every, rl_ckpt *ck)
+{
+    char err[256];
+    rl_model_config c;
+    tu_config(&c, "sgd", NULL, NULL, RL_RESPONSE_ALERT, bits);
+    c.learner.schedule = RL_SCHED_CONSTANT;
+    rl_model *m = new_model(&c);
+    size_t n = (size_t)1 << bits;
+    float *w = calloc(n + 1, sizeof(float));
+    assert_non_null(w);
+    for (size_t i = 0; i < n; i += every)
+        w[i] = (float)i * 1e-3f - 7.0f;
+    w[n] = 0.5f;
+    rl_weights v = {w, n, NULL, 0, w + n, 1};
+    assert_int_equal(rl_learner_set_weights(rl_model_learner(m), &v, err, sizeof(err)), RL_OK);
+    free(w);
+    rl_ckpt_init(ck);
+    assert_int_equal(rl_ckpt_from_model(ck, m, err, sizeof(err)), RL_OK);
+    return m;
+}
+
+static void assert_same_blobs(const rl_ckpt *a, const rl_ckpt *b)
+{
+    assert_int_equal(a->learner_state.len, b->learner_state.len);
+    assert_memory_equal(a->learner_state.data, b->learner_state.data, a->learner_state.len);
+    assert_int_equal(a->rest_state.len, b->rest_state.len);
+    assert_memory_equal(a->rest_state.data, b->rest_state.data, a->rest_state.len);
+    assert_int_equal(a->detector_state.len, b->detector_state.len);
+}
+
+/* rl_ckpt_read_file reads the file (hashing it as it arrives) and reuses the buffer of the
+ * checkpoint the rl_ckpt held before: loads of different sizes and compressions in any order
+ * into one rl_ckpt give exactly what was written, and corruption is still caught. */
+static void test_file_reads_reuse_and_verify(void **state)
+{
+    (void)state;
+    char err[512], p[4][512];
+    rl_ckpt w[3];
+    rl_model *m[3];
+    m[0] = filled_model(18, 1, &w[0]);   /* 1 MiB dense: huge-page buffer */
+    m[1] = filled_model(18, 100, &w[1]); /* mostly zero: written with zstd */
+    m[2] = filled_model(12, 1, &w[2]);   /* small */
+    const unsigned flags[3] = {0, RL_FRAME_ZSTD, 0};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p[i], sizeof(p[i]), "%s/f%d.rlck", tmpdir, i);
+        assert_int_equal(rl_ckpt_write_file(p[i], &w[i], flags[i], err, sizeof(err)), RL_OK);
+    }
+    snprintf(p[3], sizeof(p[3]), "%s/bad.rlck", tmpdir);
+    rl_buf good;
+    rl_buf_init(&good);
+    assert_int_equal(rl_file_read(p[0], &good, err, sizeof(err)), RL_OK);
+
+    rl_ckpt c;
+    rl_ckpt_init(&c);
+    const int order[] = {0, 1, 0, 2, 1, 1, 0, 2, 0};
+    for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+        int i = order[k];
+        rl_err e = rl_ckpt_read_file(p[i], &c, err, sizeof(err));
+        if (e != RL_OK)
+            fail_msg("read %s: %s", p[i], err);
+        assert_int_equal(c.frame.flags, flags[i]);
+        assert_same_blobs(&c, &w[i]);
+        rl_model *back = NULL;
+        assert_int_equal(rl_ckpt_to_model(&c, NULL, NULL, &back, err, sizeof(err)), RL_OK);
+        assert_same_state(back, m[i]);
+        rl_model_destroy(back);
+    }
+    /* A flipped bit in the weights, past the first read chunk: the hash taken while reading
+     * says so, and c is left empty. */
+    size_t at = good.len - 300000;
+    good.data[at] ^= 0x10;
+    write_bytes(p[3], good.data, good.len);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_CHECKSUM);
+    assert_non_null(strstr(err, "bad.rlck"));
+    assert_int_equal(c.learner_state.len, 0);
+    good.data[at] ^= 0x10;
+    /* A flipped trailer, a truncated file and an empty one. */
+    good.data[good.len - 1] ^= 1;
+    write_bytes(p[3], good.data, good.len);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_CHECKSUM);
+    good.data[good.len - 1] ^= 1;
+    write_bytes(p[3], good.data, good.len - 1);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_FORMAT);
+    write_bytes(p[3], good.data, 0);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "empty"));
+    /* The untouched bytes load again, into the same rl_ckpt. */
+    write_bytes(p[3], good.data, good.len);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_OK);
+    assert_same_blobs(&c, &w[0]);
+    /* Not there / not a file. */
+    assert_int_equal(rl_ckpt_read_file(tmpdir, &c, err, sizeof(err)), RL_ERR_IO);
+    unlink(p[3]);
+    assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_NOT_FOUND);
+    rl_ckpt_clear(&c);
+    rl_buf_free(&good);
+    for (int i = 0; i < 3; i++) {
+        rl_ckpt_clear(&w[i]);
+        rl_model_destroy(m[i]);
+    }
+}
+
 static void test_fuzz_corpus_replay(void **state)
 {
     (void)state;
@@ -780,7 +927,12 @@ static void test_fuzz_corpus_replay(void **state)
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         assert_int_equal(rl_file_read(path, &b, err, sizeof(err)), RL_OK);
+        /* The file reader (which hashes as it reads, into a reused buffer) must judge every
+         * seed as the in-memory decoder does. */
+        rl_err fe = rl_ckpt_read_file(path, &c, err, sizeof(err));
         rl_err e = rl_ckpt_decode(b.data, b.len, &c, err, sizeof(err));
+        if (fe != e)
+            fail_msg("%s: read_file says %s, decode %s", path, rl_err_str(fe), rl_err_str(e));
         if (strncmp(de->d_name, "valid", 5) == 0) {
             if (e != RL_OK)
                 fail_msg("%s: %s", path, err);
@@ -815,6 +967,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_save_model_file, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_compress_auto_by_content, setup_dir, teardown_dir),
         cmocka_unit_test(test_fuzz_corpus_replay),
+        cmocka_unit_test(test_hash_matches_libxxhash),
+        cmocka_unit_test_setup_teardown(test_file_reads_reuse_and_verify, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
