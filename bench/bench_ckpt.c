@@ -6,19 +6,36 @@
  * Model: sgd with the constant schedule (one float of state per weight, so the checkpoint
  * carries the same 4 bytes a weight as the raw array), 2^18, 2^22 and 2^24 weights, "dense"
  * (every weight set) and "sparse" (1% set), checkpoint/snapshot plain and zstd (level 1).
- * The checkpoint writer reuses one rl_ckpt across checkpoints, as a daemon does (its export
- * buffers keep their capacity); loads start from nothing, as a restart does.
+ * The checkpoint writer reuses one rl_ckpt across checkpoints and the snapshot writer one
+ * encode buffer across snapshots, as relearnd does (rld_ckpt, rld_publish).
+ *
+ * Loads are measured twice, like for like against the raw read:
+ *   warm: the destination is reused memory, already faulted in: the raw read goes into one
+ *         buffer allocated (and touched) once; the checkpoint load reads into one rl_ckpt
+ *         (whose file buffer rl_ckpt_read_file reuses) and imports into one model, both
+ *         created (and loaded) once. This isolates what the loader adds (checksum, decode,
+ *         copies) and is the strict comparison.
+ *   cold: the destination is fresh memory, as in a process that just started: the raw read
+ *         goes into a fresh anonymous mapping (mmap/munmap per round); the checkpoint load
+ *         builds a fresh model (rl_model_new + rl_model_import), and a snapshot load decodes
+ *         into fresh arrays (it always does, so it has no warm figure).
+ * malloc's mmap threshold is pinned (M_MMAP_THRESHOLD), so a large block freed in one round is
+ * not handed back, already mapped, in the next: glibc otherwise raises the threshold after the
+ * first free and cold loads turn into something between cold and warm.
  * Times are the best of REPS:
  *   raw write:  open, write(4N bytes), fsync, close
- *   raw read:   open, read(4N bytes) into malloc'd memory, close (page cache warm); also
- *               shown into freshly mapped pages (what a restart gets; faults every page)
- *   ckpt write: rl_model_export + encode + atomic write (temp, fsync, rename, fsync dir)
- *   ckpt load:  read file + verify checksum + decode + rl_model_new + rl_model_import
- *   snap write: encode weights (dense or sparse) + atomic write
- *   snap load:  read file + verify + decode (sparse rows stay sparse)
+ *   raw read:   open, read(4N bytes), close (page cache warm)
+ *   ckpt write: rl_ckpt_from_model (export) + rl_ckpt_write_file (temp, write, fsync, rename,
+ *               fsync dir)
+ *   ckpt load:  rl_ckpt_read_file (map, verify, decode) + import (warm: rl_model_import into
+ *               the existing model; cold: rl_ckpt_to_model)
+ *   snap write: rl_snapshot_encode_model (dense or sparse rows) into the reused buffer +
+ *               rl_snapshot_write_file
+ *   snap load:  rl_snapshot_read_file (map, verify, decode; sparse rows stay sparse)
  * Output: one Markdown table row per case, ratios against raw write / raw read. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +80,16 @@ static double raw_write(const char *path, const float *w, size_t n)
     return now_s() - t;
 }
 
-/* fresh = 1: into freshly mapped pages, as a restarting process has (every page faults in);
- * fresh = 0: into malloc'd memory, which after the first round is the last round's pages,
- * already mapped (the stricter baseline: the ratios are against it). */
-static double raw_read(const char *path, size_t n, int fresh)
+/* warm != NULL: into that buffer (allocated and touched once by the caller); else into a fresh
+ * anonymous mapping, as a process that just started has (every page faults in). */
+static double raw_read(const char *path, size_t n, float *warm)
 {
     double t = now_s();
-    float *buf = fresh ? mmap(NULL, n * sizeof(float), PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-                       : malloc(n * sizeof(float));
+    float *buf = warm ? warm
+                      : mmap(NULL, n * sizeof(float), PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int fd = open(path, O_RDONLY);
-    if (fd < 0 || !buf || buf == MAP_FAILED)
+    if (fd < 0 || buf == MAP_FAILED)
         die(path, "open/alloc");
     char *p = (char *)buf;
     size_t left = n * sizeof(float);
@@ -89,10 +105,8 @@ static double raw_read(const char *path, size_t n, int fresh)
     /* touch so the read cannot be optimized away */
     volatile float sink = buf[n / 2];
     (void)sink;
-    if (fresh)
+    if (!warm)
         munmap(buf, n * sizeof(float));
-    else
-        free(buf);
     return t;
 }
 
@@ -130,6 +144,33 @@ static off_t file_size(const char *path)
     return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
+static double minf(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+/* One table row; negative times print as "-". */
+static void row(uint32_t bits, const char *fill, const char *what, const char *z, long long bytes,
+                double w, double rw, double lw, double rrw, double lc, double rrc)
+{
+    char f[3][64];
+    if (w >= 0)
+        snprintf(f[0], sizeof(f[0]), "%.4f | %.2f", w, w / rw);
+    else
+        snprintf(f[0], sizeof(f[0]), "- | -");
+    if (lw >= 0)
+        snprintf(f[1], sizeof(f[1]), "%.4f | %.2f", lw, lw / rrw);
+    else
+        snprintf(f[1], sizeof(f[1]), "- | -");
+    if (lc >= 0)
+        snprintf(f[2], sizeof(f[2]), "%.4f | %.2f", lc, lc / rrc);
+    else
+        snprintf(f[2], sizeof(f[2]), "- | -");
+    printf("| 2^%u | %s | %s | %s | %lld | %s | %s | %s |\n", bits, fill, what, z, bytes, f[0],
+           f[1], f[2]);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "./bench-ckpt.tmp";
@@ -137,6 +178,8 @@ int main(int argc, char **argv)
     char err[512], raw[1024], ck[1024], sn[1024];
     if (reps < 1)
         reps = 1;
+    /* Pinned: large blocks are fresh mappings every time (see the top of this file). */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mkdir(dir, 0700);
     if (rl_ckpt_dir_prepare(dir, err, sizeof(err)) != RL_OK)
         die(dir, err);
@@ -145,35 +188,41 @@ int main(int argc, char **argv)
     snprintf(sn, sizeof(sn), "%s/bench.rlsn", dir);
     const uint32_t bits_list[] = {18, 22, 24};
     const double dens[] = {1.0, 0.01};
-    printf(
-        "| weights | fill | what | zstd | bytes | write s | x raw write | load s | x raw read |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    printf("| weights | fill | what | zstd | bytes | write s | x raw write | load warm s | x raw "
+           "warm read | load cold s | x raw cold read |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t bi = 0; bi < 3; bi++) {
         for (size_t di = 0; di < 2; di++) {
             float *w;
-            rl_model *m = make_model(bits_list[bi], dens[di], &w);
-            size_t n = (size_t)1 << bits_list[bi];
+            uint32_t bits = bits_list[bi];
+            rl_model *m = make_model(bits, dens[di], &w);
+            size_t n = (size_t)1 << bits;
             const char *fill = dens[di] == 1.0 ? "dense" : "sparse 1%";
-            double rw = 1e9, rr = 1e9, rf = 1e9;
+            float *warm = malloc(n * sizeof(float));
+            if (!warm)
+                die("raw read", "out of memory");
+            memset(warm, 0, n * sizeof(float));
+            double rw = 1e9, rrw = 1e9, rrc = 1e9;
             for (int r = 0; r < reps; r++) {
-                double t = raw_write(raw, w, n);
-                rw = t < rw ? t : rw;
-                t = raw_read(raw, n, 0);
-                rr = t < rr ? t : rr;
-                t = raw_read(raw, n, 1);
-                rf = t < rf ? t : rf;
+                rw = minf(rw, raw_write(raw, w, n));
+                rrw = minf(rrw, raw_read(raw, n, warm));
+                rrc = minf(rrc, raw_read(raw, n, NULL));
             }
-            printf("| 2^%u | %s | raw array | - | %zu | %.4f | 1.00 | %.4f | 1.00 |\n",
-                   bits_list[bi], fill, n * sizeof(float), rw, rr);
-            printf("| 2^%u | %s | raw array, read into fresh pages | - | %zu | - | - | %.4f | "
-                   "%.2f |\n",
-                   bits_list[bi], fill, n * sizeof(float), rf, rf / rr);
+            row(bits, fill, "raw array", "-", (long long)(n * sizeof(float)), rw, rw, rrw, rrw, rrc,
+                rrc);
             rl_ckpt w_ck;
             rl_ckpt_init(&w_ck);
-            double ck_w[2] = {0, 0}, ck_l[2] = {0, 0};
+            rl_buf snap_buf; /* reused across snapshots, as rld_publish's */
+            rl_buf_init(&snap_buf);
+            double ck_w[2] = {0, 0}, ck_lw[2] = {0, 0}, ck_lc[2] = {0, 0};
             long long ck_b[2] = {0, 0};
             for (unsigned flags = 0; flags <= RL_FRAME_ZSTD; flags += RL_FRAME_ZSTD) {
-                double cw = 1e9, cl = 1e9, sw = 1e9, sl = 1e9;
+                double cw = 1e9, clw = 1e9, clc = 1e9, sw = 1e9, sl = 1e9;
+                /* The warm load's destination, loaded once up front, and its rl_ckpt, whose
+                 * buffer rl_ckpt_read_file reuses from one load to the next. */
+                rl_model *hot = NULL;
+                rl_ckpt hot_ck;
+                rl_ckpt_init(&hot_ck);
                 for (int r = 0; r < reps; r++) {
                     rl_ckpt c;
                     rl_ckpt_init(&c);
@@ -181,54 +230,64 @@ int main(int argc, char **argv)
                     if (rl_ckpt_from_model(&w_ck, m, err, sizeof(err)) != RL_OK ||
                         rl_ckpt_write_file(ck, &w_ck, flags, err, sizeof(err)) != RL_OK)
                         die("checkpoint write", err);
-                    t = now_s() - t;
-                    cw = t < cw ? t : cw;
+                    cw = minf(cw, now_s() - t);
+                    if (!hot) {
+                        if (rl_ckpt_read_file(ck, &hot_ck, err, sizeof(err)) != RL_OK ||
+                            rl_ckpt_to_model(&hot_ck, NULL, NULL, &hot, err, sizeof(err)) != RL_OK)
+                            die("checkpoint load", err);
+                    }
+                    t = now_s();
+                    if (rl_ckpt_read_file(ck, &hot_ck, err, sizeof(err)) != RL_OK ||
+                        rl_model_import(hot, hot_ck.learner_state.data, hot_ck.learner_state.len,
+                                        hot_ck.detector_state.data, hot_ck.detector_state.len,
+                                        hot_ck.rest_state.data, hot_ck.rest_state.len, err,
+                                        sizeof(err)) != RL_OK)
+                        die("checkpoint load (warm)", err);
+                    clw = minf(clw, now_s() - t);
                     rl_model *back = NULL;
                     t = now_s();
                     if (rl_ckpt_read_file(ck, &c, err, sizeof(err)) != RL_OK ||
                         rl_ckpt_to_model(&c, NULL, NULL, &back, err, sizeof(err)) != RL_OK)
-                        die("checkpoint load", err);
-                    t = now_s() - t;
-                    cl = t < cl ? t : cl;
-                    rl_model_destroy(back);
+                        die("checkpoint load (cold)", err);
                     rl_ckpt_clear(&c);
+                    clc = minf(clc, now_s() - t);
+                    rl_model_destroy(back);
 
-                    rl_buf b;
-                    rl_buf_init(&b);
+                    rl_buf_reset(&snap_buf);
                     t = now_s();
-                    if (rl_snapshot_encode_model(m, NULL, flags, &b, err, sizeof(err)) != RL_OK ||
-                        rl_snapshot_write_file(sn, b.data, b.len, err, sizeof(err)) != RL_OK)
+                    if (rl_snapshot_encode_model(m, NULL, flags, &snap_buf, err, sizeof(err)) !=
+                            RL_OK ||
+                        rl_snapshot_write_file(sn, snap_buf.data, snap_buf.len, err, sizeof(err)) !=
+                            RL_OK)
                         die("snapshot write", err);
-                    t = now_s() - t;
-                    sw = t < sw ? t : sw;
-                    rl_buf_free(&b);
+                    sw = minf(sw, now_s() - t);
                     rl_snapshot s;
                     rl_snapshot_init(&s);
                     t = now_s();
                     if (rl_snapshot_read_file(sn, &s, err, sizeof(err)) != RL_OK)
                         die("snapshot load", err);
-                    t = now_s() - t;
-                    sl = t < sl ? t : sl;
+                    sl = minf(sl, now_s() - t);
                     rl_snapshot_clear(&s);
                 }
+                rl_model_destroy(hot);
+                rl_ckpt_clear(&hot_ck);
                 const char *z = flags ? "yes" : "no";
-                ck_w[flags ? 1 : 0] = cw;
-                ck_l[flags ? 1 : 0] = cl;
-                ck_b[flags ? 1 : 0] = (long long)file_size(ck);
-                printf("| 2^%u | %s | checkpoint | %s | %lld | %.4f | %.2f | %.4f | %.2f |\n",
-                       bits_list[bi], fill, z, (long long)file_size(ck), cw, cw / rw, cl, cl / rr);
-                printf("| 2^%u | %s | snapshot | %s | %lld | %.4f | %.2f | %.4f | %.2f |\n",
-                       bits_list[bi], fill, z, (long long)file_size(sn), sw, sw / rw, sl, sl / rr);
-                fflush(stdout);
+                int k = flags ? 1 : 0;
+                ck_w[k] = cw;
+                ck_lw[k] = clw;
+                ck_lc[k] = clc;
+                ck_b[k] = (long long)file_size(ck);
+                row(bits, fill, "checkpoint", z, ck_b[k], cw, rw, clw, rrw, clc, rrc);
+                row(bits, fill, "snapshot", z, (long long)file_size(sn), sw, rw, -1, rrw, sl, rrc);
             }
             /* What relearnd writes (RL_CKPT_COMPRESS_AUTO): the same file as one of the rows
              * above, so its figures are repeated rather than measured a third time. */
             int a = rl_ckpt_auto_flags(&w_ck) & RL_FRAME_ZSTD ? 1 : 0;
-            printf("| 2^%u | %s | checkpoint, auto (relearnd) | %s | %lld | %.4f | %.2f | %.4f | "
-                   "%.2f |\n",
-                   bits_list[bi], fill, a ? "yes" : "no", ck_b[a], ck_w[a], ck_w[a] / rw, ck_l[a],
-                   ck_l[a] / rr);
+            row(bits, fill, "checkpoint, auto (relearnd)", a ? "yes" : "no", ck_b[a], ck_w[a], rw,
+                ck_lw[a], rrw, ck_lc[a], rrc);
             rl_ckpt_clear(&w_ck);
+            rl_buf_free(&snap_buf);
+            free(warm);
             free(w);
             rl_model_destroy(m);
         }
