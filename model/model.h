@@ -15,10 +15,12 @@
  * Responses: alert (nothing else), reset (fresh learner at drift), boost (learning rate times
  * `boost_factor`, decaying back to 1 with half-life `boost_halflife` examples), challenger (at
  * warning, a second learner starts on the same examples; at drift it replaces the champion if
- * its recent loss is lower, else it is dropped; a return to stable also drops it).
+ * its recent loss is lower, else it is dropped; a return to stable also drops it). Every
+ * detector has a warning level for it (ADWIN's warning window and Page-Hinkley's
+ * warning_fraction, drift/, can be turned off; then challenger can never start one).
  *
  * Pure computation: no I/O; no allocation per example (a challenger is allocated when a warning
- * starts one, which is rare by construction). */
+ * starts one: once per transition into warning, tens per 100k events at most in bench_drift). */
 #ifndef RL_MODEL_H
 #define RL_MODEL_H
 
