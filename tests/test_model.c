@@ -854,7 +854,8 @@ static void free3(rl_buf b[3])
         rl_buf_free(&b[i]);
 }
 
-static void roundtrip(rl_response r, const char *watch, split_fn split)
+/* det NULL: cfg_base's DDM. */
+static void roundtrip_det(const char *det, rl_response r, const char *watch, split_fn split)
 {
     static ctx ca, cb;
     memset(&ca, 0, sizeof(ca));
@@ -862,6 +863,8 @@ static void roundtrip(rl_response r, const char *watch, split_fn split)
     char err[256];
     rl_model_config c;
     cfg_base(&c, r);
+    if (det)
+        assert_int_equal(rl_model_config_set_drift(&c, "detector", det, err, sizeof(err)), RL_OK);
     c.alert_min_gap = 300;
     c.boost_halflife = 50;
     c.metrics_window = 100;
@@ -944,6 +947,11 @@ static void roundtrip(rl_response r, const char *watch, split_fn split)
     rl_model_destroy(b);
 }
 
+static void roundtrip(rl_response r, const char *watch, split_fn split)
+{
+    roundtrip_det(NULL, r, watch, split);
+}
+
 static void test_roundtrip_alert(void **state)
 {
     (void)state;
@@ -966,6 +974,14 @@ static void test_roundtrip_challenger(void **state)
 {
     (void)state;
     roundtrip(RL_RESPONSE_CHALLENGER, "w", split_challenger);
+}
+
+/* ADWIN's warning window and its hold are in the detector state: a model exported while an
+ * ADWIN warning keeps a challenger running continues identically. */
+static void test_roundtrip_challenger_adwin(void **state)
+{
+    (void)state;
+    roundtrip_det("adwin", RL_RESPONSE_CHALLENGER, "w", split_challenger);
 }
 
 static void test_import_refusals(void **state)
@@ -1402,6 +1418,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_reset),
         cmocka_unit_test(test_roundtrip_boost),
         cmocka_unit_test(test_roundtrip_challenger),
+        cmocka_unit_test(test_roundtrip_challenger_adwin),
         cmocka_unit_test(test_import_refusals),
         cmocka_unit_test(test_config_validation),
         cmocka_unit_test(test_signal_classifier),
