@@ -167,6 +167,13 @@ static rl_err adwin_create(const rl_kv *params, size_t n_params, rl_detector **o
     return RL_OK;
 }
 
+/* Values per bucket of row i (i < ADWIN_MAX_ROWS < 64): 2^i exactly, without ldexp's call (a
+ * tenth of the per-value time went to it). */
+static double pow2(uint32_t i)
+{
+    return (double)((uint64_t)1 << i);
+}
+
 static void row_pop_oldest(window *s, uint32_t row, uint32_t k)
 {
     memmove(&s->rows[row][0], &s->rows[row][k], (s->count[row] - k) * sizeof(bucket));
@@ -198,7 +205,7 @@ static void drop_oldest(window *s)
     row_pop_oldest(s, r, 1);
     if (s->count[r] == 0)
         s->n_rows--;
-    forget(s, b, ldexp(1.0, (int)r));
+    forget(s, b, pow2(r));
 }
 
 static void insert(const adwin *d, window *s, double x)
@@ -216,7 +223,7 @@ static void insert(const adwin *d, window *s, double x)
     /* Merge the two oldest buckets of any row that overflows into the next row. */
     for (uint32_t i = 0; i < s->n_rows && s->count[i] > d->max_buckets; i++) {
         bucket a = s->rows[i][0], b = s->rows[i][1];
-        double n = ldexp(1.0, (int)i);
+        double n = pow2(i);
         double diff = a.total / n - b.total / n;
         bucket m = {a.total + b.total, a.var + b.var + n * n * diff * diff / (2 * n)};
         row_pop_oldest(s, i, 2);
@@ -259,7 +266,7 @@ static int find_cut_and_shrink(const adwin *d, window *s, double delta)
     uint64_t walked = 0, drop = 0;
     int alarm = 0;
     for (uint32_t ri = s->n_rows; ri-- > 0;) {
-        double n = ldexp(1.0, (int)ri);
+        double n = pow2(ri);
         for (uint32_t k = 0; k < s->count[ri]; k++) {
             n0 += n;
             n1 -= n;
@@ -402,7 +409,7 @@ static rl_err window_decode(const adwin *d, rl_rd *r, const char *which, window 
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                               "adwin: %s window row %u is truncated or has a bad bucket count",
                               which, (unsigned)row);
-        double n = ldexp(1.0, (int)row);
+        double n = pow2(row);
         for (uint32_t k = 0; k < count; k++) {
             bucket b;
             b.total = rl_rd_f64(r);
