@@ -1105,6 +1105,34 @@ static void test_sgd_simd_matches_scalar(void **state)
 #endif
 }
 
+/* A state of 2 MiB or more is its own huge-page mapping (sgd.c state_alloc): zeroed, learned
+ * into, reset and freed like the calloc'd one (bits 18 x 4 floats = 4 MiB; ASan checks bounds
+ * and leaks through the munmap path). */
+static void test_sgd_big_state(void **state)
+{
+    (void)state;
+    rl_learner_params p;
+    rl_learner *a = NULL, *b = NULL;
+    char err[256];
+    params_from("learner=sgd", &p);
+    p.bits = 18;
+    assert_int_equal(rl_learner_new(&p, &a, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_learner_new(&p, &b, err, sizeof(err)), RL_OK);
+    rl_feature f[2] = {{(1u << 18) - 1, 0.5f}, {7, -2.0f}};
+    rl_example ex = {1, 1, f, 2, NULL, 0};
+    rl_pred pr;
+    rl_weights w;
+    rl_learner_learn(a, &ex, &pr);
+    rl_learner_weights(a, &w);
+    assert_int_equal(w.n_sparse, 1u << 18);
+    assert_true(w.w[(1u << 18) - 1] > 0 && w.w[7] < 0);
+    assert_true(w.w[8] == 0 && w.w[1000] == 0);
+    rl_learner_reset(a);
+    assert_same_state(a, b, "bits=18");
+    rl_learner_destroy(a);
+    rl_learner_destroy(b);
+}
+
 /* ---- no allocation per example ----
  * malloc/calloc/realloc are wrapped at link time (tests/learners.cmake: -Wl,--wrap=...), so every
  * allocation the learners' own code makes is counted while `counting` is set. */
@@ -1226,6 +1254,7 @@ int main(void)
         cmocka_unit_test(test_scale_invariance),
         cmocka_unit_test(test_dense_matches_sparse),
         cmocka_unit_test(test_sgd_simd_matches_scalar),
+        cmocka_unit_test(test_sgd_big_state),
         cmocka_unit_test(test_hashing),
         cmocka_unit_test(test_no_alloc_per_example),
     };
