@@ -175,7 +175,11 @@ rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errst
  * malformed or inconsistent field with RL_ERR_FORMAT. */
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size);
 
-/* Atomic write / read of one file (errors name the path). */
+/* Atomic write / read of one file (errors name the path). The write hashes each piece as it
+ * writes it. The read reads the file (not mapped: see rl_fmt_file_load in ckpt_internal.h),
+ * hashing each chunk as it arrives, and leaves the state blobs in that buffer; when c already
+ * holds a checkpoint read this way, its buffer is reused for the new one (a process that loads
+ * repeatedly fills memory that is already mapped). c is cleared first either way. */
 rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, char *errstr,
                           size_t errstr_size);
 rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errstr_size);

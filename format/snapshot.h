@@ -121,7 +121,23 @@ rl_err rl_snapshot_weights_dense(const rl_snapshot *s, rl_weights *w, float **bu
 
 /* A fresh learner of the snapshot's kind and parameters holding exactly its weights
  * (rl_learner_new + rl_learner_set_weights); predicts as the publishing model did. Caller owns
- * *out. */
+ * *out.
+ * Bitwise for sgd, ogd, perceptron and softmax, whose weights are their state. Not bitwise
+ * (scores agree to float rounding: test_snapshot allows 1e-6 (1 + |score|)), and not fixable
+ * from weights alone, for two learners:
+ * - avg_perceptron predicts w.x - (u.x)/c: two dot products in double, then a division. The
+ *   snapshot holds each averaged weight float(w_i - u_i/c); summing (w_i - u_i/c) x_i rounds
+ *   differently from the two sums (float per weight, another association). Exact scores need
+ *   w, u and c, which are optimizer state, not weights.
+ * - ftrl keeps no weights: it derives each in float from its {z, n} state at every predict.
+ *   The snapshot holds exactly those derived floats (the weights compare bitwise), but a
+ *   rebuilt ftrl must start fresh (n = 0) and solve z = -w (beta/alpha + l2) - sgn(w) l1 in
+ *   float; deriving w back from that z rounds twice (the product, then the division), and
+ *   the floats -(z - sgn(z) l1) / den for float z do not cover every float w. In the test
+ *   model ~20 of 2^11 weights come back a few float steps off, and nudging the input a
+ *   float step at a time for 8 rounds (tried) brought none of them back.
+ *   A scorer that sums the snapshot's weights directly (float, feature order, as ftrl does)
+ *   does not go through z and is not subject to this. */
 rl_err rl_snapshot_to_learner(const rl_snapshot *s, rl_learner **out, char *errstr,
                               size_t errstr_size);
 /* Starts m's champion from the snapshot's weights only (its optimizer state is reset by
