@@ -39,6 +39,26 @@ rl_err rl_set_err(char *errstr, size_t errstr_size, rl_err err, const char *fmt,
     return err;
 }
 
+rl_err rl_check_format_version(unsigned got, unsigned oldest, unsigned current, const char *what,
+                               char *errstr, size_t errstr_size)
+{
+    if (got > current)
+        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
+                          "%s: format version %u is newer than this build reads (%u); it was "
+                          "written by a newer relearn",
+                          what, got, current);
+    if (got < oldest) {
+        if (oldest == current)
+            return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                              "%s: unknown format version %u (this build reads %u)", what, got,
+                              current);
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s: unknown format version %u (this build reads %u to %u)", what, got,
+                          oldest, current);
+    }
+    return RL_OK;
+}
+
 const char *rl_fmt_double(char *out, size_t out_size, double v)
 {
     /* Whole numbers print whole ("100", not "1e+02"); %.0f is exact below 2^53. */

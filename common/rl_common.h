@@ -40,6 +40,13 @@ const char *rl_err_str(rl_err err);
 rl_err rl_set_err(char *errstr, size_t errstr_size, rl_err err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Checks the format version a state blob starts with, so every reader refuses the same way:
+ * newer than `current` -> RL_ERR_VERSION (refused, never guessed at; the message says to use a
+ * newer relearn), older than `oldest` (0 included) -> RL_ERR_FORMAT. `what` names the state in
+ * the message ("metrics state", "adwin: state"). RL_OK when oldest <= got <= current. */
+rl_err rl_check_format_version(unsigned got, unsigned oldest, unsigned current, const char *what,
+                               char *errstr, size_t errstr_size);
+
 /* Writes v with the fewest significant digits that read back (strtod) to the same double:
  * 0.1 prints as "0.1", not "0.10000000000000001". For text a person reads that must still
  * round-trip (parameters in inspect, --check-config, error messages). Returns out. */

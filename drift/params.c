@@ -179,13 +179,12 @@ rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t ma
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
                           "%s: state was written by another detector (magic 0x%08x)", detector,
                           (unsigned)m);
-    if (version > RL_DRIFT_STATE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "%s: state format version %u is newer than this build's %d", detector,
-                          (unsigned)version, RL_DRIFT_STATE_VERSION);
-    if (version == 0)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "%s: state format version 0 is invalid", detector);
+    char what[96];
+    snprintf(what, sizeof(what), "%s: state", detector);
+    rl_err e =
+        rl_check_format_version(version, 1, RL_DRIFT_STATE_VERSION, what, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
     size_t want = version == 1 ? n_v1 : n;
     if (count != want)
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,

@@ -4,6 +4,7 @@
  * transitions into warning, drifts) and an envelope around each detector's state blob that
  * names the detector and carries those counters, so a restored detector continues with the
  * same counts as well as the same statistics. */
+#include <stdio.h>
 #include <string.h>
 
 #include "detector.h"
@@ -155,11 +156,12 @@ rl_err rl_detector_import(rl_detector *d, const void *p, size_t len, char *errst
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: bytes are not a detector state (bad magic 0x%08x)", name,
                           (unsigned)magic);
-    if (version > ENVELOPE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "%s: detector state version %u is newer than this build's %d", name,
-                          (unsigned)version, ENVELOPE_VERSION);
-    if (version == 0 || name_len == 0 || name_len > 64)
+    char what[96];
+    snprintf(what, sizeof(what), "%s: detector state", name);
+    rl_err verr = rl_check_format_version(version, 1, ENVELOPE_VERSION, what, errstr, errstr_size);
+    if (verr != RL_OK)
+        return verr;
+    if (name_len == 0 || name_len > 64)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: detector state header is malformed", name);
     char got[65];

@@ -373,13 +373,12 @@ rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind,
     if (!rl_rd_ok(r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s state: truncated header (%s)",
                           l->ops->name, "need 24 bytes");
-    if (ver > RL_LSTATE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "%s state: format version %u is newer than this build's %d", l->ops->name,
-                          ver, RL_LSTATE_VERSION);
-    if (ver != RL_LSTATE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s state: unknown format version %u",
-                          l->ops->name, ver);
+    char what[64];
+    snprintf(what, sizeof(what), "%s state", l->ops->name);
+    rl_err e = rl_check_format_version(ver, RL_LSTATE_VERSION, RL_LSTATE_VERSION, what, errstr,
+                                       errstr_size);
+    if (e != RL_OK)
+        return e;
     if (k != kind)
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
                           "state is from learner \"%s\", this learner is \"%s\"", kind_name(k),

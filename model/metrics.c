@@ -313,13 +313,10 @@ rl_err rl_metrics_import(rl_metrics *m, const void *p, size_t len, char *errstr,
     if (!rl_rd_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "metrics state: truncated header (%zu bytes)", len);
-    if (ver > METRICS_FORMAT_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "metrics state: format version %u is newer than this build's %u", ver,
-                          METRICS_FORMAT_VERSION);
-    if (ver != METRICS_FORMAT_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "metrics state: unknown format version %u", ver);
+    rl_err e = rl_check_format_version(ver, METRICS_FORMAT_VERSION, METRICS_FORMAT_VERSION,
+                                       "metrics state", errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
     if (task != (uint8_t)m->task)
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
                           "metrics state: task %u does not match this model's %s", task,

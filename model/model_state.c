@@ -203,13 +203,10 @@ rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, con
     if (!rl_rd_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "model state: truncated header (%zu bytes)", rest_len);
-    if (ver > MODEL_STATE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "model state: format version %u is newer than this build's %u", ver,
-                          MODEL_STATE_VERSION);
-    if (ver != MODEL_STATE_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "model state: unknown format version %u", ver);
+    rl_err verr = rl_check_format_version(ver, MODEL_STATE_VERSION, MODEL_STATE_VERSION,
+                                          "model state", errstr, errstr_size);
+    if (verr != RL_OK)
+        return verr;
     if (response != (uint8_t)m->cfg.response || task != (uint8_t)m->task ||
         has_det != (m->det != NULL) || has_fdet != (m->fdet != NULL))
         return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
