@@ -365,9 +365,9 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
                              size_t errstr_size)
 {
     ckpt_pb pb;
-    rl_buf small, zbuf;
+    rl_buf small;
+    uint8_t *zbuf = NULL;
     rl_buf_init(&small);
-    rl_buf_init(&zbuf);
     rl_err e = ckpt_pb_build(c, &pb, 0, errstr, errstr_size);
     if (e != RL_OK)
         goto out;
@@ -395,23 +395,26 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
     }
     if (flags & RL_FRAME_ZSTD) {
         size_t bound = ZSTD_compressBound((size_t)payload), z = 0;
-        if (ZSTD_isError(bound) ||
-            rl_buf_reserve(&zbuf, RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN) != 0) {
+        /* Fresh memory for the bound (huge pages when large): only the compressed bytes are
+         * touched, but for a dense state that is nearly all of it. */
+        if (!ZSTD_isError(bound))
+            zbuf = rl_fmt_alloc_big(RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN, NULL);
+        if (ZSTD_isError(bound) || !zbuf) {
             e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
             goto out;
         }
         char sub[256];
-        e = zstd_pieces(iov + 1, n - 1, payload, zbuf.data + RL_FRAME_HEADER_LEN, bound, &z, sub,
+        e = zstd_pieces(iov + 1, n - 1, payload, zbuf + RL_FRAME_HEADER_LEN, bound, &z, sub,
                         sizeof(sub));
         if (e != RL_OK) {
             rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
             goto out;
         }
-        rl_frame_header(zbuf.data, RL_MAGIC_CKPT, RL_FRAME_ZSTD, z, payload);
-        rl_frame_put_u64(zbuf.data + RL_FRAME_HEADER_LEN + z,
-                         rl_fmt_hash64(zbuf.data, RL_FRAME_HEADER_LEN + z));
-        e = rl_file_write_atomic(path, zbuf.data, RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN,
-                                 errstr, errstr_size);
+        rl_frame_header(zbuf, RL_MAGIC_CKPT, RL_FRAME_ZSTD, z, payload);
+        rl_frame_put_u64(zbuf + RL_FRAME_HEADER_LEN + z,
+                         rl_fmt_hash64(zbuf, RL_FRAME_HEADER_LEN + z));
+        e = rl_file_write_atomic(path, zbuf, RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN, errstr,
+                                 errstr_size);
         goto out;
     }
     rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
@@ -419,7 +422,7 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
 out:
     ckpt_pb_free(&pb);
     rl_buf_free(&small);
-    rl_buf_free(&zbuf);
+    free(zbuf);
     return e;
 }
 
