@@ -16,9 +16,10 @@
  *         created (and loaded) once. This isolates what the loader adds (checksum, decode,
  *         copies) and is the strict comparison.
  *   cold: the destination is fresh memory, as in a process that just started: the raw read
- *         goes into a fresh anonymous mapping (mmap/munmap per round); the checkpoint load
- *         builds a fresh model (rl_model_new + rl_model_import), and a snapshot load decodes
- *         into fresh arrays (it always does, so it has no warm figure).
+ *         goes into a fresh anonymous mapping (mmap/munmap per round) with the page policy of
+ *         sgd's state (huge pages from 2 MiB up); the checkpoint load builds a fresh model
+ *         (rl_model_new + rl_model_import), and a snapshot load decodes into fresh arrays (it
+ *         always does, so it has no warm figure).
  * malloc's mmap threshold is pinned (M_MMAP_THRESHOLD), so a large block freed in one round is
  * not handed back, already mapped, in the next: glibc otherwise raises the threshold after the
  * first free and cold loads turn into something between cold and warm.
@@ -36,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +82,35 @@ static double raw_write(const char *path, const float *w, size_t n)
     return now_s() - t;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
 /* warm != NULL: into that buffer (allocated and touched once by the caller); else into a fresh
- * anonymous mapping, as a process that just started has (every page faults in). */
+ * anonymous mapping, as a process that just started has (every page faults in). The fresh
+ * mapping follows the page policy of the memory a cold load fills (sgd's state, see
+ * learners/sgd.c): from 2 MiB up aligned to and advised for transparent huge pages, below that
+ * ordinary 4 KiB pages. */
 static double raw_read(const char *path, size_t n, float *warm)
 {
+    size_t bytes = n * sizeof(float), len = 0;
+    void *map = NULL;
     double t = now_s();
-    float *buf = warm ? warm
-                      : mmap(NULL, n * sizeof(float), PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    float *buf = warm;
+    if (!warm) {
+        len = bytes >= HUGE_PAGE ? bytes + HUGE_PAGE : bytes;
+        map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED)
+            die(path, "mmap");
+        buf = map;
+        if (bytes >= HUGE_PAGE) {
+            buf = (float *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+            madvise(buf, bytes, MADV_HUGEPAGE);
+        }
+    }
     int fd = open(path, O_RDONLY);
-    if (fd < 0 || buf == MAP_FAILED)
-        die(path, "open/alloc");
+    if (fd < 0)
+        die(path, "open");
     char *p = (char *)buf;
-    size_t left = n * sizeof(float);
+    size_t left = bytes;
     while (left) {
         ssize_t k = read(fd, p, left);
         if (k <= 0)
@@ -105,8 +123,8 @@ static double raw_read(const char *path, size_t n, float *warm)
     /* touch so the read cannot be optimized away */
     volatile float sink = buf[n / 2];
     (void)sink;
-    if (!warm)
-        munmap(buf, n * sizeof(float));
+    if (map)
+        munmap(map, len);
     return t;
 }
 
