@@ -6,9 +6,13 @@
 # Environment: LINES (default 1000000), FEATS per line (40), DIM index space (1000000),
 # REPS timing repetitions (5), BITS (20), WORK scratch directory (a fresh mktemp -d).
 #
-# Timings are CPU seconds (user + sys) of the relearn process, the minimum over REPS runs with
-# parse-only and eval interleaved, so a machine shared with other work disturbs both alike; the
-# file is read once before timing so both read it from the page cache. Peak memory is
+# Timings are CPU seconds (user + sys) of the relearn process over REPS rounds, each round
+# running parse-only, eval (default) and eval (constant rate) back to back; the file is read
+# once before timing so every pass reads it from the page cache. Two ratios are reported: of
+# the minima over all rounds, and the median over rounds of each round's own ratio. On a
+# machine shared with other work the minima of different passes can come from quiet moments
+# minutes apart; a round's passes run within seconds of each other, so the median of paired
+# ratios moves less. Peak memory is
 # /usr/bin/time's maximum resident set size with the stream piped through stdin, so the stream
 # never needs to fit on disk or in the page cache.
 set -eu
@@ -38,38 +42,51 @@ echo "## generating $LINES lines, $FEATS features/line, indices 1..$DIM"
 cat "$F" > /dev/null
 size=$(wc -c < "$F")
 
-# cpu SECONDS-FILE ARGS...: runs relearn eval ARGS, appends "user+sys maxrss_kb" to the file.
+# cpu SECONDS-FILE ARGS...: runs relearn eval ARGS, appends "user+sys maxrss_kb" to the file and
+# leaves user+sys in $last.
 cpu() {
     out=$1
     shift
     /usr/bin/time -f "%U %S %M" -o "$WORK/time" "$R" eval "$@" > "$WORK/last.out" 2> "$WORK/last.err" ||
         { echo "bench_eval: relearn eval $* failed:" >&2; cat "$WORK/last.err" >&2; exit 1; }
     awk '{ printf "%.3f %d\n", $1 + $2, $3 }' "$WORK/time" >> "$out"
+    last=$(tail -1 "$out" | cut -d' ' -f1)
 }
 : > "$WORK/parse"
 : > "$WORK/norm"
 : > "$WORK/const"
+: > "$WORK/rnorm"
+: > "$WORK/rconst"
 i=0
 while [ $i -lt "$REPS" ]; do
     cpu "$WORK/parse" --parse-only "$F"
+    p=$last
     cpu "$WORK/norm" --bits "$BITS" --progress 0 "$F"
+    echo "$last $p" | awk '{ printf "%.4f\n", $1 / $2 }' >> "$WORK/rnorm"
     cp "$WORK/last.out" "$WORK/norm.table"
     cpu "$WORK/const" --bits "$BITS" --progress 0 --schedule constant "$F"
+    echo "$last $p" | awk '{ printf "%.4f\n", $1 / $2 }' >> "$WORK/rconst"
     i=$((i + 1))
 done
 min() { sort -n "$1" | head -1 | cut -d' ' -f1; }
+median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 tp=$(min "$WORK/parse")
 tn=$(min "$WORK/norm")
 tc=$(min "$WORK/const")
+mn=$(median "$WORK/rnorm")
+mc=$(median "$WORK/rconst")
 acc=$(awk '$1 == "accuracy" { print $2 }' "$WORK/norm.table")
 echo
-echo "file: $F ($size bytes), $LINES lines; min CPU seconds of $REPS runs"
-awk -v tp="$tp" -v tn="$tn" -v tc="$tc" -v n="$LINES" -v bits="$BITS" 'BEGIN {
-    printf "| pass | CPU s | events/s | / parse-only |\n|---|---|---|---|\n"
-    printf "| parse-only (`--parse-only`) | %.2f | %.0f | 1.00 |\n", tp, n / tp
-    printf "| eval sgd logistic, normalized (default), bits %d | %.2f | %.0f | %.2f |\n", bits, tn, n / tn, tn / tp
-    printf "| eval sgd logistic, constant rate, bits %d | %.2f | %.0f | %.2f |\n", bits, tc, n / tc, tc / tp
+echo "file: $F ($size bytes), $LINES lines; min CPU seconds of $REPS rounds"
+awk -v tp="$tp" -v tn="$tn" -v tc="$tc" -v mn="$mn" -v mc="$mc" -v n="$LINES" -v bits="$BITS" 'BEGIN {
+    printf "| pass | CPU s (min) | events/s | / parse-only (mins) | / parse-only (median of rounds) |\n"
+    printf "|---|---|---|---|---|\n"
+    printf "| parse-only (`--parse-only`) | %.2f | %.0f | 1.00 | 1.00 |\n", tp, n / tp
+    printf "| eval sgd logistic, normalized (default), bits %d | %.2f | %.0f | %.2f | %.2f |\n", bits, tn, n / tn, tn / tp, mn
+    printf "| eval sgd logistic, constant rate, bits %d | %.2f | %.0f | %.2f | %.2f |\n", bits, tc, n / tc, tc / tp, mc
 }'
+echo "paired ratios, default: $(sort -n "$WORK/rnorm" | tr '\n' ' ')"
+echo "paired ratios, constant: $(sort -n "$WORK/rconst" | tr '\n' ' ')"
 echo "prequential accuracy (default sgd): $acc"
 
 echo
