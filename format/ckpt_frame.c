@@ -447,9 +447,9 @@ rl_err rl_fmt_file_load(const char *path, void *reuse, size_t reuse_cap, uint8_t
                        reg ? strerror(errno) : "not a regular file");
         goto fail;
     }
-    if ((uint64_t)st.st_size > RL_FRAME_MAX_RAW + RL_FRAME_HEADER_LEN + RL_FRAME_TRAILER_LEN) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s: %lld bytes: too large to be ours",
-                       path, (long long)st.st_size);
+    if ((uint64_t)st.st_size >= SIZE_MAX / 2) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: %lld bytes: too large to read", path,
+                       (long long)st.st_size);
         goto fail;
     }
     /* One byte more than the size, so a file that grew since fstat is noticed. */

@@ -2,12 +2,12 @@
  * state blobs located by a scan of the top-level fields and left where they are (views into the
  * file's bytes or the decompressed payload), so loading makes no copy of the weights before the
  * model imports them. */
-#include <math.h>
 #include <fcntl.h>
-#include <unistd.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ckpt_internal.h"
 
