@@ -423,10 +423,21 @@ static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, d
     if (!isfinite(u))
         return;
     float rate = (float)(scale * mult), l1 = (float)p->l1, l2 = (float)p->l2;
-    for (i = 0; i < ex->n_feats; i++) {
-        float x = ex->feats[i].value;
-        if (x != 0)
-            norm_pass2(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, u, rate, l1, l2);
+    if (l1 == 0 && l2 == 0) {
+        /* The default: the step alone, c[0] += u x c[3] (x = 0 leaves c[0] as it is, -0 too). */
+        float *ws = s->ws;
+        for (i = 0; i < ex->n_feats; i++) {
+            float x = ex->feats[i].value;
+            float *c = ws + (size_t)(ex->feats[i].index & m) * 4;
+            if (x != 0)
+                c[0] += u * x * c[3];
+        }
+    } else {
+        for (i = 0; i < ex->n_feats; i++) {
+            float x = ex->feats[i].value;
+            if (x != 0)
+                norm_pass2(s->ws + (size_t)(ex->feats[i].index & m) * 4, x, u, rate, l1, l2);
+        }
     }
     if (dense)
         for (uint32_t j = 0; j < s->dd; j++)
