@@ -398,7 +398,7 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
         /* Fresh memory for the bound (huge pages when large): only the compressed bytes are
          * touched, but for a dense state that is nearly all of it. */
         if (!ZSTD_isError(bound))
-            zbuf = rl_fmt_alloc_big(RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN, NULL);
+            zbuf = rl_fmt_alloc_big(RL_FRAME_HEADER_LEN + bound + RL_FRAME_TRAILER_LEN, 1, NULL);
         if (ZSTD_isError(bound) || !zbuf) {
             e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
             goto out;

@@ -43,20 +43,25 @@ char *rl_fmt_strdup(const char *s)
 #define BIG_ALLOC (256u << 10)
 #define HUGE_PAGE (2u << 20)
 
-void *rl_fmt_alloc_big(size_t n, size_t *cap)
+void *rl_fmt_alloc_big(size_t n, int round_up, size_t *cap)
 {
     if (cap)
         *cap = n ? n : 1;
 #ifdef MADV_HUGEPAGE
     if (n >= BIG_ALLOC && n <= SIZE_MAX - HUGE_PAGE) {
-        /* Rounded up to whole huge pages (a huge page needs the whole 2 MiB): at most one
-         * extra huge page, worth it where a 4 KiB fault costs ~10 us (1 MiB: 256 of them). */
-        size_t r = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+        /* A huge page needs the whole 2 MiB. Rounded up to whole huge pages when asked or
+         * when that wastes at most an eighth (touching the tail makes the rest of its page
+         * resident), else only the whole huge pages inside are advised and the tail has
+         * 4 KiB pages: many 1 MiB snapshot rows must not take 2 MiB each. */
+        size_t up = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+        size_t r = round_up || up - n <= n / 8 ? up : n;
+        size_t advise = r & ~(size_t)(HUGE_PAGE - 1);
         void *p = NULL;
         if (posix_memalign(&p, HUGE_PAGE, r) != 0)
             return NULL;
         /* Advice only: where THP is off or unavailable, the pages are ordinary ones. */
-        (void)madvise(p, r, MADV_HUGEPAGE);
+        if (advise)
+            (void)madvise(p, advise, MADV_HUGEPAGE);
         if (cap)
             *cap = r;
         return p;
@@ -358,7 +363,7 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
      * cost several times the decompression itself (16 MiB: ~50 ms here against ~2 ms). */
     uint8_t *raw = scratch && scratch_cap >= (size_t)info->raw_len + 1
                        ? scratch
-                       : rl_fmt_alloc_big((size_t)info->raw_len + 1, NULL);
+                       : rl_fmt_alloc_big((size_t)info->raw_len + 1, 1, NULL);
     if (!raw)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
                           "decompressing %llu bytes: out of memory",
@@ -461,7 +466,7 @@ rl_err rl_fmt_file_load(const char *path, void *reuse, size_t reuse_cap, uint8_t
         *cap = reuse_cap;
         reuse = NULL;
     } else {
-        buf = rl_fmt_alloc_big(want, cap);
+        buf = rl_fmt_alloc_big(want, 1, cap);
     }
     if (!buf || rl_fmt_hash_init(&h) != 0) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);

@@ -20,11 +20,13 @@ void rl_frame_header(uint8_t h[RL_FRAME_HEADER_LEN], const char *magic, unsigned
                      uint64_t payload_len, uint64_t raw_len);
 void rl_frame_put_u64(uint8_t *p, uint64_t v);
 
-/* malloc for buffers that are filled right away: one of 256 KiB or more is rounded up to
- * whole 2 MiB pages, aligned, and advised for transparent huge pages (MADV_HUGEPAGE), so that
+/* malloc for buffers that are filled right away: one of 256 KiB or more is aligned to 2 MiB
+ * and its whole 2 MiB pages advised for transparent huge pages (MADV_HUGEPAGE), so that
  * filling fresh memory does not fault it in 4 KiB at a time; smaller ones are plain malloc.
- * *cap (may be NULL) gets the usable size. Release with free(). */
-void *rl_fmt_alloc_big(size_t n, size_t *cap);
+ * round_up: the size is rounded up to whole huge pages (for one transient buffer); otherwise
+ * only when that wastes at most an eighth (for many long-lived ones). *cap (may be NULL) gets
+ * the usable size. Release with free(). */
+void *rl_fmt_alloc_big(size_t n, int round_up, size_t *cap);
 
 /* A checksum computed while reading: hash of bytes [0, len) of the file (len 0: none). */
 typedef struct rl_fmt_sum {

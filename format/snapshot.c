@@ -347,7 +347,7 @@ static rl_err metrics_from_pb(const Relearn__Metrics *m, rl_metrics_summary *s, 
 static void *pb_alloc(void *opaque, size_t size)
 {
     (void)opaque;
-    return rl_fmt_alloc_big(size, NULL);
+    return rl_fmt_alloc_big(size, 0, NULL);
 }
 
 static void pb_free(void *opaque, void *p)
