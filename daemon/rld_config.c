@@ -95,6 +95,8 @@ static const opt opts[] = {
      "a real >= 0 or inf (recent loss may exceed the last published one by this much)"},
     {"snapshot", "chunk_bytes", OPT_U64, N(snap_chunk_bytes), 4096, 100000000, "900000",
      "4096..100000000"},
+    {"snapshot", "compress", OPT_COMPRESS, N(snap_compress), 0, 0, "auto",
+     "auto, zstd, none (auto: zstd only when every weight row goes out sparse)"},
 
     {"metrics", "listen", OPT_LISTEN, S(metrics_listen), 0, 0, "127.0.0.1:9464",
      "host:port (port 0: any free port, logged) or off"},

@@ -60,6 +60,8 @@ typedef struct rld_config {
     uint64_t snap_every_events;
     double snap_every_seconds;
     double gate_tolerance;
+    unsigned snap_compress; /* flags for rl_snapshot_encode_model: RL_SNAPSHOT_COMPRESS_AUTO,
+                               RL_FRAME_ZSTD, 0 */
     uint64_t snap_chunk_bytes;
     /* [metrics] */
     char metrics_listen[RLD_CONF_STR]; /* host:port; empty = off */

@@ -415,7 +415,8 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
     meta.dict = d->dict;
     /* Reused: nothing points into snap_buf here, as no version is in flight. */
     rl_buf_reset(framed);
-    if (rl_snapshot_encode_model(d->model, &meta, RL_FRAME_ZSTD, framed, e, sizeof(e)) != RL_OK ||
+    if (rl_snapshot_encode_model(d->model, &meta, d->cfg.snap_compress, framed, e, sizeof(e)) !=
+            RL_OK ||
         (framed->len > d->cfg.snap_chunk_bytes &&
          rl_snapshot_split(framed->data, framed->len, d->cfg.model_name, d->cfg.instance_id,
                            meta.version, d->cfg.snap_chunk_bytes, &d->fl.chunks, &d->fl.n_chunks, e,

@@ -193,6 +193,7 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
         e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "snapshot: out of memory");
         goto fail;
     }
+    int all_sparse = 1;
     for (uint32_t r = 0; r < w.n_rows; r++) {
         Relearn__WeightRow *row = &pb.rows[r];
         relearn__weight_row__init(row);
@@ -201,6 +202,8 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
         e = row_to_pb(w.w + (size_t)r * w.n_sparse, w.n_sparse, row, errstr, errstr_size);
         if (e != RL_OK)
             goto fail;
+        if (row->n_dense_weights)
+            all_sparse = 0;
         if (w.dense && w.dense_dim) {
             row->n_dense_block = w.dense_dim;
             row->dense_block = (float *)(w.dense + (size_t)r * w.dense_dim);
@@ -242,6 +245,9 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
         pb.has_dict = 1;
         m->dict = &pb.dict.msg;
     }
+    if (flags & RL_SNAPSHOT_COMPRESS_AUTO)
+        flags = (flags & ~(RL_SNAPSHOT_COMPRESS_AUTO | RL_FRAME_ZSTD)) |
+                (all_sparse ? RL_FRAME_ZSTD : 0);
     e = rl_frame_encode_msg(RL_MAGIC_SNAPSHOT, &m->base, flags, 0, out, errstr, errstr_size);
 fail:
     snap_pb_free(&pb, w.n_rows);

@@ -88,9 +88,16 @@ typedef struct rl_snapshot_meta {
 void rl_snapshot_init(rl_snapshot *s);
 void rl_snapshot_clear(rl_snapshot *s); /* frees; s re-initialized; NULL: no-op */
 
+/* Write-side flag of the encoders (never stored): compress only when it pays. Rows go out dense
+ * or sparse, whichever is smaller; when every row went sparse (index deltas + values, which
+ * zstd shrinks ~20%) the snapshot is framed with RL_FRAME_ZSTD, else uncompressed (dense floats
+ * shrink ~10% under zstd, and every scoring service would pay ~5x the decode time of a plain
+ * load for it: BENCHMARKS.md, "## Checkpoints"). */
+#define RL_SNAPSHOT_COMPRESS_AUTO RL_CKPT_COMPRESS_AUTO
+
 /* Encodes the champion of m (weights via rl_learner_weights, metrics via rl_model_summary,
- * events = rl_model_position) under meta; framed bytes appended to out. flags: RL_FRAME_ZSTD
- * or 0. */
+ * events = rl_model_position) under meta; framed bytes appended to out. flags: RL_FRAME_ZSTD,
+ * RL_SNAPSHOT_COMPRESS_AUTO or 0. */
 rl_err rl_snapshot_encode_model(const rl_model *m, const rl_snapshot_meta *meta, unsigned flags,
                                 rl_buf *out, char *errstr, size_t errstr_size);
 /* The same from a bare learner (metrics may be NULL; hash_seed as the model's). */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "snapshot.h"
 #include "rld_config.h"
 
 static char tmp_path[64];
@@ -257,38 +258,61 @@ static void test_print_masks_secrets(void **state)
     assert_false(rld_config_is_secret("security.protocol"));
 }
 
-/* [checkpoint] compress: the three names map to rl_ckpt_dir_write's flags, anything else is
- * refused with file:line:key and the allowed names, and --check-config prints it back. */
-static void test_checkpoint_compress(void **state)
+/* [checkpoint] compress and [snapshot] compress: the three names map to the encoders' flags,
+ * anything else is refused with file:line:key and the allowed names, and --check-config prints
+ * it back. */
+static void check_compress(const char *section, const unsigned *field, rld_config *c)
 {
-    static rld_config c;
     static const struct {
         const char *name;
         unsigned flags;
     } ok[] = {{"auto", RL_CKPT_COMPRESS_AUTO}, {"zstd", RL_FRAME_ZSTD}, {"none", 0}};
-    char e[1024], text[128], line[64];
-    (void)state;
-    rld_config_default(&c);
-    assert_int_equal(c.ckpt_compress, RL_CKPT_COMPRESS_AUTO);
+    char e[1024], text[128], line[64], want[128];
+    rld_config_default(c);
+    assert_int_equal(*field, RL_CKPT_COMPRESS_AUTO);
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         char *out = NULL;
         size_t len = 0;
         FILE *f;
-        snprintf(text, sizeof(text), "[checkpoint]\ncompress = %s\n", ok[i].name);
-        assert_int_equal(load(&c, text, e, sizeof(e)), RL_OK);
-        assert_int_equal(c.ckpt_compress, ok[i].flags);
+        snprintf(text, sizeof(text), "[%s]\ncompress = %s\n", section, ok[i].name);
+        assert_int_equal(load(c, text, e, sizeof(e)), RL_OK);
+        assert_int_equal(*field, ok[i].flags);
         f = open_memstream(&out, &len);
         assert_non_null(f);
-        rld_config_print(&c, f);
+        rld_config_print(c, f);
         fclose(f);
+        /* printed under its own section */
         snprintf(line, sizeof(line), "compress = %s\n", ok[i].name);
-        assert_non_null(strstr(out, line));
+        char header[32];
+        snprintf(header, sizeof(header), "[%s]\n", section);
+        const char *sec = strstr(out, header);
+        assert_non_null(sec);
+        const char *next = strstr(sec + 1, "\n[");
+        const char *hit = strstr(sec, line);
+        assert_non_null(hit);
+        assert_true(next == NULL || hit < next);
         free(out);
     }
-    expect_error("[checkpoint]\n\ncompress = lz4\n",
-                 ":3: [checkpoint] compress: 'lz4' is not valid (allowed: auto, zstd, none");
-    expect_error("[checkpoint]\ncompress = ZSTD\n", ":2: [checkpoint] compress: 'ZSTD'");
-    expect_error("[checkpoint]\ncompress =\n", "[checkpoint] compress: '' is not valid");
+    snprintf(text, sizeof(text), "[%s]\n\ncompress = lz4\n", section);
+    snprintf(want, sizeof(want), ":3: [%s] compress: 'lz4' is not valid (allowed: auto, zstd, none",
+             section);
+    expect_error(text, want);
+    snprintf(text, sizeof(text), "[%s]\ncompress = ZSTD\n", section);
+    snprintf(want, sizeof(want), ":2: [%s] compress: 'ZSTD'", section);
+    expect_error(text, want);
+    snprintf(text, sizeof(text), "[%s]\ncompress =\n", section);
+    snprintf(want, sizeof(want), "[%s] compress: '' is not valid", section);
+    expect_error(text, want);
+}
+
+static void test_compress_options(void **state)
+{
+    static rld_config c;
+    (void)state;
+    /* One flag value serves both: the config table maps "auto" once. */
+    assert_int_equal(RL_SNAPSHOT_COMPRESS_AUTO, RL_CKPT_COMPRESS_AUTO);
+    check_compress("checkpoint", &c.ckpt_compress, &c);
+    check_compress("snapshot", &c.snap_compress, &c);
 }
 
 static void test_missing_file(void **state)
@@ -313,7 +337,7 @@ int main(void)
         cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_print_masks_secrets),
-        cmocka_unit_test(test_checkpoint_compress),
+        cmocka_unit_test(test_compress_options),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,6 +227,51 @@ static void test_dense_or_sparse_whichever_smaller(void **state)
     rl_buf_free(&b);
 }
 
+/* Feeds m examples whose features sweep every slot of 2^bits, so every weight gets set. */
+static void train_every_slot(rl_model *m, uint32_t bits, int steps)
+{
+    rl_feature f[40];
+    for (int i = 0; i < steps; i++) {
+        for (uint32_t k = 0; k < 40; k++) {
+            f[k].index = ((uint32_t)i * 40 + k) & ((1u << bits) - 1);
+            f[k].value = 0.5f + 0.01f * (float)k;
+        }
+        rl_example ex = {(float)(i % 2), 1, f, 40, NULL, 0};
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+}
+
+/* RL_SNAPSHOT_COMPRESS_AUTO: zstd exactly when every row went out sparse; the weights read back
+ * bitwise either way. */
+static void test_auto_compression_follows_encoding(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char *const learners[] = {"sgd", "softmax"};
+    for (size_t i = 0; i < 4; i++) {
+        int dense = (int)(i % 2);
+        rl_model *m = trained(learners[i / 2], NULL, dense ? 10 : 16, dense ? 0 : 20, 0);
+        if (dense)
+            train_every_slot(m, 10, 400);
+        rl_buf b;
+        rl_buf_init(&b);
+        encode(m, NULL, RL_SNAPSHOT_COMPRESS_AUTO | RL_FRAME_ZSTD, &b);
+        rl_snapshot s;
+        rl_snapshot_init(&s);
+        if (rl_snapshot_decode(b.data, b.len, &s, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: %s", learners[i / 2], err);
+        int any_dense = 0;
+        for (uint32_t r = 0; r < s.n_rows; r++)
+            any_dense |= s.rows[r].w != NULL;
+        assert_int_equal(any_dense, dense);
+        assert_int_equal(s.frame.flags, dense ? 0 : RL_FRAME_ZSTD);
+        assert_weights_equal(m, &s);
+        rl_snapshot_clear(&s);
+        rl_buf_free(&b);
+        rl_model_destroy(m);
+    }
+}
+
 static void test_dictionary_travels(void **state)
 {
     (void)state;
@@ -669,6 +714,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_learner_round_trip_and_predicts_exactly),
         cmocka_unit_test(test_dense_or_sparse_whichever_smaller),
+        cmocka_unit_test(test_auto_compression_follows_encoding),
         cmocka_unit_test(test_dictionary_travels),
         cmocka_unit_test(test_versions_and_corruption_refused),
         cmocka_unit_test(test_chunks_reassemble_in_any_order),

@@ -12,13 +12,14 @@ GEN="$RL_BUILD/bench/gen_eval_libsvm"
 
 rl_broker_start b --partitions 2 --topics events
 bs=$(rl_bootstrap b)
-# 40 features a line over 1..16384 slots: after 3000 lines nearly every one of the 2^14 weights
-# is set, so the snapshot is dense (~64 KiB) and needs 16+ chunks of 4 KiB.
+# 40 features a line over indices 1..16384, hashed into 2^12 slots: after 3000 lines ~98% of
+# the weights are set, so the snapshot goes out dense (~16 KiB, uncompressed under the default
+# compress = auto) and needs 5 chunks of 4 KiB.
 "$GEN" 3000 40 16384 5 >"$RL_WORK/s1.svm"
 "$RELEARN" produce --brokers "$bs" --topic events --key line "$RL_WORK/s1.svm" 2>"$RL_WORK/produce.log" ||
     rl_fail "produce failed: $(tail -3 "$RL_WORK/produce.log")"
 
-rl_daemon_config a b "[model]" "bits = 14" "[snapshot]" "chunk_bytes = 4096" "gate_tolerance = inf"
+rl_daemon_config a b "[model]" "bits = 12" "[snapshot]" "chunk_bytes = 4096" "gate_tolerance = inf"
 rl_daemon_start a
 rl_wait_metric a model_events 3000 60
 kill -USR1 "$(rl_daemon_pid a)"
@@ -45,6 +46,9 @@ size=$(wc -c <"$RL_WORK/v1.snap")
     rl_fail "reassembled snapshot does not verify: $(cat "$RL_WORK/err.txt")"
 last=$(ls "$RL_WORK/ckpt-a"/ckpt-*.rlck | tail -n 1)
 rl_assert_same_weights "$last" "$RL_WORK/v1.snap" "reassembled v1 and the final checkpoint"
+# [snapshot] compress = auto (the default): dense rows go out uncompressed.
+"$RELEARN" inspect "$RL_WORK/v1.snap" | grep -E '^kind:' | grep -q 'zstd' &&
+    rl_fail "a dense snapshot was zstd-compressed under compress = auto: $("$RELEARN" inspect "$RL_WORK/v1.snap" | grep '^kind:')"
 
 # The checkpoint keeps the promotion gate's reference: the recent loss v1 was published with.
 "$RELEARN" inspect "$last" | grep -Eq '^published loss: +[0-9.e+-]+ ' ||

@@ -58,6 +58,9 @@ rl_kcat b -C -q -t relearn-snapshots -p "${loc% *}" -o "${loc#* }" -c 1 -e -f '%
     rl_fail "snapshot read back by kcat does not verify: $(cat "$RL_WORK/err.txt")"
 last=$(ls "$RL_WORK/ckpt-a"/ckpt-*.rlck | tail -n 1)
 rl_assert_same_weights "$last" "$RL_WORK/v3.snap" "snapshot v3 and the final checkpoint"
+# [snapshot] compress = auto (the default): a few non-zero weights go out sparse, zstd-compressed.
+"$RELEARN" inspect "$RL_WORK/v3.snap" | grep -E '^kind:' | grep -q 'zstd' ||
+    rl_fail "a sparse snapshot was not compressed under compress = auto: $("$RELEARN" inspect "$RL_WORK/v3.snap" | grep '^kind:')"
 "$RELEARN" inspect "$RL_WORK/v3.snap" | grep -q 'events seen: *600' ||
     rl_fail "snapshot v3 does not say it learned from 600 events"
 
