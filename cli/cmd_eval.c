@@ -616,6 +616,8 @@ static int run_test(const eval_opts *o, run_state *s)
             break;
         }
         rl_pred p;
+        /* Training told the learner that eval prefetches (run_pass): keep doing so. */
+        rl_learner_prefetch(rl_model_learner(s->m), &n.ex);
         rl_model_predict(s->m, &n.ex, &p);
         rl_metrics_add(met, &p, n.ex.label, n.ex.weight, 0.0);
     }

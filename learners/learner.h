@@ -150,8 +150,10 @@ struct rl_learner_ops {
     /* Optional (NULL: none), added after version 1 without changing it: a table that ends
      * before this field leaves it NULL. A hint that ex will be learned soon: asks the memory
      * system for the state ex's coordinates live in, so a caller with other work to do first
-     * (reading the next lines) overlaps the cache misses with it. Changes nothing. */
-    void (*prefetch)(const rl_learner *l, const rl_example *ex);
+     * (reading the next lines) overlaps the cache misses with it. Changes no model state, but
+     * a learner may take it as a sign that the caller prefetches and stop asking again itself
+     * (sgd does): a caller that calls it should call it for every example it learns. */
+    void (*prefetch)(rl_learner *l, const rl_example *ex);
 };
 
 /* ---- registry ---- */
@@ -184,7 +186,7 @@ static inline double rl_learner_learn(rl_learner *l, const rl_example *ex, rl_pr
 {
     return l->ops->learn(l, ex, out);
 }
-static inline void rl_learner_prefetch(const rl_learner *l, const rl_example *ex)
+static inline void rl_learner_prefetch(rl_learner *l, const rl_example *ex)
 {
     if (l->ops->prefetch)
         l->ops->prefetch(l, ex);

@@ -72,7 +72,7 @@ rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, siz
 void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
 void rl_sgd_destroy(rl_learner *l);
-void rl_sgd_prefetch(const rl_learner *l, const rl_example *ex);
+void rl_sgd_prefetch(rl_learner *l, const rl_example *ex);
 #if defined(__SSE2__)
 /* 1 (default): the normalized rule's prediction and first pass take four coordinates at a time
  * with SSE, bitwise the same as one at a time; 0 forces the scalar loops (tests compare). */

@@ -37,12 +37,13 @@ typedef struct sgd {
     rl_learner base; /* first: sqlite-style subclassing */
     int kind;
     uint32_t mask;
-    uint32_t stride;   /* floats per coordinate: 4 normalized, 2 adagrad, 1 otherwise */
-    uint32_t dd;       /* dense_dim */
-    float *ws;         /* (mask + 1) * stride */
-    size_t ws_map;     /* bytes mapped for ws by state_alloc, or 0 when it came from calloc */
-    float *dws;        /* dd * stride, or NULL */
-    float bws[4];      /* the bias coordinate */
+    uint32_t stride;       /* floats per coordinate: 4 normalized, 2 adagrad, 1 otherwise */
+    uint32_t dd;           /* dense_dim */
+    float *ws;             /* (mask + 1) * stride */
+    size_t ws_map;         /* bytes mapped for ws by state_alloc, or 0 when it came from calloc */
+    int caller_prefetches; /* rl_sgd_prefetch was called: score() leaves prefetching to it */
+    float *dws;            /* dd * stride, or NULL */
+    float bws[4];          /* the bias coordinate */
     float *view;       /* contiguous weights for weights() when stride > 1 or pegasos; else NULL */
     double t;          /* importance weight learned so far (schedule time) */
     double sum_norm_x; /* normalized: sum of weight * sum_i (x_i / N_i)^2 */
@@ -192,9 +193,13 @@ static void prefetch_slots(const sgd *s, const rl_example *ex)
 #endif
 }
 
-void rl_sgd_prefetch(const rl_learner *l, const rl_example *ex)
+void rl_sgd_prefetch(rl_learner *l, const rl_example *ex)
 {
-    prefetch_slots((const sgd *)l, ex);
+    sgd *s = (sgd *)l;
+    prefetch_slots(s, ex);
+    /* The caller prefetches ahead: the prediction's own prefetch would only repeat it, at a
+     * cost (40 more prefetches of lines already in L1, about 1-2% of eval's CPU time). */
+    s->caller_prefetches = 1;
 }
 
 /* w * x, with x clipped to the coordinate's scale N once N is known: equal to the rescaled
@@ -246,7 +251,8 @@ static double score(const sgd *s, const rl_example *ex)
     const int dense = ex->dense && s->dd > 0 && ex->n_dense == s->dd;
     float z = 0;
     if (st == 4) {
-        prefetch_slots(s, ex);
+        if (!s->caller_prefetches)
+            prefetch_slots(s, ex);
         /* Normalized: predict with the weights as the update's first pass is about to rescale
          * them, i.e. a value beyond the coordinate's known scale N counts as N (VW predicts with
          * the stale weight here, so one unusually large value gives a wild prediction). */
