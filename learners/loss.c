@@ -75,6 +75,39 @@ static double wexpmx(double x)
     return w * (1.0 + r / t * (u - r) / (u - 2.0 * r)) - x;
 }
 
+/* Beyond this margin the closed form below cancels away: see logistic_margin_step. */
+#define LOGISTIC_EXACT_MARGIN 8.0
+
+/* The invariant logistic step as a change of the margin m = s z: the gradient flow
+ * (1 + e^m) dm = sp dt integrates to D + e^m expm1(D) = sp for the change D. VW's closed form,
+ * m + D = x - W(e^x) with x = m + e^m + sp, computes D as the difference of two numbers near
+ * e^m: its error in D is ~1e-5 up to m = 20 but O(1) from m ~ 30 (the spacing of doubles near
+ * e^36 is 0.5), where it gave confident, correct predictions steps of the wrong sign and size
+ * ~0.2: the default learner at eta 12-32 flipped to ~95% wrong on breast_cancer after six
+ * passes. Here D is solved directly: f(D) = D + A expm1(D) - sp is increasing and convex, and
+ * Newton from a start right of the root (both sp / (1 + A) and log1p(sp / A) are) comes down to
+ * it monotonically, in 1-3 steps at these margins; used above LOGISTIC_EXACT_MARGIN, so the
+ * common case keeps VW's arithmetic (and every result it gave). */
+static double logistic_margin_step(double m, double sp)
+{
+    double a = exp(m);
+    double d = sp / (1.0 + a);
+    double l = log1p(sp / a);
+    if (l < d)
+        d = l;
+    for (int i = 0; i < 64; i++) {
+        double e = expm1(d);
+        double step = (d + a * e - sp) / (1.0 + a * (e + 1.0));
+        if (!(step > 0)) /* at the root (or below it by rounding): done */
+            break;
+        double next = d - step;
+        if (next == d)
+            break;
+        d = next;
+    }
+    return d;
+}
+
 double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, double ppu)
 {
     double sp = scale * ppu;
@@ -85,6 +118,8 @@ double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, 
         /* For tiny steps the closed form loses precision: use its first-order expansion. */
         if (sp < 1e-6)
             return s * scale / (1.0 + d);
+        if (s * z > LOGISTIC_EXACT_MARGIN)
+            return s * logistic_margin_step(clamp_score(s * z), sp) / ppu;
         double x = sp + s * z + d;
         return -(s * wexpmx(x) + z) / ppu;
     }

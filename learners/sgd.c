@@ -9,11 +9,13 @@
  *    divided by N, so multiplying a feature by 1e5 changes nothing: raw incomes beside ages learn
  *    without preprocessing. A global multiplier sqrt(sum weight / sum normalized |x|^2) keeps
  *    the step size independent of how many features an example has.
- *    Two departures from VW, both deliberate: the prediction already uses the weights as the
+ *    Three departures from VW, all deliberate: the prediction already uses the weights as the
  *    first pass will rescale them (a value beyond a coordinate's known scale counts as that
  *    scale), because VW's stale-weight prediction is wild exactly when a feature first shows a
- *    larger scale (on the test suite's sparse stream: progressive accuracy 0.69 -> 0.78); and an
- *    example whose gradient leaves G at 0 gives that coordinate no step instead of an inf.
+ *    larger scale (on the test suite's sparse stream: progressive accuracy 0.69 -> 0.78); an
+ *    example whose gradient leaves G at 0 gives that coordinate no step instead of an inf; and
+ *    the logistic step at margins above 8 is solved exactly (loss.c), where VW's closed form
+ *    cancels into wrong-signed steps and high learning rates diverged.
  *  - constant, invscaling (eta / (t0 + t)^power_t, t = importance weight seen so far),
  *    adagrad (eta / sqrt(G_i)), pegasos (1 / (l2 t), weight vector kept as scale * v so the
  *    decay costs O(1)): plain gradient steps; the dense block uses cblas_sdot / cblas_saxpy.

@@ -81,4 +81,16 @@ awk -F, '{ printf "%d", $31; for (i = 1; i <= 30; i++) printf " %d:%s", i, $i; p
 compare breast_cancer "$W/bc.svm" "$W/bc.csv" 569 --format csv --no-header --label-col 30 \
     --eta 4 --passes 30
 
+# High learning rates stay stable: with VW's closed-form logistic step, confident correct
+# predictions (margins ~30+) got steps of the wrong sign, and at eta 12-32 the default learner
+# flipped to ~95% wrong after six passes over breast_cancer (progressive accuracy 0.22-0.27 over
+# 30 passes). The prequential accuracy over all passes must stay that of a working model.
+for eta in 12 16 32; do
+    acc=$("$RELEARN" eval --learner sgd --loss logistic --eta $eta --passes 30 --progress 0 \
+        --format csv --no-header --label-col 30 "$W/bc.csv" | awk '$1 == "accuracy" { print $2 }')
+    echo "breast_cancer, eta $eta, 30 passes: prequential accuracy $acc"
+    awk -v a="$acc" 'BEGIN { exit !(a >= 0.94) }' ||
+        { echo "FAIL: breast_cancer at eta $eta: accuracy '$acc' (a stable learner gets 0.96)"; failed=1; }
+done
+
 exit $failed

@@ -676,6 +676,41 @@ static void test_loss_gradients(void **state)
     }
 }
 
+/* The logistic invariant step at confident margins: it moves the prediction toward the label,
+ * and the margin change D solves D + e^m expm1(D) = sp (the integrated gradient flow) to
+ * rounding. VW's closed form, kept below margin 8, gave wrong-signed steps of size ~0.2 at
+ * m ~ 36; at the switch the two agree to ~1e-5 in the margin. */
+static void test_logistic_invariant_confident(void **state)
+{
+    (void)state;
+    const double ms[] = {8.0001, 9, 12, 20, 30, 36, 49, 60};
+    const double sps[] = {2e-6, 1e-3, 0.1, 1, 7, 50};
+    const double ppu = 0.7;
+    for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+        for (size_t j = 0; j < sizeof(sps) / sizeof(sps[0]); j++) {
+            for (int y = 0; y <= 1; y++) {
+                double s = y ? 1.0 : -1.0, m = ms[i], sp = sps[j];
+                double u = rl_loss_invariant_update(RL_LOSS_LOGISTIC, s * m, y, sp / ppu, ppu);
+                double d = s * u * ppu;
+                double mc = m < 50 ? m : 50; /* scores are clamped at +-50 */
+                double resid = d + exp(mc) * expm1(d) - sp;
+                if (!(d > 0) || fabs(resid) > 1e-12 * sp || d > sp / (1 + exp(mc)) * (1 + 1e-12))
+                    fail_msg("m=%g sp=%g y=%d: margin step %.17g (residual %.3g)", m, sp, y, d,
+                             resid);
+            }
+        }
+    }
+    /* Either side of the switch at margin 8: the closed form and the exact step agree. */
+    for (size_t j = 0; j < sizeof(sps) / sizeof(sps[0]); j++) {
+        double sp = sps[j];
+        double below = rl_loss_invariant_update(RL_LOSS_LOGISTIC, 8.0, 1, sp / ppu, ppu) * ppu;
+        double above =
+            rl_loss_invariant_update(RL_LOSS_LOGISTIC, nextafter(8.0, 9.0), 1, sp / ppu, ppu) * ppu;
+        if (fabs(below - above) > 2e-5 * (sp < 1 ? 1 : sp))
+            fail_msg("sp=%g: step %.9g just below margin 8, %.9g just above", sp, below, above);
+    }
+}
+
 /* ---- known answers, one hand-computed update per learner ---- */
 
 static rl_learner *make_bits10(const char *kv)
@@ -1244,6 +1279,7 @@ int main(void)
         cmocka_unit_test(test_conformance_import_refusals),
         cmocka_unit_test(test_conformance_bad_examples),
         cmocka_unit_test(test_loss_gradients),
+        cmocka_unit_test(test_logistic_invariant_confident),
         cmocka_unit_test(test_known_sgd),
         cmocka_unit_test(test_known_ogd),
         cmocka_unit_test(test_known_perceptrons),
