@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "model_util.h"
 
 /* ---- helpers ---- */
 
@@ -33,25 +34,6 @@ static rl_metrics *metrics_new(rl_task task, uint32_t window)
     char err[256];
     assert_int_equal(rl_metrics_new(task, window, &m, err, sizeof(err)), RL_OK);
     return m;
-}
-
-static int same_double(double a, double b)
-{
-    return memcmp(&a, &b, sizeof(a)) == 0;
-}
-
-/* xorshift64*: deterministic, platform independent. */
-static uint64_t rng_state;
-static void rng_seed(uint64_t s)
-{
-    rng_state = s * 0x9E3779B97F4A7C15ull + 1;
-}
-static double rng_u01(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
 }
 
 /* ---- metrics: known answers ---- */

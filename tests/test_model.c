@@ -14,28 +14,10 @@
 
 #include "features.h"
 #include "metrics.h"
+#include "model_util.h"
 #include "model.h"
 
 /* ---- helpers ---- */
-
-static int same_double(double a, double b)
-{
-    return memcmp(&a, &b, sizeof(a)) == 0;
-}
-
-/* xorshift64*: deterministic, platform independent. */
-static uint64_t rng_state;
-static void rng_seed(uint64_t s)
-{
-    rng_state = s * 0x9E3779B97F4A7C15ull + 1;
-}
-static double rng_u01(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
-}
 
 /* ---- the model on synthetic streams ---- */
 
@@ -112,6 +94,16 @@ static void stream_next(stream *s, rl_example *ex)
     ex->weight = 1;
     ex->feats = s->f;
     ex->n_feats = s->n_feats;
+}
+
+/* Steps m through the next n examples of s. */
+static void feed(rl_model *m, stream *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        rl_example ex;
+        stream_next(s, &ex);
+        rl_model_step(m, &ex, NULL, NULL);
+    }
 }
 
 static void cfg_base(rl_model_config *c, rl_response r)
@@ -197,11 +189,7 @@ static void test_model_reset_clears_learner(void **state)
     rl_model *m = model_new(&c, &cx);
     stream s = {.flip_at = 3000};
     rng_seed(2);
-    for (int i = 0; i < 4000; i++) {
-        rl_example ex;
-        stream_next(&s, &ex);
-        rl_model_step(m, &ex, NULL, NULL);
-    }
+    feed(m, &s, 4000);
     const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, "reset", 3000);
     assert_non_null(d);
     assert_true(d->position < 3200);
@@ -285,11 +273,7 @@ static void test_model_challenger_promoted(void **state)
     stream s = {.flip_at = 3000};
     rng_seed(4);
     const rl_learner *first = rl_model_learner_c(m);
-    for (int i = 0; i < 4000; i++) {
-        rl_example ex;
-        stream_next(&s, &ex);
-        rl_model_step(m, &ex, NULL, NULL);
-    }
+    feed(m, &s, 4000);
     const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 3000);
     assert_non_null(w);
     const rec *p = find_alert(&cx, RL_DRIFT_DRIFT, "challenger_promoted", w->position);
@@ -321,11 +305,7 @@ static void test_model_challenger_dropped(void **state)
     rng_seed(5);
     const rl_learner *first = rl_model_learner_c(m);
     uint64_t dropped_at_drift = 0;
-    for (int i = 0; i < 24000; i++) {
-        rl_example ex;
-        stream_next(&s, &ex);
-        rl_model_step(m, &ex, NULL, NULL);
-    }
+    feed(m, &s, 24000);
     for (size_t i = 0; i < cx.n; i++)
         if (cx.alerts[i].level == RL_DRIFT_DRIFT &&
             strcmp(cx.alerts[i].response, "challenger_dropped") == 0 &&
@@ -367,11 +347,7 @@ static void test_model_challenger_adwin_promoted(void **state)
         stream s = {.flip_at = 3000};
         rng_seed(seed);
         const rl_learner *first = rl_model_learner_c(m);
-        for (int i = 0; i < 5000; i++) {
-            rl_example ex;
-            stream_next(&s, &ex);
-            rl_model_step(m, &ex, NULL, NULL);
-        }
+        feed(m, &s, 5000);
         const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 3000);
         if (!w)
             fail_msg("seed %llu: no challenger started after the flip", (unsigned long long)seed);
@@ -406,11 +382,7 @@ static void test_model_challenger_adwin_dropped(void **state)
     stream s = {.noise = 0.1, .noise2 = 0.2, .noise_at = 20000};
     rng_seed(5);
     const rl_learner *first = rl_model_learner_c(m);
-    for (int i = 0; i < 24000; i++) {
-        rl_example ex;
-        stream_next(&s, &ex);
-        rl_model_step(m, &ex, NULL, NULL);
-    }
+    feed(m, &s, 24000);
     const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 20000);
     assert_non_null(w);
     const rec *d = find_alert(&cx, RL_DRIFT_DRIFT, NULL, 20000);
