@@ -17,8 +17,6 @@
 #include "model_util.h"
 #include "model.h"
 
-/* ---- helpers ---- */
-
 /* ---- the model on synthetic streams ---- */
 
 #define MAX_ALERTS 4096
@@ -287,6 +285,24 @@ static void test_model_challenger_promoted(void **state)
     rl_model_destroy(m);
 }
 
+/* The challenger response with `detector` (NULL: the default) on a slow learner (eta 0.02)
+ * whose concept stays while label noise rises 10% -> 20% at 20000; *first is its champion. */
+static rl_model *noise_rise_model(ctx *cx, const char *detector, const rl_learner **first)
+{
+    rl_model_config c;
+    char err[256];
+    memset(cx, 0, sizeof(*cx));
+    cfg_base(&c, RL_RESPONSE_CHALLENGER);
+    if (detector)
+        assert_int_equal(rl_model_config_set_drift(&c, "detector", detector, err, sizeof(err)),
+                         RL_OK);
+    c.alert_min_gap = 0;
+    assert_int_equal(rl_learner_params_set(&c.learner, "eta", "0.02", err, sizeof(err)), RL_OK);
+    rl_model *m = model_new(&c, cx);
+    *first = rl_model_learner_c(m);
+    return m;
+}
+
 /* The concept stays; only label noise rises (10% -> 20%). A slow learner has learned the
  * concept over 20k examples; a fresh challenger cannot catch up before DDM fires, so it is
  * dropped. */
@@ -294,16 +310,10 @@ static void test_model_challenger_dropped(void **state)
 {
     (void)state;
     static ctx cx;
-    memset(&cx, 0, sizeof(cx));
-    rl_model_config c;
-    char err[256];
-    cfg_base(&c, RL_RESPONSE_CHALLENGER);
-    c.alert_min_gap = 0;
-    assert_int_equal(rl_learner_params_set(&c.learner, "eta", "0.02", err, sizeof(err)), RL_OK);
-    rl_model *m = model_new(&c, &cx);
+    const rl_learner *first;
+    rl_model *m = noise_rise_model(&cx, NULL, &first);
     stream s = {.noise = 0.1, .noise2 = 0.2, .noise_at = 20000};
     rng_seed(5);
-    const rl_learner *first = rl_model_learner_c(m);
     uint64_t dropped_at_drift = 0;
     feed(m, &s, 24000);
     for (size_t i = 0; i < cx.n; i++)
@@ -371,17 +381,10 @@ static void test_model_challenger_adwin_dropped(void **state)
 {
     (void)state;
     static ctx cx;
-    memset(&cx, 0, sizeof(cx));
-    rl_model_config c;
-    char err[256];
-    cfg_base(&c, RL_RESPONSE_CHALLENGER);
-    assert_int_equal(rl_model_config_set_drift(&c, "detector", "adwin", err, sizeof(err)), RL_OK);
-    c.alert_min_gap = 0;
-    assert_int_equal(rl_learner_params_set(&c.learner, "eta", "0.02", err, sizeof(err)), RL_OK);
-    rl_model *m = model_new(&c, &cx);
+    const rl_learner *first;
+    rl_model *m = noise_rise_model(&cx, "adwin", &first);
     stream s = {.noise = 0.1, .noise2 = 0.2, .noise_at = 20000};
     rng_seed(5);
-    const rl_learner *first = rl_model_learner_c(m);
     feed(m, &s, 24000);
     const rec *w = find_alert(&cx, RL_DRIFT_WARNING, "challenger_started", 20000);
     assert_non_null(w);
