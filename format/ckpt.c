@@ -21,21 +21,16 @@ void rl_ckpt_init(rl_ckpt *c)
     rl_buf_init(&c->rest_state);
 }
 
-/* Frees the blobs, or forgets them when they are views into the backing (then unmapped or
- * freed). */
+/* Frees the blobs, or forgets them when they are views into the backing (then freed). */
 static void release_blobs(rl_ckpt *c)
 {
     if (c->backing_) {
         rl_buf_init(&c->learner_state);
         rl_buf_init(&c->detector_state);
         rl_buf_init(&c->rest_state);
-        if (c->backing_mapped_)
-            rl_file_unmap(c->backing_, c->backing_len_);
-        else
-            free(c->backing_);
+        free(c->backing_);
         c->backing_ = NULL;
         c->backing_len_ = 0;
-        c->backing_mapped_ = 0;
         c->backing_cap_ = 0;
         return;
     }

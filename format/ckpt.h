@@ -72,11 +72,6 @@ rl_err rl_frame_decode(const void *p, size_t len, const char *expect_magic, rl_f
 /* Reads a whole file into out (replacing its contents). */
 rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size);
 
-/* Maps a whole regular file read-only (*p = NULL for an empty file); rl_file_unmap releases
- * it. A file truncated while mapped can fault: only map files this process owns. */
-rl_err rl_file_map(const char *path, const void **p, size_t *len, char *errstr, size_t errstr_size);
-void rl_file_unmap(const void *p, size_t len);
-
 /* Atomic replace of path with data: temp file in the same directory (mode 0600), write, fsync,
  * close, rename over path, fsync of the directory. On failure path is untouched and the temp
  * file is removed. Refuses a world-writable directory. */
@@ -136,7 +131,6 @@ typedef struct rl_ckpt {
      * read-only. Reading into an rl_ckpt that holds such a buffer reuses it (no fresh pages). */
     void *backing_;
     size_t backing_len_;
-    int backing_mapped_;
     size_t backing_cap_; /* bytes allocated at backing_ */
 } rl_ckpt;
 
@@ -170,8 +164,8 @@ unsigned rl_ckpt_auto_flags(const rl_ckpt *c);
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size);
 /* Parses framed bytes into c (c must be initialized; it is cleared first, and left cleared on
- * error). The blobs are copies; rl_ckpt_read_file leaves them in the mapped file instead. Refuses a
- * newer container or format version with RL_ERR_VERSION, a bad checksum with RL_ERR_CHECKSUM, any
+ * error). The blobs are copies; rl_ckpt_read_file leaves them in the file's bytes instead. Refuses
+ * a newer container or format version with RL_ERR_VERSION, a bad checksum with RL_ERR_CHECKSUM, any
  * malformed or inconsistent field with RL_ERR_FORMAT. */
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size);
 

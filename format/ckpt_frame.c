@@ -523,42 +523,6 @@ fail:
     return e;
 }
 
-rl_err rl_file_map(const char *path, const void **p, size_t *len, char *errstr, size_t errstr_size)
-{
-    *p = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rl_set_err(errstr, errstr_size, errno == ENOENT ? RL_ERR_NOT_FOUND : RL_ERR_IO,
-                          "%s: %s", path, strerror(errno));
-    struct stat st = {0};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int en = errno;
-        int reg = S_ISREG(st.st_mode);
-        close(fd);
-        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path,
-                          reg ? strerror(en) : "not a regular file");
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        return RL_OK;
-    }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int en = errno;
-    close(fd);
-    if (m == MAP_FAILED)
-        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: mmap: %s", path, strerror(en));
-    *p = m;
-    *len = (size_t)st.st_size;
-    return RL_OK;
-}
-
-void rl_file_unmap(const void *p, size_t len)
-{
-    if (p && len)
-        munmap((void *)p, len);
-}
-
 static int real_open(const char *path, int flags, mode_t mode)
 {
     return open(path, flags, mode);

@@ -139,10 +139,10 @@ static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
 }
 
 /* Decodes payload into c. The blobs become views into `backing` when it is non-NULL (c then
- * owns backing: mapped or malloc'd), copies otherwise. */
+ * owns backing, a malloc'd buffer), copies otherwise. */
 static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame_info *info,
-                             rl_ckpt *c, void *backing, size_t backing_len, int mapped,
-                             char *errstr, size_t errstr_size)
+                             rl_ckpt *c, void *backing, size_t backing_len, char *errstr,
+                             size_t errstr_size)
 {
     Relearn__Checkpoint *m = NULL;
     uint8_t *small = NULL;
@@ -277,7 +277,6 @@ static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame
     if (backing) {
         c->backing_ = backing;
         c->backing_len_ = backing_len;
-        c->backing_mapped_ = mapped;
     }
     c->frame = *info;
     relearn__checkpoint__free_unpacked(m, NULL);
@@ -312,8 +311,7 @@ static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mine, si
     /* Compressed: the decompressed payload is ours and can back the views. */
     void *backing = owned ? owned : mine;
     size_t cap = owned ? (owned == scratch ? scratch_cap : plen + 1) : mine_cap;
-    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, 0, errstr,
-                       errstr_size);
+    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, errstr, errstr_size);
     if (e != RL_OK) {
         free(owned);
         rl_ckpt_clear(c);
@@ -354,7 +352,7 @@ rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errs
      * then fills memory that is already mapped. */
     void *old = NULL;
     size_t old_cap = 0;
-    if (c->backing_ && !c->backing_mapped_) {
+    if (c->backing_) {
         old = c->backing_;
         old_cap = c->backing_cap_;
         c->backing_ = NULL;
