@@ -53,6 +53,14 @@ rl_err rl_check_format_version(unsigned got, unsigned oldest, unsigned current, 
 const char *rl_fmt_double(char *out, size_t out_size, double v);
 #define RL_FMT_DOUBLE_LEN 32
 
+/* A stream of bytes read in order (a file checked as it is read, a decompressor): read()
+ * fills exactly n bytes at dst, or fails with a message. It lets a large state be imported
+ * straight into where it lives, without a copy of the whole in between. */
+typedef struct rl_src {
+    rl_err (*read)(void *ctx, void *dst, size_t n, char *errstr, size_t errstr_size);
+    void *ctx;
+} rl_src;
+
 /* ---- byte buffer ---- */
 typedef struct rl_buf {
     uint8_t *data;

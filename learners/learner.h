@@ -21,9 +21,9 @@
 #include "rl_common.h"
 
 #define RL_LEARNER_OPS_VERSION 1
-#define RL_BITS_MIN 10
-#define RL_BITS_MAX 30
-#define RL_CLASSES_MAX 1024
+#define RL_BITS_MIN            10
+#define RL_BITS_MAX            30
+#define RL_CLASSES_MAX         1024
 
 /* One active sparse feature: index already hashed into [0, 2^bits). */
 typedef struct rl_feature {
@@ -53,15 +53,15 @@ typedef enum rl_task {
 
 /* What a learner says about one example before learning from it. */
 typedef struct rl_pred {
-    double score;    /* raw linear output (margin); for multiclass the winning class's score */
-    double value;    /* in label space: P(y=1) for probabilistic binary learners, the margin's
-                        sign mapped to 0/1 otherwise; the predicted mean for regression/Poisson;
-                        the predicted class id for multiclass */
-    double prob;     /* P(y=1) (binary) or P(predicted class) (multiclass) if the learner is
-                        probabilistic (logistic, softmax); NAN otherwise */
+    double score;     /* raw linear output (margin); for multiclass the winning class's score */
+    double value;     /* in label space: P(y=1) for probabilistic binary learners, the margin's
+                         sign mapped to 0/1 otherwise; the predicted mean for regression/Poisson;
+                         the predicted class id for multiclass */
+    double prob;      /* P(y=1) (binary) or P(predicted class) (multiclass) if the learner is
+                         probabilistic (logistic, softmax); NAN otherwise */
     double prob_true; /* multiclass: probability given to the true class (for log loss), or NAN
                          when the learner is not probabilistic; filled by learn() only */
-    int32_t cls;     /* predicted class: 0/1 binary, class id multiclass, -1 regression */
+    int32_t cls;      /* predicted class: 0/1 binary, class id multiclass, -1 regression */
 } rl_pred;
 
 typedef enum rl_loss {
@@ -83,21 +83,21 @@ typedef enum rl_schedule {
 /* Hyperparameters of every learner; each learner reads the ones it uses and validates them.
  * Start from rl_learner_params_default() and set fields or keys. */
 typedef struct rl_learner_params {
-    char learner[32];      /* registry name: "sgd", "perceptron", "avg_perceptron", "ogd",
-                              "ftrl", "softmax" */
-    rl_loss loss;          /* sgd: logistic (default), hinge, squared, poisson */
-    rl_schedule schedule;  /* sgd/ogd/softmax: learning-rate schedule */
-    uint32_t bits;         /* 2^bits sparse weights, RL_BITS_MIN..RL_BITS_MAX; default 18 */
-    uint32_t dense_dim;    /* size of the optional dense block; 0 = none */
-    uint32_t n_classes;    /* softmax: number of classes, 2..RL_CLASSES_MAX */
-    double eta;            /* base learning rate (default 0.5, VW's) */
-    double power_t;        /* invscaling exponent (default 0.5) */
-    double t0;             /* invscaling offset (default 1) */
-    double l1;             /* L1 strength (sgd: truncated/clipped; ftrl: lambda1) */
-    double l2;             /* L2 strength (sgd: weight decay; ftrl: lambda2; pegasos lambda) */
-    double ftrl_alpha;     /* FTRL-Proximal alpha (default 0.1) */
-    double ftrl_beta;      /* FTRL-Proximal beta (default 1) */
-    int bias;              /* 1 = learn a bias term (default 1) */
+    char learner[32];     /* registry name: "sgd", "perceptron", "avg_perceptron", "ogd",
+                             "ftrl", "softmax" */
+    rl_loss loss;         /* sgd: logistic (default), hinge, squared, poisson */
+    rl_schedule schedule; /* sgd/ogd/softmax: learning-rate schedule */
+    uint32_t bits;        /* 2^bits sparse weights, RL_BITS_MIN..RL_BITS_MAX; default 18 */
+    uint32_t dense_dim;   /* size of the optional dense block; 0 = none */
+    uint32_t n_classes;   /* softmax: number of classes, 2..RL_CLASSES_MAX */
+    double eta;           /* base learning rate (default 0.5, VW's) */
+    double power_t;       /* invscaling exponent (default 0.5) */
+    double t0;            /* invscaling offset (default 1) */
+    double l1;            /* L1 strength (sgd: truncated/clipped; ftrl: lambda1) */
+    double l2;            /* L2 strength (sgd: weight decay; ftrl: lambda2; pegasos lambda) */
+    double ftrl_alpha;    /* FTRL-Proximal alpha (default 0.1) */
+    double ftrl_beta;     /* FTRL-Proximal beta (default 1) */
+    int bias;             /* 1 = learn a bias term (default 1) */
 } rl_learner_params;
 
 /* The shared part of every learner. Implementations embed this first. */
@@ -105,27 +105,27 @@ typedef struct rl_learner {
     const struct rl_learner_ops *ops;
     rl_learner_params params;
     rl_task task;
-    uint64_t updates;   /* examples learned from (weight > 0) */
-    double lr_scale;    /* multiplies the learning rate; 1 normally, >1 while a drift "boost"
-                           decays (the model owns the decay; learners only apply it) */
+    uint64_t updates; /* examples learned from (weight > 0) */
+    double lr_scale;  /* multiplies the learning rate; 1 normally, >1 while a drift "boost"
+                         decays (the model owns the decay; learners only apply it) */
 } rl_learner;
 
 /* Read-only view of the model's parameters, for snapshots, inspection and diffs.
  * n_classes > 1 (softmax): w holds n_classes rows of n_sparse weights, row-major, dense likewise,
  * bias has n_classes entries. Pointers stay valid until the next mutating call. */
 typedef struct rl_weights {
-    const float *w;       /* n_rows * n_sparse */
-    uint64_t n_sparse;    /* 2^bits */
-    const float *dense;   /* n_rows * dense_dim or NULL */
+    const float *w;     /* n_rows * n_sparse */
+    uint64_t n_sparse;  /* 2^bits */
+    const float *dense; /* n_rows * dense_dim or NULL */
     uint32_t dense_dim;
-    const float *bias;    /* n_rows */
-    uint32_t n_rows;      /* 1, or n_classes for softmax */
+    const float *bias; /* n_rows */
+    uint32_t n_rows;   /* 1, or n_classes for softmax */
 } rl_weights;
 
 struct rl_learner_ops {
-    int version;              /* RL_LEARNER_OPS_VERSION */
-    const char *name;         /* registry and config name, e.g. "ftrl" */
-    const char *summary;      /* one line for --help */
+    int version;         /* RL_LEARNER_OPS_VERSION */
+    const char *name;    /* registry and config name, e.g. "ftrl" */
+    const char *summary; /* one line for --help */
     /* Validates p (errstr says which field and what is allowed), allocates. */
     rl_err (*create)(const rl_learner_params *p, rl_learner **out, char *errstr,
                      size_t errstr_size);
@@ -154,6 +154,13 @@ struct rl_learner_ops {
      * a learner may take it as a sign that the caller prefetches and stop asking again itself
      * (sgd does): a caller that calls it should call it for every example it learns. */
     void (*prefetch)(rl_learner *l, const rl_example *ex);
+    /* Optional (NULL: rl_learner_import_from reads the state into memory and calls
+     * import_state), added like prefetch: import_state from a stream of exactly len bytes,
+     * reading the bulk of the state straight into the learner's arrays (a checkpoint load then
+     * copies the weights once, not twice). Unlike import_state it may leave the learner
+     * half-written when it fails, so it is only for a learner that is discarded on error. */
+    rl_err (*import_state_from)(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+                                size_t errstr_size);
 };
 
 /* ---- registry ---- */
@@ -166,8 +173,8 @@ void rl_learner_params_default(rl_learner_params *p);
 /* Sets one hyperparameter by config key ("learner", "loss", "schedule", "bits", "dense_dim",
  * "classes", "eta", "power_t", "t0", "l1", "l2", "alpha", "beta", "bias"), checking type and
  * bounds. errstr names the key, the value and what is allowed. */
-rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value,
-                             char *errstr, size_t errstr_size);
+rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
+                             size_t errstr_size);
 /* Appends "key=value ..." lines of every set parameter, for --check-config and inspect. */
 size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t out_size);
 const char *rl_loss_name(rl_loss l);
@@ -195,8 +202,11 @@ void rl_learner_reset(rl_learner *l);
 rl_err rl_learner_export(const rl_learner *l, rl_buf *out);
 rl_err rl_learner_import(rl_learner *l, const void *p, size_t len, char *errstr,
                          size_t errstr_size);
-void rl_learner_weights(const rl_learner *l, rl_weights *out);
-rl_err rl_learner_set_weights(rl_learner *l, const rl_weights *w, char *errstr,
+/* Imports a state of len bytes read from src (the op above, or through a buffer). On error the
+ * learner's state is unspecified: destroy it. */
+rl_err rl_learner_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
                               size_t errstr_size);
+void rl_learner_weights(const rl_learner *l, rl_weights *out);
+rl_err rl_learner_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
 
 #endif

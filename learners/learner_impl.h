@@ -32,6 +32,9 @@ extern const struct rl_learner_ops rl_learner_ogd_ops;
 extern const struct rl_learner_ops rl_learner_ftrl_ops;
 extern const struct rl_learner_ops rl_learner_softmax_ops;
 
+/* Bytes of that header: version u8, kind u8, bits u32, dense_dim u32, rows u32, loss u8,
+ * schedule u8, bias u8, updates u64. */
+#define RL_LSTATE_HEADER_LEN 25
 /* Writes the common header for l (kind, rows = 1 or n_classes). */
 void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, uint32_t rows);
 /* Reads and checks the header against l; on success r is positioned after it and *updates
@@ -69,6 +72,8 @@ double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out);
 void rl_sgd_reset(rl_learner *l);
 rl_err rl_sgd_export(const rl_learner *l, rl_buf *out);
 rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size);
+rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+                          size_t errstr_size);
 void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
 void rl_sgd_destroy(rl_learner *l);

@@ -42,4 +42,5 @@ const struct rl_learner_ops rl_learner_ogd_ops = {
     .set_weights = rl_sgd_set_weights,
     .destroy = rl_sgd_destroy,
     .prefetch = rl_sgd_prefetch,
+    .import_state_from = rl_sgd_import_from,
 };

@@ -464,6 +464,22 @@ rl_err rl_learner_import(rl_learner *l, const void *p, size_t len, char *errstr,
     return l->ops->import_state(l, p, len, errstr, errstr_size);
 }
 
+rl_err rl_learner_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+                              size_t errstr_size)
+{
+    if (l->ops->import_state_from)
+        return l->ops->import_state_from(l, src, len, errstr, errstr_size);
+    void *p = malloc(len ? len : 1);
+    if (!p)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s state: cannot allocate %zu bytes",
+                          l->ops->name, len);
+    rl_err e = src->read(src->ctx, p, len, errstr, errstr_size);
+    if (e == RL_OK)
+        e = l->ops->import_state(l, p, len, errstr, errstr_size);
+    free(p);
+    return e;
+}
+
 void rl_learner_weights(const rl_learner *l, rl_weights *out)
 {
     l->ops->weights(l, out);

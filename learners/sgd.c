@@ -619,32 +619,103 @@ rl_err rl_sgd_export(const rl_learner *l, rl_buf *out)
     return out->failed ? RL_ERR_NOMEM : RL_OK;
 }
 
+/* The header and the four counters that open a state (r positioned after them), checked
+ * against s before anything of s changes; need: the bytes p must hold after the header. */
+static rl_err open_state(sgd *s, rl_rd *r, const void *p, size_t len, size_t need, double c[4],
+                         uint64_t *updates, char *errstr, size_t errstr_size)
+{
+    const rl_learner *l = &s->base;
+    rl_err err =
+        rl_lstate_open(r, p, len, l, (enum rl_lkind)s->kind, 1, need, updates, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    for (int i = 0; i < 4; i++)
+        c[i] = rl_rd_f64(r);
+    if (!(c[0] >= 0) || !(c[1] >= 0) || !(c[2] >= 0) || !(c[3] > 0) ||
+        !isfinite(c[0] + c[1] + c[2] + c[3]))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s state: invalid counters (t=%g sum_norm_x=%g total_weight=%g "
+                          "scale=%g)",
+                          l->ops->name, c[0], c[1], c[2], c[3]);
+    return RL_OK;
+}
+
+static void set_counters(sgd *s, const double c[4], uint64_t updates)
+{
+    s->t = c[0];
+    s->sum_norm_x = c[1];
+    s->total_weight = c[2];
+    s->pscale = c[3];
+    s->base.updates = updates;
+}
+
+static size_t state_len(const sgd *s)
+{
+    return RL_LSTATE_HEADER_LEN + 4 * 8 + state_floats(s) * sizeof(float);
+}
+
 rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     sgd *s = (sgd *)l;
     rl_rd r;
     uint64_t updates;
-    rl_err err =
-        rl_lstate_open(&r, p, len, l, (enum rl_lkind)s->kind, 1,
-                       4 * 8 + state_floats(s) * sizeof(float), &updates, errstr, errstr_size);
+    double c[4];
+    rl_err err = open_state(s, &r, p, len, state_len(s) - RL_LSTATE_HEADER_LEN, c, &updates, errstr,
+                            errstr_size);
     if (err != RL_OK)
         return err;
-    double t = rl_rd_f64(&r), snx = rl_rd_f64(&r), tw = rl_rd_f64(&r), ps = rl_rd_f64(&r);
-    if (!(t >= 0) || !(snx >= 0) || !(tw >= 0) || !(ps > 0) || !isfinite(t + snx + tw + ps))
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "%s state: invalid counters (t=%g sum_norm_x=%g total_weight=%g "
-                          "scale=%g)",
-                          l->ops->name, t, snx, tw, ps);
-    s->t = t;
-    s->sum_norm_x = snx;
-    s->total_weight = tw;
-    s->pscale = ps;
+    set_counters(s, c, updates);
     rl_rd_f32s(&r, s->ws, n_sparse(s) * s->stride);
     if (s->dd)
         rl_rd_f32s(&r, s->dws, (size_t)s->dd * s->stride);
     rl_rd_f32s(&r, s->bws, s->stride);
-    l->updates = updates;
     return RL_OK;
+}
+
+/* The sparse state, the bulk of it, is read from src straight into ws: its bytes are
+ * little-endian floats, which on a little-endian host is ws's own layout. */
+rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+                          size_t errstr_size)
+{
+    sgd *s = (sgd *)l;
+    uint8_t head[RL_LSTATE_HEADER_LEN + 4 * 8];
+    size_t bulk = n_sparse(s) * s->stride * sizeof(float);
+    size_t tail = ((size_t)s->dd + 1) * s->stride * sizeof(float);
+    rl_rd r;
+    uint64_t updates;
+    double c[4];
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    bulk = 0; /* byte order differs: everything goes through rl_rd below */
+    tail = state_len(s) - sizeof(head);
+#endif
+    if (len != state_len(s))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "%s state: %zu bytes, expected %zu for bits=%u dense_dim=%u",
+                          l->ops->name, len, state_len(s), l->params.bits, l->params.dense_dim);
+    rl_err err = src->read(src->ctx, head, sizeof(head), errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    err = open_state(s, &r, head, sizeof(head), 4 * 8, c, &updates, errstr, errstr_size);
+    if (err != RL_OK)
+        return err;
+    if (bulk && (err = src->read(src->ctx, s->ws, bulk, errstr, errstr_size)) != RL_OK)
+        return err;
+    uint8_t *rest = malloc(tail);
+    if (!rest)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s state: out of memory",
+                          l->ops->name);
+    err = src->read(src->ctx, rest, tail, errstr, errstr_size);
+    if (err == RL_OK) {
+        rl_rd_init(&r, rest, tail);
+        if (!bulk)
+            rl_rd_f32s(&r, s->ws, n_sparse(s) * s->stride);
+        if (s->dd)
+            rl_rd_f32s(&r, s->dws, (size_t)s->dd * s->stride);
+        rl_rd_f32s(&r, s->bws, s->stride);
+        set_counters(s, c, updates);
+    }
+    free(rest);
+    return err;
 }
 
 void rl_sgd_weights(const rl_learner *l, rl_weights *out)
@@ -712,4 +783,5 @@ const struct rl_learner_ops rl_learner_sgd_ops = {
     .set_weights = rl_sgd_set_weights,
     .destroy = rl_sgd_destroy,
     .prefetch = rl_sgd_prefetch,
+    .import_state_from = rl_sgd_import_from,
 };

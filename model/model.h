@@ -144,5 +144,9 @@ rl_err rl_model_export(const rl_model *m, rl_buf *learner, rl_buf *detector, rl_
 rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, const void *detector,
                        size_t detector_len, const void *rest, size_t rest_len, char *errstr,
                        size_t errstr_size);
+/* The same for a model whose champion learner has been given its state already (a checkpoint
+ * load streams it in with rl_learner_import_from on rl_model_learner(m)): imports the rest. */
+rl_err rl_model_import_rest(rl_model *m, const void *detector, size_t detector_len,
+                            const void *rest, size_t rest_len, char *errstr, size_t errstr_size);
 
 #endif

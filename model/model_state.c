@@ -184,9 +184,10 @@ static rl_err stage_detector(const rl_model *m, int error_stream, blob b, const 
     return RL_OK;
 }
 
-rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, const void *detector,
-                       size_t detector_len, const void *rest, size_t rest_len, char *errstr,
-                       size_t errstr_size)
+/* learner NULL: the champion has been imported already (rl_model_import_rest). */
+static rl_err import_parts(rl_model *m, const void *learner, size_t learner_len,
+                           const void *detector, size_t detector_len, const void *rest,
+                           size_t rest_len, char *errstr, size_t errstr_size)
 {
     char sub[256] = "";
     staged st;
@@ -304,10 +305,12 @@ rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, con
     }
     /* All validated. The champion imports in place (a learner refuses a bad state without
      * changing itself), then everything else is swapped in. */
-    err = rl_learner_import(m->champ, learner, learner_len, sub, sizeof(sub));
-    if (err != RL_OK) {
-        rl_set_err(errstr, errstr_size, err, "model state: learner: %s", sub);
-        goto fail;
+    if (learner) {
+        err = rl_learner_import(m->champ, learner, learner_len, sub, sizeof(sub));
+        if (err != RL_OK) {
+            rl_set_err(errstr, errstr_size, err, "model state: learner: %s", sub);
+            goto fail;
+        }
     }
     m->champ->lr_scale = lr_scale;
     if (m->det) {
@@ -359,4 +362,19 @@ rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, con
 fail:
     staged_free(&st);
     return err;
+}
+
+rl_err rl_model_import(rl_model *m, const void *learner, size_t learner_len, const void *detector,
+                       size_t detector_len, const void *rest, size_t rest_len, char *errstr,
+                       size_t errstr_size)
+{
+    static const uint8_t none; /* an empty state is the learner's to refuse, as before */
+    return import_parts(m, learner ? learner : &none, learner_len, detector, detector_len, rest,
+                        rest_len, errstr, errstr_size);
+}
+
+rl_err rl_model_import_rest(rl_model *m, const void *detector, size_t detector_len,
+                            const void *rest, size_t rest_len, char *errstr, size_t errstr_size)
+{
+    return import_parts(m, NULL, 0, detector, detector_len, rest, rest_len, errstr, errstr_size);
 }
