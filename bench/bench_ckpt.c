@@ -18,8 +18,10 @@
  *   cold: the destination is fresh memory, as in a process that just started: the raw read
  *         goes into a fresh anonymous mapping (mmap/munmap per round) with the page policy of
  *         sgd's state (huge pages from 2 MiB up); the checkpoint load builds a fresh model
- *         (rl_model_new + rl_model_import), and a snapshot load decodes into fresh arrays (it
- *         always does, so it has no warm figure).
+ *         with rl_ckpt_load_model, as relearnd does at start (uncompressed: the learner's
+ *         state read from the file straight into the fresh model; zstd: the buffered path,
+ *         rl_ckpt_read_file + rl_ckpt_to_model), and a snapshot load decodes into fresh
+ *         arrays (it always does, so it has no warm figure).
  * malloc's mmap threshold is pinned (M_MMAP_THRESHOLD), so a large block freed in one round is
  * not handed back, already mapped, in the next: glibc otherwise raises the threshold after the
  * first free and cold loads turn into something between cold and warm.
@@ -28,8 +30,9 @@
  *   raw read:   open, read(4N bytes), close (page cache warm)
  *   ckpt write: rl_ckpt_from_model (export) + rl_ckpt_write_file (temp, write, fsync, rename,
  *               fsync dir)
- *   ckpt load:  rl_ckpt_read_file (map, verify, decode) + import (warm: rl_model_import into
- *               the existing model; cold: rl_ckpt_to_model)
+ *   ckpt load:  warm: rl_ckpt_read_file (read, verify, decode) + rl_model_import into the
+ *               existing model; cold: rl_ckpt_load_model (verify while the learner reads its
+ *               state from the file)
  *   snap write: rl_snapshot_encode_model (dense or sparse rows) into the reused buffer +
  *               rl_snapshot_write_file
  *   snap load:  rl_snapshot_read_file (map, verify, decode; sparse rows stay sparse)
@@ -264,11 +267,13 @@ int main(int argc, char **argv)
                     clw = minf(clw, now_s() - t);
                     rl_model *back = NULL;
                     t = now_s();
-                    if (rl_ckpt_read_file(ck, &c, err, sizeof(err)) != RL_OK ||
-                        rl_ckpt_to_model(&c, NULL, NULL, &back, err, sizeof(err)) != RL_OK)
+                    if (rl_ckpt_load_model(ck, &c, NULL, NULL, &back, NULL, err, sizeof(err)) !=
+                        RL_OK)
                         die("checkpoint load (cold)", err);
-                    rl_ckpt_clear(&c);
                     clc = minf(clc, now_s() - t);
+                    if ((c.learner_state.len != 0) != (flags == RL_FRAME_ZSTD))
+                        die("checkpoint load (cold)", "not the path rl_ckpt_load_model takes");
+                    rl_ckpt_clear(&c);
                     rl_model_destroy(back);
 
                     rl_buf_reset(&snap_buf);

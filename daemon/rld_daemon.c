@@ -97,14 +97,12 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
                           d->cfg.checkpoint_dir, e);
     rl_ckpt_init(&ck);
-    err = rl_ckpt_dir_load_newest(d->cfg.checkpoint_dir, &ck, rld_on_ckpt_report, d, path,
-                                  sizeof(path), e, sizeof(e));
+    /* The learner's state streams from the file into the model (one copy of the weights); a
+     * file that verifies but cannot become this build's model stops start-up. */
+    err =
+        rl_ckpt_dir_load_newest_model(d->cfg.checkpoint_dir, &ck, rld_on_ckpt_report, d,
+                                      rld_alert_cb, d, &d->model, path, sizeof(path), e, sizeof(e));
     if (err == RL_OK) {
-        err = rl_ckpt_to_model(&ck, rld_alert_cb, d, &d->model, e, sizeof(e));
-        if (err != RL_OK) {
-            rl_ckpt_clear(&ck);
-            return rl_set_err(errstr, errstr_size, err, "%s: %s", path, e);
-        }
         if (strcmp(ck.instance_id, d->cfg.instance_id) != 0)
             rld_log(RLD_WARN, "checkpoint written by another instance id",
                     "path=\"%s\" checkpoint_instance=\"%s\" instance=\"%s\"", path, ck.instance_id,

@@ -197,10 +197,28 @@ rl_err rl_ckpt_dir_path(const char *dir, uint64_t seq, char *path_out, size_t pa
 rl_err rl_ckpt_dir_write(const char *dir, const rl_ckpt *c, unsigned flags, uint32_t keep,
                          rl_ckpt_report_cb cb, void *opaque, char *path_out, size_t path_size,
                          char *errstr, size_t errstr_size);
+/* Loads the checkpoint at path into a new model (*out, the caller's to destroy) and c (everything
+ * but the learner's state, which has gone into the model: c->learner_state is not to be used).
+ * The learner reads its state straight from the file while the file is checked, so the
+ * weights are copied once instead of twice (ckpt_load.c); on any surprise the file is read
+ * again the buffered way (rl_ckpt_read_file + rl_ckpt_to_model), whose result and message
+ * stand. *stage (may be NULL) tells where an error came from: 0 reading or verifying the file,
+ * 1 building a model from a file that verified. */
+rl_err rl_ckpt_load_model(const char *path, rl_ckpt *c, rl_alert_cb cb, void *opaque,
+                          rl_model **out, int *stage, char *errstr, size_t errstr_size);
+
 /* Loads the newest checkpoint in dir that verifies into c; every newer one that does not is
  * reported through cb (may be NULL) and skipped. RL_ERR_NOT_FOUND when none verifies (or the
  * directory holds none); path_out (may be NULL) gets the file loaded. */
 rl_err rl_ckpt_dir_load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb, void *opaque,
                                char *path_out, size_t path_size, char *errstr, size_t errstr_size);
+/* The same, loading the model as rl_ckpt_load_model does (*out: the caller's to destroy). A
+ * file that verifies but cannot become a model (stage 1) is an error, not skipped: it says
+ * the configuration or the build disagrees with the checkpoint, which an older file would not
+ * fix. */
+rl_err rl_ckpt_dir_load_newest_model(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb,
+                                     void *opaque, rl_alert_cb alert_cb, void *alert_opaque,
+                                     rl_model **out, char *path_out, size_t path_size, char *errstr,
+                                     size_t errstr_size);
 
 #endif

@@ -190,8 +190,10 @@ rl_err rl_ckpt_dir_write(const char *dir, const rl_ckpt *c, unsigned flags, uint
     return RL_OK;
 }
 
-rl_err rl_ckpt_dir_load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb, void *opaque,
-                               char *path_out, size_t path_size, char *errstr, size_t errstr_size)
+/* The newest file that verifies (and, with out, becomes a model). */
+static rl_err load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb, void *opaque,
+                          rl_alert_cb alert_cb, void *alert_opaque, rl_model **out, char *path_out,
+                          size_t path_size, char *errstr, size_t errstr_size)
 {
     uint64_t *seqs = NULL;
     size_t n = 0;
@@ -204,12 +206,24 @@ rl_err rl_ckpt_dir_load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb
     for (size_t i = 0; i < n; i++) {
         if (rl_ckpt_dir_path(dir, seqs[i], path, sizeof(path)) != RL_OK)
             continue;
-        e = rl_ckpt_read_file(path, c, why, sizeof(why));
+        int stage = 0;
+        if (out)
+            e = rl_ckpt_load_model(path, c, alert_cb, alert_opaque, out, &stage, why, sizeof(why));
+        else
+            e = rl_ckpt_read_file(path, c, why, sizeof(why));
+        if (e != RL_OK && stage == 1) {
+            free(seqs);
+            return rl_set_err(errstr, errstr_size, e, "%s", why);
+        }
         if (e == RL_OK && c->seq != seqs[i]) {
             /* A file renamed by hand: its name and content disagree on which it is. */
             snprintf(why, sizeof(why), "%s: holds seq %llu, its name says %llu", path,
                      (unsigned long long)c->seq, (unsigned long long)seqs[i]);
             rl_ckpt_clear(c);
+            if (out) {
+                rl_model_destroy(*out);
+                *out = NULL;
+            }
             e = RL_ERR_FORMAT;
         }
         if (e == RL_OK) {
@@ -226,4 +240,21 @@ rl_err rl_ckpt_dir_load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb
         return rl_set_err(errstr, errstr_size, RL_ERR_NOT_FOUND, "%s: no checkpoint", dir);
     return rl_set_err(errstr, errstr_size, RL_ERR_NOT_FOUND,
                       "%s: none of the %zu checkpoints verifies", dir, skipped);
+}
+
+rl_err rl_ckpt_dir_load_newest(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb, void *opaque,
+                               char *path_out, size_t path_size, char *errstr, size_t errstr_size)
+{
+    return load_newest(dir, c, cb, opaque, NULL, NULL, NULL, path_out, path_size, errstr,
+                       errstr_size);
+}
+
+rl_err rl_ckpt_dir_load_newest_model(const char *dir, rl_ckpt *c, rl_ckpt_report_cb cb,
+                                     void *opaque, rl_alert_cb alert_cb, void *alert_opaque,
+                                     rl_model **out, char *path_out, size_t path_size, char *errstr,
+                                     size_t errstr_size)
+{
+    *out = NULL;
+    return load_newest(dir, c, cb, opaque, alert_cb, alert_opaque, out, path_out, path_size, errstr,
+                       errstr_size);
 }

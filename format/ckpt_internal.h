@@ -53,6 +53,11 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
                           rl_frame_info *info, const uint8_t **payload, size_t *payload_len,
                           void **owned, char *errstr, size_t errstr_size);
 
+/* Decodes the fields of a Checkpoint payload into c (cleared by the caller) without requiring
+ * the learner's state among them: for a loader that streams that state elsewhere. */
+rl_err rl_ckpt_decode_fields(const uint8_t *payload, size_t len, const rl_frame_info *info,
+                             rl_ckpt *c, char *errstr, size_t errstr_size);
+
 /* rl_file_write_atomic_iov; with append_sum, the XXH3-64 of every byte written is appended
  * (8 bytes, little-endian), hashed piecewise as it is written rather than in a pass of its own. */
 struct iovec;

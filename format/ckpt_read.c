@@ -141,8 +141,8 @@ static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
 /* Decodes payload into c. The blobs become views into `backing` when it is non-NULL (c then
  * owns backing, a malloc'd buffer), copies otherwise. */
 static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame_info *info,
-                             rl_ckpt *c, void *backing, size_t backing_len, char *errstr,
-                             size_t errstr_size)
+                             rl_ckpt *c, void *backing, size_t backing_len, int learner_elsewhere,
+                             char *errstr, size_t errstr_size)
 {
     Relearn__Checkpoint *m = NULL;
     uint8_t *small = NULL;
@@ -214,7 +214,7 @@ static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame
     e = drift_from_pb(m->drift, &c->config, errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
-    if (!bv.found[0] || bv.len[0] == 0) {
+    if (!learner_elsewhere && (!bv.found[0] || bv.len[0] == 0)) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint has no learner state");
         goto fail;
     }
@@ -311,7 +311,8 @@ static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mine, si
     /* Compressed: the decompressed payload is ours and can back the views. */
     void *backing = owned ? owned : mine;
     size_t cap = owned ? (owned == scratch ? scratch_cap : plen + 1) : mine_cap;
-    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, errstr, errstr_size);
+    e = decode_payload(payload, plen, &info, c, backing, owned ? plen : len, 0, errstr,
+                       errstr_size);
     if (e != RL_OK) {
         free(owned);
         rl_ckpt_clear(c);
@@ -322,6 +323,12 @@ static rl_err decode_bytes(const void *p, size_t len, rl_ckpt *c, void *mine, si
     if (owned && c->backing_ != owned)
         free(owned); /* copied after all */
     return RL_OK;
+}
+
+rl_err rl_ckpt_decode_fields(const uint8_t *payload, size_t len, const rl_frame_info *info,
+                             rl_ckpt *c, char *errstr, size_t errstr_size)
+{
+    return decode_payload(payload, len, info, c, NULL, 0, 1, errstr, errstr_size);
 }
 
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size)

@@ -3,6 +3,7 @@
 if(TARGET rl_format AND TARGET rl_model)
   rl_unit_test(test_ckpt SOURCES test_ckpt.c LIBS rl_format rl_model rl_proto PkgConfig::XXHASH
     LABELS format)
+  rl_unit_test(test_ckpt_load SOURCES test_ckpt_load.c LIBS rl_format rl_model LABELS format)
 endif()
 # Writes the committed seed corpus of the fuzz targets (tests/fuzz/corpus/); not a test.
 if(TARGET rl_format AND TARGET rl_model)

@@ -124,4 +124,33 @@ static inline void tu_config(rl_model_config *c, const char *learner, const char
     c->metrics_window = 100;
 }
 
+#ifdef assert_memory_equal /* cmocka's: only test programs get it (not make_corpus.c) */
+/* The two models export the same learner, detector and rest state, byte for byte. */
+static inline void tu_assert_same_state(const rl_model *a, const rl_model *b)
+{
+    rl_buf la, da, ra, lb, db, rb;
+    rl_buf_init(&la);
+    rl_buf_init(&da);
+    rl_buf_init(&ra);
+    rl_buf_init(&lb);
+    rl_buf_init(&db);
+    rl_buf_init(&rb);
+    assert_int_equal(rl_model_export(a, &la, &da, &ra), RL_OK);
+    assert_int_equal(rl_model_export(b, &lb, &db, &rb), RL_OK);
+    assert_int_equal(la.len, lb.len);
+    assert_int_equal(da.len, db.len);
+    assert_int_equal(ra.len, rb.len);
+    assert_memory_equal(la.data, lb.data, la.len);
+    if (da.len)
+        assert_memory_equal(da.data, db.data, da.len);
+    assert_memory_equal(ra.data, rb.data, ra.len);
+    rl_buf_free(&la);
+    rl_buf_free(&da);
+    rl_buf_free(&ra);
+    rl_buf_free(&lb);
+    rl_buf_free(&db);
+    rl_buf_free(&rb);
+}
+#endif
+
 #endif

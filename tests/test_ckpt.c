@@ -74,32 +74,6 @@ static void step_n(rl_model *m, tu_stream *s, int n)
     }
 }
 
-static void assert_same_state(const rl_model *a, const rl_model *b)
-{
-    rl_buf la, da, ra, lb, db, rb;
-    rl_buf_init(&la);
-    rl_buf_init(&da);
-    rl_buf_init(&ra);
-    rl_buf_init(&lb);
-    rl_buf_init(&db);
-    rl_buf_init(&rb);
-    assert_int_equal(rl_model_export(a, &la, &da, &ra), RL_OK);
-    assert_int_equal(rl_model_export(b, &lb, &db, &rb), RL_OK);
-    assert_int_equal(la.len, lb.len);
-    assert_int_equal(da.len, db.len);
-    assert_int_equal(ra.len, rb.len);
-    assert_memory_equal(la.data, lb.data, la.len);
-    if (da.len)
-        assert_memory_equal(da.data, db.data, da.len);
-    assert_memory_equal(ra.data, rb.data, ra.len);
-    rl_buf_free(&la);
-    rl_buf_free(&da);
-    rl_buf_free(&ra);
-    rl_buf_free(&lb);
-    rl_buf_free(&db);
-    rl_buf_free(&rb);
-}
-
 /* Steps a model, checkpoints it through bytes, and checks that the restored one continues
  * bitwise identical to the one that never stopped. Returns the number of drifts seen. */
 static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
@@ -141,7 +115,7 @@ static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
     e = rl_ckpt_to_model(&back, NULL, NULL, &b, err, sizeof(err));
     if (e != RL_OK)
         fail_msg("to_model %s/%s: %s", c->learner.learner, c->detector, err);
-    assert_same_state(a, b);
+    tu_assert_same_state(a, b);
     sb = sa; /* the same remaining stream */
     rl_example ea, eb;
     rl_pred pa, pb;
@@ -154,7 +128,7 @@ static uint64_t roundtrip_one(const rl_model_config *c, unsigned flags)
             fail_msg("%s/%s: diverged at step %d after restore", c->learner.learner, c->detector,
                      i);
     }
-    assert_same_state(a, b);
+    tu_assert_same_state(a, b);
     /* Without a published loss (an older writer) none is invented. */
     ck.has_published_loss = 0;
     rl_buf_reset(&bytes);
@@ -242,7 +216,7 @@ static void test_roundtrip_across_drift_with_challenger(void **state)
         assert_int_equal(rl_ckpt_decode(bytes.data, bytes.len, &back, err, sizeof(err)), RL_OK);
         rl_model_destroy(b);
         assert_int_equal(rl_ckpt_to_model(&back, NULL, NULL, &b, err, sizeof(err)), RL_OK);
-        assert_same_state(a, b);
+        tu_assert_same_state(a, b);
         restored_steps += 97;
         rl_ckpt_clear(&back);
     }
@@ -652,7 +626,7 @@ static void test_save_model_file(void **state)
     assert_int_equal(c.events, 77);
     rl_model *b = NULL;
     assert_int_equal(rl_ckpt_to_model(&c, NULL, NULL, &b, err, sizeof(err)), RL_OK);
-    assert_same_state(m, b);
+    tu_assert_same_state(m, b);
     /* A checkpoint read from a file (blobs borrowed from the mapping) can be reused for the
      * next capture and encoded again. */
     step_n(m, &s, 5);
@@ -709,7 +683,7 @@ static unsigned auto_written_flags(rl_model *m, uint64_t seq)
     assert_int_equal(back.frame.flags, chosen);
     rl_model *m2 = NULL;
     assert_int_equal(rl_ckpt_to_model(&back, NULL, NULL, &m2, err, sizeof(err)), RL_OK);
-    assert_same_state(m, m2);
+    tu_assert_same_state(m, m2);
     rl_model_destroy(m2);
     rl_ckpt_clear(&back);
     rl_ckpt_clear(&ck);
@@ -871,7 +845,7 @@ static void test_file_reads_reuse_and_verify(void **state)
         assert_same_blobs(&c, &w[i]);
         rl_model *back = NULL;
         assert_int_equal(rl_ckpt_to_model(&c, NULL, NULL, &back, err, sizeof(err)), RL_OK);
-        assert_same_state(back, m[i]);
+        tu_assert_same_state(back, m[i]);
         rl_model_destroy(back);
     }
     /* A flipped bit in the weights, past the first read chunk: the hash taken while reading
