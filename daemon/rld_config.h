@@ -85,6 +85,11 @@ void rld_config_default(rld_config *c);
  * cannot be read. */
 rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t errstr_size);
 
+/* Sets one key read at `where` ("file:line"), line `line` of the file (kept for [kafka] keys,
+ * whose errors surface later). rld_config_file.c reads files through it. */
+rl_err rld_config_set_line(rld_config *c, const char *where, const char *section, const char *key,
+                           const char *value, int line, char *errstr, size_t errstr_size);
+
 /* Sets one key as if it were read from `origin` (e.g. "--brokers"), line 0. Used for flags. */
 rl_err rld_config_set(rld_config *c, const char *origin, const char *section, const char *key,
                       const char *value, char *errstr, size_t errstr_size);

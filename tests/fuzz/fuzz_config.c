@@ -1,5 +1,5 @@
-/* fuzz_config.c - libFuzzer target: relearnd's config parser (daemon/rld_config.c over inih),
- * fed arbitrary bytes as an INI file.
+/* fuzz_config.c - libFuzzer target: relearnd's config parser (daemon/rld_config.c and
+ * rld_config_file.c over inih), fed arbitrary bytes as an INI file.
  *
  * Beyond "does not crash": every refusal is one line that names the file (it starts with the
  * path); an accepted file goes through the cross-key check (skipped when it asks for more than

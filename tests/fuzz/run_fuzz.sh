@@ -37,7 +37,7 @@ reader_srcs="$S/format/reader*.c $S/learners/features.c $S/common/rl_common.c"
 target_srcs() {
     case $1 in
     ckpt | snapshot) echo "$model_srcs" ;;
-    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_log.c" ;;
+    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_file.c $S/daemon/rld_log.c" ;;
     event) echo "$S/format/event_codec.c $reader_srcs $pb/event.pb-c.c" ;;
     reader) echo "$reader_srcs" ;;
     *) return 1 ;;
