@@ -13,10 +13,10 @@
  * refuses) discards the partial model and reads the file again the buffered way, whose result
  * and message stand: this is a faster path, never a second opinion.
  *
- * Uncompressed files only. A streamed zstd load was tried and measured slower than the
- * buffered one (5.5x a cold raw read against 3.3x at 2^22, 1% dense): zstd's streaming decoder
- * keeps its own window buffer, as large as the state, and copies out of it; decoding straight
- * into the learner would need the whole frame decoded in one call into one buffer. */
+ * zstd files stream too when their window is small: checkpoints are written with a 128 KiB
+ * window (ckpt.c), and the decoder is told to refuse more than 1 MiB, so a file from before
+ * (whose window is as large as the state: the decoder would keep a buffer that large and copy
+ * out of it, measured slower than the buffered path) fails here and takes the buffered path. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,19 +24,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "ckpt_hash.h"
 #include "ckpt_internal.h"
 
 /* Reads of this size: small enough to hash while in L2, and the read buffer lives on the stack
  * (a fresh 256 KiB heap block cost its page faults on every load). */
-#define IN_CHUNK ((size_t)64 << 10)
+#define IN_CHUNK            ((size_t)64 << 10)
+#define ZSTD_WINDOW_LOG_MAX 20
 
 typedef struct stream {
     int fd;
+    ZSTD_DCtx *dz;        /* NULL: not compressed */
     uint8_t in[IN_CHUNK]; /* file input for the small fields */
     size_t in_len, in_pos;
     uint64_t file_left; /* payload bytes not yet read from the file */
-    uint64_t raw_left;  /* payload bytes not yet handed out */
+    uint64_t raw_left;  /* payload bytes (after decompression) not yet handed out */
+    int frame_done;     /* zstd: the decoder said its frame is complete */
     rl_fmt_hash hash;
 } stream;
 
@@ -106,12 +111,39 @@ static int read_plain(stream *s, uint8_t *dst, size_t n)
     return 0;
 }
 
+/* One step of the decoder into out; -1 on corrupt input, a frame that ends early, or no
+ * progress at all (the input has run out). */
+static int zstd_step(stream *s, ZSTD_outBuffer *out)
+{
+    if (s->in_pos == s->in_len && s->file_left && refill(s) != 0)
+        return -1;
+    size_t out0 = out->pos, in0 = s->in_pos;
+    ZSTD_inBuffer in = {s->in, s->in_len, s->in_pos};
+    size_t r = ZSTD_decompressStream(s->dz, out, &in);
+    s->in_pos = in.pos;
+    if (ZSTD_isError(r))
+        return -1;
+    s->frame_done = r == 0;
+    if ((r == 0 && out->pos < out->size) || (out->pos == out0 && s->in_pos == in0 && r != 0))
+        return -1;
+    return 0;
+}
+
+static int read_zstd(stream *s, uint8_t *dst, size_t n)
+{
+    ZSTD_outBuffer out = {dst, n, 0};
+    while (out.pos < out.size)
+        if (zstd_step(s, &out) != 0)
+            return -1;
+    return 0;
+}
+
 /* Exactly n payload bytes into dst. */
 static int pull(stream *s, void *dst, size_t n)
 {
     if (n > s->raw_left)
         return -1;
-    int r = read_plain(s, dst, n);
+    int r = s->dz ? read_zstd(s, dst, n) : read_plain(s, dst, n);
     if (r == 0)
         s->raw_left -= n;
     return r;
@@ -154,10 +186,17 @@ static int pull_into(stream *s, rl_buf *b, uint64_t len)
     return 0;
 }
 
-/* After the last payload byte the file must hold exactly the trailer, the checksum of
- * everything before it. */
+/* After the last payload byte the zstd frame must end, and the file must hold exactly the
+ * trailer, the checksum of everything before it. */
 static int finish(stream *s)
 {
+    while (s->dz && !s->frame_done) {
+        /* the frame's end may still be in the decoder's hands: it must yield nothing more */
+        uint8_t extra;
+        ZSTD_outBuffer out = {&extra, 1, 0};
+        if (zstd_step(s, &out) != 0 || out.pos != 0)
+            return -1;
+    }
     if (s->in_pos != s->in_len || s->file_left)
         return -1;
     uint8_t t[RL_FRAME_TRAILER_LEN + 1];
@@ -197,12 +236,20 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
     info.flags = (uint16_t)get_le(h + 6, 2);
     info.payload_len = get_le(h + 8, 8);
     info.raw_len = get_le(h + 16, 8);
-    if (memcmp(h, RL_MAGIC_CKPT, 4) != 0 || info.version != RL_FRAME_VERSION || info.flags != 0 ||
-        info.raw_len > RL_FRAME_MAX_RAW || info.payload_len > (uint64_t)st.st_size ||
+    int zstd = info.flags == RL_FRAME_ZSTD;
+    if (memcmp(h, RL_MAGIC_CKPT, 4) != 0 || info.version != RL_FRAME_VERSION ||
+        (info.flags & ~RL_FRAME_ZSTD) || info.raw_len > RL_FRAME_MAX_RAW ||
+        info.payload_len > (uint64_t)st.st_size ||
         (uint64_t)st.st_size != RL_FRAME_HEADER_LEN + info.payload_len + RL_FRAME_TRAILER_LEN ||
-        info.raw_len != info.payload_len)
+        (!zstd && info.raw_len != info.payload_len))
         goto fail;
     info.total_len = (size_t)st.st_size;
+    if (zstd) {
+        s.dz = ZSTD_createDCtx();
+        if (!s.dz ||
+            ZSTD_isError(ZSTD_DCtx_setParameter(s.dz, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX)))
+            goto fail;
+    }
     if (rl_fmt_hash_init(&s.hash) != 0)
         goto fail;
     rl_fmt_hash_update(&s.hash, h, sizeof(h));
@@ -282,6 +329,7 @@ fail:
         rl_ckpt_clear(c);
     rl_buf_free(&small);
     rl_fmt_hash_free(&s.hash);
+    ZSTD_freeDCtx(s.dz);
     if (s.fd >= 0)
         close(s.fd);
     return e;
