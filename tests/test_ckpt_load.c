@@ -226,23 +226,28 @@ static void test_other_field_order_loads(void **state)
     rl_model_config c;
     tu_config(&c, "sgd", NULL, NULL, RL_RESPONSE_ALERT, 12);
     snprintf(path, sizeof(path), "%s/order.rlck", tmpdir);
-    rl_ckpt ck, got;
+    rl_ckpt ck;
     rl_model *orig = write_trained(&c, 500, path, 0, &ck);
-    rl_buf b;
-    rl_buf_init(&b);
-    assert_int_equal(rl_ckpt_encode(&ck, 0, &b, err, sizeof(err)), RL_OK);
-    assert_int_equal(rl_file_write_atomic(path, b.data, b.len, err, sizeof(err)), RL_OK);
-    rl_ckpt_init(&got);
-    rl_model *m = NULL;
-    assert_int_equal(rl_ckpt_load_model(path, &got, NULL, NULL, &m, NULL, err, sizeof(err)), RL_OK);
-    assert_true(got.learner_state.len > 0); /* the buffered path */
-    assert_int_equal(rl_ckpt_get_offset(&got, "events", 1), 777);
-    tu_assert_same_state(m, orig);
-    rl_model_destroy(m);
+    for (unsigned flags = 0; flags <= RL_FRAME_ZSTD; flags += RL_FRAME_ZSTD) {
+        rl_buf b;
+        rl_buf_init(&b);
+        assert_int_equal(rl_ckpt_encode(&ck, flags, &b, err, sizeof(err)), RL_OK);
+        assert_int_equal(rl_file_write_atomic(path, b.data, b.len, err, sizeof(err)), RL_OK);
+        rl_ckpt got;
+        rl_ckpt_init(&got);
+        rl_model *m = NULL;
+        assert_int_equal(rl_ckpt_load_model(path, &got, NULL, NULL, &m, NULL, err, sizeof(err)),
+                         RL_OK);
+        assert_true(got.learner_state.len > 0); /* the buffered path */
+        assert_int_equal(got.frame.flags, flags);
+        assert_int_equal(rl_ckpt_get_offset(&got, "events", 1), 777);
+        tu_assert_same_state(m, orig);
+        rl_model_destroy(m);
+        rl_ckpt_clear(&got);
+        rl_buf_free(&b);
+    }
     rl_model_destroy(orig);
-    rl_ckpt_clear(&got);
     rl_ckpt_clear(&ck);
-    rl_buf_free(&b);
 }
 
 static int n_reports;
