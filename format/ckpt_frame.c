@@ -301,13 +301,10 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
                           "truncated: %zu bytes, shorter than the %d-byte header", len,
                           RL_FRAME_HEADER_LEN);
     info->version = get_u16(b + 4);
-    if (info->version > RL_FRAME_VERSION)
-        return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                          "container version %u is newer than this relearn reads (up to %d): "
-                          "refusing to guess",
-                          info->version, RL_FRAME_VERSION);
-    if (info->version == 0)
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "container version 0 is invalid");
+    rl_err ve = rl_check_format_version(info->version, 1, RL_FRAME_VERSION, "container", errstr,
+                                        errstr_size);
+    if (ve != RL_OK)
+        return ve;
     if (len < RL_FRAME_HEADER_LEN + RL_FRAME_TRAILER_LEN)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "truncated: %zu bytes, shorter than header and checksum (%d)", len,

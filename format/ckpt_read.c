@@ -195,17 +195,10 @@ static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format_version missing");
         goto fail;
     }
-    if (m->format_version > RL_CKPT_FORMAT_VERSION) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                       "checkpoint format version %u is newer than this relearn reads (up to "
-                       "%d): refusing to guess",
-                       m->format_version, RL_CKPT_FORMAT_VERSION);
+    e = rl_check_format_version(m->format_version, 1, RL_CKPT_FORMAT_VERSION, "checkpoint", errstr,
+                                errstr_size);
+    if (e != RL_OK)
         goto fail;
-    }
-    if (m->format_version == 0) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format version 0");
-        goto fail;
-    }
     c->format_version = m->format_version;
     e = rl_fmt_learner_from_pb(m->learner, &c->config.learner, &c->config.hash_seed, errstr,
                                errstr_size);

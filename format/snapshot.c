@@ -386,17 +386,14 @@ static rl_err decode_sum(const void *p, size_t len, const rl_fmt_sum *sum, rl_sn
                        "checksum matches but the snapshot message does not parse");
         goto fail;
     }
-    if (!m->has_format_version || m->format_version == 0) {
+    if (!m->has_format_version) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "snapshot format_version missing");
         goto fail;
     }
-    if (m->format_version > RL_SNAPSHOT_FORMAT_VERSION) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                       "snapshot format version %u is newer than this relearn reads (up to %d): "
-                       "refusing to guess",
-                       m->format_version, RL_SNAPSHOT_FORMAT_VERSION);
+    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_FORMAT_VERSION, "snapshot",
+                                errstr, errstr_size);
+    if (e != RL_OK)
         goto fail;
-    }
     s->format_version = m->format_version;
     e = rl_fmt_learner_from_pb(m->learner, &s->learner, &s->hash_seed, errstr, errstr_size);
     if (e != RL_OK)

@@ -122,17 +122,14 @@ static rl_err chunk_decode(const void *p, size_t len, Relearn__SnapshotChunk **o
     if (!m)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "checksum matches but the chunk message does not parse");
-    if (!m->has_format_version || m->format_version == 0) {
+    if (!m->has_format_version) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "chunk format_version missing");
         goto fail;
     }
-    if (m->format_version > RL_SNAPSHOT_FORMAT_VERSION) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
-                       "chunk format version %u is newer than this relearn reads (up to %d): "
-                       "refusing to guess",
-                       m->format_version, RL_SNAPSHOT_FORMAT_VERSION);
+    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_FORMAT_VERSION, "chunk", errstr,
+                                errstr_size);
+    if (e != RL_OK)
         goto fail;
-    }
     if (!m->has_version || !m->has_index || !m->has_count || !m->has_total_length ||
         !m->has_total_checksum || !m->has_chunk_size || !m->has_data || m->count == 0 ||
         m->chunk_size == 0 || m->index >= m->count) {

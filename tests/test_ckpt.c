@@ -330,7 +330,7 @@ static void test_newer_versions_refused(void **state)
     rl_buf_init(&f);
     assert_int_equal(rl_frame_encode(RL_MAGIC_CKPT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
     assert_int_equal(rl_ckpt_decode(f.data, f.len, &c, err, sizeof(err)), RL_ERR_VERSION);
-    assert_non_null(strstr(err, "checkpoint format version 2 is newer"));
+    assert_non_null(strstr(err, "checkpoint: format version 2 is newer"));
     /* format_version missing altogether */
     m->has_format_version = 0;
     n = relearn__checkpoint__get_packed_size(m);

@@ -322,7 +322,7 @@ static void test_versions_and_corruption_refused(void **state)
     rl_buf_init(&f);
     assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_VERSION);
-    assert_non_null(strstr(err, "snapshot format version 2 is newer"));
+    assert_non_null(strstr(err, "snapshot: format version 2 is newer"));
     /* an index outside 2^bits, with a valid frame: refused by structure */
     pb->format_version = 1;
     pb->learner->bits = 10;
