@@ -154,6 +154,21 @@ void rl_frame_put_u64(uint8_t *p, uint64_t v)
     put_u64(p, v);
 }
 
+uint64_t rl_frame_get_u64(const uint8_t *p)
+{
+    return get_u64(p);
+}
+
+void rl_frame_read_header(const uint8_t h[RL_FRAME_HEADER_LEN], rl_frame_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    memcpy(info->magic, h, 4);
+    info->version = get_u16(h + 4);
+    info->flags = get_u16(h + 6);
+    info->payload_len = get_u64(h + 8);
+    info->raw_len = get_u64(h + 16);
+}
+
 rl_err rl_frame_encode(const char *magic, const void *payload, size_t len, unsigned flags,
                        int zstd_level, rl_buf *out, char *errstr, size_t errstr_size)
 {

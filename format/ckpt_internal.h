@@ -19,6 +19,10 @@ const rl_ckpt_io *rl_ckpt_io_current(void);
 void rl_frame_header(uint8_t h[RL_FRAME_HEADER_LEN], const char *magic, unsigned flags,
                      uint64_t payload_len, uint64_t raw_len);
 void rl_frame_put_u64(uint8_t *p, uint64_t v);
+uint64_t rl_frame_get_u64(const uint8_t *p);
+/* The header's fields as they stand (magic, container version, flags, lengths), unchecked: for
+ * a reader that takes a file piece by piece (ckpt_load.c) instead of through rl_frame_decode. */
+void rl_frame_read_header(const uint8_t h[RL_FRAME_HEADER_LEN], rl_frame_info *info);
 
 /* malloc for buffers that are filled right away: one of 256 KiB or more is aligned to 2 MiB
  * and its whole 2 MiB pages advised for transparent huge pages (MADV_HUGEPAGE), so that

@@ -48,14 +48,6 @@ typedef struct stream {
     rl_fmt_hash hash;
 } stream;
 
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static int read_full(int fd, void *dst, size_t n)
 {
     uint8_t *p = dst;
@@ -208,7 +200,7 @@ static int finish(stream *s)
         return -1;
     if (read(s->fd, t + RL_FRAME_TRAILER_LEN, 1) != 0)
         return -1; /* bytes after the trailer */
-    return get_le(t, 8) == rl_fmt_hash_digest(&s->hash) ? 0 : -1;
+    return rl_frame_get_u64(t) == rl_fmt_hash_digest(&s->hash) ? 0 : -1;
 }
 
 /* The streamed load. Any failure returns an error without a message of its own: the caller
@@ -234,12 +226,7 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
     if (s.fd < 0 || fstat(s.fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         read_full(s.fd, h, sizeof(h)) != 0)
         goto fail;
-    memset(&info, 0, sizeof(info));
-    memcpy(info.magic, h, 4);
-    info.version = (uint16_t)get_le(h + 4, 2);
-    info.flags = (uint16_t)get_le(h + 6, 2);
-    info.payload_len = get_le(h + 8, 8);
-    info.raw_len = get_le(h + 16, 8);
+    rl_frame_read_header(h, &info);
     int zstd = info.flags == RL_FRAME_ZSTD;
     if (memcmp(h, RL_MAGIC_CKPT, 4) != 0 || info.version != RL_FRAME_VERSION ||
         (info.flags & ~RL_FRAME_ZSTD) || info.raw_len > RL_FRAME_MAX_RAW ||
