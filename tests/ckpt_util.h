@@ -125,6 +125,15 @@ static inline void tu_config(rl_model_config *c, const char *learner, const char
 }
 
 #ifdef assert_memory_equal /* cmocka's: only test programs get it (not make_corpus.c) */
+/* Writes exactly n bytes of p to path (replacing it): damaged copies of good files. */
+static inline void tu_write_bytes(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
 /* The two models export the same learner, detector and rest state, byte for byte. */
 static inline void tu_assert_same_state(const rl_model *a, const rl_model *b)
 {

@@ -772,14 +772,6 @@ static void test_hash_matches_libxxhash(void **state)
     free(b);
 }
 
-static void write_bytes(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* A model of 2^bits weights, `every`-th one set (1: dense), exported into ck. */
 static rl_model *filled_model(uint32_t bits, size_t every, rl_ckpt *ck)
 {
@@ -852,23 +844,23 @@ static void test_file_reads_reuse_and_verify(void **state)
      * says so, and c is left empty. */
     size_t at = good.len - 300000;
     good.data[at] ^= 0x10;
-    write_bytes(p[3], good.data, good.len);
+    tu_write_bytes(p[3], good.data, good.len);
     assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_CHECKSUM);
     assert_non_null(strstr(err, "bad.rlck"));
     assert_int_equal(c.learner_state.len, 0);
     good.data[at] ^= 0x10;
     /* A flipped trailer, a truncated file and an empty one. */
     good.data[good.len - 1] ^= 1;
-    write_bytes(p[3], good.data, good.len);
+    tu_write_bytes(p[3], good.data, good.len);
     assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_CHECKSUM);
     good.data[good.len - 1] ^= 1;
-    write_bytes(p[3], good.data, good.len - 1);
+    tu_write_bytes(p[3], good.data, good.len - 1);
     assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_FORMAT);
-    write_bytes(p[3], good.data, 0);
+    tu_write_bytes(p[3], good.data, 0);
     assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_ERR_FORMAT);
     assert_non_null(strstr(err, "empty"));
     /* The untouched bytes load again, into the same rl_ckpt. */
-    write_bytes(p[3], good.data, good.len);
+    tu_write_bytes(p[3], good.data, good.len);
     assert_int_equal(rl_ckpt_read_file(p[3], &c, err, sizeof(err)), RL_OK);
     assert_same_blobs(&c, &w[0]);
     /* Not there / not a file. */

@@ -154,14 +154,6 @@ static void read_all(const char *path, rl_buf *b)
     assert_int_equal(rl_file_read(path, b, err, sizeof(err)), RL_OK);
 }
 
-static void write_all(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Every damaged variant of a good file: the streamed loader gives the buffered path's error
  * (code and message) and no model. */
 static void test_damage_refused_as_buffered(void **state)
@@ -194,7 +186,7 @@ static void test_damage_refused_as_buffered(void **state)
                 copy[n] = 0;
                 len = n + 1;
             }
-            write_all(bad, copy, len);
+            tu_write_bytes(bad, copy, len);
             rl_ckpt c1, c2;
             rl_ckpt_init(&c1);
             rl_ckpt_init(&c2);
@@ -283,7 +275,7 @@ static void test_dir_load_newest_model(void **state)
     rl_buf_init(&b);
     read_all(path, &b); /* seq 2: flip a byte in the middle */
     b.data[b.len / 2] ^= 1;
-    write_all(path, b.data, b.len);
+    tu_write_bytes(path, b.data, b.len);
     rl_ckpt got;
     rl_ckpt_init(&got);
     rl_model *m = NULL;
