@@ -108,6 +108,16 @@ int main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         const char *flag = NULL, *section = NULL, *key = NULL;
+        /* "--brokers --check-config" would take the next option as the value and then start
+         * the daemon instead of checking: a separate value that looks like an option is an
+         * omitted value (--opt=--x still passes one). */
+        if (optarg && optind > 1 && optarg == argv[optind - 1] && strncmp(optarg, "--", 2) == 0) {
+            fprintf(stderr,
+                    "relearnd: %s needs a value, got the option '%s' (write %s=VALUE for a value "
+                    "starting with --)\n",
+                    argv[optind - 2], optarg, argv[optind - 2]);
+            return 2;
+        }
         switch (opt) {
         case 'c':
             config = optarg;

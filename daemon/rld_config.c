@@ -352,7 +352,8 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         if (strcmp(value, "auto") == 0)
             x = RL_CKPT_COMPRESS_AUTO;
         else if (strcmp(value, "zstd") == 0)
-            x = RL_FRAME_ZSTD;
+            /* checkpoints: zero runs out first when they pay (snapshots have sparse rows) */
+            x = RL_FRAME_ZSTD | (strcmp(section, "checkpoint") == 0 ? RL_FRAME_ZERO_RUNS : 0);
         else if (strcmp(value, "none") == 0)
             x = 0;
         else
@@ -363,9 +364,14 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         return RL_OK;
     }
     case OPT_LEARNER:
-        if (rl_learner_params_set(&c->model.learner, key, value, e, sizeof(e)) != RL_OK)
+        if (rl_learner_params_set(&c->model.learner, key, value, e, sizeof(e)) != RL_OK) {
+            /* The learner's message may already say what is allowed: say it once. */
+            if (strstr(e, "(allowed:"))
+                return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s", where,
+                                  section, key, e);
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
                               where, section, key, e, o->allowed);
+        }
         return RL_OK;
     }
     (void)line;
@@ -524,7 +530,7 @@ void rld_config_print(const rld_config *c, FILE *out)
             memcpy(&x, base + o->offset, sizeof(x));
             fprintf(out, "%s = %s\n", o->key,
                     x == RL_CKPT_COMPRESS_AUTO ? "auto"
-                    : x == RL_FRAME_ZSTD       ? "zstd"
+                    : x & RL_FRAME_ZSTD        ? "zstd"
                                                : "none");
             break;
         }

@@ -43,6 +43,30 @@ grep -q '^sasl.password = \*\*\*\*\*\*\*\*$' "$RL_WORK/out.txt" || rl_fail "secr
 grep -q hunter2 "$RL_WORK/out.txt" "$RL_WORK/err.txt" && rl_fail "secret printed"
 grep -q '^listen = 127.0.0.1:9464$' "$RL_WORK/out.txt" || rl_fail "metrics not on loopback by default"
 
+# An option whose value is missing must not swallow the next option: "--brokers
+# --check-config" once started the daemon instead of checking.
+"$RELEARND" --config "$cfg" --brokers --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status of --brokers without a value" 2 $?
+grep -q -- "--brokers needs a value, got the option '--check-config'" "$RL_WORK/err.txt" ||
+    rl_fail "missing value message: $(cat "$RL_WORK/err.txt")"
+"$RELEARND" --config "$cfg" --brokers=b:3 --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt" ||
+    rl_fail "--brokers=VALUE refused: $(cat "$RL_WORK/err.txt")"
+grep -q '^brokers = b:3$' "$RL_WORK/out.txt" || rl_fail "--brokers=b:3 did not override"
+
+# A directory given as the config is an error naming it, not an empty config.
+"$RELEARND" --config "$RL_WORK" --check-config >/dev/null 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status for a directory as config" 2 $?
+grep -q "$RL_WORK: cannot read: Is a directory" "$RL_WORK/err.txt" ||
+    rl_fail "directory message: $(cat "$RL_WORK/err.txt")"
+
+# Indented keys are keys (inih would have appended them to the previous key's value).
+printf '[model]\nname = x\n  learner = ftrl\n  bits = 12\n[input]\n  brokers = a:1\n  topics = t\n[checkpoint]\n\tdir = %s/ck\n' "$RL_WORK" >"$cfg"
+"$RELEARND" --config "$cfg" --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt" ||
+    rl_fail "indented config refused: $(cat "$RL_WORK/err.txt")"
+grep -q '^name = x$' "$RL_WORK/out.txt" || rl_fail "indented line changed the name: $(grep '^name' "$RL_WORK/out.txt")"
+grep -q '^learner = ftrl$' "$RL_WORK/out.txt" || rl_fail "indented learner lost"
+grep -q '^bits = 12$' "$RL_WORK/out.txt" || rl_fail "indented bits lost"
+
 # Every example config in deploy/ is valid as shipped.
 for f in "$RL_SRC"/deploy/*.ini; do
     "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
