@@ -1,11 +1,13 @@
 /* bench_ckpt.c - checkpoint and snapshot write/load time and size against a plain fsync'd
  * write() / read() of the raw weight array, in the same run.
  *
- *   bench_ckpt [DIR] [REPS]     (DIR on a real disk, default ./bench-ckpt.tmp; REPS default 3)
+ *   bench_ckpt [DIR] [REPS] [BITS]   (DIR on a real disk, default ./bench-ckpt.tmp; REPS
+ *                                    default 3; BITS: only that size, e.g. 22, for profiling)
  *
  * Model: sgd with the constant schedule (one float of state per weight, so the checkpoint
  * carries the same 4 bytes a weight as the raw array), 2^18, 2^22 and 2^24 weights, "dense"
- * (every weight set) and "sparse" (1% set), checkpoint/snapshot plain and zstd (level 1).
+ * (every weight set) and "sparse" (1% set); checkpoints plain, zero-run coded, zstd (level
+ * 1) and both; snapshots plain and zstd.
  * The checkpoint writer reuses one rl_ckpt across checkpoints and the snapshot writer one
  * encode buffer across snapshots, as relearnd does (rld_ckpt, rld_publish).
  *
@@ -192,10 +194,29 @@ static void row(uint32_t bits, const char *fill, const char *what, const char *z
     fflush(stdout);
 }
 
+/* The coding asked for, and what the file got when zero runs did not pay. */
+static const char *coding_name(unsigned asked, unsigned got)
+{
+    if (asked & RL_FRAME_ZERO_RUNS && !(got & RL_FRAME_ZERO_RUNS))
+        return asked & RL_FRAME_ZSTD ? "zero runs + zstd (zstd only: runs did not pay)"
+                                     : "zero runs (plain: runs did not pay)";
+    switch (asked) {
+    case 0:
+        return "plain";
+    case RL_FRAME_ZERO_RUNS:
+        return "zero runs";
+    case RL_FRAME_ZSTD:
+        return "zstd";
+    default:
+        return "zero runs + zstd";
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "./bench-ckpt.tmp";
     int reps = argc > 2 ? atoi(argv[2]) : 3;
+    uint32_t only_bits = argc > 3 ? (uint32_t)atoi(argv[3]) : 0;
     char err[512], raw[1024], ck[1024], sn[1024];
     if (reps < 1)
         reps = 1;
@@ -209,10 +230,12 @@ int main(int argc, char **argv)
     snprintf(sn, sizeof(sn), "%s/bench.rlsn", dir);
     const uint32_t bits_list[] = {18, 22, 24};
     const double dens[] = {1.0, 0.01};
-    printf("| weights | fill | what | zstd | bytes | write s | x raw write | load warm s | x raw "
+    printf("| weights | fill | what | coding | bytes | write s | x raw write | load warm s | x raw "
            "warm read | load cold s | x raw cold read |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t bi = 0; bi < 3; bi++) {
+        if (only_bits && bits_list[bi] != only_bits)
+            continue;
         for (size_t di = 0; di < 2; di++) {
             float *w;
             uint32_t bits = bits_list[bi];
@@ -235,9 +258,14 @@ int main(int argc, char **argv)
             rl_ckpt_init(&w_ck);
             rl_buf snap_buf; /* reused across snapshots, as rld_publish's */
             rl_buf_init(&snap_buf);
-            double ck_w[2] = {0, 0}, ck_lw[2] = {0, 0}, ck_lc[2] = {0, 0};
-            long long ck_b[2] = {0, 0};
-            for (unsigned flags = 0; flags <= RL_FRAME_ZSTD; flags += RL_FRAME_ZSTD) {
+            /* checkpoint codings: plain, zero runs, zstd, both (snapshots: plain and zstd) */
+            static const unsigned sets[4] = {0, RL_FRAME_ZERO_RUNS, RL_FRAME_ZSTD,
+                                             RL_FRAME_ZSTD | RL_FRAME_ZERO_RUNS};
+            double ck_w[4] = {0}, ck_lw[4] = {0}, ck_lc[4] = {0};
+            long long ck_b[4] = {0};
+            unsigned ck_f[4] = {0}; /* what the files got: zero runs only where they pay */
+            for (int si = 0; si < 4; si++) {
+                unsigned flags = sets[si];
                 double cw = 1e9, clw = 1e9, clc = 1e9, sw = 1e9, sl = 1e9;
                 /* The warm load's destination, loaded once up front, and its rl_ckpt, whose
                  * buffer rl_ckpt_read_file reuses from one load to the next. */
@@ -273,9 +301,12 @@ int main(int argc, char **argv)
                     clc = minf(clc, now_s() - t);
                     if (c.learner_state.len != 0)
                         die("checkpoint load (cold)", "took the buffered path");
+                    ck_f[si] = c.frame.flags;
                     rl_ckpt_clear(&c);
                     rl_model_destroy(back);
 
+                    if (flags & RL_FRAME_ZERO_RUNS)
+                        continue; /* snapshots have sparse rows instead */
                     rl_buf_reset(&snap_buf);
                     t = now_s();
                     if (rl_snapshot_encode_model(m, NULL, flags, &snap_buf, err, sizeof(err)) !=
@@ -294,20 +325,24 @@ int main(int argc, char **argv)
                 }
                 rl_model_destroy(hot);
                 rl_ckpt_clear(&hot_ck);
-                const char *z = flags ? "yes" : "no";
-                int k = flags ? 1 : 0;
-                ck_w[k] = cw;
-                ck_lw[k] = clw;
-                ck_lc[k] = clc;
-                ck_b[k] = (long long)file_size(ck);
-                row(bits, fill, "checkpoint", z, ck_b[k], cw, rw, clw, rrw, clc, rrc);
-                row(bits, fill, "snapshot", z, (long long)file_size(sn), sw, rw, -1, rrw, sl, rrc);
+                ck_w[si] = cw;
+                ck_lw[si] = clw;
+                ck_lc[si] = clc;
+                ck_b[si] = (long long)file_size(ck);
+                row(bits, fill, "checkpoint", coding_name(flags, ck_f[si]), ck_b[si], cw, rw, clw,
+                    rrw, clc, rrc);
+                if (!(flags & RL_FRAME_ZERO_RUNS))
+                    row(bits, fill, "snapshot", flags ? "zstd" : "plain", (long long)file_size(sn),
+                        sw, rw, -1, rrw, sl, rrc);
             }
             /* What relearnd writes (RL_CKPT_COMPRESS_AUTO): the same file as one of the rows
-             * above, so its figures are repeated rather than measured a third time. */
-            int a = rl_ckpt_auto_flags(&w_ck) & RL_FRAME_ZSTD ? 1 : 0;
-            row(bits, fill, "checkpoint, auto (relearnd)", a ? "yes" : "no", ck_b[a], ck_w[a], rw,
-                ck_lw[a], rrw, ck_lc[a], rrc);
+             * above, so its figures are repeated rather than measured again. */
+            unsigned af = rl_ckpt_auto_flags(&w_ck);
+            int a = 0;
+            while (a < 3 && sets[a] != af)
+                a++;
+            row(bits, fill, "checkpoint, auto (relearnd)", coding_name(af, ck_f[a]), ck_b[a],
+                ck_w[a], rw, ck_lw[a], rrw, ck_lc[a], rrc);
             rl_ckpt_clear(&w_ck);
             rl_buf_free(&snap_buf);
             free(warm);

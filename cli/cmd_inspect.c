@@ -86,6 +86,7 @@ static void put_header(report *r, const char *path, const rl_model_file *f)
         json_object_set_new(r->j, "magic", json_string(fr->magic));
         json_object_set_new(r->j, "container_version", json_integer(fr->version));
         json_object_set_new(r->j, "zstd", json_boolean(fr->flags & RL_FRAME_ZSTD));
+        json_object_set_new(r->j, "zero_runs", json_boolean(fr->flags & RL_FRAME_ZERO_RUNS));
         json_object_set_new(r->j, "payload_bytes", json_integer((json_int_t)fr->raw_len));
         char sum[32];
         snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fr->checksum);
@@ -93,9 +94,10 @@ static void put_header(report *r, const char *path, const rl_model_file *f)
         return;
     }
     printf("file:             %s\n", path);
-    printf("kind:             %s (%s container v%u, %zu bytes, payload %llu bytes%s)\n",
+    printf("kind:             %s (%s container v%u, %zu bytes, payload %llu bytes%s%s)\n",
            rl_file_kind_name(f->kind), fr->magic, fr->version, f->file_len,
-           (unsigned long long)fr->raw_len, fr->flags & RL_FRAME_ZSTD ? ", zstd" : "");
+           (unsigned long long)fr->raw_len, fr->flags ? ", " : "",
+           fr->flags ? rl_frame_coding_name(fr->flags) : "");
     printf("checksum:         %016llx (XXH3-64, verified)\n", (unsigned long long)fr->checksum);
 }
 

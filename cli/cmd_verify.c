@@ -21,10 +21,10 @@ static int verify_one(const char *path)
     int rc = 0;
     switch (f.kind) {
     case RL_FILE_CHECKPOINT:
-        printf("%s: OK (checkpoint v%u, %s, seq %llu, %llu events, %zu bytes%s)\n", path,
+        printf("%s: OK (checkpoint v%u, %s, seq %llu, %llu events, %zu bytes%s%s)\n", path,
                f.ckpt.format_version, f.params->learner, (unsigned long long)f.ckpt.seq,
-               (unsigned long long)f.ckpt.events, f.file_len,
-               f.frame->flags & RL_FRAME_ZSTD ? ", zstd" : "");
+               (unsigned long long)f.ckpt.events, f.file_len, f.frame->flags ? ", " : "",
+               f.frame->flags ? rl_frame_coding_name(f.frame->flags) : "");
         break;
     case RL_FILE_SNAPSHOT: {
         rl_learner *l = NULL;

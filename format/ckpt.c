@@ -1,5 +1,6 @@
 /* ckpt.c - the checkpoint codec: rl_ckpt <-> Checkpoint message inside an "RLCK" frame, and
  * the model capture/rebuild around rl_model_export/import. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "ckpt_hash.h"
 #include "ckpt_internal.h"
+#include "zero_runs.h"
 
 void rl_ckpt_init(rl_ckpt *c)
 {
@@ -286,7 +288,7 @@ unsigned rl_ckpt_auto_flags(const rl_ckpt *c)
             seen++;
         }
     }
-    return seen && zeros * 2 >= seen ? RL_FRAME_ZSTD : 0;
+    return seen && zeros * 2 >= seen ? RL_FRAME_ZERO_RUNS | RL_FRAME_ZSTD : 0;
 }
 
 /* RL_CKPT_COMPRESS_AUTO resolved against c; other bits pass through (and are checked later). */
@@ -294,14 +296,14 @@ static unsigned resolve_flags(const rl_ckpt *c, unsigned flags)
 {
     if (!(flags & RL_CKPT_COMPRESS_AUTO))
         return flags;
-    return (flags & ~(RL_CKPT_COMPRESS_AUTO | RL_FRAME_ZSTD)) | rl_ckpt_auto_flags(c);
+    return (flags & ~(RL_CKPT_COMPRESS_AUTO | RL_FRAME_KNOWN)) | rl_ckpt_auto_flags(c);
 }
 
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size)
 {
     ckpt_pb pb;
-    flags = resolve_flags(c, flags);
+    flags = resolve_flags(c, flags) & ~RL_FRAME_ZERO_RUNS;
     rl_err e = ckpt_pb_build(c, &pb, 1, errstr, errstr_size);
     if (e == RL_OK)
         e = rl_frame_encode_msg(RL_MAGIC_CKPT, &pb.msg.base, flags, 0, out, errstr, errstr_size);
@@ -369,7 +371,9 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
     ckpt_pb pb;
     rl_buf small;
     uint8_t *zbuf = NULL;
+    rl_zr_enc zr;
     rl_buf_init(&small);
+    rl_zr_enc_init(&zr);
     rl_err e = ckpt_pb_build(c, &pb, 0, errstr, errstr_size);
     if (e != RL_OK)
         goto out;
@@ -395,8 +399,26 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
         iov[n++] = (struct iovec){prefix[i], plen[i]};
         iov[n++] = (struct iovec){blobs[i]->data, blobs[i]->len};
     }
+    /* The payload as stored: its pieces, or their zero-run coding when that saves at least an
+     * eighth (a state that is only somewhat sparse is not worth a format older builds refuse). */
+    const struct iovec *body = iov + 1;
+    int n_body = n - 1;
+    uint64_t body_len = payload;
+    if (flags & RL_FRAME_ZERO_RUNS) {
+        if (rl_zr_encode(&zr, iov + 1, n - 1) != RL_OK || zr.n_iov > INT_MAX - 2) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+            goto out;
+        }
+        if (zr.len <= payload - payload / 8) {
+            body = zr.iov;
+            n_body = (int)zr.n_iov;
+            body_len = zr.len;
+        } else {
+            flags &= ~RL_FRAME_ZERO_RUNS;
+        }
+    }
     if (flags & RL_FRAME_ZSTD) {
-        size_t bound = ZSTD_compressBound((size_t)payload), z = 0;
+        size_t bound = ZSTD_compressBound((size_t)body_len), z = 0;
         /* Fresh memory for the bound (huge pages when large): only the compressed bytes are
          * touched, but for a dense state that is nearly all of it. */
         if (!ZSTD_isError(bound))
@@ -406,24 +428,38 @@ static rl_err write_streamed(const char *path, const rl_ckpt *c, unsigned flags,
             goto out;
         }
         char sub[256];
-        e = zstd_pieces(iov + 1, n - 1, payload, zbuf + RL_FRAME_HEADER_LEN, bound, &z, sub,
+        e = zstd_pieces(body, n_body, body_len, zbuf + RL_FRAME_HEADER_LEN, bound, &z, sub,
                         sizeof(sub));
         if (e != RL_OK) {
             rl_set_err(errstr, errstr_size, e, "%s: %s", path, sub);
             goto out;
         }
-        rl_frame_header(zbuf, RL_MAGIC_CKPT, RL_FRAME_ZSTD, z, payload);
+        rl_frame_header(zbuf, RL_MAGIC_CKPT, flags, z, payload);
         rl_frame_put_u64(zbuf + RL_FRAME_HEADER_LEN + z,
                          rl_fmt_hash64(zbuf, RL_FRAME_HEADER_LEN + z));
         e = rl_file_write_atomic(path, zbuf, RL_FRAME_HEADER_LEN + z + RL_FRAME_TRAILER_LEN, errstr,
                                  errstr_size);
         goto out;
     }
-    rl_frame_header(header, RL_MAGIC_CKPT, 0, payload, payload);
+    rl_frame_header(header, RL_MAGIC_CKPT, flags, body_len, payload);
+    if (body != iov + 1) {
+        /* the coded pieces, after the header */
+        struct iovec *all = malloc(((size_t)n_body + 1) * sizeof(*all));
+        if (!all) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: out of memory", path);
+            goto out;
+        }
+        all[0] = iov[0];
+        memcpy(all + 1, body, (size_t)n_body * sizeof(*all));
+        e = rl_file_write_atomic_sum(path, all, n_body + 1, 1, errstr, errstr_size);
+        free(all);
+        goto out;
+    }
     e = rl_file_write_atomic_sum(path, iov, n, 1, errstr, errstr_size);
 out:
     ckpt_pb_free(&pb);
     rl_buf_free(&small);
+    rl_zr_enc_free(&zr);
     free(zbuf);
     return e;
 }
@@ -433,7 +469,7 @@ rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, ch
                           size_t errstr_size)
 {
     flags = resolve_flags(c, flags);
-    if (flags & ~RL_FRAME_ZSTD)
+    if (flags & ~RL_FRAME_KNOWN)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "%s: unknown flags 0x%x", path,
                           flags);
     return write_streamed(path, c, flags, errstr, errstr_size);
@@ -454,7 +490,7 @@ rl_err rl_ckpt_save_model_file(const char *path, const rl_model *m, const char *
     if (e == RL_OK) {
         /* The checkpoint borrows the caller's dictionary for the encode only. */
         c.dict = (rl_dict *)dict;
-        e = rl_ckpt_write_file(path, &c, 0, errstr, errstr_size);
+        e = rl_ckpt_write_file(path, &c, RL_CKPT_COMPRESS_AUTO, errstr, errstr_size);
         c.dict = NULL;
     }
     rl_ckpt_clear(&c);

@@ -9,7 +9,9 @@
  * File framing (redis rdb style), little-endian, for every relearn file:
  *   0  magic[4]          "RLCK" checkpoint, "RLSN" snapshot, "RLSC" snapshot chunk
  *   4  u16 container     RL_FRAME_VERSION (1); a newer one is refused, never guessed at
- *   6  u16 flags         RL_FRAME_ZSTD: payload is a zstd frame of raw_len bytes
+ *   6  u16 flags         RL_FRAME_ZSTD: payload is a zstd frame of raw_len bytes;
+ *                        RL_FRAME_ZERO_RUNS: payload (after zstd, if also set) is the zero-run
+ *                        coding of raw_len bytes (zero_runs.h), shorter than they are
  *   8  u64 payload_len   stored payload bytes
  *  16  u64 raw_len       payload bytes after decompression (= payload_len when not compressed)
  *  24  payload           the protobuf message
@@ -39,6 +41,8 @@
 #define RL_FRAME_HEADER_LEN  24
 #define RL_FRAME_TRAILER_LEN 8
 #define RL_FRAME_ZSTD        0x0001u /* flag: payload is zstd-compressed */
+#define RL_FRAME_ZERO_RUNS   0x0002u /* flag: payload is zero-run coded (checkpoints only) */
+#define RL_FRAME_KNOWN       (RL_FRAME_ZSTD | RL_FRAME_ZERO_RUNS) /* flags this build reads */
 #define RL_MAGIC_CKPT        "RLCK"
 #define RL_MAGIC_SNAPSHOT    "RLSN"
 #define RL_MAGIC_CHUNK       "RLSC"
@@ -57,6 +61,9 @@ typedef struct rl_frame_info {
     uint64_t checksum;    /* the trailer */
     size_t total_len;     /* header + payload + trailer */
 } rl_frame_info;
+
+/* How a payload is stored, for people: "plain", "zstd", "zero runs" or "zero runs + zstd". */
+const char *rl_frame_coding_name(unsigned flags);
 
 /* Frames payload (len bytes) under magic (4 chars); RL_FRAME_ZSTD compresses it (zstd_level
  * 0 = default 1; ignored otherwise). Appends to out. */
@@ -154,13 +161,16 @@ rl_err rl_ckpt_to_model(const rl_ckpt *c, rl_alert_cb cb, void *opaque, rl_model
 
 /* Write-side flag of rl_ckpt_encode / rl_ckpt_write_file / rl_ckpt_dir_write (never stored):
  * compress only when it pays. The state blobs are sampled; when at least half the sampled
- * bytes are zero (sparse or fresh models) the checkpoint is written with RL_FRAME_ZSTD, else
- * (dense floats, which zstd shrinks ~10% at several times the cost) uncompressed. */
+ * bytes are zero (sparse or fresh models) the checkpoint is written with RL_FRAME_ZERO_RUNS |
+ * RL_FRAME_ZSTD, else (dense floats, which zstd shrinks ~10% at several times the load time)
+ * plain. */
 #define RL_CKPT_COMPRESS_AUTO 0x8000u
-/* What RL_CKPT_COMPRESS_AUTO resolves to for c: RL_FRAME_ZSTD or 0. Reads at most ~64 KiB. */
+/* What RL_CKPT_COMPRESS_AUTO resolves to for c: RL_FRAME_ZERO_RUNS | RL_FRAME_ZSTD, or 0.
+ * Reads at most ~64 KiB. */
 unsigned rl_ckpt_auto_flags(const rl_ckpt *c);
 
-/* Framed bytes appended to out. flags: RL_FRAME_ZSTD, RL_CKPT_COMPRESS_AUTO or 0. */
+/* Framed bytes appended to out. flags: RL_FRAME_ZSTD, RL_CKPT_COMPRESS_AUTO or 0 (zero runs are
+ * a file writer's coding: RL_FRAME_ZERO_RUNS, also from AUTO, is ignored here). */
 rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errstr,
                       size_t errstr_size);
 /* Parses framed bytes into c (c must be initialized; it is cleared first, and left cleared on
@@ -170,16 +180,18 @@ rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errst
 rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_t errstr_size);
 
 /* Atomic write / read of one file (errors name the path). The write hashes each piece as it
- * writes it. The read reads the file (not mapped: see rl_fmt_file_load in ckpt_internal.h),
- * hashing each chunk as it arrives, and leaves the state blobs in that buffer; when c already
- * holds a checkpoint read this way, its buffer is reused for the new one (a process that loads
- * repeatedly fills memory that is already mapped). c is cleared first either way. */
+ * writes it; flags: RL_FRAME_ZSTD, RL_FRAME_ZERO_RUNS (used only when the coding saves at least
+ * an eighth of the payload: a dense state stays readable by builds that predate the coding),
+ * RL_CKPT_COMPRESS_AUTO, or 0. The read reads the file (not mapped: see rl_fmt_file_load in
+ * ckpt_internal.h), hashing each chunk as it arrives, and leaves the state blobs in that buffer;
+ * when c already holds a checkpoint read this way, its buffer is reused for the new one (a process
+ * that loads repeatedly fills memory that is already mapped). c is cleared first either way. */
 rl_err rl_ckpt_write_file(const char *path, const rl_ckpt *c, unsigned flags, char *errstr,
                           size_t errstr_size);
 rl_err rl_ckpt_read_file(const char *path, rl_ckpt *c, char *errstr, size_t errstr_size);
 
 /* One call for `relearn eval --save FILE`: checkpoint of m (seq 0, no offsets) written
- * atomically to path. dict may be NULL. */
+ * atomically to path, coded as relearnd would (RL_CKPT_COMPRESS_AUTO). dict may be NULL. */
 rl_err rl_ckpt_save_model_file(const char *path, const rl_model *m, const char *model_name,
                                const rl_dict *dict, char *errstr, size_t errstr_size);
 

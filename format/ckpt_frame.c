@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "ckpt_hash.h"
+#include "zero_runs.h"
 #include "ckpt_internal.h"
 
 #define ZSTD_LEVEL_DEFAULT 1 /* floats barely compress better at 3; 1 is about twice as fast */
@@ -141,6 +142,20 @@ static rl_err check_encode_args(const char *magic, unsigned flags, char *errstr,
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "frame: unknown flags 0x%x",
                           flags);
     return RL_OK;
+}
+
+const char *rl_frame_coding_name(unsigned flags)
+{
+    switch (flags & RL_FRAME_KNOWN) {
+    case RL_FRAME_ZSTD:
+        return "zstd";
+    case RL_FRAME_ZERO_RUNS:
+        return "zero runs";
+    case RL_FRAME_ZERO_RUNS | RL_FRAME_ZSTD:
+        return "zero runs + zstd";
+    default:
+        return "plain";
+    }
 }
 
 void rl_frame_header(uint8_t h[RL_FRAME_HEADER_LEN], const char *magic, unsigned flags,
@@ -348,17 +363,18 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
                           (unsigned long long)info->checksum, (unsigned long long)h);
     /* Flags are checked after the checksum: a flipped bit is corruption, a clean unknown flag
      * is a newer writer's feature. */
-    if (info->flags & ~RL_FRAME_ZSTD)
+    if (info->flags & ~RL_FRAME_KNOWN)
         return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
                           "unknown flags 0x%x (written by a newer relearn): refusing to guess",
                           info->flags);
-    if (!(info->flags & RL_FRAME_ZSTD)) {
+    const uint8_t *stored = b + RL_FRAME_HEADER_LEN;
+    if (!(info->flags & RL_FRAME_KNOWN)) {
         if (info->raw_len != info->payload_len)
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                               "uncompressed payload of %llu bytes claims raw length %llu",
                               (unsigned long long)info->payload_len,
                               (unsigned long long)info->raw_len);
-        *payload = b + RL_FRAME_HEADER_LEN;
+        *payload = stored;
         *payload_len = (size_t)info->payload_len;
         return RL_OK;
     }
@@ -366,32 +382,60 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "raw length %llu exceeds the limit of %llu bytes",
                           (unsigned long long)info->raw_len, (unsigned long long)RL_FRAME_MAX_RAW);
-    unsigned long long fcs = ZSTD_getFrameContentSize(b + RL_FRAME_HEADER_LEN, info->payload_len);
-    if (fcs != info->raw_len)
+    /* zstd yields the payload, or (with RL_FRAME_ZERO_RUNS) its zero-run coding, which a writer
+     * uses only when it is shorter than the payload */
+    int zr = (info->flags & RL_FRAME_ZERO_RUNS) != 0;
+    uint64_t zlen = info->payload_len; /* bytes of the zero-run coding */
+    if (info->flags & RL_FRAME_ZSTD) {
+        unsigned long long fcs = ZSTD_getFrameContentSize(stored, info->payload_len);
+        if (zr ? fcs > info->raw_len : fcs != info->raw_len)
+            return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                              "zstd frame content size does not match the header's raw length %llu",
+                              (unsigned long long)info->raw_len);
+        zlen = fcs;
+    } else if (zlen > info->raw_len) {
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "zstd frame content size does not match the header's raw length %llu",
-                          (unsigned long long)info->raw_len);
+                          "zero-run coding of %llu bytes is longer than its raw length %llu",
+                          (unsigned long long)zlen, (unsigned long long)info->raw_len);
+    }
     /* A restarting process decompresses into fresh memory: with 4 KiB pages, faulting them in
      * cost several times the decompression itself (16 MiB: ~50 ms here against ~2 ms). */
     uint8_t *raw = scratch && scratch_cap >= (size_t)info->raw_len + 1
                        ? scratch
                        : rl_fmt_alloc_big((size_t)info->raw_len + 1, 1, NULL);
-    if (!raw)
+    uint8_t *coded = NULL; /* zstd + zero runs: the coding, decompressed */
+    if (raw && zr && (info->flags & RL_FRAME_ZSTD))
+        coded = malloc((size_t)zlen + 1);
+    if (!raw || (zr && (info->flags & RL_FRAME_ZSTD) && !coded)) {
+        if (raw != scratch)
+            free(raw);
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
                           "decompressing %llu bytes: out of memory",
                           (unsigned long long)info->raw_len);
-    size_t got = ZSTD_decompress(raw, (size_t)info->raw_len + 1, b + RL_FRAME_HEADER_LEN,
-                                 (size_t)info->payload_len);
-    if (ZSTD_isError(got) || got != info->raw_len) {
+    }
+    const char *zstd_why = NULL, *zr_why = NULL;
+    if (info->flags & RL_FRAME_ZSTD) {
+        size_t got =
+            ZSTD_decompress(zr ? coded : raw, (size_t)zlen + 1, stored, (size_t)info->payload_len);
+        if (ZSTD_isError(got) || got != zlen)
+            zstd_why = ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong length";
+        else if (zr)
+            rl_zr_decode(coded, (size_t)zlen, raw, (size_t)info->raw_len, &zr_why);
+    } else {
+        rl_zr_decode(stored, (size_t)zlen, raw, (size_t)info->raw_len, &zr_why);
+    }
+    free(coded);
+    if (zstd_why || zr_why) {
         if (raw != scratch)
             free(raw);
-        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
-                          "zstd payload does not decompress: %s",
-                          ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong length");
+        return zstd_why ? rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                                     "zstd payload does not decompress: %s", zstd_why)
+                        : rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                                     "payload's zero-run coding is corrupt: %s", zr_why);
     }
     *owned = raw;
     *payload = raw;
-    *payload_len = got;
+    *payload_len = (size_t)info->raw_len;
     return RL_OK;
 }
 

@@ -24,10 +24,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define ZSTD_STATIC_LINKING_ONLY  /* ZSTD_createDCtx_advanced: the decoder's memory from the arena \
+                                   */
 #include <zstd.h>
 
 #include "ckpt_hash.h"
 #include "ckpt_internal.h"
+#include "zero_runs.h"
 
 /* Reads of this size: small enough to hash while in L2, and the read buffer lives on the stack
  * (a fresh 256 KiB heap block cost its page faults on every load). */
@@ -37,6 +40,34 @@
 #define DIRECT_CHUNK        ((size_t)1 << 20)
 #define ZSTD_WINDOW_LOG_MAX 20
 
+/* The loader's own working memory (the zstd decoder's window and tables, the zero-run reader's
+ * buffer: ~0.5 MiB) comes from one 2 MiB block advised for huge pages. A process that has just
+ * started touches all of it for the first time, and on this VM each 4 KiB page fault costs
+ * ~10 us: about 1 ms of a 16 MiB load went to faulting in the decoder's memory. */
+#define ARENA_SIZE ((size_t)2 << 20)
+typedef struct arena {
+    uint8_t *base;
+    size_t used;
+} arena;
+
+static void *arena_alloc(void *opaque, size_t n)
+{
+    arena *a = opaque;
+    size_t at = (a->used + 63) & ~(size_t)63;
+    if (a->base && at <= ARENA_SIZE && n <= ARENA_SIZE - at) {
+        a->used = at + n;
+        return a->base + at;
+    }
+    return malloc(n);
+}
+
+static void arena_free(void *opaque, void *p)
+{
+    arena *a = opaque;
+    if (!a->base || (uint8_t *)p < a->base || (uint8_t *)p >= a->base + ARENA_SIZE)
+        free(p); /* arena pieces go with the arena */
+}
+
 typedef struct stream {
     int fd;
     ZSTD_DCtx *dz;        /* NULL: not compressed */
@@ -45,6 +76,8 @@ typedef struct stream {
     uint64_t file_left; /* payload bytes not yet read from the file */
     uint64_t raw_left;  /* payload bytes (after decompression) not yet handed out */
     int frame_done;     /* zstd: the decoder said its frame is complete */
+    rl_zr_reader *zr;   /* NULL: not zero-run coded */
+    arena mem;
     rl_fmt_hash hash;
 } stream;
 
@@ -134,12 +167,19 @@ static int read_zstd(stream *s, uint8_t *dst, size_t n)
     return 0;
 }
 
+/* Exactly n stored bytes, after zstd if any (for a zero-run coded file: its coding). */
+static int pull_stored(void *ctx, void *dst, size_t n)
+{
+    stream *s = ctx;
+    return s->dz ? read_zstd(s, dst, n) : read_plain(s, dst, n);
+}
+
 /* Exactly n payload bytes into dst. */
 static int pull(stream *s, void *dst, size_t n)
 {
     if (n > s->raw_left)
         return -1;
-    int r = s->dz ? read_zstd(s, dst, n) : read_plain(s, dst, n);
+    int r = s->zr ? rl_zr_read(s->zr, dst, n) : pull_stored(s, dst, n);
     if (r == 0)
         s->raw_left -= n;
     return r;
@@ -186,6 +226,8 @@ static int pull_into(stream *s, rl_buf *b, uint64_t len)
  * trailer, the checksum of everything before it. */
 static int finish(stream *s)
 {
+    if (s->zr && rl_zr_reader_finish(s->zr) != 0)
+        return -1;
     while (s->dz && !s->frame_done) {
         /* the frame's end may still be in the decoder's hands: it must yield nothing more */
         uint8_t extra;
@@ -227,16 +269,20 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
         read_full(s.fd, h, sizeof(h)) != 0)
         goto fail;
     rl_frame_read_header(h, &info);
-    int zstd = info.flags == RL_FRAME_ZSTD;
+    int zstd = (info.flags & RL_FRAME_ZSTD) != 0, zr = (info.flags & RL_FRAME_ZERO_RUNS) != 0;
     if (memcmp(h, RL_MAGIC_CKPT, 4) != 0 || info.version != RL_FRAME_VERSION ||
-        (info.flags & ~RL_FRAME_ZSTD) || info.raw_len > RL_FRAME_MAX_RAW ||
+        (info.flags & ~RL_FRAME_KNOWN) || info.raw_len > RL_FRAME_MAX_RAW ||
         info.payload_len > (uint64_t)st.st_size ||
         (uint64_t)st.st_size != RL_FRAME_HEADER_LEN + info.payload_len + RL_FRAME_TRAILER_LEN ||
-        (!zstd && info.raw_len != info.payload_len))
+        (!zstd && !zr && info.raw_len != info.payload_len) ||
+        (!zstd && zr && info.payload_len > info.raw_len))
         goto fail;
     info.total_len = (size_t)st.st_size;
+    if (zstd || zr)
+        s.mem.base = rl_fmt_alloc_big(ARENA_SIZE, 1, NULL); /* NULL: malloc serves */
     if (zstd) {
-        s.dz = ZSTD_createDCtx();
+        ZSTD_customMem cm = {arena_alloc, arena_free, &s.mem};
+        s.dz = ZSTD_createDCtx_advanced(cm);
         if (!s.dz ||
             ZSTD_isError(ZSTD_DCtx_setParameter(s.dz, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX)))
             goto fail;
@@ -246,6 +292,23 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
     rl_fmt_hash_update(&s.hash, h, sizeof(h));
     s.file_left = info.payload_len;
     s.raw_left = info.raw_len;
+    if (zr) {
+        /* the coding's length: the file's payload, or what the zstd frame says it holds */
+        uint64_t coded = info.payload_len;
+        if (zstd) {
+            if (refill(&s) != 0)
+                goto fail;
+            unsigned long long fcs = ZSTD_getFrameContentSize(s.in, s.in_len);
+            if (fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ||
+                fcs > info.raw_len)
+                goto fail;
+            coded = fcs;
+        }
+        s.zr = arena_alloc(&s.mem, sizeof(*s.zr));
+        if (!s.zr)
+            goto fail;
+        rl_zr_reader_init(s.zr, pull_stored, &s, coded);
+    }
 
     rl_ckpt_clear(c);
     while (s.raw_left > 0) {
@@ -321,6 +384,9 @@ fail:
     rl_buf_free(&small);
     rl_fmt_hash_free(&s.hash);
     ZSTD_freeDCtx(s.dz);
+    if (s.zr)
+        arena_free(&s.mem, s.zr);
+    free(s.mem.base);
     if (s.fd >= 0)
         close(s.fd);
     return e;

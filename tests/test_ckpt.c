@@ -666,7 +666,8 @@ static void test_save_model_file(void **state)
 /* Replays the committed fuzz corpus through the decoder under plain gcc (and ASan in the
  * sanitizer build): nothing may crash, and the seeds that are valid files must decode. */
 /* Writes m's checkpoint to dir with RL_CKPT_COMPRESS_AUTO and returns the stored flags, after
- * checking that it reads back to the same state. */
+ * checking that it reads back to the same state. The file has what AUTO chose, less zero runs
+ * where they do not pay. */
 static unsigned auto_written_flags(rl_model *m, uint64_t seq)
 {
     char err[512], path[512];
@@ -680,7 +681,9 @@ static unsigned auto_written_flags(rl_model *m, uint64_t seq)
                      RL_OK);
     unsigned chosen = rl_ckpt_auto_flags(&ck);
     assert_int_equal(rl_ckpt_read_file(path, &back, err, sizeof(err)), RL_OK);
-    assert_int_equal(back.frame.flags, chosen);
+    assert_int_equal(back.frame.flags & ~RL_FRAME_ZERO_RUNS, chosen & ~RL_FRAME_ZERO_RUNS);
+    assert_true(!(back.frame.flags & RL_FRAME_ZERO_RUNS) || (chosen & RL_FRAME_ZERO_RUNS));
+    chosen = back.frame.flags;
     rl_model *m2 = NULL;
     assert_int_equal(rl_ckpt_to_model(&back, NULL, NULL, &m2, err, sizeof(err)), RL_OK);
     tu_assert_same_state(m, m2);
@@ -703,8 +706,8 @@ static void test_compress_auto_by_content(void **state)
     tu_stream s;
     tu_stream_init(&s, 5, rl_model_learner(m), 100000);
     step_n(m, &s, 50);
-    /* A few hundred touched weights out of 2^18: mostly zero bytes, so zstd pays. */
-    assert_int_equal(auto_written_flags(m, 1), RL_FRAME_ZSTD);
+    /* A few hundred touched weights out of 2^18: mostly zero bytes, so zero runs and zstd. */
+    assert_int_equal(auto_written_flags(m, 1), RL_FRAME_ZERO_RUNS | RL_FRAME_ZSTD);
 
     /* Every weight set to a distinct non-zero float: zstd would gain little, so plain. */
     size_t n = (size_t)1 << 18;
@@ -715,8 +718,26 @@ static void test_compress_auto_by_content(void **state)
     rl_weights v = {w, n, NULL, 0, w + n, 1};
     assert_int_equal(rl_learner_set_weights(rl_model_learner(m), &v, err, sizeof(err)), RL_OK);
     assert_int_equal(auto_written_flags(m, 2), 0);
+    /* Asked for zero runs outright, a dense state is still written plain: the coding would not
+     * save an eighth, and a plain file stays readable by builds that predate it. */
+    {
+        rl_ckpt ck, back;
+        char path[512];
+        rl_ckpt_init(&ck);
+        rl_ckpt_init(&back);
+        snprintf(path, sizeof(path), "%s/dense-zr.rlck", tmpdir);
+        assert_int_equal(rl_ckpt_from_model(&ck, m, err, sizeof(err)), RL_OK);
+        assert_int_equal(rl_ckpt_write_file(path, &ck, RL_FRAME_ZERO_RUNS, err, sizeof(err)),
+                         RL_OK);
+        assert_int_equal(rl_ckpt_read_file(path, &back, err, sizeof(err)), RL_OK);
+        assert_int_equal(back.frame.flags, 0);
+        assert_int_equal(back.frame.payload_len, back.frame.raw_len);
+        rl_ckpt_clear(&back);
+        rl_ckpt_clear(&ck);
+    }
 
-    /* Half the weights zero, as whole floats: the sampled zero bytes decide (>= half: zstd). */
+    /* Half the weights zero, as whole floats: the sampled zero bytes decide (>= half: zstd);
+     * runs of 4 zero bytes are too short for zero runs, so the file has zstd alone. */
     for (size_t i = 0; i < n; i += 2)
         w[i] = 0.0f;
     assert_int_equal(rl_learner_set_weights(rl_model_learner(m), &v, err, sizeof(err)), RL_OK);

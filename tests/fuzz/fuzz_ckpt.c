@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ckpt.h"
+#include "ckpt_hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,6 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rl_buf_init(&f);
     if (rl_frame_encode(RL_MAGIC_CKPT, data + skip, body, 0, 0, &f, err, sizeof(err)) == RL_OK)
         one(f.data, f.len);
+    /* The same bytes as the zero-run coding of a payload whose length the first two bytes
+     * pick (up to 64 KiB), under a valid frame: the record parser sees every mutation. */
+    if (f.len >= RL_FRAME_HEADER_LEN + RL_FRAME_TRAILER_LEN && size >= 2) {
+        uint64_t raw = (uint64_t)data[0] | (uint64_t)data[1] << 8;
+        f.data[6] = (uint8_t)RL_FRAME_ZERO_RUNS;
+        for (int i = 0; i < 8; i++)
+            f.data[16 + i] = (uint8_t)(raw >> (8 * i));
+        size_t body_end = f.len - RL_FRAME_TRAILER_LEN;
+        uint64_t h = rl_fmt_hash64(f.data, body_end);
+        for (int i = 0; i < 8; i++)
+            f.data[body_end + i] = (uint8_t)(h >> (8 * i));
+        one(f.data, f.len);
+    }
     rl_buf_free(&f);
     return 0;
 }

@@ -30,7 +30,7 @@ S=$RL_SRC
 pb="$RL_BUILD/proto"
 
 # Sources per target (the fuzz_<target>.c entry point is added to each).
-model_srcs="$S/format/ckpt*.c $S/format/dict.c $S/format/snapshot*.c
+model_srcs="$S/format/ckpt*.c $S/format/dict.c $S/format/snapshot*.c $S/format/zero_runs.c
 $pb/checkpoint.pb-c.c $pb/snapshot.pb-c.c
 $S/model/*.c $S/learners/*.c $S/drift/*.c $S/common/*.c"
 reader_srcs="$S/format/reader*.c $S/learners/features.c $S/common/rl_common.c"
