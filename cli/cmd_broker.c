@@ -400,12 +400,16 @@ int rl_cmd_broker(int argc, char **argv)
         } else if (strcmp(a, "--replication") == 0) {
             if (rl_cli_parse_ll(v, 1, 32, &replication) != 0)
                 goto bad_value;
-        } else if (strcmp(a, "--topics") == 0) {
-            topics = v;
-        } else if (strcmp(a, "--bootstrap-file") == 0) {
-            bootstrap_file = v;
-        } else if (strcmp(a, "--control") == 0) {
-            control_path = v;
+        } else if (strcmp(a, "--topics") == 0 || strcmp(a, "--bootstrap-file") == 0 ||
+                   strcmp(a, "--control") == 0) {
+            if (rl_cli_value_is_option("broker", a, v))
+                return 2;
+            if (strcmp(a, "--topics") == 0)
+                topics = v;
+            else if (strcmp(a, "--bootstrap-file") == 0)
+                bootstrap_file = v;
+            else
+                control_path = v;
         } else {
             fprintf(stderr, "relearn broker: unknown option %s\n", a);
             usage(stderr);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "dict.h"
 #include "model_file.h"
 #include "report_args.h"
 
@@ -22,7 +23,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: relearn diff OLD NEW [--json] [--top K]\n"
-            "  Compares two checkpoints/snapshots of the same model shape.\n"
+            "  Compares two checkpoints/snapshots of the same model shape (and, when they\n"
+            "  hold named features, the same hash seed).\n"
             "  --top K   show the K most changed weights (default %d)\n"
             "  --json    print the comparison as JSON\n",
             RL_REPORT_TOP_DEFAULT);
@@ -55,12 +57,29 @@ static void vector_stats(const float *a, const float *b, float *d, uint64_t n, d
     *dot = sdot;
 }
 
+static int has_names(const rl_model_file *f)
+{
+    return f->dict && rl_dict_total(f->dict) > 0;
+}
+
 static int same_shape(const rl_model_file *a, const rl_model_file *b, const char *pa,
                       const char *pb)
 {
     if (a->w.n_rows == b->w.n_rows && a->w.n_sparse == b->w.n_sparse &&
-        a->w.dense_dim == b->w.dense_dim)
-        return 1;
+        a->w.dense_dim == b->w.dense_dim) {
+        /* With another seed a named feature hashes to another slot: slot by slot the two
+         * models compare unrelated features (two runs on the same data looked ~orthogonal).
+         * Indexed (libsvm) features are their own slots whatever the seed, and a model that
+         * learned only those has no names in its dictionary. */
+        if (a->hash_seed == b->hash_seed || (!has_names(a) && !has_names(b)))
+            return 1;
+        fprintf(stderr,
+                "relearn diff: %s (hash seed %llu) and %s (hash seed %llu) hash features with "
+                "different seeds: slot N is a different feature in each, nothing to compare "
+                "weight by weight\n",
+                pa, (unsigned long long)a->hash_seed, pb, (unsigned long long)b->hash_seed);
+        return 0;
+    }
     fprintf(stderr,
             "relearn diff: %s (%s, 2^%u slots, dense %u, %u rows) and %s (%s, 2^%u slots, dense "
             "%u, %u rows) have different shapes: nothing to compare weight by weight\n",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -126,6 +127,19 @@ static int parse_u64_arg(const char *flag, const char *v, uint64_t lo, uint64_t 
     return 0;
 }
 
+/* 1 if paths a and b name the same existing file (same device and inode), or are the same
+ * string; "-" (stdin) is never a file here. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error (already reported). */
 static int parse_args(int argc, char **argv, eval_opts *o)
 {
@@ -181,6 +195,15 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 return -1;
             }
             v = argv[++i];
+            /* "--save --strict data.svm" would save to a file named --strict: a separate
+             * value that looks like an option is an omitted value (--save=--x still works). */
+            if (strncmp(v, "--", 2) == 0) {
+                fprintf(stderr,
+                        "relearn eval: %s needs a value, got the option '%s' (write %s=VALUE for "
+                        "a value starting with --)\n",
+                        flag, v, flag);
+                return -1;
+            }
         }
         int handled = 0;
         for (size_t k = 0; k < sizeof(learner_flags) / sizeof(learner_flags[0]); k++) {
@@ -262,6 +285,10 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         fprintf(stderr, "relearn eval: no input FILE (see --help)\n");
         return -1;
     }
+    if (o->test && strcmp(o->test, "-") == 0 && strcmp(o->input, "-") == 0) {
+        fprintf(stderr, "relearn eval: --test -: stdin is already the input\n");
+        return -1;
+    }
     if (o->passes > 1 && strcmp(o->input, "-") == 0) {
         fprintf(stderr, "relearn eval: --passes %u: stdin can be read only once\n", o->passes);
         return -1;
@@ -270,6 +297,23 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         !o->cfg.detector[0]) {
         fprintf(stderr, "relearn eval: --alerts-json, --drift-param and --drift-response need "
                         "--drift DETECTOR\n");
+        return -1;
+    }
+    /* --alerts-json is truncated before the input is read and --save replaces its file after:
+     * either one naming an input would destroy the data (the run then "succeeded" on 0 events). */
+    const char *outs[2][2] = {{"--alerts-json", o->alerts_json}, {"--save", o->save}};
+    const char *ins[2][2] = {{"input", o->input}, {"--test", o->test}};
+    for (int k = 0; k < 2; k++)
+        for (int m = 0; m < 2; m++)
+            if (outs[k][1] && ins[m][1] && same_file(outs[k][1], ins[m][1])) {
+                fprintf(stderr,
+                        "relearn eval: %s %s: is also the %s file; refusing to overwrite it\n",
+                        outs[k][0], outs[k][1], ins[m][0]);
+                return -1;
+            }
+    if (o->save && o->alerts_json && same_file(o->save, o->alerts_json)) {
+        fprintf(stderr, "relearn eval: --save and --alerts-json name the same file (%s)\n",
+                o->save);
         return -1;
     }
     return 0;
@@ -588,20 +632,15 @@ static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass
     return st;
 }
 
-/* Scores the hold-out file with the trained model, without learning. */
-static int run_test(const eval_opts *o, run_state *s)
+/* Scores the hold-out file (opened before training, so a wrong --test path fails at once
+ * rather than after a long run) with the trained model, without learning. */
+static int run_test(const eval_opts *o, run_state *s, rl_reader *r)
 {
     char err[512];
-    rl_reader *r = NULL;
     rl_metrics *met = NULL;
     int rc = 0;
-    if (rl_reader_open(o->test, &o->ropts, &r, err, sizeof(err)) != RL_OK) {
-        fprintf(stderr, "relearn eval: --test: %s\n", err);
-        return 2;
-    }
     if (rl_metrics_new(s->task, RL_METRICS_WINDOW_DEFAULT, &met, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: %s\n", err);
-        rl_reader_destroy(r);
         return 1;
     }
     uint64_t bad = 0;
@@ -627,7 +666,6 @@ static int run_test(const eval_opts *o, run_state *s)
     printf("%-18s %llu\n", "test bad lines", (unsigned long long)bad);
     print_metrics("test ", &sum);
     rl_metrics_destroy(met);
-    rl_reader_destroy(r);
     return rc;
 }
 
@@ -644,14 +682,20 @@ int rl_cmd_eval(int argc, char **argv)
     int rc = 0;
     eval_ctx c = {.o = &o, .file = o.input};
     run_state s;
+    rl_reader *test = NULL;
     memset(&s, 0, sizeof(s));
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_init(&s.b[k]);
+    if (o.test && rl_reader_open(o.test, &o.ropts, &test, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: --test: %s\n", err);
+        return 2;
+    }
     if (o.alerts_json) {
         c.alerts = fopen(o.alerts_json, "w");
         if (!c.alerts) {
             fprintf(stderr, "relearn eval: --alerts-json: %s: %s\n", o.alerts_json,
                     strerror(errno));
+            rl_reader_destroy(test);
             return 2;
         }
     }
@@ -700,7 +744,7 @@ int rl_cmd_eval(int argc, char **argv)
         fprintf(stderr, "relearn eval: %llu bad lines in all (the first %d shown above)\n",
                 (unsigned long long)s.bad, MAX_BAD_SHOWN);
     if (rc == 0 && o.test)
-        rc = run_test(&o, &s);
+        rc = run_test(&o, &s, test);
     if (rc == 0 && o.save) {
         if (rl_ckpt_save_model_file(o.save, s.m, "eval", s.dict, err, sizeof(err)) != RL_OK) {
             fprintf(stderr, "relearn eval: --save: %s\n", err);
@@ -717,6 +761,7 @@ done:
                 rc = 1;
         }
     }
+    rl_reader_destroy(test);
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_free(&s.b[k]);
     rl_model_destroy(s.m);

@@ -90,7 +90,10 @@ static void usage(FILE *f)
         "The producer is idempotent (no duplicates or reordering on retries). A bad line\n"
         "is reported as file:line: reason (the first %d on stderr), counted and skipped.\n"
         "Labels are sent as written: the consumer checks them against its task.\n"
-        "At the end, waits for every delivery report and prints a summary line.\n"
+        "At the end, waits for every delivery report and prints a summary line. Waits\n"
+        "(for the last reports, or on a full queue with no report coming) are bounded by\n"
+        "message.timeout.ms (default 300000) + 5 s, then what is left counts as failed:\n"
+        "-X message.timeout.ms=N bounds how long an unreachable cluster is waited for.\n"
         "Exit status: 0 every event delivered; 1 a delivery failed, a bad line under\n"
         "--strict, or a read error; 2 usage error or unreadable input.\n",
         RL_READER_MAX_LINE_DEFAULT, MAX_BAD_SHOWN);
@@ -157,6 +160,8 @@ static int parse_args(int argc, char **argv, produce_opts *o)
         if (taken < 0)
             return 2;
         if (taken) {
+            if (rl_cli_value_is_option("produce", a, val))
+                return 2;
             continue;
         } else if (strcmp(a, "--format") == 0) {
             if (rl_text_format_parse(val, &o->reader.format) != RL_OK) {
@@ -165,6 +170,8 @@ static int parse_args(int argc, char **argv, produce_opts *o)
                 return 2;
             }
         } else if (strcmp(a, "--label-col") == 0) {
+            if (rl_cli_value_is_option("produce", a, val))
+                return 2;
             o->reader.label_col = val;
         } else if (strcmp(a, "--delimiter") == 0) {
             if (strcmp(val, "tab") == 0)
@@ -230,11 +237,16 @@ static int parse_args(int argc, char **argv, produce_opts *o)
     return 0;
 }
 
-/* Produces one payload, waiting (and serving delivery reports) while the local queue is full. */
+/* Produces one payload, waiting (and serving delivery reports) while the local queue is full.
+ * The wait is bounded: librdkafka never times out messages waiting for a partition it has no
+ * metadata for (no broker reachable since the start), so a full queue may never drain. With no
+ * delivery report at all for stall_s seconds it gives up with RD_KAFKA_RESP_ERR__TIMED_OUT. */
 static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
                                        const void *payload, size_t len, const void *key,
-                                       size_t key_len)
+                                       size_t key_len, const dr_state *dr, double stall_s)
 {
+    uint64_t reports = dr->delivered + dr->failed;
+    double since = 0;
     for (;;) {
         if (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, (void *)payload, len, key,
                              key_len, NULL) == 0)
@@ -242,6 +254,13 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, in
         rd_kafka_resp_err_t e = rd_kafka_last_error();
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || stop_requested)
             return e;
+        double now = now_s();
+        if (since == 0 || dr->delivered + dr->failed != reports) {
+            reports = dr->delivered + dr->failed;
+            since = now;
+        } else if (now - since > stall_s) {
+            return RD_KAFKA_RESP_ERR__TIMED_OUT;
+        }
         rd_kafka_poll(rk, 50);
     }
 }
@@ -256,7 +275,7 @@ int rl_cmd_produce(int argc, char **argv)
     rl_buf buf;
     dr_state dr = {0, 0, 0};
     uint64_t produced = 0, bad = 0, local_fail = 0;
-    int status = 1, read_failed = 0, strict_stop = 0;
+    int status = 1, read_failed = 0, strict_stop = 0, stalled = 0;
 
     rl_buf_init(&buf);
     int pa = parse_args(argc, argv, &o);
@@ -382,7 +401,19 @@ int rl_cmd_produce(int argc, char **argv)
                 (size_t)snprintf(linekey, sizeof(linekey), "%llu", (unsigned long long)rec->line);
             key = linekey;
         }
-        rd_kafka_resp_err_t e = produce_one(rk, rkt, o.partition, buf.data, buf.len, key, key_len);
+        rd_kafka_resp_err_t e = produce_one(rk, rkt, o.partition, buf.data, buf.len, key, key_len,
+                                            &dr, msg_timeout_s + 5.0);
+        if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+            local_fail++;
+            stalled = 1;
+            fprintf(stderr,
+                    "relearn produce: %s:%llu: not produced: the local queue stayed full with no "
+                    "delivery report for %.0f s (message.timeout.ms + 5 s); is a broker of '%s' "
+                    "reachable? giving up\n",
+                    rl_reader_name(rd), (unsigned long long)rec->line, msg_timeout_s + 5.0,
+                    o.kafka.brokers);
+            break;
+        }
         if (e) {
             /* Refused locally (unknown partition, message too large): counted as failed. */
             local_fail++;
@@ -424,9 +455,9 @@ int rl_cmd_produce(int argc, char **argv)
     double deadline = now_s() + msg_timeout_s + 5.0;
     while (rd_kafka_outq_len(rk) > 0) {
         rd_kafka_flush(rk, 200);
-        int timed_out = now_s() > deadline;
+        int timed_out = stalled || now_s() > deadline;
         if (stop_requested > signals_at_flush || timed_out) {
-            if (timed_out)
+            if (timed_out && !stalled)
                 fprintf(stderr,
                         "relearn produce: %d messages still undelivered %.0f s after the last "
                         "one was queued (message.timeout.ms): giving up on them\n",

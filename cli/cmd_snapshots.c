@@ -114,12 +114,16 @@ static int parse_args(int argc, char **argv, snap_opts *o)
         if (taken < 0)
             return 2;
         if (taken) {
+            if (rl_cli_value_is_option("snapshots", a, val))
+                return 2;
             continue;
         } else if (strcmp(a, "--model") == 0) {
             o->model = val;
         } else if (strcmp(a, "--instance") == 0) {
             o->instance = val;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (rl_cli_value_is_option("snapshots", a, val))
+                return 2;
             o->out = val;
         } else if (strcmp(a, "--get") == 0) {
             if (rl_cli_parse_ll(val, 1, INT64_MAX, &v) != 0) {

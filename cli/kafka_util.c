@@ -139,3 +139,11 @@ int rl_cli_parse_ll(const char *s, long long min, long long max, long long *out)
     *out = v;
     return 0;
 }
+
+int rl_cli_value_is_option(const char *cmd, const char *flag, const char *val)
+{
+    if (strncmp(val, "--", 2) != 0)
+        return 0;
+    fprintf(stderr, "relearn %s: %s needs a value, got the option '%s'\n", cmd, flag, val);
+    return 1;
+}

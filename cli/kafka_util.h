@@ -47,4 +47,9 @@ void rl_cli_quote(const char *s, char *out, size_t out_size);
 /* Parses a decimal integer in [min, max]; 0 on success. */
 int rl_cli_parse_ll(const char *s, long long min, long long max, long long *out);
 
+/* 1 (after saying so on stderr, as "relearn CMD: FLAG needs a value ...") when val, the argument
+ * after FLAG, is itself an option ("--..."): FLAG's value was left out, and taking the next
+ * option as it would silently change what the command does. */
+int rl_cli_value_is_option(const char *cmd, const char *flag, const char *val);
+
 #endif

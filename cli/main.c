@@ -1,4 +1,5 @@
 /* main.c - `relearn COMMAND ...`: dispatch to one subcommand. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,19 @@ static void usage(FILE *f)
     fprintf(f, "\n`relearn COMMAND --help` describes each.\n");
 }
 
+/* A report that could not be written (disk full, closed stdout) is a failure, not a success
+ * with a truncated file: buffered output only fails when it is flushed, so check at the end. */
+static int flush_stdout(const char *cmd, int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "relearn%s%s: writing stdout: %s\n", cmd ? " " : "", cmd ? cmd : "",
+                errno ? strerror(errno) : "write error");
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -38,11 +52,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return 0;
+        return flush_stdout(NULL, 0);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return flush_stdout(commands[i].name, commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "relearn: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

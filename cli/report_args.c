@@ -13,7 +13,10 @@ int rl_report_args_parse(int argc, char **argv, const char *cmd, int n_paths, co
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             a->json = 1;
-        } else if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--top") == 0 && i + 1 >= argc) {
+            fprintf(stderr, "relearn %s: --top needs a value (0..%d)\n", cmd, RL_REPORT_TOP_MAX);
+            return 2;
+        } else if (strcmp(argv[i], "--top") == 0) {
             char *end;
             unsigned long long v = strtoull(argv[++i], &end, 10);
             if (*end || argv[i][0] == '-' || v > RL_REPORT_TOP_MAX) {
@@ -37,6 +40,10 @@ int rl_report_args_parse(int argc, char **argv, const char *cmd, int n_paths, co
         }
     }
     if (np != n_paths) {
+        fprintf(stderr, "relearn %s: %s\n", cmd,
+                n_paths == 1 ? "no FILE given"
+                : np == 0    ? "no OLD and NEW files given"
+                             : "NEW file missing");
         usage(stderr);
         return 2;
     }
