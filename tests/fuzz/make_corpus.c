@@ -60,6 +60,18 @@ static void ckpt_seed(const char *dir, const char *name, rl_model *m, unsigned f
         for (int i = 0; i < 40; i++)
             rl_dict_add(c.dict, (uint32_t)(i % 20), i % 2 ? "alpha" : "beta", 5);
     }
+    if (flags & RL_FRAME_ZERO_RUNS) {
+        /* zero runs are a file writer's coding (rl_ckpt_encode does not make them) */
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (rl_ckpt_write_file(path, &c, flags, err, sizeof(err)) != RL_OK) {
+            fprintf(stderr, "make_corpus: %s\n", err);
+            exit(1);
+        }
+        rl_buf_free(&b);
+        rl_ckpt_clear(&c);
+        return;
+    }
     if (rl_ckpt_encode(&c, flags, &b, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "make_corpus: %s\n", err);
         exit(1);
@@ -95,6 +107,8 @@ int main(int argc, char **argv)
     ckpt_seed(ck, "valid_sgd_ddm", sgd, 0, 0);
     ckpt_seed(ck, "valid_ftrl_zstd", ftrl, RL_FRAME_ZSTD, 0);
     ckpt_seed(ck, "valid_softmax_dict", soft, 0, 1);
+    ckpt_seed(ck, "valid_sgd_zero_runs", sgd, RL_FRAME_ZERO_RUNS, 0);
+    ckpt_seed(ck, "valid_ftrl_zero_runs_zstd", ftrl, RL_FRAME_ZERO_RUNS | RL_FRAME_ZSTD, 0);
 
     rl_snapshot_range ranges[1] = {{(char *)"events", 0, 0, 300}};
     rl_dict *d = NULL;
