@@ -83,7 +83,23 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
     return RL_OK;
 }
 
-/* Warm start: the newest valid checkpoint, else --init-model, else a fresh model. */
+/* Counts the checkpoint files skipped while loading, so "none verifies" is told apart from "no
+ * checkpoint at all". */
+struct skipped_files {
+    rld_daemon *d;
+    size_t n;
+};
+
+static void on_skipped(void *opaque, const char *path, rl_err err, const char *reason)
+{
+    struct skipped_files *s = opaque;
+    s->n++;
+    rld_on_ckpt_report(s->d, path, err, reason);
+}
+
+/* Warm start: the newest valid checkpoint, else --init-model, else a fresh model. When there
+ * are checkpoints but none verifies, start-up stops: a fresh model would silently drop what
+ * they hold, resume at the group's offsets, and soon rotate the evidence away. */
 static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errstr,
                          size_t errstr_size)
 {
@@ -97,10 +113,11 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
                           d->cfg.checkpoint_dir, e);
     rl_ckpt_init(&ck);
+    struct skipped_files skipped = {d, 0};
     /* The learner's state streams from the file into the model (one copy of the weights); a
      * file that verifies but cannot become this build's model stops start-up. */
     err =
-        rl_ckpt_dir_load_newest_model(d->cfg.checkpoint_dir, &ck, rld_on_ckpt_report, d,
+        rl_ckpt_dir_load_newest_model(d->cfg.checkpoint_dir, &ck, on_skipped, &skipped,
                                       rld_alert_cb, d, &d->model, path, sizeof(path), e, sizeof(e));
     if (err == RL_OK) {
         if (strcmp(ck.instance_id, d->cfg.instance_id) != 0)
@@ -141,6 +158,12 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
     rl_ckpt_clear(&ck);
     if (err != RL_ERR_NOT_FOUND)
         return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
+                          d->cfg.checkpoint_dir, e);
+    if (skipped.n > 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "[checkpoint] dir %s: %s (each logged above as skipped); not starting "
+                          "a fresh model over them: move them out of the directory to start "
+                          "from scratch",
                           d->cfg.checkpoint_dir, e);
     err = rl_model_new(&d->cfg.model, rld_alert_cb, d, &d->model, e, sizeof(e));
     if (err != RL_OK)

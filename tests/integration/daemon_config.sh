@@ -67,6 +67,19 @@ grep -q '^name = x$' "$RL_WORK/out.txt" || rl_fail "indented line changed the na
 grep -q '^learner = ftrl$' "$RL_WORK/out.txt" || rl_fail "indented learner lost"
 grep -q '^bits = 12$' "$RL_WORK/out.txt" || rl_fail "indented bits lost"
 
+# Checkpoints that all fail to verify stop start-up (exit 1) instead of a fresh model silently
+# replacing what they held. Nothing listens on the broker port: the refusal comes first.
+mkdir -m 700 "$RL_WORK/bad-ck"
+printf 'not a checkpoint' >"$RL_WORK/bad-ck/ckpt-00000000000000000007.rlck"
+: >"$RL_WORK/bad-ck/ckpt-00000000000000000008.rlck"
+printf '[input]\nbrokers = 127.0.0.1:1\ntopics = t\n[checkpoint]\ndir = %s/bad-ck\n[metrics]\nlisten = off\n' "$RL_WORK" >"$cfg"
+timeout 30 "$RELEARND" --config "$cfg" >/dev/null 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status when no checkpoint verifies" 1 $?
+grep -q 'msg="checkpoint file skipped" path=".*ckpt-00000000000000000008.rlck"' "$RL_WORK/err.txt" ||
+    rl_fail "empty checkpoint not reported: $(cat "$RL_WORK/err.txt")"
+grep -q "none of the 2 checkpoints verifies.*not starting a fresh model" "$RL_WORK/err.txt" ||
+    rl_fail "no refusal: $(tail -n 2 "$RL_WORK/err.txt")"
+
 # Every example config in deploy/ is valid as shipped.
 for f in "$RL_SRC"/deploy/*.ini; do
     "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
