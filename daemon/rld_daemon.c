@@ -1,11 +1,14 @@
 /* rld_daemon.c - start-up, warm start and the consume loop. (Checkpoints, commits and
  * rebalances are in rld_offsets.c, publishing in rld_publish.c, the snapshot version probe in
  * rld_snapver.c.) */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,6 +115,22 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
     if (err != RL_OK)
         return rl_set_err(errstr, errstr_size, err, "[checkpoint] dir %s: %s",
                           d->cfg.checkpoint_dir, e);
+    /* Two instances on one directory would overwrite each other's ckpt-<seq> files and load
+     * each other's offsets: hold an exclusive lock on it for the life of the process (the kernel
+     * drops it when the process dies, so a kill -9 leaves nothing to clean up). */
+    d->ckpt_lock_fd = open(d->cfg.checkpoint_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d->ckpt_lock_fd < 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "[checkpoint] dir %s: open: %s",
+                          d->cfg.checkpoint_dir, strerror(errno));
+    if (flock(d->ckpt_lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_IO,
+                              "[checkpoint] dir %s: in use by another relearnd (locked); each "
+                              "instance needs its own checkpoint directory",
+                              d->cfg.checkpoint_dir);
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "[checkpoint] dir %s: lock: %s",
+                          d->cfg.checkpoint_dir, strerror(errno));
+    }
     rl_ckpt_init(&ck);
     struct skipped_files skipped = {d, 0};
     /* The learner's state streams from the file into the model (one copy of the weights); a
@@ -224,6 +243,7 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     if (!d)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
     d->cfg = *cfg;
+    d->ckpt_lock_fd = -1;
     rl_ckpt_init(&d->last_ck);
     rl_ckpt_init(&d->committed_ck);
     rld_stats_init(&d->stats);
@@ -558,5 +578,7 @@ void rld_daemon_destroy(rld_daemon *d)
     rl_model_destroy(d->model);
     free(d->parts);
     rld_stats_destroy(&d->stats);
+    if (d->ckpt_lock_fd >= 0)
+        close(d->ckpt_lock_fd);
     free(d);
 }

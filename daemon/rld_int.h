@@ -66,6 +66,7 @@ struct rld_daemon {
     size_t last_part; /* cache for the per-event lookup */
 
     /* checkpoints */
+    int ckpt_lock_fd;       /* the checkpoint directory, flock()ed: one relearnd per directory */
     uint64_t ckpt_seq;      /* last durable */
     uint64_t ckpt_position; /* model position in it */
     double ckpt_last_mono;  /* when it was written (or start) */

@@ -80,6 +80,21 @@ grep -q 'msg="checkpoint file skipped" path=".*ckpt-00000000000000000008.rlck"' 
 grep -q "none of the 2 checkpoints verifies.*not starting a fresh model" "$RL_WORK/err.txt" ||
     rl_fail "no refusal: $(tail -n 2 "$RL_WORK/err.txt")"
 
+# One relearnd per checkpoint directory: a second one on the same directory (it would overwrite
+# the first one's ckpt-<seq> files and load its offsets) is refused while the first runs. The
+# first waits for a broker that is not there, holding the directory.
+printf '[input]\nbrokers = 127.0.0.1:1\ntopics = t\n[checkpoint]\ndir = %s/shared-ck\n[metrics]\nlisten = off\n' "$RL_WORK" >"$cfg"
+rl_bg first "$RELEARND" --config "$cfg" --instance-id one
+first=$RL_LAST_PID
+rl_wait_for 20 grep -q 'msg="fresh model: no checkpoint"' "$RL_WORK/first.log" ||
+    rl_fail "first relearnd did not start: $(tail -n 3 "$RL_WORK/first.log")"
+timeout 30 "$RELEARND" --config "$cfg" --instance-id two >/dev/null 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status of a second relearnd on the same checkpoint dir" 1 $?
+grep -q "shared-ck: in use by another relearnd" "$RL_WORK/err.txt" ||
+    rl_fail "no lock message: $(tail -n 2 "$RL_WORK/err.txt")"
+kill -KILL "$first"
+wait "$first" 2>/dev/null
+
 # Every example config in deploy/ is valid as shipped.
 for f in "$RL_SRC"/deploy/*.ini; do
     "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
