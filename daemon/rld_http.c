@@ -2,6 +2,9 @@
 #include "rld_http.h"
 
 #include <netdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,7 +17,26 @@ struct rld_http {
     struct MHD_Daemon *mhd;
     rld_stats *stats;
     int port;
+    atomic_int started;  /* read by libmicrohttpd's thread in on_mhd_log */
+    char start_err[256]; /* libmicrohttpd's last message while starting */
 };
+
+/* libmicrohttpd's own messages, which it would print raw on stderr ("Failed to bind to port 0:
+ * Address already in use" - the port it names is its port argument, unused with SOCK_ADDR):
+ * while starting, kept for the start-up error; later, logged as relearnd lines. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    rld_http *h = cls;
+    char msg[256], q[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    if (!atomic_load(&h->started)) {
+        snprintf(h->start_err, sizeof(h->start_err), "%s", msg);
+        return;
+    }
+    rld_log_quote(msg, q, sizeof(q));
+    rld_log(RLD_WARN, "metrics endpoint", "detail=\"%s\"", q);
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
                              char *body /* malloc'd, freed by MHD */)
@@ -116,18 +138,25 @@ rl_err rld_http_start(const char *listen, rld_stats *stats, rld_http **out, char
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
     }
     h->stats = stats;
-    h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                                  (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-                              0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
+    h->mhd =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                             (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                         0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)32, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->mhd) {
+        /* "Failed to bind to port 0: Address already in use" -> "Address already in use" */
+        const char *why = strrchr(h->start_err, ':');
+        why = why ? why + 1 : h->start_err;
+        while (*why == ' ')
+            why++;
+        rl_set_err(errstr, errstr_size, RL_ERR_IO, "[metrics] listen: cannot listen on %s: %s",
+                   listen, *why ? why : "address in use or not local?");
         free(h);
-        return rl_set_err(errstr, errstr_size, RL_ERR_IO,
-                          "[metrics] listen: cannot listen on %s (address in use or not local?)",
-                          listen);
+        return RL_ERR_IO;
     }
+    atomic_store(&h->started, 1);
     info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : 0;
     *out = h;

@@ -12,6 +12,16 @@ rl_daemon_config a b "[input]" "stuck_after = 2"
 rl_daemon_start a
 port=$(cat "$RL_WORK/a.port")
 
+# A second relearnd asked to listen on the same port stops with one log line saying why (not
+# libmicrohttpd's raw "Failed to bind to port 0").
+rl_daemon_config busy b "[input]" "group = g-busy"
+timeout 60 "$RELEARND" --config "$RL_WORK/busy.ini" --metrics-listen "127.0.0.1:$port" \
+    >/dev/null 2>"$RL_WORK/busy.err"
+rl_assert_eq "exit status with the metrics port taken" 1 $?
+grep -q "msg=\"start-up failed\" error=\"\[metrics\] listen: cannot listen on 127.0.0.1:$port: Address already in use\"" \
+    "$RL_WORK/busy.err" || rl_fail "port-taken message: $(tail -n 2 "$RL_WORK/busy.err")"
+grep -q "^Failed to bind" "$RL_WORK/busy.err" && rl_fail "raw libmicrohttpd line on stderr"
+
 # Events keep arriving for a while (small batches); the rate gauge (sampled every 2 s) must
 # show them.
 (
