@@ -82,7 +82,7 @@ static void usage(FILE *f)
         "  --partition N      send everything to partition N\n"
         "  --compression C    none | gzip | snappy | lz4 | zstd (default lz4)\n"
         "  --rate N           at most N events per second (default unlimited)\n"
-        "  --limit N          stop after N events\n"
+        "  --limit N          stop after N events (default 0 = no limit)\n"
         "  --progress N       progress line on stderr every N events (default 0 = none)\n"
         "  -X key=value       any librdkafka producer property (repeatable), e.g.\n"
         "                     -X message.timeout.ms=5000 -X security.protocol=ssl\n"
