@@ -368,6 +368,33 @@ fail:
     return -1;
 }
 
+/* The names a real Kafka broker accepts (1..249 of [A-Za-z0-9._-], not "." or ".."); the mock
+ * cluster takes anything, so "bad topic" or an empty name from "a,,b" would be created here and
+ * refused by the real cluster the same setup later meets. */
+static int valid_topic_list(const char *list)
+{
+    const char *p = list;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        size_t ok = 0;
+        while (ok < n &&
+               ((p[ok] >= 'a' && p[ok] <= 'z') || (p[ok] >= 'A' && p[ok] <= 'Z') ||
+                (p[ok] >= '0' && p[ok] <= '9') || p[ok] == '.' || p[ok] == '_' || p[ok] == '-'))
+            ok++;
+        if (n == 0 || n > 249 || ok != n || (n == 1 && p[0] == '.') ||
+            (n == 2 && p[0] == '.' && p[1] == '.')) {
+            fprintf(stderr,
+                    "relearn broker: --topics %s: '%.*s' is not a topic name (allowed: 1..249 "
+                    "of A-Z a-z 0-9 . _ -, comma-separated)\n",
+                    list, (int)(n > 249 ? 249 : n), p);
+            return 0;
+        }
+        if (p[n] == '\0')
+            return 1;
+        p += n + 1;
+    }
+}
+
 int rl_cmd_broker(int argc, char **argv)
 {
     long long partitions = 1, brokers = 1, replication = -1;
@@ -428,6 +455,8 @@ int rl_cmd_broker(int argc, char **argv)
                 brokers);
         return 2;
     }
+    if (topics && !valid_topic_list(topics))
+        return 2;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

@@ -86,4 +86,11 @@ grep -q "different seeds" "$W/diff.err" || rl_fail "message: $(cat "$W/diff.err"
 "$RELEARN" diff "$W/i1.rlck" "$W/i2.rlck" >"$W/diff2.out" 2>&1 ||
     rl_fail "diff of indexed models refused: $(cat "$W/diff2.out")"
 grep -q "changed weights: *0 " "$W/diff2.out" || rl_fail "indexed models differ: $(cat "$W/diff2.out")"
+
+# 7. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
+for t in 'bad topic' 'a,,b' 'a,' '..'; do
+    timeout 10 "$RELEARN" broker --topics "$t" >/dev/null 2>"$W/topic.err"
+    rl_assert_eq "broker --topics '$t': exit status" 2 $?
+    grep -q "is not a topic name" "$W/topic.err" || rl_fail "message: $(cat "$W/topic.err")"
+done
 rl_log ok
