@@ -16,7 +16,10 @@
  * zstd files stream too when their window is small: checkpoints are written with a 128 KiB
  * window (ckpt.c), and the decoder is told to refuse more than 1 MiB, so a file from before
  * (whose window is as large as the state: the decoder would keep a buffer that large and copy
- * out of it, measured slower than the buffered path) fails here and takes the buffered path. */
+ * out of it, measured slower than the buffered path) fails here and takes the buffered path.
+ * A zero-run coded file (zero_runs.h; after zstd, if both) streams through rl_zr_reader: the
+ * literals are copied into the learner's arrays and the runs memset, so a sparse state costs
+ * about one pass of writes over its arrays, not the decompression of every zero. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -23,7 +23,10 @@ S="$work/c/snapshot"
 # verify: all good files -> 0, one line each on stdout
 "$R" verify "$C"/valid_* "$S"/valid_* >"$work/v.out" 2>"$work/v.err"
 check "verify valid exits 0" test $? -eq 0
-check "verify prints one OK per file" test "$(grep -c ': OK (' "$work/v.out")" -eq 8
+n_valid=$(ls "$C"/valid_* "$S"/valid_* | wc -l)
+check "verify prints one OK per file" test "$(grep -c ': OK (' "$work/v.out")" -eq "$n_valid"
+check "verify names the zero-run coding" has "$work/v.out" "valid_sgd_zero_runs: OK (checkpoint .*, zero runs)"
+check "verify names zero runs + zstd" has "$work/v.out" "valid_ftrl_zero_runs_zstd: OK (.*, zero runs + zstd)"
 # a broken one among them -> 1, the reason names the path
 set +e
 "$R" verify "$C"/valid_sgd_ddm "$C"/broken_bitflip "$S"/broken_truncated >"$work/v2.out" 2>"$work/v2.err"
@@ -60,6 +63,12 @@ check "inspect json metrics" has "$work/j.out" '"task": "multiclass"'
 if command -v python3 >/dev/null 2>&1; then
     check "inspect json parses" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['top_weights'])==3" "$work/j.out"
 fi
+# a zero-run coded checkpoint reads as the plain one did: same report but for the coding line
+"$R" inspect "$C/valid_sgd_zero_runs" --json >"$work/jz.out"
+check "inspect json zero runs" has "$work/jz.out" '"zero_runs": true'
+"$R" inspect "$C/valid_sgd_zero_runs" | grep -v '^kind:\|^file:\|^checksum:' >"$work/iz.out"
+"$R" inspect "$C/valid_sgd_ddm" | grep -v '^kind:\|^file:\|^checksum:' >"$work/ip.out"
+check "zero runs inspect like plain" cmp -s "$work/iz.out" "$work/ip.out"
 # a snapshot with a dictionary shows how many names it knows
 "$R" inspect "$S/valid_sgd" >"$work/i2.out"
 check "inspect dictionary" has "$work/i2.out" "dictionary:       2 feature names known"
