@@ -76,7 +76,7 @@ static void usage(FILE *f)
             "  --no-header        CSV without a header line (features indexed by column)\n"
             "  --max-line BYTES   longest accepted line (default %u)\n"
             "Run:\n"
-            "  --passes N         passes over FILE (default 1; not with stdin)\n"
+            "  --passes N         passes over FILE (default 1; FILE must be a regular file)\n"
             "  --test FILE2       after training, score FILE2 without learning (hold-out)\n"
             "  --progress N       progress line every N events (default 100000, 0 = none)\n"
             "  --strict           stop at the first bad line, exit status 1\n"
@@ -291,6 +291,16 @@ static int parse_args(int argc, char **argv, eval_opts *o)
     }
     if (o->passes > 1 && strcmp(o->input, "-") == 0) {
         fprintf(stderr, "relearn eval: --passes %u: stdin can be read only once\n", o->passes);
+        return -1;
+    }
+    struct stat st;
+    /* A pipe (e.g. <(zcat data.gz)) or a device reads empty on the second pass: the run said
+     * "passes 3" over one pass of events. A missing file is left to the reader's message. */
+    if (o->passes > 1 && stat(o->input, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr,
+                "relearn eval: --passes %u: %s is not a regular file (a pipe or device can be "
+                "read only once)\n",
+                o->passes, o->input);
         return -1;
     }
     if ((o->alerts_json || o->cfg.n_det_params || o->cfg.response != RL_RESPONSE_ALERT) &&

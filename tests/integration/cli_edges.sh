@@ -87,7 +87,15 @@ grep -q "different seeds" "$W/diff.err" || rl_fail "message: $(cat "$W/diff.err"
     rl_fail "diff of indexed models refused: $(cat "$W/diff2.out")"
 grep -q "changed weights: *0 " "$W/diff2.out" || rl_fail "indexed models differ: $(cat "$W/diff2.out")"
 
-# 7. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
+# 7. --passes over a pipe: the second pass would read nothing while the table said "passes 3".
+mkfifo "$W/fifo"
+(cat "$W/d.svm" >"$W/fifo" &)
+"$RELEARN" eval --progress 0 --passes 3 "$W/fifo" >"$W/pp.out" 2>"$W/pp.err"
+rl_assert_eq "--passes 3 over a FIFO: exit status" 2 $?
+grep -q "fifo is not a regular file" "$W/pp.err" || rl_fail "message: $(cat "$W/pp.err")"
+cat "$W/fifo" >/dev/null # let the writer finish
+
+# 8. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
 for t in 'bad topic' 'a,,b' 'a,' '..'; do
     timeout 10 "$RELEARN" broker --topics "$t" >/dev/null 2>"$W/topic.err"
     rl_assert_eq "broker --topics '$t': exit status" 2 $?
