@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -679,6 +680,38 @@ static int run_test(const eval_opts *o, run_state *s, rl_reader *r)
     return rc;
 }
 
+/* --save is written after the whole run: check before it that the file can go where asked (an
+ * existing directory, or a directory that is missing or not writable), so a typo does not cost
+ * the run. Returns 1 after saying why. The write itself can still fail (disk full): exit 1. */
+static int save_target_unusable(const char *path)
+{
+    struct stat st;
+    char dir[4096];
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "relearn eval: --save %s: is a directory\n", path);
+        return 1;
+    }
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    const char *why = NULL;
+    if (stat(dir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a directory";
+    else if (access(dir, W_OK | X_OK) != 0)
+        why = strerror(errno);
+    if (why) {
+        fprintf(stderr, "relearn eval: --save %s: directory %s: %s\n", path, dir, why);
+        return 1;
+    }
+    return 0;
+}
+
 int rl_cmd_eval(int argc, char **argv)
 {
     eval_opts o;
@@ -696,6 +729,8 @@ int rl_cmd_eval(int argc, char **argv)
     memset(&s, 0, sizeof(s));
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_init(&s.b[k]);
+    if (o.save && save_target_unusable(o.save))
+        return 2;
     if (o.test && rl_reader_open(o.test, &o.ropts, &test, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: --test: %s\n", err);
         return 2;

@@ -1,9 +1,10 @@
 # cli_edges.sh - relearn on an operator's mistakes, no broker running: an unreachable broker
 # with a full local queue fails within message.timeout.ms + 5 s instead of hanging; an output
 # option naming an input is refused before anything is overwritten; a --test path is checked
-# before training; an option value left out does not swallow the next option; a report that
-# cannot be written (stdout on a full disk) exits non-zero; diff refuses models hashed with
-# different seeds.
+# before training, and so is where --save goes; an option value left out does not swallow the
+# next option; a report that cannot be written (stdout on a full disk) exits non-zero; diff
+# refuses models hashed with different seeds; --passes refuses a pipe; relearn broker refuses
+# topic names Kafka would refuse.
 . "$RL_TESTS/integration/lib.sh"
 rl_init cli_edges
 W=$RL_WORK
@@ -46,6 +47,14 @@ cmp -s "$W/d.svm" "$W/keep.svm" || rl_fail "the input file was changed"
 rl_assert_eq "missing --test file: exit status" 2 $?
 grep -q "missing.svm: No such file" "$W/t.err" || rl_fail "message: $(cat "$W/t.err")"
 [ -s "$W/t.out" ] && rl_fail "trained before checking --test: $(head -n 2 "$W/t.out")"
+# ... and so does a --save into a missing directory, or onto a directory.
+"$RELEARN" eval --progress 0 --save "$W/no-such-dir/m.rlck" "$W/d.svm" >"$W/s.out" 2>"$W/s.err"
+rl_assert_eq "--save into a missing directory: exit status" 2 $?
+grep -q "no-such-dir/m.rlck: directory $W/no-such-dir: No such file" "$W/s.err" ||
+    rl_fail "message: $(cat "$W/s.err")"
+[ -s "$W/s.out" ] && rl_fail "trained before checking --save: $(head -n 2 "$W/s.out")"
+"$RELEARN" eval --progress 0 --save "$W" "$W/d.svm" >/dev/null 2>"$W/s.err"
+rl_assert_eq "--save onto a directory: exit status" 2 $?
 
 # 4. A value left out: the next option is not taken as the value.
 (cd "$W" && "$RELEARN" eval --save --strict d.svm >/dev/null 2>"$W/v.err")
