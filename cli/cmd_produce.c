@@ -6,6 +6,7 @@
  * batches than librdkafka's defaults, since this tool exists to push volume. Every delivery
  * report is counted; the exit status says whether every event arrived. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,8 +93,9 @@ static void usage(FILE *f)
         "Labels are sent as written: the consumer checks them against its task.\n"
         "At the end, waits for every delivery report and prints a summary line. Waits\n"
         "(for the last reports, or on a full queue with no report coming) are bounded by\n"
-        "message.timeout.ms (default 300000) + 5 s, then what is left counts as failed:\n"
-        "-X message.timeout.ms=N bounds how long an unreachable cluster is waited for.\n"
+        "message.timeout.ms (default 300000; 0 = none) + 5 s, then what is left counts as\n"
+        "failed: -X message.timeout.ms=N bounds how long an unreachable cluster is\n"
+        "waited for.\n"
         "Exit status: 0 every event delivered; 1 a delivery failed, a bad line under\n"
         "--strict, or a read error; 2 usage error or unreadable input.\n",
         RL_READER_MAX_LINE_DEFAULT, MAX_BAD_SHOWN);
@@ -333,6 +335,10 @@ int rl_cmd_produce(int argc, char **argv)
     double msg_timeout_s = 300.0;
     if (rd_kafka_conf_get(conf, "message.timeout.ms", tmo, &tmo_size) == RD_KAFKA_CONF_OK)
         msg_timeout_s = strtod(tmo, NULL) / 1000.0;
+    /* librdkafka reads 0 as "never time out": then neither do the waits below (a second
+     * SIGTERM/SIGINT still ends them), rather than giving up after 5 s. */
+    if (!(msg_timeout_s > 0))
+        msg_timeout_s = INFINITY;
     rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
