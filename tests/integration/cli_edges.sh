@@ -29,6 +29,19 @@ rl_assert_eq "produce to no broker with a full queue: exit status" 1 $st
 grep -q "d.svm:[0-9]*: not produced: the local queue stayed full" "$W/stall.log" ||
     rl_fail "no stall message: $(grep -v librdkafka "$W/stall.log" | tail -n 3)"
 grep -q 'msg="produce done".* delivered=0 ' "$W/stall.log" || rl_fail "no summary line"
+# ... but message.timeout.ms=0 means "never" (librdkafka's meaning): it is still waiting after
+# the 5 s it used to give up at, and two signals end it.
+rl_bg forever "$RELEARN" produce --brokers 127.0.0.1:1 --topic t -X message.timeout.ms=0 \
+    -X queue.buffering.max.messages=10 "$W/d.svm"
+pf=$RL_LAST_PID
+sleep 7
+kill -0 "$pf" 2>/dev/null || rl_fail "produce with message.timeout.ms=0 gave up within 7 s"
+kill -TERM "$pf"
+sleep 0.5
+kill -TERM "$pf"
+rl_wait_for 15 sh -c "! kill -0 $pf 2>/dev/null" || rl_fail "two signals did not end the produce"
+wait "$pf"
+rl_assert_eq "produce ended by signals: exit status" 1 $?
 
 # 2. Outputs naming inputs are refused (exit 2) and the input survives.
 "$RELEARN" eval --drift adwin --alerts-json "$W/d.svm" "$W/d.svm" >/dev/null 2>"$W/e1.err"
