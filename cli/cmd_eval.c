@@ -21,6 +21,7 @@
 #include "features.h"
 #include "model.h"
 #include "reader.h"
+#include "reader_args.h"
 
 #define MAX_BAD_SHOWN 5
 /* Examples read ahead of the one being learned (see run_pass); one builder per example held.
@@ -426,6 +427,10 @@ static int run_parse_only(const eval_opts *o)
         fprintf(stderr, "relearn eval: %s\n", err);
         return 2;
     }
+    if (rl_cli_check_csv_opts("eval", &o->ropts, r)) {
+        rl_reader_destroy(r);
+        return 2;
+    }
     double t0 = now_s();
     uint64_t n = 0, bad = 0, feats = 0;
     int rc = 0;
@@ -606,6 +611,10 @@ static int run_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass
     rl_reader *r = NULL;
     if (rl_reader_open(o->input, &o->ropts, &r, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: %s\n", err);
+        return 2;
+    }
+    if (pass == 0 && rl_cli_check_csv_opts("eval", &o->ropts, r)) {
+        rl_reader_destroy(r);
         return 2;
     }
     c->file = rl_reader_name(r);

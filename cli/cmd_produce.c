@@ -19,6 +19,7 @@
 #include "event_codec.h"
 #include "kafka_util.h"
 #include "reader.h"
+#include "reader_args.h"
 #include "rl_common.h"
 
 #define MAX_BAD_SHOWN       20
@@ -287,6 +288,10 @@ int rl_cmd_produce(int argc, char **argv)
     rl_err re = rl_reader_open(o.input, &o.reader, &rd, err, sizeof(err));
     if (re != RL_OK) {
         fprintf(stderr, "relearn produce: %s\n", err);
+        return 2;
+    }
+    if (rl_cli_check_csv_opts("produce", &o.reader, rd)) {
+        rl_reader_destroy(rd);
         return 2;
     }
 

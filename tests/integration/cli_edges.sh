@@ -4,7 +4,7 @@
 # before training, and so is where --save goes; an option value left out does not swallow the
 # next option; a report that cannot be written (stdout on a full disk) exits non-zero; diff
 # refuses models hashed with different seeds; --passes refuses a pipe; relearn broker refuses
-# topic names Kafka would refuse.
+# topic names Kafka would refuse; CSV-only options are refused for other formats.
 . "$RL_TESTS/integration/lib.sh"
 rl_init cli_edges
 W=$RL_WORK
@@ -117,7 +117,17 @@ rl_assert_eq "--passes 3 over a FIFO: exit status" 2 $?
 grep -q "fifo is not a regular file" "$W/pp.err" || rl_fail "message: $(cat "$W/pp.err")"
 cat "$W/fifo" >/dev/null # let the writer finish
 
-# 8. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
+# 8. CSV-only options on an input read as another format would be ignored: the label column
+# the user named would silently not be the label.
+"$RELEARN" eval --progress 0 --label-col 2 "$W/d.svm" >"$W/lc.out" 2>"$W/lc.err"
+rl_assert_eq "--label-col on libsvm: exit status" 2 $?
+grep -q "d.svm: --label-col applies to CSV input only, and this input reads as libsvm" "$W/lc.err" ||
+    rl_fail "message: $(cat "$W/lc.err")"
+"$RELEARN" produce --brokers 127.0.0.1:1 --topic t --no-header "$W/d.vw" 2>"$W/lc.err"
+rl_assert_eq "produce --no-header on VW: exit status" 2 $?
+grep -q "d.vw: --no-header applies to CSV input only" "$W/lc.err" || rl_fail "message: $(cat "$W/lc.err")"
+
+# 9. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
 for t in 'bad topic' 'a,,b' 'a,' '..'; do
     timeout 10 "$RELEARN" broker --topics "$t" >/dev/null 2>"$W/topic.err"
     rl_assert_eq "broker --topics '$t': exit status" 2 $?
