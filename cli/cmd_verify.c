@@ -60,10 +60,24 @@ int rl_cmd_verify(int argc, char **argv)
                    "  chunks; exit status 0 only if every file verifies.\n");
             return 0;
         }
-    }
-    for (int i = 1; i < argc; i++) {
+        /* An option verify does not have (--json is inspect's) is a usage error, not a file
+         * that fails to verify; after "--" every argument is a file. */
         if (strcmp(argv[i], "--") == 0)
+            break;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr,
+                    "relearn verify: unknown option '%s' (verify takes only FILEs; '--' "
+                    "before a file named like an option)\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    int files = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0 && !files) {
+            files = 1;
             continue;
+        }
         n++;
         bad += verify_one(argv[i]);
     }

@@ -78,6 +78,9 @@ grep -q -- "--save needs a value, got the option '--strict'" "$W/v.err" ||
 "$RELEARN" produce --brokers 127.0.0.1:1 --topic --strict "$W/d.svm" 2>"$W/p.err"
 rl_assert_eq "produce --topic --strict: exit status" 2 $?
 grep -q -- "--topic needs a value" "$W/p.err" || rl_fail "message: $(cat "$W/p.err")"
+"$RELEARN" verify --json "$W/d.svm" 2>"$W/vj.err"
+rl_assert_eq "verify --json (an option verify lacks): exit status" 2 $?
+grep -q "unknown option '--json'" "$W/vj.err" || rl_fail "message: $(cat "$W/vj.err")"
 "$RELEARN" diff "$W/a" --top 2>"$W/top.err"
 rl_assert_eq "diff --top without a value: exit status" 2 $?
 grep -q -- "--top needs a value" "$W/top.err" || rl_fail "message: $(cat "$W/top.err")"
