@@ -1,4 +1,5 @@
 /* main.c - relearnd: parse flags, read and check the config, run the daemon. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +210,11 @@ int main(int argc, char **argv)
     }
     if (check) {
         rld_config_print(&cfg, stdout);
+        /* The effective config is the point of --check-config: a lost copy is a failure. */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "relearnd: --check-config: writing stdout: %s\n", strerror(errno));
+            return RLD_EXIT_FAILURE;
+        }
         return 0;
     }
     rld_log_level = (rld_level)rld_log_level_parse(cfg.log_level);

@@ -95,6 +95,13 @@ grep -q "shared-ck: in use by another relearnd" "$RL_WORK/err.txt" ||
 kill -KILL "$first"
 wait "$first" 2>/dev/null
 
+# --check-config whose output is lost (stdout on a full disk) does not pass.
+if [ -w /dev/full ]; then
+    "$RELEARND" --config "$RL_SRC/deploy/sgd.ini" --check-config >/dev/full 2>"$RL_WORK/err.txt"
+    rl_assert_eq "--check-config > /dev/full: exit status" 1 $?
+    grep -q "writing stdout" "$RL_WORK/err.txt" || rl_fail "message: $(cat "$RL_WORK/err.txt")"
+fi
+
 # Every example config in deploy/ is valid as shipped.
 for f in "$RL_SRC"/deploy/*.ini; do
     "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
