@@ -1,6 +1,7 @@
 /* rld_daemon.c - start-up, warm start and the consume loop. (Checkpoints, commits and
  * rebalances are in rld_offsets.c, publishing in rld_publish.c, the snapshot version probe in
  * rld_snapver.c.) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -86,6 +87,35 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
     return RL_OK;
 }
 
+/* Warns about *.rlck files in the checkpoint directory that are not named as checkpoints are
+ * (ckpt-<20-digit seq>.rlck): the loader never looks at them, so a checkpoint copied in by hand
+ * as "ckpt-7.rlck" or "backup.rlck" was ignored without a word and a fresh model started. */
+static void warn_misnamed(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *de;
+    if (!dh)
+        return;
+    while ((de = readdir(dh)) != NULL) {
+        const char *n = de->d_name;
+        size_t len = strlen(n), k = 0;
+        if (len < 5 || strcmp(n + len - 5, ".rlck") != 0)
+            continue;
+        if (len == 30 && strncmp(n, "ckpt-", 5) == 0)
+            while (k < 20 && n[5 + k] >= '0' && n[5 + k] <= '9')
+                k++;
+        if (k == 20)
+            continue;
+        char q[512];
+        rld_log_quote(n, q, sizeof(q));
+        rld_log(RLD_WARN, "file in the checkpoint directory ignored",
+                "dir=\"%s\" file=\"%s\" reason=\"not named ckpt-<20-digit seq>.rlck; to load it, "
+                "rename it to that name with the seq relearn inspect shows\"",
+                dir, q);
+    }
+    closedir(dh);
+}
+
 /* Counts the checkpoint files skipped while loading, so "none verifies" is told apart from "no
  * checkpoint at all". */
 struct skipped_files {
@@ -131,6 +161,7 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "[checkpoint] dir %s: lock: %s",
                           d->cfg.checkpoint_dir, strerror(errno));
     }
+    warn_misnamed(d->cfg.checkpoint_dir);
     rl_ckpt_init(&ck);
     struct skipped_files skipped = {d, 0};
     /* The learner's state streams from the file into the model (one copy of the weights); a

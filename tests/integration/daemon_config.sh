@@ -84,10 +84,15 @@ grep -q "none of the 2 checkpoints verifies.*not starting a fresh model" "$RL_WO
 # the first one's ckpt-<seq> files and load its offsets) is refused while the first runs. The
 # first waits for a broker that is not there, holding the directory.
 printf '[input]\nbrokers = 127.0.0.1:1\ntopics = t\n[checkpoint]\ndir = %s/shared-ck\n[metrics]\nlisten = off\n' "$RL_WORK" >"$cfg"
+# A checkpoint copied in under another name is never loaded: that is said, not silent.
+mkdir -m 700 "$RL_WORK/shared-ck"
+printf 'x' >"$RL_WORK/shared-ck/ckpt-3.rlck"
 rl_bg first "$RELEARND" --config "$cfg" --instance-id one
 first=$RL_LAST_PID
 rl_wait_for 20 grep -q 'msg="fresh model: no checkpoint"' "$RL_WORK/first.log" ||
     rl_fail "first relearnd did not start: $(tail -n 3 "$RL_WORK/first.log")"
+grep -q 'msg="file in the checkpoint directory ignored" .*file="ckpt-3.rlck"' "$RL_WORK/first.log" ||
+    rl_fail "misnamed checkpoint not reported: $(head -n 3 "$RL_WORK/first.log")"
 timeout 30 "$RELEARND" --config "$cfg" --instance-id two >/dev/null 2>"$RL_WORK/err.txt"
 rl_assert_eq "exit status of a second relearnd on the same checkpoint dir" 1 $?
 grep -q "shared-ck: in use by another relearnd" "$RL_WORK/err.txt" ||
