@@ -95,8 +95,9 @@ static void usage(FILE *f)
             "  --quiet-alerts     do not print alerts on stdout (counts still shown)\n"
             "\n"
             "Labels: binary learners take 0/1 or -1/+1 (-1 is read as 0); regression any\n"
-            "finite number; softmax a class id. Any other label is a bad line. A bad line is\n"
-            "reported as file:line: reason (the first %d on stderr), counted and skipped.\n"
+            "finite number (Poisson: >= 0); softmax a class id. Any other label is a bad line.\n"
+            "A bad line is reported as file:line: reason (the first %d on stderr), counted\n"
+            "and skipped.\n"
             "Blank lines and lines starting with '#' are skipped and counted separately.\n"
             "Exit status: 0 done; 1 the run failed (bad line under --strict, read error,\n"
             "--save failed); 2 usage error or unreadable input.\n",
@@ -476,6 +477,7 @@ typedef struct run_state {
     rl_dict *dict; /* with --save: the names behind the slots, saved with the model; else NULL */
     rl_task task;
     uint32_t n_classes;
+    int poisson; /* Poisson regression: counts, so a negative label is a bad line */
     uint64_t events, bad, skipped;
     double t0;
 } run_state;
@@ -536,6 +538,14 @@ static void read_example(rl_reader *r, const run_state *s, rl_example_builder *b
     }
     if (!rec) {
         n->at_end = 1;
+        return;
+    }
+    if (s->poisson && y < 0.0f) {
+        /* relearnd's decoder refuses these (label_out_of_domain); taken here they made the
+         * loss NaN and its row vanished from the table. */
+        n->err = RL_ERR_FORMAT;
+        snprintf(n->msg, sizeof(n->msg), "%s:%llu: label %.9g is negative (Poisson regression)",
+                 rl_reader_name(r), (unsigned long long)rec->line, (double)y);
         return;
     }
     n->line = rec->line;
@@ -764,6 +774,8 @@ int rl_cmd_eval(int argc, char **argv)
         goto done;
     }
     s.task = rl_model_learner_c(s.m)->task;
+    s.poisson =
+        s.task == RL_TASK_REGRESSION && rl_model_learner_c(s.m)->params.loss == RL_LOSS_POISSON;
     s.n_classes = o.cfg.learner.n_classes;
     rl_hasher_init(&s.h, o.cfg.learner.bits, o.cfg.hash_seed);
     s.t0 = now_s();

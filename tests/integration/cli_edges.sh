@@ -130,7 +130,17 @@ grep -q "d.svm: --label-col applies to CSV input only, and this input reads as l
 rl_assert_eq "produce --no-header on VW: exit status" 2 $?
 grep -q "d.vw: --no-header applies to CSV input only" "$W/lc.err" || rl_fail "message: $(cat "$W/lc.err")"
 
-# 9. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
+# 9. Poisson regression takes counts: a negative label is a bad line, as relearnd's decoder has
+# it (it was learned, the loss turned NaN and its row left the table).
+printf -- '-1 1:1\n2 1:1\n3 2:1\n' >"$W/pois.svm"
+"$RELEARN" eval --progress 0 --loss poisson "$W/pois.svm" >"$W/pois.out" 2>"$W/pois.err"
+rl_assert_eq "poisson with a negative label: exit status" 0 $?
+grep -q "pois.svm:1: label -1 is negative (Poisson regression)" "$W/pois.err" ||
+    rl_fail "message: $(cat "$W/pois.err")"
+grep -q "^bad lines  *1$" "$W/pois.out" || rl_fail "not counted: $(cat "$W/pois.out")"
+grep -q "^mean loss " "$W/pois.out" || rl_fail "no mean loss row: $(cat "$W/pois.out")"
+
+# 10. relearn broker refuses topic names a real Kafka cluster would refuse (the mock takes any).
 for t in 'bad topic' 'a,,b' 'a,' '..'; do
     timeout 10 "$RELEARN" broker --topics "$t" >/dev/null 2>"$W/topic.err"
     rl_assert_eq "broker --topics '$t': exit status" 2 $?
