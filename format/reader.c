@@ -471,7 +471,9 @@ rl_err rl_reader_next(rl_reader *r, const rl_record **out, char *errstr, size_t 
         const char *p = line;
         while (rl_is_blank(*p))
             p++;
-        if (*p == '\0' || *p == '#') {
+        /* blank means nothing left on the line: a NUL byte is not the end of it (binary junk
+         * was counted as a skipped blank line instead of a bad one) */
+        if ((*p == '\0' && p == line + len) || *p == '#') {
             r->st.skipped++;
             continue;
         }
