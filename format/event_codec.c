@@ -52,6 +52,7 @@ static const char *const reason_names[RL_EVENT_REASON__COUNT] = {
     [RL_EVENT_DENSE_MISMATCH] = "dense_dim_mismatch",
     [RL_EVENT_OVERSIZED] = "oversized",
     [RL_EVENT_BAD_FEATURE] = "bad_feature",
+    [RL_EVENT_VALUE_TOO_LARGE] = "value_too_large",
 };
 
 const char *rl_event_reason_name(rl_event_reason r)
@@ -257,6 +258,8 @@ typedef struct parsed {
     uint64_t first_nan_feat; /* index of the first feature with a non-finite value */
     int bad_feat, nan_feat, nan_dense;
     uint64_t first_nan_dense;
+    int big_feat, big_dense; /* a finite value beyond RL_FEATURE_VALUE_MAX */
+    uint64_t first_big_feat, first_big_dense;
 } parsed;
 
 /* Parses one Feature message into slot (if non-NULL). Returns 0 or -1 (undecodable). */
@@ -303,6 +306,9 @@ static int parse_feature(rl_event_decoder *d, cursor *c, rl_feature *slot, parse
     if (!isfinite(value) && !ps->nan_feat) {
         ps->nan_feat = 1;
         ps->first_nan_feat = i;
+    } else if (isfinite(value) && !(fabsf(value) <= RL_FEATURE_VALUE_MAX) && !ps->big_feat) {
+        ps->big_feat = 1;
+        ps->first_big_feat = i;
     }
     if (slot) {
         size_t k = (size_t)(slot - d->feats);
@@ -322,6 +328,9 @@ static void store_dense(rl_event_decoder *d, parsed *ps, float v)
     if (!isfinite(v) && !ps->nan_dense) {
         ps->nan_dense = 1;
         ps->first_nan_dense = ps->n_dense;
+    } else if (isfinite(v) && !(fabsf(v) <= RL_FEATURE_VALUE_MAX) && !ps->big_dense) {
+        ps->big_dense = 1;
+        ps->first_big_dense = ps->n_dense;
     }
     if (ps->n_dense < d->cfg.dense_dim)
         d->dense[ps->n_dense] = v;
@@ -534,6 +543,17 @@ rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len
         rl_set_err(errstr, errstr_size, RL_ERR_BAD_EVENT, "dense value %llu is not finite",
                    (unsigned long long)ps.first_nan_dense);
         return RL_EVENT_NONFINITE_VALUE;
+    }
+    if (ps.big_feat || ps.big_dense) {
+        if (ps.big_feat)
+            rl_set_err(errstr, errstr_size, RL_ERR_BAD_EVENT,
+                       "feature %llu: value beyond +-%g, the largest the learners take",
+                       (unsigned long long)ps.first_big_feat, (double)RL_FEATURE_VALUE_MAX);
+        else
+            rl_set_err(errstr, errstr_size, RL_ERR_BAD_EVENT,
+                       "dense value %llu beyond +-%g, the largest the learners take",
+                       (unsigned long long)ps.first_big_dense, (double)RL_FEATURE_VALUE_MAX);
+        return RL_EVENT_VALUE_TOO_LARGE;
     }
     ex->label = ps.label;
     ex->weight = ps.weight;

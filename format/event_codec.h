@@ -62,6 +62,7 @@ typedef enum rl_event_reason {
     RL_EVENT_DENSE_MISMATCH,    /* "dense_dim_mismatch" */
     RL_EVENT_OVERSIZED,         /* "oversized": more than max_bytes */
     RL_EVENT_BAD_FEATURE,       /* "bad_feature": a feature with neither name nor index */
+    RL_EVENT_VALUE_TOO_LARGE,   /* "value_too_large": a value beyond +-RL_FEATURE_VALUE_MAX */
     RL_EVENT_REASON__COUNT
 } rl_event_reason;
 

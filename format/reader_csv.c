@@ -226,6 +226,8 @@ rl_err rl_csv_parse_line(rl_reader *r, char *line, size_t len, char *errstr, siz
             continue;
         float v;
         why = rl_parse_f32(f->p, f->len, &v);
+        if (!why)
+            why = rl_check_feature_value(v);
         if (why) {
             char qn[200];
             return rl_set_err(errstr, n, RL_ERR_FORMAT, "column %lld%s%s%s: bad number '%s': %s",

@@ -79,6 +79,8 @@ static inline rl_text_feature *rl_reader_push_feat(rl_reader *r, rl_err *err, ch
  * Return 0 on success, else a static reason ("not a number", "not finite", "out of range"). */
 const char *rl_parse_f64(const char *p, size_t len, double *out);
 const char *rl_parse_f32(const char *p, size_t len, float *out);
+/* NULL when v is a feature value the learners take (|v| <= RL_FEATURE_VALUE_MAX), else why not. */
+const char *rl_check_feature_value(float v);
 /* Decimal digits only, no sign; 0 on success, else a static reason. */
 const char *rl_parse_u64(const char *p, size_t len, uint64_t *out);
 

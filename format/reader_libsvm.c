@@ -59,6 +59,8 @@ rl_err rl_libsvm_parse_line(rl_reader *r, char *line, size_t len, char *errstr, 
                               (unsigned long long)idx, (unsigned long long)r->opts.max_index);
         float v;
         why = rl_parse_f32(c + 1, (size_t)(t - c - 1), &v);
+        if (!why)
+            why = rl_check_feature_value(v);
         if (why)
             return rl_set_err(errstr, n, RL_ERR_FORMAT, "bad value in '%s': %s",
                               rl_quote(q, sizeof(q), s, tl), why);

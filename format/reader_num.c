@@ -136,6 +136,14 @@ const char *rl_parse_f32(const char *p, size_t len, float *out)
     return NULL;
 }
 
+const char *rl_check_feature_value(float v)
+{
+    return fabsf(v) <= RL_FEATURE_VALUE_MAX
+               ? NULL
+               : "beyond +-1e18, the largest feature value the learners take (they square it in "
+                 "float)";
+}
+
 const char *rl_parse_u64(const char *p, size_t len, uint64_t *out)
 {
     if (len == 0)

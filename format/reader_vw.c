@@ -125,6 +125,11 @@ rl_err rl_vw_parse_line(rl_reader *r, char *line, size_t len, char *errstr, size
                 return rl_set_err(errstr, n, RL_ERR_FORMAT,
                                   "value of '%s' times namespace scale is not finite",
                                   rl_quote(q, sizeof(q), f, fl));
+            const char *big = rl_check_feature_value(sv);
+            if (big)
+                return rl_set_err(errstr, n, RL_ERR_FORMAT, "value of '%s'%s: %s",
+                                  rl_quote(q, sizeof(q), f, fl),
+                                  scale != 1.0f ? " times namespace scale" : "", big);
             rl_text_feature *ft = rl_reader_push_feat(r, &e, errstr, n);
             if (!ft)
                 return e;

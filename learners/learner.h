@@ -25,6 +25,12 @@
 #define RL_BITS_MAX            30
 #define RL_CLASSES_MAX         1024
 
+/* The largest feature value (in magnitude) the learners take. Their state is float, and they
+ * square values (x^2 overflows float above ~1.8e19: one such value made the default learner's
+ * counters NaN for good, and every later checkpoint unloadable); 1e18 leaves room for the sums
+ * of squares. The readers and the event decoder refuse larger values as bad input. */
+#define RL_FEATURE_VALUE_MAX 1e18f
+
 /* One active sparse feature: index already hashed into [0, 2^bits). */
 typedef struct rl_feature {
     uint32_t index;

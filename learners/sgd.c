@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #include <xmmintrin.h>
 #endif
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,7 +292,9 @@ static inline void norm_pass1(float *c, float x, float g2, float *norm_x, float 
 {
     float xa = fabsf(x);
     float x2 = x * x;
-    c[1] += g2 * x2;
+    /* G saturates rather than turn inf (an inf G makes a NaN of this coordinate's norm term) */
+    float g = c[1] + g2 * x2;
+    c[1] = g <= FLT_MAX ? g : FLT_MAX;
     if (xa > c[2]) {
         if (c[2] > 0)
             c[0] *= c[2] / xa; /* as if the new scale had always been the scale */
@@ -351,7 +354,7 @@ static int norm_pass1_x4(float *ws, uint32_t m, const rl_feature *f, float g2, f
     _MM_TRANSPOSE4_PS(w, g, n, r);
     const __m128 xa = _mm_andnot_ps(_mm_set1_ps(-0.0f), x);
     const __m128 x2 = _mm_mul_ps(x, x);
-    g = _mm_add_ps(g, _mm_mul_ps(_mm_set1_ps(g2), x2));
+    g = _mm_min_ps(_mm_add_ps(g, _mm_mul_ps(_mm_set1_ps(g2), x2)), _mm_set1_ps(FLT_MAX));
     /* xa > N: rescale w (when N > 0) and take the new scale. */
     const __m128 grow = _mm_cmpgt_ps(xa, n);
     const __m128 resc = _mm_and_ps(grow, _mm_cmpgt_ps(n, zero));
@@ -418,6 +421,10 @@ static void learn_normalized(sgd *s, const rl_example *ex, double z, double y, d
                 norm_pass1(s->dws + (size_t)j * 4, ex->dense[j], g2, &norm_x, &ppu);
     if (p->bias)
         norm_pass1(s->bws, 1.0f, g2, &norm_x, &ppu);
+    /* Only a value beyond RL_FEATURE_VALUE_MAX (from a caller that skipped the readers' checks)
+     * can make this inf: skip the event rather than make the counters NaN for good. */
+    if (!isfinite(norm_x))
+        return;
     s->sum_norm_x += wt * norm_x;
     s->total_weight += wt;
     if (!(s->sum_norm_x > 0))

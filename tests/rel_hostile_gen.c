@@ -186,6 +186,13 @@ int main(int argc, char **argv)
     f[1].value = NAN;
     one(&b, 0, 1, f, 2);
     emit("nan_value", b.data, b.len, "dead nonfinite_value");
+    /* finite, but its square is not a float: it made the default learner's counters NaN */
+    f[1].value = 1e20f;
+    one(&b, 1, 1, f, 2);
+    emit("huge_value", b.data, b.len, "dead value_too_large");
+    f[1].value = -1e19f;
+    one(&b, 0, 1, f, 2);
+    emit("huge_negative_value", b.data, b.len, "dead value_too_large");
 
     /* Duplicate features: the same name 4 times (kept, as if summed: accepted). */
     for (int i = 0; i < 4; i++) {

@@ -73,7 +73,7 @@ static void test_roundtrip_full(void **state)
         {"", 0, 0, 3.0f},
         {"age", 3, 0, 0.25f}, /* duplicate: kept as is */
     };
-    float dense[3] = {0.1f, -2.0f, 1e30f};
+    float dense[3] = {0.1f, -2.0f, 1e18f}; /* the largest value taken */
     rl_event_record r;
     base_record(&r);
     r.label = -3.25f;
@@ -376,6 +376,18 @@ static void test_weight_value_dense_reasons(void **state)
     assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_NONFINITE_VALUE);
     assert_non_null(strstr(err, "feature 1"));
     assert_null(strstr(err, "\"b\"")); /* names are never quoted */
+    /* finite but beyond what the learners take (its square overflows their float state);
+     * exactly the limit is taken */
+    rl_event_feature big[] = {
+        {"a", 1, 0, 1.0f}, {"b", 1, 0, RL_FEATURE_VALUE_MAX}, {"c", 1, 0, -1e20f}};
+    base_record(&r);
+    r.feats = big;
+    r.n_feats = 3;
+    assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_VALUE_TOO_LARGE);
+    assert_non_null(strstr(err, "feature 2"));
+    assert_string_equal(rl_event_reason_name(RL_EVENT_VALUE_TOO_LARGE), "value_too_large");
+    r.n_feats = 2;
+    assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_OK);
 
     float dense3[] = {1, 2, 3}, dense_inf[] = {1, INFINITY};
     base_record(&r);
@@ -390,6 +402,10 @@ static void test_weight_value_dense_reasons(void **state)
     assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_OK);
     r.dense = dense_inf;
     assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_NONFINITE_VALUE);
+    float dense_big[] = {1, 3e19f};
+    r.dense = dense_big;
+    assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_VALUE_TOO_LARGE);
+    assert_non_null(strstr(err, "dense value 1"));
     r.dense = NULL; /* a dense model accepts events without a dense block */
     assert_int_equal(roundtrip(d, &r, &ex, NULL, &b, err, sizeof(err)), RL_EVENT_OK);
     assert_null(ex.dense);

@@ -725,6 +725,44 @@ static void learn1(rl_learner *l, uint32_t idx, float x, float y, rl_pred *p, do
     *loss = rl_learner_learn(l, &ex, p);
 }
 
+/* A value whose square is not a float (1e20: the readers refuse it, a library caller may not)
+ * and values at the limit, many times over: the default learner's state stays finite, its
+ * export imports again, and it goes on learning. Before, one such value made its counters NaN
+ * for good (every later update skipped, every later checkpoint unloadable). */
+static void test_sgd_survives_huge_values(void **state)
+{
+    (void)state;
+    static const char *kinds[] = {"learner=sgd", "learner=sgd loss=hinge",
+                                  "learner=sgd loss=squared"};
+    char err[256];
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        rl_learner *l = make_bits10(kinds[k]);
+        rl_pred p;
+        double loss;
+        for (int i = 0; i < 50; i++)
+            learn1(l, (uint32_t)(i % 7), 1.0f, (float)(i % 2), &p, &loss);
+        learn1(l, 3, 1e20f, 1.0f, &p, &loss);
+        for (int i = 0; i < 500; i++)
+            learn1(l, 5, i % 2 ? RL_FEATURE_VALUE_MAX : -RL_FEATURE_VALUE_MAX, (float)(i % 2), &p,
+                   &loss);
+        /* a fresh feature still learns: its prediction moves toward its label */
+        learn1(l, 9, 1.0f, 1.0f, &p, &loss);
+        double before = p.score;
+        for (int i = 0; i < 20; i++)
+            learn1(l, 9, 1.0f, 1.0f, &p, &loss);
+        if (!(isfinite(p.score) && p.score > before))
+            fail_msg("%s: score %g after %g: no longer learning", kinds[k], p.score, before);
+        rl_buf b;
+        export_to(l, &b);
+        rl_learner *back = make_bits10(kinds[k]);
+        if (rl_learner_import(back, b.data, b.len, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: its own export does not import: %s", kinds[k], err);
+        rl_learner_destroy(back);
+        rl_buf_free(&b);
+        rl_learner_destroy(l);
+    }
+}
+
 static void test_known_sgd(void **state)
 {
     (void)state;
@@ -1280,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_conformance_bad_examples),
         cmocka_unit_test(test_loss_gradients),
         cmocka_unit_test(test_logistic_invariant_confident),
+        cmocka_unit_test(test_sgd_survives_huge_values),
         cmocka_unit_test(test_known_sgd),
         cmocka_unit_test(test_known_ogd),
         cmocka_unit_test(test_known_perceptrons),

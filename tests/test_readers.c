@@ -187,6 +187,58 @@ static void test_libsvm_malformed(void **state)
     rl_reader_destroy(r);
 }
 
+/* A finite value beyond RL_FEATURE_VALUE_MAX is a bad line in every format (its square is not a
+ * float: it made the default learner's counters NaN for good); the limit itself is taken. A line
+ * that starts with a NUL byte is a bad line, not a blank one. */
+static void test_value_limit_and_nul_lines(void **state)
+{
+    (void)state;
+    rl_reader_opts o;
+    rl_reader_opts_default(&o);
+    o.format = RL_TEXT_LIBSVM;
+    rl_reader *r = open_mem("big.svm", "1 1:1e20\n0 2:-1e19\n1 3:1e18 4:-1e18\n", &o);
+    next_bad(r, "big.svm", 1, "beyond +-1e18");
+    next_bad(r, "big.svm", 2, "beyond +-1e18");
+    const rl_record *rec = next_ok(r);
+    assert_int_equal(rec->n_feats, 2);
+    assert_true(rec->feats[0].value == 1e18f && rec->feats[1].value == -1e18f);
+    next_end(r);
+    rl_reader_destroy(r);
+
+    o.format = RL_TEXT_VW;
+    r = open_mem("big.vw", "1 |f a:1e20\n1 |f:1e10 a:1e10\n1 |f:2 a:1e17\n", &o);
+    next_bad(r, "big.vw", 1, "beyond +-1e18");
+    next_bad(r, "big.vw", 2, "times namespace scale: beyond +-1e18");
+    rec = next_ok(r);
+    assert_true(rec->feats[0].value == 2e17f);
+    next_end(r);
+    rl_reader_destroy(r);
+
+    rl_reader_opts_default(&o);
+    o.format = RL_TEXT_CSV;
+    r = open_mem("big.csv", "x,label\n1e20,1\n5,0\n", &o);
+    next_bad(r, "big.csv", 2, "beyond +-1e18");
+    rec = next_ok(r);
+    next_end(r);
+    rl_reader_destroy(r);
+
+    static const char nul[] = "1 1:2\n\0garbage\n   \0\n0 1:1\n";
+    rl_reader_opts_default(&o);
+    o.format = RL_TEXT_LIBSVM;
+    r = NULL;
+    assert_int_equal(rl_reader_open_mem("nul.svm", nul, sizeof(nul) - 1, &o, &r, err, sizeof(err)),
+                     RL_OK);
+    next_ok(r);
+    const rl_record *bad = (const rl_record *)1;
+    assert_int_equal(rl_reader_next(r, &bad, err, sizeof(err)), RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "nul.svm:2: "));
+    assert_int_equal(rl_reader_next(r, &bad, err, sizeof(err)), RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "nul.svm:3: "));
+    next_ok(r);
+    next_end(r);
+    rl_reader_destroy(r);
+}
+
 static void test_libsvm_max_index_option(void **state)
 {
     (void)state;
@@ -239,14 +291,16 @@ static void test_numbers_exact(void **state)
                           "2.2250738585072014e-308"};
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         char line[128];
-        snprintf(line, sizeof(line), "%s 1:%s\n", nums[i], nums[i]);
+        /* a feature value beyond RL_FEATURE_VALUE_MAX is refused: that one as a label only */
+        int big = fabs(strtod(nums[i], NULL)) > RL_FEATURE_VALUE_MAX;
+        snprintf(line, sizeof(line), "%s 1:%s\n", nums[i], big ? "1" : nums[i]);
         rl_reader_opts o;
         rl_reader_opts_default(&o);
         o.format = RL_TEXT_LIBSVM;
         rl_reader *r = open_mem("n", line, &o);
         const rl_record *rec = next_ok(r);
         float want = (float)strtod(nums[i], NULL);
-        if (rec->label != want || rec->feats[0].value != want)
+        if (rec->label != want || rec->feats[0].value != (big ? 1.0f : want))
             fail_msg("%s parsed as %.9g, want %.9g", nums[i], (double)rec->label, (double)want);
         rl_reader_destroy(r);
     }
@@ -776,6 +830,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_libsvm_good),
         cmocka_unit_test(test_libsvm_malformed),
+        cmocka_unit_test(test_value_limit_and_nul_lines),
         cmocka_unit_test(test_libsvm_max_index_option),
         cmocka_unit_test(test_crlf_and_trailing_space),
         cmocka_unit_test(test_numbers_exact),
