@@ -405,7 +405,7 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
                        : rl_fmt_alloc_big((size_t)info->raw_len + 1, 1, NULL);
     uint8_t *coded = NULL; /* zstd + zero runs: the coding, decompressed */
     if (raw && zr && (info->flags & RL_FRAME_ZSTD))
-        coded = malloc((size_t)zlen + 1);
+        coded = rl_fmt_alloc_big((size_t)zlen + 1, 1, NULL);
     if (!raw || (zr && (info->flags & RL_FRAME_ZSTD) && !coded)) {
         if (raw != scratch)
             free(raw);
