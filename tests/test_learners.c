@@ -763,6 +763,51 @@ static void test_sgd_survives_huge_values(void **state)
     }
 }
 
+/* Every learner, fed features at +-RL_FEATURE_VALUE_MAX (the largest the readers pass) among
+ * ordinary ones, thousands of times: its state exports and imports again (a checkpoint of it
+ * loads) and it still predicts finite scores. */
+static void test_all_survive_limit_values(void **state)
+{
+    (void)state;
+    char err[256];
+    rng_seed(77);
+    for (size_t c = 0; c < N_CFGS; c++) {
+        rl_learner *l = make(cfgs[c].kv);
+        float dense[3] = {RL_FEATURE_VALUE_MAX, -1.0f, 0.5f};
+        for (int i = 0; i < 3000; i++) {
+            rl_feature f[3] = {{(uint32_t)(rng_unif() * 1024),
+                                rng_unif() < 0.5 ? RL_FEATURE_VALUE_MAX : -RL_FEATURE_VALUE_MAX},
+                               {(uint32_t)(rng_unif() * 1024), (float)rng_unif()},
+                               {7, i % 3 ? 1.0f : RL_FEATURE_VALUE_MAX}};
+            float y;
+            if (l->task == RL_TASK_MULTICLASS)
+                y = (float)(i % l->params.n_classes);
+            else if (l->task == RL_TASK_REGRESSION)
+                y = l->params.loss == RL_LOSS_POISSON ? (float)(i % 4) : (float)(i % 5) - 2.0f;
+            else
+                y = (float)(i % 2);
+            rl_example ex = {
+                y, 1.0f, f, 3, l->params.dense_dim ? dense : NULL, l->params.dense_dim};
+            rl_pred p;
+            rl_learner_learn(l, &ex, &p);
+        }
+        rl_feature f1 = {3, 1.0f};
+        rl_example ex = {1.0f, 1.0f, &f1, 1, NULL, 0};
+        rl_pred p;
+        rl_learner_predict(l, &ex, &p);
+        if (!isfinite(p.score))
+            fail_msg("%s: score %g after values at the limit", cfgs[c].kv, p.score);
+        rl_buf b;
+        export_to(l, &b);
+        rl_learner *back = make(cfgs[c].kv);
+        if (rl_learner_import(back, b.data, b.len, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: its own export does not import: %s", cfgs[c].kv, err);
+        rl_learner_destroy(back);
+        rl_buf_free(&b);
+        rl_learner_destroy(l);
+    }
+}
+
 static void test_known_sgd(void **state)
 {
     (void)state;
@@ -1319,6 +1364,7 @@ int main(void)
         cmocka_unit_test(test_loss_gradients),
         cmocka_unit_test(test_logistic_invariant_confident),
         cmocka_unit_test(test_sgd_survives_huge_values),
+        cmocka_unit_test(test_all_survive_limit_values),
         cmocka_unit_test(test_known_sgd),
         cmocka_unit_test(test_known_ogd),
         cmocka_unit_test(test_known_perceptrons),
