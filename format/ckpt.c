@@ -11,6 +11,7 @@
 
 #include "ckpt_hash.h"
 #include "ckpt_internal.h"
+#include "varint.h"
 #include "zero_runs.h"
 
 void rl_ckpt_init(rl_ckpt *c)
@@ -314,14 +315,8 @@ rl_err rl_ckpt_encode(const rl_ckpt *c, unsigned flags, rl_buf *out, char *errst
 /* Protobuf key + length prefix of a length-delimited field (field number < 16). */
 static size_t blob_prefix(uint8_t *p, unsigned field, uint64_t len)
 {
-    size_t n = 0;
-    p[n++] = (uint8_t)((field << 3) | 2);
-    do {
-        uint8_t b = (uint8_t)(len & 0x7f);
-        len >>= 7;
-        p[n++] = len ? (uint8_t)(b | 0x80) : b;
-    } while (len);
-    return n;
+    p[0] = (uint8_t)((field << 3) | 2);
+    return 1 + rl_varint_put(p + 1, len);
 }
 
 /* Feeds every piece through one zstd stream into out (which holds room for the whole bound),

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ckpt_internal.h"
+#include "varint.h"
 
 /* ---- decode ---- */
 static rl_err copy_str(char *dst, size_t size, const char *src, const char *what, char *errstr,
@@ -74,20 +75,6 @@ typedef struct blob_views {
     int n_cut;
 } blob_views;
 
-static int read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
-        uint8_t b = p[(*pos)++];
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* 0 on success; -1 when the payload is not plain top-level fields (the protobuf decoder will
  * then see it whole and say what is wrong). */
 static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
@@ -97,12 +84,12 @@ static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
     while (pos < len) {
         size_t start = pos;
         uint64_t key, x;
-        if (read_varint(p, len, &pos, &key) != 0)
+        if (rl_varint_get(p, len, &pos, &key) != 0)
             return -1;
         uint64_t field = key >> 3;
         switch (key & 7) {
         case 0:
-            if (read_varint(p, len, &pos, &x) != 0)
+            if (rl_varint_get(p, len, &pos, &x) != 0)
                 return -1;
             break;
         case 1:
@@ -116,7 +103,7 @@ static int scan_blobs(const uint8_t *p, size_t len, blob_views *v)
             pos += 4;
             break;
         case 2:
-            if (read_varint(p, len, &pos, &x) != 0 || x > len - pos)
+            if (rl_varint_get(p, len, &pos, &x) != 0 || x > len - pos)
                 return -1;
             if (field >= 10 && field <= 12) {
                 int i = (int)field - 10;

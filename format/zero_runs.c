@@ -1,6 +1,8 @@
 /* zero_runs.c - zero-run coding (zero_runs.h). */
 #include "zero_runs.h"
 
+#include "varint.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,15 +52,8 @@ static int add_piece(rl_zr_enc *z, const void *base, size_t len, int in_side)
 
 static int put_varint(rl_zr_enc *z, uint64_t v)
 {
-    uint8_t b[10];
-    size_t n = 0;
-    do {
-        b[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            b[n] |= 0x80;
-        n++;
-    } while (v);
+    uint8_t b[RL_VARINT_MAX_LEN];
+    size_t n = rl_varint_put(b, v);
     /* a side piece's base holds its offset into side until the end (side may move) */
     if (add_piece(z, (void *)(uintptr_t)z->side.len, n, 1) != 0)
         return -1;
@@ -141,26 +136,12 @@ rl_err rl_zr_encode(rl_zr_enc *z, const struct iovec *in, int n)
     return RL_OK;
 }
 
-static int get_varint(const uint8_t *src, size_t len, size_t *pos, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
-        uint8_t b = src[(*pos)++];
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 int rl_zr_decode(const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len, const char **why)
 {
     size_t pos = 0, out = 0;
     while (out < raw_len) {
         uint64_t lit, zero;
-        if (get_varint(src, len, &pos, &lit) != 0) {
+        if (rl_varint_get(src, len, &pos, &lit) != 0) {
             *why = "zero-run coding ends inside a record";
             return -1;
         }
@@ -171,7 +152,7 @@ int rl_zr_decode(const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len, c
         memcpy(dst + out, src + pos, (size_t)lit);
         pos += (size_t)lit;
         out += (size_t)lit;
-        if (get_varint(src, len, &pos, &zero) != 0) {
+        if (rl_varint_get(src, len, &pos, &zero) != 0) {
             *why = "zero-run coding ends inside a record";
             return -1;
         }
