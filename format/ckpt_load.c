@@ -217,6 +217,8 @@ static int pull_varint(stream *s, uint64_t *v, rl_buf *copy)
 /* len payload bytes appended to b. */
 static int pull_into(stream *s, rl_buf *b, uint64_t len)
 {
+    if (len == 0)
+        return 0; /* an empty field (a model without a detector): b may have no buffer yet */
     if (len > s->raw_left || rl_buf_reserve(b, (size_t)len) != 0)
         return -1;
     if (pull(s, b->data + b->len, (size_t)len) != 0)

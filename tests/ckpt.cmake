@@ -14,12 +14,13 @@ if(TARGET rl_format AND TARGET rl_model)
   target_include_directories(rl_make_fuzz_corpus PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(rl_make_fuzz_corpus PRIVATE rl_format rl_model)
 endif()
-# libFuzzer targets for the checkpoint and snapshot readers: built with clang by the shared
-# runner and run ~8 s each (RL_LONG=1: 10 min) over the committed corpus.
+# libFuzzer targets for the checkpoint readers (buffered, and streamed against buffered) and the
+# snapshot reader: built with clang by the shared runner and run ~8 s each (RL_LONG=1: 10 min)
+# over the committed corpus.
 if(TARGET rl_format AND TARGET rl_model)
   rl_script_test(fuzz_ckpt_snapshot fuzz/run_fuzz.sh "fuzz;reliability")
-  set_property(TEST fuzz_ckpt_snapshot APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=ckpt snapshot")
-  set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 1500) # RL_LONG=1: 2 x 600 s
+  set_property(TEST fuzz_ckpt_snapshot APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=ckpt ckpt_load snapshot")
+  set_tests_properties(fuzz_ckpt_snapshot PROPERTIES TIMEOUT 2100) # RL_LONG=1: 3 x 600 s
 endif()
 if(TARGET rl_format AND TARGET rl_model)
   rl_unit_test(test_snapshot SOURCES test_snapshot.c LIBS rl_format rl_model rl_proto
