@@ -43,8 +43,10 @@
  *     warning, drift would otherwise flood warnings);
  *   - every alert swallowed is counted, and the count is carried into (and cleared by) the next
  *     emitted alert of the same source and level (rl_alert.suppressed);
- *   - the "challenger_dropped" alert on a return to STABLE (level STABLE) is emitted iff the
- *     alert that announced that challenger was, so starts and drops pair up;
+ *   - the alert that ends a challenger (DRIFT: "challenger_promoted" / "challenger_dropped";
+ *     STABLE: "challenger_dropped" on a return to stable) is emitted iff the alert that
+ *     announced that challenger was, whatever the gap, so every start shown has its end shown
+ *     (at most one forced alert per announced start, so this cannot flood either);
  *   - alert_min_gap = 0 turns rate limit and hysteresis off.
  * An alert's statistic is the detector's statistic after the value, except for a drift: a
  * detector restarts itself at drift, so a drift alert reports the statistic just before the
@@ -418,6 +420,7 @@ static void on_error_state(rl_model *m, rl_drift_state st, const rl_event_pos *p
         m->drifts++;
         const char *resp = rl_response_name(RL_RESPONSE_ALERT);
         alert_losses losses = current_losses(m);
+        int force = -1;
         switch (m->cfg.response) {
         case RL_RESPONSE_ALERT:
             break;
@@ -432,11 +435,16 @@ static void on_error_state(rl_model *m, rl_drift_state st, const rl_event_pos *p
             resp = "boost";
             break;
         case RL_RESPONSE_CHALLENGER:
-            if (m->chal)
+            if (m->chal) {
+                /* Ops saw this challenger start: they must see how it ended (a promotion
+                 * replaces the model), even within the gap of the last drift alert. */
+                if (m->chal_announced)
+                    force = 1;
                 resp = challenger_decide(m) ? "challenger_promoted" : "challenger_dropped";
+            }
             break;
         }
-        emit(m, SRC_ERROR, RL_DRIFT_DRIFT, resp, losses, -1, pos);
+        emit(m, SRC_ERROR, RL_DRIFT_DRIFT, resp, losses, force, pos);
     } else if (st == RL_DRIFT_STABLE && prev == RL_DRIFT_WARNING && m->chal) {
         alert_losses losses = current_losses(m);
         int announced = m->chal_announced;
@@ -586,6 +594,10 @@ void rl_model_counters_get(const rl_model *m, rl_model_counters *out)
     out->challenger_running = m->chal != NULL;
     out->challenger_start = m->chal ? m->chal_start : 0;
     out->boosting = m->boosting;
+    for (int l = 0; l < N_LEVELS; l++) {
+        out->suppressed_pending[l] = m->lim[SRC_ERROR].suppressed[l];
+        out->feature_suppressed_pending[l] = m->lim[SRC_FEATURE].suppressed[l];
+    }
 }
 
 uint32_t rl_model_hash_name(const rl_model *m, const char *name, size_t len)

@@ -131,6 +131,12 @@ typedef struct rl_model_counters {
     int challenger_running;
     uint64_t challenger_start; /* position of the warning that started it (0: none) */
     int boosting;              /* a boost is decaying (lr_scale > 1) */
+    /* Alerts swallowed by the rate limit since the last emitted alert of the same level, by
+     * rl_drift_state (STABLE: challenger drops), error stream and watched feature: the next
+     * alert of that level reports them in rl_alert.suppressed; until then only this shows them
+     * (at the end of a run, or while a noisy stream stays inside the gap). Kept in the state. */
+    uint64_t suppressed_pending[3];
+    uint64_t feature_suppressed_pending[3];
 } rl_model_counters;
 void rl_model_counters_get(const rl_model *m, rl_model_counters *out);
 /* Hashes a feature name with the model's hasher (bits, seed). */
