@@ -396,6 +396,14 @@ static void refresh_stats(rld_daemon *d)
     s->drift_warnings = rl_model_warnings(d->model);
     s->drifts = rl_model_drifts(d->model);
     s->drift_state = (int)rl_model_drift_state(d->model);
+    rl_model_counters k;
+    rl_model_counters_get(d->model, &k);
+    s->feature_warnings = k.feature_warnings;
+    s->feature_drifts = k.feature_drifts;
+    for (int l = 0; l < 3; l++) {
+        s->alerts_suppressed_pending[0][l] = k.suppressed_pending[l];
+        s->alerts_suppressed_pending[1][l] = k.feature_suppressed_pending[l];
+    }
     rld_stats_publish(&d->stats, s);
 }
 

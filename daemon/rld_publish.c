@@ -248,6 +248,8 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
     }
     json_object_set_new(o, "response", json_string(a->response ? a->response : "alert"));
     json_object_set_new(o, "suppressed", json_integer((json_int_t)a->suppressed));
+    if ((unsigned)a->level < 3)
+        d->sd.alerts_suppressed[a->level] += a->suppressed;
     set_num(o, "recent_loss", a->recent_loss);
     set_num(o, "challenger_loss", a->challenger_loss);
     alert_emit(d, o);

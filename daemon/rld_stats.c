@@ -151,6 +151,13 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     fprintf(f, "relearnd_drift_warnings_total %llu\n", (unsigned long long)d->drift_warnings);
     metric(f, "drifts_total", "counter", "Drifts over the model's life.");
     fprintf(f, "relearnd_drifts_total %llu\n", (unsigned long long)d->drifts);
+    metric(f, "feature_drift_warnings_total", "counter",
+           "Drift warnings of the watched feature (watch_feature) over the model's life.");
+    fprintf(f, "relearnd_feature_drift_warnings_total %llu\n",
+            (unsigned long long)d->feature_warnings);
+    metric(f, "feature_drifts_total", "counter",
+           "Drifts of the watched feature (watch_feature) over the model's life.");
+    fprintf(f, "relearnd_feature_drifts_total %llu\n", (unsigned long long)d->feature_drifts);
     metric(f, "drift_state", "gauge", "0 stable, 1 warning, 2 drift.");
     fprintf(f, "relearnd_drift_state %d\n", d->drift_state);
     metric(f, "alerts_total", "counter", "Alerts sent to the alerts topic, by result.");
@@ -158,6 +165,21 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
             (unsigned long long)d->alerts_sent);
     fprintf(f, "relearnd_alerts_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->alerts_failed);
+    metric(f, "alerts_suppressed_total", "counter",
+           "Alerts swallowed by the rate limit (alert_min_gap, hysteresis), by level, as "
+           "reported in the suppressed field of the alert that followed them.");
+    for (int l = 0; l < 3; l++)
+        fprintf(f, "relearnd_alerts_suppressed_total{level=\"%s\"} %llu\n",
+                rl_drift_state_name((rl_drift_state)l),
+                (unsigned long long)d->alerts_suppressed[l]);
+    metric(f, "alerts_suppressed_pending", "gauge",
+           "Alerts swallowed by the rate limit that no alert has reported yet, by source and "
+           "level.");
+    for (int src = 0; src < 2; src++)
+        for (int l = 0; l < 3; l++)
+            fprintf(f, "relearnd_alerts_suppressed_pending{source=\"%s\",level=\"%s\"} %llu\n",
+                    src ? "feature" : "error", rl_drift_state_name((rl_drift_state)l),
+                    (unsigned long long)d->alerts_suppressed_pending[src][l]);
 
     metric(f, "checkpoint_seq", "gauge", "Sequence number of the last durable checkpoint.");
     fprintf(f, "relearnd_checkpoint_seq %llu\n", (unsigned long long)d->ckpt_seq);

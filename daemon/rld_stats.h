@@ -45,8 +45,14 @@ typedef struct rld_stats_data {
     uint64_t model_position; /* events stepped in the model's whole life (across restarts) */
     rl_metrics_summary summary;
     uint64_t drift_warnings, drifts;
-    int drift_state; /* rl_drift_state */
+    uint64_t feature_warnings, feature_drifts; /* the watched feature's detector (0 when off) */
+    int drift_state;                           /* rl_drift_state */
     uint64_t alerts_sent, alerts_failed;
+    /* Rate-limited alerts, by level (rl_drift_state): those a later alert reported in its
+     * `suppressed` field (since process start), and those not reported yet (the model's
+     * limiter, per source error/feature: what a quiet spell after a noisy one leaves). */
+    uint64_t alerts_suppressed[3];
+    uint64_t alerts_suppressed_pending[2][3];
     /* checkpoints */
     uint64_t ckpt_seq;
     uint64_t ckpt_ok, ckpt_failed;
