@@ -340,6 +340,17 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
                 "published_loss=%.6g of_version=%" PRIu64 " latest_version=%" PRIu64, d->pub_loss,
                 ckpt_ver, d->snap_version);
 
+    /* Alerts already sent for events that will be applied again (after a crash) are not sent
+     * twice. Without the topic's answer relearnd still runs: at worst ops see them twice. */
+    err = rld_alerts_topic_last_positions(&d->cfg, 10000, d->alert_hwm, e, sizeof(e));
+    if (err == RL_OK)
+        rld_log(RLD_INFO, "alerts already sent",
+                "topic=%s last_error_position=%" PRIu64 " last_feature_position=%" PRIu64,
+                d->cfg.alerts_topic, d->alert_hwm[0], d->alert_hwm[1]);
+    else
+        rld_log(RLD_WARN, "cannot read the alerts topic: alerts of replayed events may repeat",
+                "topic=%s error=\"%s\"", d->cfg.alerts_topic, e);
+
     err = consumer_new(d, errstr, errstr_size);
     if (err != RL_OK)
         goto fail;

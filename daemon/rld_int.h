@@ -100,8 +100,12 @@ struct rld_daemon {
     double rate_t; /* events/s sampling */
     uint64_t rate_events;
     double last_broker_probe;
-    rld_ratelimit rl_bad, rl_kafka, rl_dlq;
+    rld_ratelimit rl_bad, rl_kafka, rl_dlq, rl_replayed_alert;
     uint64_t pending_records; /* dead letters + alerts produced, delivery report not yet in */
+    /* Highest position alerted per source (error stream, watched feature): read back from the
+     * alerts topic at start, raised by every alert sent. Events applied again after a crash or
+     * a roll-back raise their alerts again; those at or below it were sent already. */
+    uint64_t alert_hwm[2];
 
     int exit_status;
 };

@@ -231,6 +231,17 @@ static void alert_emit(rld_daemon *d, json_t *o)
 void rld_alert_cb(void *opaque, const rl_alert *a)
 {
     rld_daemon *d = opaque;
+    int src = a->source && strcmp(a->source, "error") != 0;
+    if (a->position <= d->alert_hwm[src]) {
+        /* an event applied again after a crash or roll-back: this alert went out already */
+        d->sd.alerts_already_sent++;
+        rld_log_limited(&d->rl_replayed_alert, 5, RLD_INFO, "alert already sent; not sent again",
+                        "source=%s level=%s position=%" PRIu64 " last_sent_position=%" PRIu64,
+                        a->source ? a->source : "error", level_name(a->level), a->position,
+                        d->alert_hwm[src]);
+        return;
+    }
+    d->alert_hwm[src] = a->position;
     json_t *o = json_object();
     if (!o)
         return;

@@ -1,15 +1,22 @@
-/* rld_snapver.c - the last published snapshot version, read from the snapshot topic itself.
+/* rld_snapver.c - what this (model, instance) line last wrote, read from its topics themselves.
  *
- * DESIGN.md: the topic is the truth for versions. A version counts only once its last chunk is
- * on the topic (chunks of one version go in order to one partition, so the last chunk implies
- * the others; a reader discards a partial version). We read backwards from each partition's
- * end in growing windows until a message of this (model, instance) line turns up, so a long
- * topic costs a short read. */
+ * Snapshot versions (DESIGN.md: the topic is the truth for versions). A version counts only
+ * once its last chunk is on the topic (chunks of one version go in order to one partition, so
+ * the last chunk implies the others; a reader discards a partial version).
+ *
+ * Alert positions. After a crash (or a hand-over roll-back) the events since the last
+ * checkpoint are read and applied again, and they raise the same alerts again: ops were paged
+ * twice for one drift. The highest position alerted per source (error stream, watched feature)
+ * on the alerts topic tells relearnd which replayed alerts were already sent.
+ *
+ * Both read backwards from each partition's end in growing windows until a message of this
+ * (model, instance) line turns up, so a long topic costs a short read. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "kafka_headers.h"
@@ -30,8 +37,12 @@ static int header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t
     return 1;
 }
 
+/* What a message of the topic says about our line: best[0] (and best[1]) are raised to the
+ * values it carries. */
+typedef void (*scan_fn)(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2]);
+
 /* Is this message the completing message of a version of our line? Returns the version or 0. */
-static uint64_t our_version(const rld_config *cfg, rd_kafka_message_t *m)
+static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
 {
     rd_kafka_headers_t *h = NULL;
     char model[256], inst[256], ver[32], chunk[32];
@@ -57,9 +68,46 @@ static uint64_t our_version(const rld_config *cfg, rd_kafka_message_t *m)
     return v;
 }
 
-/* Reads [from, to) of one partition; max version of our line into *best. */
+static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2])
+{
+    uint64_t v = our_version(cfg, m);
+    if (v > best[0])
+        best[0] = v;
+}
+
+/* A model alert of our line (JSON, rld_publish.c): its position, into best[0] for the error
+ * stream and best[1] for the watched feature. Gate and checkpoint alerts are not replayed. */
+static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2])
+{
+    json_error_t je;
+    json_t *o;
+    const char *model, *inst, *det, *src;
+    json_t *pos;
+    if (!m->payload || m->len == 0)
+        return;
+    o = json_loadb(m->payload, m->len, 0, &je);
+    if (!json_is_object(o))
+        goto done;
+    model = json_string_value(json_object_get(o, "model"));
+    inst = json_string_value(json_object_get(o, "instance_id"));
+    det = json_string_value(json_object_get(o, "detector"));
+    src = json_string_value(json_object_get(o, "source"));
+    pos = json_object_get(o, "position");
+    if (!model || !inst || !det || !src || !json_is_integer(pos) || json_integer_value(pos) < 1 ||
+        strcmp(model, cfg->model_name) != 0 || strcmp(inst, cfg->instance_id) != 0 ||
+        strcmp(det, "gate") == 0 || strcmp(det, "checkpoint") == 0)
+        goto done;
+    int i = strcmp(src, "error") == 0 ? 0 : 1;
+    if ((uint64_t)json_integer_value(pos) > best[i])
+        best[i] = (uint64_t)json_integer_value(pos);
+done:
+    json_decref(o);
+}
+
+/* Reads [from, to) of one partition through scan. */
 static rl_err read_range(rd_kafka_t *rk, const char *topic, int32_t part, int64_t from, int64_t to,
-                         int timeout_ms, uint64_t *best, char *errstr, size_t errstr_size)
+                         int timeout_ms, scan_fn scan, uint64_t *best, char *errstr,
+                         size_t errstr_size)
 {
     const rld_config *cfg = rd_kafka_opaque(rk);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -87,16 +135,13 @@ static rl_err read_range(rd_kafka_t *rk, const char *topic, int32_t part, int64_
             break;
         }
         if (m->err) {
-            rld_log(RLD_WARN, "reading snapshot topic", "topic=%s partition=%d error=\"%s\"", topic,
-                    part, rd_kafka_message_errstr(m));
+            rld_log(RLD_WARN, "reading back our own topic", "topic=%s partition=%d error=\"%s\"",
+                    topic, part, rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             continue;
         }
-        if (m->offset < to) {
-            uint64_t v = our_version(cfg, m);
-            if (v > *best)
-                *best = v;
-        }
+        if (m->offset < to)
+            scan(cfg, m, best);
         if (m->offset + 1 >= to) {
             rd_kafka_message_destroy(m);
             break;
@@ -109,8 +154,10 @@ done:
     return err;
 }
 
-rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
-                                       char *errstr, size_t errstr_size)
+/* The values scan finds in the tail of every partition of topic: per partition, windows are
+ * read backwards until one holds a message of ours (best[0] or, when want_both, best[1] too). */
+static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan, int want_both,
+                         int timeout_ms, uint64_t out[2], char *errstr, size_t errstr_size)
 {
     char e[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -119,9 +166,9 @@ rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, ui
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t kerr;
     rl_err err = RL_OK;
-    uint64_t best = 0;
+    uint64_t best[2] = {0, 0};
 
-    *out = 0;
+    out[0] = out[1] = 0;
     if (rld_config_apply_kafka(cfg, conf, errstr, errstr_size) != RL_OK) {
         rd_kafka_conf_destroy(conf);
         return RL_ERR_CONFIG;
@@ -139,11 +186,11 @@ rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, ui
         rd_kafka_conf_destroy(conf);
         return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "version probe: %s", e);
     }
-    rkt = rd_kafka_topic_new(rk, cfg->snapshot_topic, NULL);
+    rkt = rd_kafka_topic_new(rk, topic, NULL);
     kerr = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
     if (kerr) {
-        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "snapshot topic %s: metadata: %s",
-                         cfg->snapshot_topic, rd_kafka_err2str(kerr));
+        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s: metadata: %s", topic,
+                         rd_kafka_err2str(kerr));
         goto done;
     }
     if (md->topic_cnt < 1 || md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
@@ -152,31 +199,30 @@ rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, ui
         goto done;
     }
     if (md->topics[0].err) {
-        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "snapshot topic %s: %s",
-                         cfg->snapshot_topic, rd_kafka_err2str(md->topics[0].err));
+        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s: %s", topic,
+                         rd_kafka_err2str(md->topics[0].err));
         goto done;
     }
     for (int i = 0; i < md->topics[0].partition_cnt && err == RL_OK; i++) {
         int32_t p = md->topics[0].partitions[i].id;
         int64_t lo, hi, to, window = 64;
-        uint64_t found = 0;
-        kerr = rd_kafka_query_watermark_offsets(rk, cfg->snapshot_topic, p, &lo, &hi, timeout_ms);
+        uint64_t found[2] = {0, 0};
+        kerr = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
         if (kerr) {
-            err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA,
-                             "snapshot topic %s/%d: watermarks: %s", cfg->snapshot_topic, p,
-                             rd_kafka_err2str(kerr));
+            err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s/%d: watermarks: %s",
+                             topic, p, rd_kafka_err2str(kerr));
             break;
         }
         to = hi;
-        while (to > lo && !found && err == RL_OK) {
+        while (to > lo && !(found[0] && (!want_both || found[1])) && err == RL_OK) {
             int64_t from = to - window > lo ? to - window : lo;
-            err = read_range(rk, cfg->snapshot_topic, p, from, to, timeout_ms, &found, errstr,
-                             errstr_size);
+            err = read_range(rk, topic, p, from, to, timeout_ms, scan, found, errstr, errstr_size);
             to = from;
             window *= 4;
         }
-        if (found > best)
-            best = found;
+        for (int k = 0; k < 2; k++)
+            if (found[k] > best[k])
+                best[k] = found[k];
     }
 done:
     if (md)
@@ -185,7 +231,26 @@ done:
         rd_kafka_topic_destroy(rkt);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    if (err == RL_OK)
-        *out = best;
+    if (err == RL_OK) {
+        out[0] = best[0];
+        out[1] = best[1];
+    }
     return err;
+}
+
+rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
+                                       char *errstr, size_t errstr_size)
+{
+    uint64_t v[2];
+    rl_err err =
+        topic_last(cfg, cfg->snapshot_topic, scan_version, 0, timeout_ms, v, errstr, errstr_size);
+    *out = err == RL_OK ? v[0] : 0;
+    return err;
+}
+
+rl_err rld_alerts_topic_last_positions(const rld_config *cfg, int timeout_ms, uint64_t out[2],
+                                       char *errstr, size_t errstr_size)
+{
+    return topic_last(cfg, cfg->alerts_topic, scan_alert, cfg->model.watch_feature[0] != '\0',
+                      timeout_ms, out, errstr, errstr_size);
 }

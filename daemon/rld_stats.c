@@ -160,11 +160,15 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     fprintf(f, "relearnd_feature_drifts_total %llu\n", (unsigned long long)d->feature_drifts);
     metric(f, "drift_state", "gauge", "0 stable, 1 warning, 2 drift.");
     fprintf(f, "relearnd_drift_state %d\n", d->drift_state);
-    metric(f, "alerts_total", "counter", "Alerts sent to the alerts topic, by result.");
+    metric(f, "alerts_total", "counter",
+           "Alerts, by result: delivered to the alerts topic, failed, or not sent again "
+           "because an event applied again after a restart or roll-back had raised it before.");
     fprintf(f, "relearnd_alerts_total{result=\"delivered\"} %llu\n",
             (unsigned long long)d->alerts_sent);
     fprintf(f, "relearnd_alerts_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->alerts_failed);
+    fprintf(f, "relearnd_alerts_total{result=\"already_sent\"} %llu\n",
+            (unsigned long long)d->alerts_already_sent);
     metric(f, "alerts_suppressed_total", "counter",
            "Alerts swallowed by the rate limit (alert_min_gap, hysteresis), by level, as "
            "reported in the suppressed field of the alert that followed them.");

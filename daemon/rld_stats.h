@@ -48,6 +48,7 @@ typedef struct rld_stats_data {
     uint64_t feature_warnings, feature_drifts; /* the watched feature's detector (0 when off) */
     int drift_state;                           /* rl_drift_state */
     uint64_t alerts_sent, alerts_failed;
+    uint64_t alerts_already_sent; /* alerts of replayed events, sent before a restart/roll-back */
     /* Rate-limited alerts, by level (rl_drift_state): those a later alert reported in its
      * `suppressed` field (since process start), and those not reported yet (the model's
      * limiter, per source error/feature: what a quiet spell after a noisy one leaves). */

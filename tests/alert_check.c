@@ -1,7 +1,7 @@
 /* alert_check.c - checks the drift alerts relearnd wrote to its alerts topic, as an operator's
  * script would read them: one JSON object per line on stdin (kcat -f '%s\n').
  *
- *   rl_alert_check --model NAME --response R [--max-position N]
+ *   rl_alert_check --model NAME --response R [--max-position N] [--list]
  *
  * Every line must be a JSON object with the fields of proto/alert.proto that ops rely on:
  * format_version 1, model NAME, instance_id, detector, source, level (WARNING / DRIFT /
@@ -13,7 +13,8 @@
  * repeated (same level and position), and every announced challenger's end is shown before
  * the next start. Prints "warning=W drift=D stable=S suppressed_warning=... suppressed_drift=...
  * suppressed_stable=..." for the model alerts (for the script to compare with /metrics) and
- * exits 0, or names the line and the reason and exits 1. */
+ * exits 0, or names the line and the reason and exits 1. --list prints instead one line per
+ * model alert, "source level position response suppressed", to compare two runs. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 {
     const char *model = NULL, *response = NULL;
     int64_t max_pos = INT64_MAX;
+    int list = 0;
     static char buf[1 << 16];
     static track tracks[MAX_TRACKED];
     size_t n_tracks = 0;
@@ -100,6 +102,13 @@ int main(int argc, char **argv)
     long line = 0;
     json_int_t now_ms = (json_int_t)time(NULL) * 1000;
 
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--list") == 0) {
+            list = 1;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+            argc--;
+            break;
+        }
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--model") == 0)
             model = argv[i + 1];
@@ -109,7 +118,8 @@ int main(int argc, char **argv)
             max_pos = strtoll(argv[i + 1], NULL, 10);
     }
     if (!model || !response || argc % 2 == 0) {
-        fprintf(stderr, "usage: rl_alert_check --model NAME --response R [--max-position N]\n");
+        fprintf(stderr,
+                "usage: rl_alert_check --model NAME --response R [--max-position N] [--list]\n");
         return 2;
     }
     while (fgets(buf, sizeof(buf), stdin)) {
@@ -171,8 +181,13 @@ int main(int argc, char **argv)
         }
         count[lv]++;
         supp[lv] += (uint64_t)sup;
+        if (list)
+            printf("%s %s %" PRId64 " %s %" PRId64 "\n", src, str(o, "level"), (int64_t)pos, resp,
+                   (int64_t)sup);
         json_decref(o);
     }
+    if (list)
+        return 0;
     printf("warning=%" PRIu64 " drift=%" PRIu64 " stable=%" PRIu64 " suppressed_warning=%" PRIu64
            " suppressed_drift=%" PRIu64 " suppressed_stable=%" PRIu64 "\n",
            count[1], count[2], count[0], supp[1], supp[2], supp[0]);

@@ -5,7 +5,8 @@
 # responses that fit the level, no repeats, challenger starts paired with their ends), and the
 # records must account for every warning and drift the model counted: emitted, reported as
 # suppressed by a later alert (relearnd_alerts_suppressed_total), or still pending
-# (relearnd_alerts_suppressed_pending). The same holds across a clean restart.
+# (relearnd_alerts_suppressed_pending). The same holds across a clean restart (a kill -9:
+# daemon_alerts_crash.sh).
 . "$RL_TESTS/integration/lib.sh"
 rl_init daemon_alerts
 . "$RL_TESTS/integration/daemon_lib.sh"
@@ -130,4 +131,5 @@ for name in alerts_suppressed_total alerts_suppressed_pending feature_drifts_tot
     rl_assert_eq "HELP and TYPE of relearnd_$name" 2 \
         "$(grep -c "^# [A-Z]* relearnd_$name " "$RL_WORK/metrics.txt")"
 done
+
 rl_log "ok"
