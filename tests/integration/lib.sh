@@ -42,7 +42,7 @@ rl_cleanup() {
     rc=$?
     for p in $RL_PIDS; do
         if kill -0 "$p" 2>/dev/null; then
-            kill -TERM "$p" 2>/dev/null
+            kill -TERM "$p" 2>/dev/null || :
         fi
     done
     for p in $RL_PIDS; do
@@ -51,7 +51,9 @@ rl_cleanup() {
             sleep 0.1
             i=$((i + 1))
         done
-        kill -KILL "$p" 2>/dev/null
+        # Usually already gone: under `set -e` (bench scripts) a failed kill would turn a
+        # successful run's exit status into 1.
+        kill -KILL "$p" 2>/dev/null || :
     done
     if [ $rc -ne 0 ] && [ -n "$RL_WORK" ] && [ -d "$RL_WORK" ]; then
         for f in "$RL_WORK"/*.log; do
@@ -60,7 +62,7 @@ rl_cleanup() {
             tail -n 30 "$f" >&2
         done
     fi
-    if [ -z "$RL_KEEP" ] && [ -n "$RL_WORK" ]; then
+    if [ -z "${RL_KEEP:-}" ] && [ -n "$RL_WORK" ]; then
         rm -rf "$RL_WORK"
     elif [ -n "$RL_WORK" ]; then
         echo "[$RL_TEST_NAME] kept $RL_WORK" >&2
