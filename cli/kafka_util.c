@@ -26,6 +26,14 @@ int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, co
                        const char *val)
 {
     char err[256];
+    /* An empty list (e.g. "$(cat FILE)" of a bootstrap file not written yet) would let
+     * librdkafka wait message.timeout.ms for no broker, and an empty topic name was produced to
+     * as if it were one: both are usage errors. */
+    if ((strcmp(a, "--brokers") == 0 || strcmp(a, "--topic") == 0) && val[0] == '\0') {
+        fprintf(stderr, "relearn %s: %s: empty value (expected %s)\n", cmd, a,
+                a[2] == 'b' ? "host:port[,host:port...]" : "a topic name");
+        return -1;
+    }
     if (strcmp(a, "--brokers") == 0) {
         o->brokers = val;
     } else if (strcmp(a, "--topic") == 0) {

@@ -25,7 +25,8 @@ int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t e
 
 /* Takes the options every Kafka-speaking command shares when a names one: --brokers LIST,
  * --topic NAME (into *topic), -X key=value, with val its value. Returns 1 when taken, 0 when a
- * is another option, -1 when -X is refused (the message printed as "relearn CMD: ..."). */
+ * is another option, -1 when -X is refused or --brokers / --topic is empty (the message printed
+ * as "relearn CMD: ..."). */
 int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
                        const char *val);
 

@@ -1,0 +1,5 @@
+# What README.md and deploy/ tell an operator to type, run as written: README's eval and
+# local-broker blocks line by line, the systemd unit's, the container's and the manifest's
+# relearnd command lines (with their configs) through --check-config.
+rl_script_test(docs_readme integration/docs_readme.sh "integration;cli;docs")
+set_tests_properties(docs_readme PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
