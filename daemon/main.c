@@ -19,7 +19,7 @@ static void usage(FILE *f)
             "checkpoints with the consumed offsets, publishes model snapshots and drift alerts.\n"
             "\n"
             "options (each overrides the config file):\n"
-            "  --config FILE          INI configuration (see deploy/*.ini)\n"
+            "  -c, --config FILE      INI configuration (see deploy/*.ini)\n"
             "  --brokers LIST         [input] brokers\n"
             "  --topic LIST           [input] topics (comma-separated)\n"
             "  --group ID             [input] group\n"
@@ -30,7 +30,7 @@ static void usage(FILE *f)
             "  --init-model SNAPSHOT  start from a snapshot's weights when no checkpoint exists\n"
             "  --check-config         validate, print the effective config (secrets masked), "
             "exit\n"
-            "  --help                 this text\n"
+            "  -h, --help             this text\n"
             "\n"
             "signals: SIGTERM/SIGINT finish the batch, checkpoint, commit, leave the group, "
             "exit 0;\n"
@@ -175,13 +175,17 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (n_flags < sizeof(flags) / sizeof(flags[0])) {
-            flags[n_flags].flag = flag;
-            flags[n_flags].section = section;
-            flags[n_flags].key = key;
-            flags[n_flags].value = optarg;
-            n_flags++;
+        /* Past the table a flag used to be dropped without a word, so the file's value won. */
+        if (n_flags >= sizeof(flags) / sizeof(flags[0])) {
+            fprintf(stderr, "relearnd: %s: more than %zu override options\n", flag,
+                    sizeof(flags) / sizeof(flags[0]));
+            return 2;
         }
+        flags[n_flags].flag = flag;
+        flags[n_flags].section = section;
+        flags[n_flags].key = key;
+        flags[n_flags].value = optarg;
+        n_flags++;
     }
     if (optind < argc) {
         fprintf(stderr, "relearnd: unexpected argument '%s'\n", argv[optind]);
