@@ -3,3 +3,5 @@
 # relearnd command lines (with their configs) through --check-config.
 rl_script_test(docs_readme integration/docs_readme.sh "integration;cli;docs")
 set_tests_properties(docs_readme PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+rl_script_test(docs_deploy integration/docs_deploy.sh "integration;daemon;docs")
+set_tests_properties(docs_deploy PROPERTIES TIMEOUT 60)
