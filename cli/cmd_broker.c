@@ -46,8 +46,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    stop_requested = sig; /* which one, for the log line (never 0: signal numbers start at 1) */
 }
 
 static void usage(FILE *f)
@@ -532,7 +531,10 @@ int rl_cmd_broker(int argc, char **argv)
                 control_read(&ctl, mc);
         }
     }
-    rl_cli_log("info", "broker stopping", "signal=1");
+    rl_cli_log("info", "broker stopping", "signal=%s",
+               stop_requested == SIGINT    ? "SIGINT"
+               : stop_requested == SIGTERM ? "SIGTERM"
+                                           : "?");
     status = 0;
 done:
     if (have_ctl)

@@ -61,6 +61,8 @@ timeout 120 "$BASH" broker_run.sh >broker_run.out 2>broker_run.err ||
 grep -q '^broker exit status 0$' broker_run.out || rl_fail "broker: $(tail -n 3 broker_run.out)"
 grep -q '^\[\]$' broker_run.out || rl_fail "snapshots --json on an empty topic did not print []"
 grep -q 'msg="produce done".* failed=0 ' broker_run.err || rl_fail "produce: no clean summary"
+grep -q 'msg="broker stopping" signal=SIGTERM' broker_run.err ||
+    rl_fail "broker: $(grep 'broker stopping' broker_run.err)"
 [ ! -e "$W/bs" ] || rl_fail "the bootstrap file outlived the broker"
 
 # 3. An empty --brokers or --topic is a usage error, at once.
