@@ -45,9 +45,10 @@ void rld_daemon_destroy(rld_daemon *d); /* NULL: no-op */
  * topic cannot be read within timeout_ms. */
 rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
                                        char *errstr, size_t errstr_size);
-/* The highest position of a model alert of (model, instance) on the alerts topic, for the error
- * stream (out[0]) and the watched feature (out[1]); 0 when none. Same reading as above. */
-rl_err rld_alerts_topic_last_positions(const rld_config *cfg, int timeout_ms, uint64_t out[2],
-                                       char *errstr, size_t errstr_size);
+/* The position of the last model alert of (model, instance) on the alerts topic, for the error
+ * stream (out[0]) and the watched feature (out[1]), if it was raised after checkpoint ckpt_seq
+ * (its checkpoint_seq field); else, or when none, 0. Same reading as above. */
+rl_err rld_alerts_topic_last_positions(const rld_config *cfg, uint64_t ckpt_seq, int timeout_ms,
+                                       uint64_t out[2], char *errstr, size_t errstr_size);
 
 #endif

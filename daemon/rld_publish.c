@@ -210,6 +210,7 @@ static void alert_emit(rld_daemon *d, json_t *o)
     json_object_set_new(o, "instance_id", json_string(d->cfg.instance_id));
     json_object_set_new(o, "model_version", json_integer((json_int_t)d->snap_version));
     json_object_set_new(o, "time_ms", json_integer((json_int_t)rld_now_ms()));
+    json_object_set_new(o, "checkpoint_seq", json_integer((json_int_t)d->ckpt_seq));
     s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     if (!s) {
         rld_log(RLD_ERROR, "alert not encoded", "error=\"out of memory\"");

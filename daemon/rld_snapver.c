@@ -4,10 +4,11 @@
  * once its last chunk is on the topic (chunks of one version go in order to one partition, so
  * the last chunk implies the others; a reader discards a partial version).
  *
- * Alert positions. After a crash (or a hand-over roll-back) the events since the last
- * checkpoint are read and applied again, and they raise the same alerts again: ops were paged
- * twice for one drift. The highest position alerted per source (error stream, watched feature)
- * on the alerts topic tells relearnd which replayed alerts were already sent.
+ * Alert positions. After a crash the events since the last checkpoint are read and applied
+ * again, and they raise the same alerts again: ops were paged twice for one drift. The last
+ * position alerted per source (error stream, watched feature) on the alerts topic, when that
+ * alert was raised after the checkpoint relearnd starts from (its checkpoint_seq), tells which
+ * replayed alerts were already sent.
  *
  * Both read backwards from each partition's end in growing windows until a message of this
  * (model, instance) line turns up, so a long topic costs a short read. */
@@ -37,9 +38,15 @@ static int header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t
     return 1;
 }
 
-/* What a message of the topic says about our line: best[0] (and best[1]) are raised to the
- * values it carries. */
-typedef void (*scan_fn)(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2]);
+/* What the messages of our line say, per slot (snapshots: slot 0; alerts: error stream, watched
+ * feature): found once one turned up, and the value. */
+typedef struct scan_state {
+    uint64_t ckpt_seq; /* alerts: the checkpoint relearnd starts from */
+    int found[2];
+    uint64_t val[2];
+} scan_state;
+
+typedef void (*scan_fn)(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st);
 
 /* Is this message the completing message of a version of our line? Returns the version or 0. */
 static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
@@ -68,21 +75,25 @@ static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
     return v;
 }
 
-static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2])
+static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
 {
     uint64_t v = our_version(cfg, m);
-    if (v > best[0])
-        best[0] = v;
+    if (v > st->val[0])
+        st->val[0] = v;
+    if (v)
+        st->found[0] = 1;
 }
 
-/* A model alert of our line (JSON, rld_publish.c): its position, into best[0] for the error
- * stream and best[1] for the watched feature. Gate and checkpoint alerts are not replayed. */
-static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, uint64_t best[2])
+/* A model alert of our line (JSON, rld_publish.c), per source. The last one counts (messages
+ * come in offset order): its position, if it was raised after the checkpoint we start from;
+ * otherwise 0 (raised before it, or by an earlier life of the instance whose checkpoints were
+ * removed: not ours to skip). Gate and checkpoint alerts are not replayed. */
+static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
 {
     json_error_t je;
     json_t *o;
     const char *model, *inst, *det, *src;
-    json_t *pos;
+    json_t *pos, *seq;
     if (!m->payload || m->len == 0)
         return;
     o = json_loadb(m->payload, m->len, 0, &je);
@@ -93,20 +104,23 @@ static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, uint6
     det = json_string_value(json_object_get(o, "detector"));
     src = json_string_value(json_object_get(o, "source"));
     pos = json_object_get(o, "position");
+    seq = json_object_get(o, "checkpoint_seq");
     if (!model || !inst || !det || !src || !json_is_integer(pos) || json_integer_value(pos) < 1 ||
         strcmp(model, cfg->model_name) != 0 || strcmp(inst, cfg->instance_id) != 0 ||
         strcmp(det, "gate") == 0 || strcmp(det, "checkpoint") == 0)
         goto done;
     int i = strcmp(src, "error") == 0 ? 0 : 1;
-    if ((uint64_t)json_integer_value(pos) > best[i])
-        best[i] = (uint64_t)json_integer_value(pos);
+    st->found[i] = 1;
+    st->val[i] = json_is_integer(seq) && (uint64_t)json_integer_value(seq) == st->ckpt_seq
+                     ? (uint64_t)json_integer_value(pos)
+                     : 0;
 done:
     json_decref(o);
 }
 
 /* Reads [from, to) of one partition through scan. */
 static rl_err read_range(rd_kafka_t *rk, const char *topic, int32_t part, int64_t from, int64_t to,
-                         int timeout_ms, scan_fn scan, uint64_t *best, char *errstr,
+                         int timeout_ms, scan_fn scan, scan_state *st, char *errstr,
                          size_t errstr_size)
 {
     const rld_config *cfg = rd_kafka_opaque(rk);
@@ -141,7 +155,7 @@ static rl_err read_range(rd_kafka_t *rk, const char *topic, int32_t part, int64_
             continue;
         }
         if (m->offset < to)
-            scan(cfg, m, best);
+            scan(cfg, m, st);
         if (m->offset + 1 >= to) {
             rd_kafka_message_destroy(m);
             break;
@@ -154,10 +168,12 @@ done:
     return err;
 }
 
-/* The values scan finds in the tail of every partition of topic: per partition, windows are
- * read backwards until one holds a message of ours (best[0] or, when want_both, best[1] too). */
+/* What scan finds in the tail of every partition of topic: per partition, windows are read
+ * backwards until one holds a message of ours (slot 0 or, when want_both, both slots); the
+ * highest value over the partitions goes to out. */
 static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan, int want_both,
-                         int timeout_ms, uint64_t out[2], char *errstr, size_t errstr_size)
+                         uint64_t ckpt_seq, int timeout_ms, uint64_t out[2], char *errstr,
+                         size_t errstr_size)
 {
     char e[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -206,7 +222,7 @@ static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan,
     for (int i = 0; i < md->topics[0].partition_cnt && err == RL_OK; i++) {
         int32_t p = md->topics[0].partitions[i].id;
         int64_t lo, hi, to, window = 64;
-        uint64_t found[2] = {0, 0};
+        scan_state st = {.ckpt_seq = ckpt_seq};
         kerr = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
         if (kerr) {
             err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s/%d: watermarks: %s",
@@ -214,15 +230,15 @@ static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan,
             break;
         }
         to = hi;
-        while (to > lo && !(found[0] && (!want_both || found[1])) && err == RL_OK) {
+        while (to > lo && !(st.found[0] && (!want_both || st.found[1])) && err == RL_OK) {
             int64_t from = to - window > lo ? to - window : lo;
-            err = read_range(rk, topic, p, from, to, timeout_ms, scan, found, errstr, errstr_size);
+            err = read_range(rk, topic, p, from, to, timeout_ms, scan, &st, errstr, errstr_size);
             to = from;
             window *= 4;
         }
         for (int k = 0; k < 2; k++)
-            if (found[k] > best[k])
-                best[k] = found[k];
+            if (st.val[k] > best[k])
+                best[k] = st.val[k];
     }
 done:
     if (md)
@@ -242,15 +258,15 @@ rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, ui
                                        char *errstr, size_t errstr_size)
 {
     uint64_t v[2];
-    rl_err err =
-        topic_last(cfg, cfg->snapshot_topic, scan_version, 0, timeout_ms, v, errstr, errstr_size);
+    rl_err err = topic_last(cfg, cfg->snapshot_topic, scan_version, 0, 0, timeout_ms, v, errstr,
+                            errstr_size);
     *out = err == RL_OK ? v[0] : 0;
     return err;
 }
 
-rl_err rld_alerts_topic_last_positions(const rld_config *cfg, int timeout_ms, uint64_t out[2],
-                                       char *errstr, size_t errstr_size)
+rl_err rld_alerts_topic_last_positions(const rld_config *cfg, uint64_t ckpt_seq, int timeout_ms,
+                                       uint64_t out[2], char *errstr, size_t errstr_size)
 {
     return topic_last(cfg, cfg->alerts_topic, scan_alert, cfg->model.watch_feature[0] != '\0',
-                      timeout_ms, out, errstr, errstr_size);
+                      ckpt_seq, timeout_ms, out, errstr, errstr_size);
 }

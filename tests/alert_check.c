@@ -5,16 +5,16 @@
  *
  * Every line must be a JSON object with the fields of proto/alert.proto that ops rely on:
  * format_version 1, model NAME, instance_id, detector, source, level (WARNING / DRIFT /
- * STABLE), position (1-based, >= 1, <= N), response, suppressed, model_version, time_ms (within
- * the last day); model alerts (detector not "gate" / "checkpoint") also a finite statistic and
- * the event's topic, partition and offset (>= 0). Responses must match the level and the
- * configured response R (warning: alert or challenger_started; drift: alert or R's own;
- * stable: challenger_dropped). Per instance and source: positions never go back, no alert is
- * repeated (same level and position), and every announced challenger's end is shown before
- * the next start. Prints "warning=W drift=D stable=S suppressed_warning=... suppressed_drift=...
- * suppressed_stable=..." for the model alerts (for the script to compare with /metrics) and
- * exits 0, or names the line and the reason and exits 1. --list prints instead one line per
- * model alert, "source level position response suppressed", to compare two runs. */
+ * STABLE), position (1-based, >= 1, <= N), response, suppressed, model_version, checkpoint_seq,
+ * time_ms (within the last day); model alerts (detector not "gate" / "checkpoint") also a finite
+ * statistic and the event's topic, partition and offset (>= 0). Responses must match the level and
+ * the configured response R (warning: alert or challenger_started; drift: alert or R's own; stable:
+ * challenger_dropped). Per instance and source: positions never go back, no alert is repeated (same
+ * level and position), and every announced challenger's end is shown before the next start. Prints
+ * "warning=W drift=D stable=S suppressed_warning=... suppressed_drift=... suppressed_stable=..."
+ * for the model alerts (for the script to compare with /metrics) and exits 0, or names the line and
+ * the reason and exits 1. --list prints instead one line per model alert, "source level position
+ * response suppressed", to compare two runs. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     }
     while (fgets(buf, sizeof(buf), stdin)) {
         json_error_t je;
-        json_int_t fv, pos, sup, ver, t, part, off;
+        json_int_t fv, pos, sup, ver, cseq, t, part, off;
         line++;
         buf[strcspn(buf, "\n")] = '\0';
         json_t *o = json_loads(buf, 0, &je);
@@ -148,6 +148,8 @@ int main(int argc, char **argv)
             return fail(line, "suppressed missing or negative", buf);
         if (!integer(o, "model_version", &ver) || ver < 0)
             return fail(line, "model_version missing or negative", buf);
+        if (!integer(o, "checkpoint_seq", &cseq) || cseq < 0)
+            return fail(line, "checkpoint_seq missing or negative", buf);
         if (!integer(o, "time_ms", &t) || t < now_ms - 86400000 || t > now_ms + 60000)
             return fail(line, "time_ms missing or not around now", buf);
         if (strcmp(det, "gate") == 0 || strcmp(det, "checkpoint") == 0) {
