@@ -38,8 +38,8 @@ static void usage(FILE *f)
             "\n"
             "exit status:\n"
             "  0  clean shutdown (final checkpoint written), or --check-config passed\n"
-            "  1  start-up failed (checkpoint dir, model load, Kafka client) or the final\n"
-            "     checkpoint could not be written\n"
+            "  1  start-up failed (checkpoint dir, model load, Kafka client), the final\n"
+            "     checkpoint could not be written, or --check-config could not write stdout\n"
             "  2  usage or configuration error (message names file:line, [section] key)\n");
 }
 
