@@ -482,8 +482,16 @@ void rld_config_print(const rld_config *c, FILE *out)
             fprintf(out, "%s[%s]\n", i ? "\n" : "", o->section);
             cur = o->section;
             if (strcmp(cur, "model") == 0) {
-                /* Learner hyperparameters come formatted by their owner. */
-                rl_learner_params_format(&c->model.learner, buf, sizeof(buf));
+                /* Learner hyperparameters come formatted by their owner, as the learner
+                 * resolved them: ogd's unset loss and schedule are squared and invscaling,
+                 * not the shared defaults (logistic, normalized) the file parser holds. */
+                char e[256];
+                rl_model *m = NULL;
+                const rl_learner_params *lp = &c->model.learner;
+                if (rl_model_new(&c->model, NULL, NULL, &m, e, sizeof(e)) == RL_OK)
+                    lp = &rl_model_learner_c(m)->params;
+                rl_learner_params_format(lp, buf, sizeof(buf));
+                rl_model_destroy(m);
                 for (char *line = buf; *line;) {
                     char *nl = strchr(line, '\n');
                     char *eq;
