@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "alert_json.h"
 #include "ckpt.h"
 #include "commands.h"
 #include "dict.h"
@@ -339,11 +340,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static json_t *jnum(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static void on_alert(void *opaque, const rl_alert *a)
 {
     eval_ctx *c = opaque;
@@ -357,22 +353,13 @@ static void on_alert(void *opaque, const rl_alert *a)
                a->statistic, a->response, (unsigned long long)a->suppressed);
     if (!c->alerts || c->alerts_failed)
         return;
-    json_t *j = json_object();
+    /* the record relearnd sends to its alerts topic (format/alert_json.h), plus where in the
+     * input the alert came */
+    json_t *j = rl_alert_to_json(a);
     if (!j) {
         c->alerts_failed = 1;
         return;
     }
-    json_object_set_new(j, "level", json_string(level));
-    json_object_set_new(j, "detector", json_string(a->detector ? a->detector : ""));
-    json_object_set_new(j, "source", json_string(a->source ? a->source : ""));
-    json_object_set_new(j, "position", json_integer((json_int_t)a->position));
-    json_object_set_new(j, "response", json_string(a->response ? a->response : ""));
-    json_object_set_new(j, "statistic", jnum(a->statistic));
-    json_object_set_new(j, "statistic_name",
-                        json_string(a->statistic_name ? a->statistic_name : ""));
-    json_object_set_new(j, "suppressed", json_integer((json_int_t)a->suppressed));
-    json_object_set_new(j, "recent_loss", jnum(a->recent_loss));
-    json_object_set_new(j, "challenger_loss", jnum(a->challenger_loss));
     json_object_set_new(j, "file", json_string(c->file));
     json_object_set_new(j, "line", json_integer((json_int_t)c->line));
     if (json_dumpf(j, c->alerts, JSON_COMPACT | JSON_ENSURE_ASCII) != 0 ||

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "alert_json.h"
 #include "kafka_headers.h"
 #include "rld_int.h"
 #include "snapshot.h"
@@ -190,7 +191,7 @@ void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason
 
 static const char *level_name(int level)
 {
-    return level == RL_DRIFT_DRIFT ? "DRIFT" : level == RL_DRIFT_WARNING ? "WARNING" : "STABLE";
+    return rl_alert_level_name((rl_drift_state)level);
 }
 
 static void set_num(json_t *o, const char *k, double v)
@@ -243,27 +244,11 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
         return;
     }
     d->alert_hwm[src] = a->position;
-    json_t *o = json_object();
+    json_t *o = rl_alert_to_json(a);
     if (!o)
         return;
-    json_object_set_new(o, "detector", json_string(a->detector ? a->detector : ""));
-    json_object_set_new(o, "source", json_string(a->source ? a->source : "error"));
-    json_object_set_new(o, "level", json_string(level_name(a->level)));
-    set_num(o, "statistic", a->statistic);
-    if (a->statistic_name)
-        json_object_set_new(o, "statistic_name", json_string(a->statistic_name));
-    json_object_set_new(o, "position", json_integer((json_int_t)a->position));
-    if (a->pos.topic) {
-        json_object_set_new(o, "topic", json_string(a->pos.topic));
-        json_object_set_new(o, "partition", json_integer(a->pos.partition));
-        json_object_set_new(o, "offset", json_integer((json_int_t)a->pos.offset));
-    }
-    json_object_set_new(o, "response", json_string(a->response ? a->response : "alert"));
-    json_object_set_new(o, "suppressed", json_integer((json_int_t)a->suppressed));
     if ((unsigned)a->level < 3)
         d->sd.alerts_suppressed[a->level] += a->suppressed;
-    set_num(o, "recent_loss", a->recent_loss);
-    set_num(o, "challenger_loss", a->challenger_loss);
     alert_emit(d, o);
     json_decref(o);
 }

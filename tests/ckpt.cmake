@@ -7,6 +7,7 @@ if(TARGET rl_format AND TARGET rl_model)
 endif()
 if(TARGET rl_format)
   rl_unit_test(test_zero_runs SOURCES test_zero_runs.c LIBS rl_format LABELS format)
+  rl_unit_test(test_alert_json SOURCES test_alert_json.c LIBS rl_format LABELS format)
 endif()
 # Writes the committed seed corpus of the fuzz targets (tests/fuzz/corpus/); not a test.
 if(TARGET rl_format AND TARGET rl_model)

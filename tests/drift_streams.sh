@@ -49,7 +49,7 @@ done
     --alerts-json "$W/al.json" "$W/st.libsvm" > "$W/st.out" 2> "$W/st.err" || bad "eval drift"
 for p in 3000 6000; do
     hit=$(awk -v p="$p" -F'"position":' 'NF > 1 { split($2, a, ","); x = a[1] + 0;
-        if ($0 ~ /"level":"drift"/ && x > p && x <= p + 250) n++ } END { print n + 0 }' "$W/al.json")
+        if ($0 ~ /"level":"DRIFT"/ && x > p && x <= p + 250) n++ } END { print n + 0 }' "$W/al.json")
     [ "$hit" -ge 1 ] && ok || bad "no drift alert in ($p, $((p + 250))]:"
 done
 early=$(awk -F'"position":' 'NF > 1 { split($2, a, ","); if (a[1] + 0 <= 3000) n++ }
@@ -64,11 +64,11 @@ early=$(awk -F'"position":' 'NF > 1 { split($2, a, ","); if (a[1] + 0 <= 3000) n
     --alerts-json "$W/ch.json" "$W/ag.libsvm" > "$W/ch.out" 2> "$W/ch.err" || bad "eval challenger"
 for p in 3000 6000; do
     started=$(awk -v p="$p" -F'"position":' 'NF > 1 { split($2, a, ","); x = a[1] + 0;
-        if ($0 ~ /"level":"warning"/ && $0 ~ /"response":"challenger_started"/ &&
+        if ($0 ~ /"level":"WARNING"/ && $0 ~ /"response":"challenger_started"/ &&
             x > p && x <= p + 250) n++ } END { print n + 0 }' "$W/ch.json")
     [ "$started" -ge 1 ] && ok || bad "challenger: no challenger_started in ($p, $((p + 250))]"
     decided=$(awk -v p="$p" -F'"position":' 'NF > 1 { split($2, a, ","); x = a[1] + 0;
-        if ($0 ~ /"level":"drift"/ && $0 ~ /"response":"challenger_(promoted|dropped)"/ &&
+        if ($0 ~ /"level":"DRIFT"/ && $0 ~ /"response":"challenger_(promoted|dropped)"/ &&
             x > p && x <= p + 250) n++ } END { print n + 0 }' "$W/ch.json")
     [ "$decided" -ge 1 ] && ok || bad "challenger: no promote/drop at a drift in ($p, $((p + 250))]"
 done
@@ -77,7 +77,7 @@ grep -q '"response":"challenger_promoted"' "$W/ch.json" && ok || bad "challenger
     --quiet-alerts --alerts-json "$W/ch0.json" "$W/ag.libsvm" > "$W/ch0.out" 2>&1 ||
     bad "eval challenger warning_delta=0"
 grep -q '"response":"challenger_' "$W/ch0.json" && bad "warning_delta=0: a challenger started" || ok
-grep -q '"level":"drift"' "$W/ch0.json" && ok || bad "warning_delta=0: no drift"
+grep -q '"level":"DRIFT"' "$W/ch0.json" && ok || bad "warning_delta=0: no drift"
 
 # ---- watch_feature=#N: data drift on a libsvm feature named by its index ----
 # Feature 3 is 1 with probability 0.1 up to event 2000, 0.7 after; the label is learnable.
@@ -88,7 +88,7 @@ awk 'BEGIN { s = 4242
     printf "%d 1:%d 3:%d\n", x1, x1, (u < (i <= 2000 ? 0.1 : 0.7)) ? 1 : 0 } }' > "$W/f3.svm"
 "$RELEARN" eval --drift page_hinkley --drift-param 'watch_feature=#3' --quiet-alerts \
     --alerts-json "$W/f3.json" "$W/f3.svm" > "$W/f3.out" 2> "$W/f3.err" || bad "eval watch #3"
-first=$(grep '"source":"feature:#3"' "$W/f3.json" | grep '"level":"drift"' | head -1 |
+first=$(grep '"source":"feature:#3"' "$W/f3.json" | grep '"level":"DRIFT"' | head -1 |
     sed -n 's/.*"position":\([0-9]*\).*/\1/p')
 if [ -n "$first" ] && [ "$first" -gt 2000 ] && [ "$first" -le 2300 ]; then ok; else
     bad "watch #3: first feature drift at '${first:-none}', want in (2000, 2300]"

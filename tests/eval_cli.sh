@@ -157,7 +157,7 @@ for det in ddm page_hinkley hddm_a eddm adwin; do
     run "drift_$det" --progress 0 --drift $det --alerts-json "$W/$det.json" "$W/drift.svm"
     expect "drift $det: exit" "$rc" 0
     # First drift alert: after the flip at 2000 and within 300 events of it; none before.
-    first=$(grep '"level":"drift"' "$W/$det.json" | head -1 | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
+    first=$(grep '"level":"DRIFT"' "$W/$det.json" | head -1 | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
     if [ -n "$first" ] && [ "$first" -gt 2000 ] && [ "$first" -le 2300 ]; then ok; else
         bad "drift $det: first drift at '${first:-none}', want in (2000, 2300]"
     fi
@@ -175,7 +175,7 @@ done
 # A response that acts: reset at drift.
 run reset --progress 0 --drift ddm --drift-response reset --alerts-json "$W/reset.json" "$W/drift.svm"
 expect "reset: exit" "$rc" 0
-grep -q '"level":"drift".*"response":"reset"' "$W/reset.json" && ok || bad "reset: no reset alert"
+grep -q '"level":"DRIFT".*"response":"reset"' "$W/reset.json" && ok || bad "reset: no reset alert"
 
 # ---- --save keeps the names it hashed, so inspect shows names, not slot numbers ----
 cat > "$W/names.vw" <<'EOF'
