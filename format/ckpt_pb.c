@@ -76,6 +76,7 @@ rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_param
         p->ftrl_beta = in->ftrl_beta;
     if (in->has_bias)
         p->bias = in->bias ? 1 : 0;
+    p->set_keys = 0; /* a stored config is complete, not a choice of keys to check */
     *hash_seed = in->has_hash_seed ? in->hash_seed : 0;
     return RL_OK;
 }

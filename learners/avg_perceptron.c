@@ -213,6 +213,7 @@ const struct rl_learner_ops rl_learner_avg_perceptron_ops = {
     .version = RL_LEARNER_OPS_VERSION,
     .name = "avg_perceptron",
     .summary = "averaged perceptron (binary), predictions from the running average of weights",
+    .params = "eta bias",
     .create = ap_create,
     .predict = ap_predict,
     .learn = ap_learn,

@@ -220,6 +220,7 @@ const struct rl_learner_ops rl_learner_ftrl_ops = {
     .version = RL_LEARNER_OPS_VERSION,
     .name = "ftrl",
     .summary = "FTRL-Proximal logistic regression, per-coordinate rates, L1 sparsity",
+    .params = "loss alpha beta l1 l2 bias",
     .create = ft_create,
     .predict = ft_predict,
     .learn = ft_learn,

@@ -104,6 +104,10 @@ typedef struct rl_learner_params {
     double ftrl_alpha;    /* FTRL-Proximal alpha (default 0.1) */
     double ftrl_beta;     /* FTRL-Proximal beta (default 1) */
     int bias;             /* 1 = learn a bias term (default 1) */
+    /* Which keys rl_learner_params_set was given (one bit each, in the order of its "known"
+     * list); rl_learner_new refuses a key the learner has no use for, instead of ignoring it.
+     * Not stored: a checkpoint's config is complete, not somebody's choice of keys. */
+    uint32_t set_keys;
 } rl_learner_params;
 
 /* The shared part of every learner. Implementations embed this first. */
@@ -132,6 +136,9 @@ struct rl_learner_ops {
     int version;         /* RL_LEARNER_OPS_VERSION */
     const char *name;    /* registry and config name, e.g. "ftrl" */
     const char *summary; /* one line for --help */
+    /* The parameter keys it reads besides learner, bits and dense_dim (space-separated), so a
+     * key given for another learner is refused, not ignored; NULL: takes every key. */
+    const char *params;
     /* Validates p (errstr says which field and what is allowed), allocates. */
     rl_err (*create)(const rl_learner_params *p, rl_learner **out, char *errstr,
                      size_t errstr_size);

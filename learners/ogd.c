@@ -32,6 +32,7 @@ const struct rl_learner_ops rl_learner_ogd_ops = {
     .version = RL_LEARNER_OPS_VERSION,
     .name = "ogd",
     .summary = "online gradient descent regression, squared loss, eta/(t0+t)^power_t by default",
+    .params = "loss schedule eta power_t t0 l1 l2 bias",
     .create = ogd_create,
     .predict = rl_sgd_predict,
     .learn = rl_sgd_learn,

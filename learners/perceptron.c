@@ -162,6 +162,7 @@ const struct rl_learner_ops rl_learner_perceptron_ops = {
     .version = RL_LEARNER_OPS_VERSION,
     .name = "perceptron",
     .summary = "binary perceptron: mistake-driven additive updates",
+    .params = "eta bias",
     .create = pc_create,
     .predict = pc_predict,
     .learn = pc_learn,

@@ -187,14 +187,21 @@ static rl_err set_number(rl_learner_params *p, const struct pdesc *d, const char
     return RL_OK;
 }
 
-rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
-                             size_t errstr_size)
+/* The keys of rl_learner_params.set_keys, bit i for key_bits[i]. */
+static const char *const key_bits[] = {"loss",  "schedule", "bits", "dense_dim", "classes",
+                                       "eta",   "power_t",  "t0",   "l1",        "l2",
+                                       "alpha", "beta",     "bias"};
+
+static void mark_set(rl_learner_params *p, const char *key)
 {
-    if (!p || !key || !value)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "learner parameter: NULL params, key or value");
-    if (strcmp(key, "learner") == 0)
-        return set_learner(p, value, errstr, errstr_size);
+    for (size_t i = 0; i < N_OF(key_bits); i++)
+        if (strcmp(key, key_bits[i]) == 0)
+            p->set_keys |= 1u << i;
+}
+
+static rl_err set_key(rl_learner_params *p, const char *key, const char *value, char *errstr,
+                      size_t errstr_size)
+{
     if (strcmp(key, "loss") == 0) {
         int v;
         rl_err e = set_enum(key, value, loss_names, N_OF(loss_names), &v, errstr, errstr_size);
@@ -216,6 +223,58 @@ rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *
                       "%s: unknown learner parameter (known: learner, loss, schedule, bits, "
                       "dense_dim, classes, eta, power_t, t0, l1, l2, alpha, beta, bias)",
                       key);
+}
+
+rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
+                             size_t errstr_size)
+{
+    if (!p || !key || !value)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "learner parameter: NULL params, key or value");
+    if (strcmp(key, "learner") == 0)
+        return set_learner(p, value, errstr, errstr_size);
+    rl_err e = set_key(p, key, value, errstr, errstr_size);
+    if (e == RL_OK)
+        mark_set(p, key);
+    return e;
+}
+
+/* 1 when word is one of the space-separated words of list. */
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *s = list; (s = strstr(s, word)) != NULL; s += n)
+        if ((s == list || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* A key given for this learner that it never reads: refused, so a setting that would do
+ * nothing (eta for ftrl, whose rate is alpha; alpha for a perceptron) is not silently dropped. */
+static rl_err check_keys(const struct rl_learner_ops *ops, const rl_learner_params *p, char *errstr,
+                         size_t errstr_size)
+{
+    if (!ops->params)
+        return RL_OK;
+    for (size_t i = 0; i < N_OF(key_bits); i++) {
+        const char *k = key_bits[i];
+        if (!(p->set_keys & (1u << i)) || strcmp(k, "bits") == 0 || strcmp(k, "dense_dim") == 0 ||
+            has_word(ops->params, k))
+            continue;
+        char list[160];
+        size_t o = 0;
+        for (const char *c = ops->params; *c && o + 3 < sizeof(list); c++) {
+            if (*c == ' ')
+                list[o++] = ',';
+            list[o++] = *c;
+        }
+        list[o] = '\0';
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: not a parameter of learner %s, which would ignore it (it takes: "
+                          "bits, dense_dim, %s)",
+                          k, ops->name, list);
+    }
+    return RL_OK;
 }
 
 size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t out_size)
@@ -438,7 +497,13 @@ rl_err rl_learner_new(const rl_learner_params *p, rl_learner **out, char *errstr
         return rl_set_err(errstr, errstr_size, RL_ERR_VERSION,
                           "learner %s: ops version %d, this build expects %d", ops->name,
                           ops->version, RL_LEARNER_OPS_VERSION);
-    return ops->create(p, out, errstr, errstr_size);
+    rl_err e = check_keys(ops, p, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
+    /* which keys were given is the caller's story, checked now; the learner keeps its values */
+    rl_learner_params q = *p;
+    q.set_keys = 0;
+    return ops->create(&q, out, errstr, errstr_size);
 }
 
 void rl_learner_destroy(rl_learner *l)

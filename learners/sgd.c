@@ -780,6 +780,7 @@ const struct rl_learner_ops rl_learner_sgd_ops = {
     .name = "sgd",
     .summary = "linear SGD: logistic/hinge/squared/poisson; default schedule normalized "
                "adaptive invariant (VW's), or constant/invscaling/adagrad/pegasos",
+    .params = "loss schedule eta power_t t0 l1 l2 bias",
     .create = sgd_create,
     .predict = rl_sgd_predict,
     .learn = rl_sgd_learn,

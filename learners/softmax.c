@@ -361,6 +361,7 @@ const struct rl_learner_ops rl_learner_softmax_ops = {
     .version = RL_LEARNER_OPS_VERSION,
     .name = "softmax",
     .summary = "multiclass maximum-entropy SGD over n_classes rows (normalized adaptive default)",
+    .params = "classes schedule eta power_t t0 l1 l2 bias",
     .create = sm_create,
     .predict = sm_predict,
     .learn = sm_learn,

@@ -808,6 +808,49 @@ static void test_all_survive_limit_values(void **state)
     }
 }
 
+/* A key given for a learner that never reads it is refused by name, with what the learner does
+ * take; the same keys pass for a learner that uses them, and a config that was not given key by
+ * key (a checkpoint's: set_keys 0) is not checked. */
+static void test_unused_params_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kv, *bad; /* bad: the key named in the refusal, NULL: accepted */
+    } cases[] = {
+        {"learner=perceptron alpha=0.2", "alpha"},
+        {"learner=avg_perceptron l2=0.1", "l2"},
+        {"learner=ftrl eta=0.1", "eta"},
+        {"learner=ftrl schedule=constant", "schedule"},
+        {"learner=sgd classes=3", "classes"},
+        {"learner=softmax classes=3 loss=hinge", "loss"},
+        {"learner=ogd beta=2", "beta"},
+        {"learner=perceptron eta=0.3 bias=0 bits=12 dense_dim=2", NULL},
+        {"learner=ftrl alpha=0.2 beta=2 l1=1 l2=0.5 loss=logistic", NULL},
+        {"learner=softmax classes=4 schedule=adagrad eta=0.1 l2=0.01", NULL},
+        {"learner=ogd schedule=constant eta=0.01 power_t=0.3 t0=2", NULL},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rl_learner_params p;
+        params_from(cases[i].kv, &p);
+        rl_learner *l = NULL;
+        rl_err e = rl_learner_new(&p, &l, err, sizeof(err));
+        if (!cases[i].bad) {
+            if (e != RL_OK)
+                fail_msg("%s: %s", cases[i].kv, err);
+            rl_learner_destroy(l);
+            continue;
+        }
+        if (e != RL_ERR_INVALID_ARG || strncmp(err, cases[i].bad, strlen(cases[i].bad)) != 0 ||
+            !strstr(err, "it takes: bits, dense_dim"))
+            fail_msg("%s: want '%s' refused, got %d '%s'", cases[i].kv, cases[i].bad, (int)e, err);
+        assert_null(l);
+        p.set_keys = 0; /* the same values from a stored config: not checked */
+        assert_int_equal(rl_learner_new(&p, &l, err, sizeof(err)), RL_OK);
+        rl_learner_destroy(l);
+    }
+}
+
 static void test_known_sgd(void **state)
 {
     (void)state;
@@ -1365,6 +1408,7 @@ int main(void)
         cmocka_unit_test(test_logistic_invariant_confident),
         cmocka_unit_test(test_sgd_survives_huge_values),
         cmocka_unit_test(test_all_survive_limit_values),
+        cmocka_unit_test(test_unused_params_refused),
         cmocka_unit_test(test_known_sgd),
         cmocka_unit_test(test_known_ogd),
         cmocka_unit_test(test_known_perceptrons),
