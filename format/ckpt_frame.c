@@ -323,9 +323,14 @@ rl_err rl_frame_decode_ex(const void *p, size_t len, const char *expect_magic,
                           "not a relearn file (no RLCK/RLSN/RLSC magic)");
     }
     memcpy(info->magic, b, 4);
-    if (expect_magic && memcmp(b, expect_magic, 4) != 0)
+    if (expect_magic && memcmp(b, expect_magic, 4) != 0) {
+        if (memcmp(b, RL_MAGIC_CHUNK, 4) == 0 && memcmp(expect_magic, RL_MAGIC_SNAPSHOT, 4) == 0)
+            return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                              "one chunk of a snapshot (magic RLSC), not a whole snapshot (RLSN): "
+                              "`relearn snapshots --get VERSION -o FILE` joins a version's chunks");
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "magic %s, expected %s", info->magic,
                           expect_magic);
+    }
     if (len < 6)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "truncated: %zu bytes, shorter than the %d-byte header", len,

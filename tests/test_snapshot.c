@@ -428,6 +428,13 @@ static void test_chunks_reassemble_in_any_order(void **state)
     assert_int_equal(id.count, n);
     assert_int_equal(id.version, 11);
     assert_string_equal(id.model_name, "big");
+    /* a chunk given where a whole snapshot belongs (relearnd --init-model) says what it is */
+    rl_snapshot one;
+    rl_snapshot_init(&one);
+    assert_int_equal(rl_snapshot_decode(parts[2].data, parts[2].len, &one, err, sizeof(err)),
+                     RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "one chunk of a snapshot"));
+    assert_non_null(strstr(err, "relearn snapshots --get"));
 
     size_t *order = malloc(n * sizeof(*order));
     uint64_t seed = 1;
