@@ -50,6 +50,7 @@ typedef struct eval_ctx {
     const char *file; /* current input and line, copied into alerts */
     uint64_t line;
     uint64_t n_alerts;
+    uint64_t n_suppressed; /* the suppressed fields of the alerts sent */
     int alerts_failed;
 } eval_ctx;
 
@@ -348,6 +349,7 @@ static void on_alert(void *opaque, const rl_alert *a)
 {
     eval_ctx *c = opaque;
     c->n_alerts++;
+    c->n_suppressed += a->suppressed;
     const char *level = rl_drift_state_name(a->level);
     if (!c->o->quiet_alerts)
         printf("%s at event %llu (%s:%llu): detector=%s source=%s %s=%.6g response=%s "
@@ -796,6 +798,16 @@ int rl_cmd_eval(int argc, char **argv)
         printf("%-18s %llu\n", "drift warnings", (unsigned long long)rl_model_warnings(s.m));
         printf("%-18s %llu\n", "drifts", (unsigned long long)rl_model_drifts(s.m));
         printf("%-18s %llu\n", "alerts", (unsigned long long)c.n_alerts);
+        /* held back by the rate limit: reported in a later alert's suppressed field, or still
+         * pending at the end of the input (no later alert reported them) */
+        rl_model_counters mc;
+        rl_model_counters_get(s.m, &mc);
+        uint64_t pending = 0;
+        for (int k = 0; k < 3; k++)
+            pending += mc.suppressed_pending[k] + mc.feature_suppressed_pending[k];
+        printf("%-18s %llu (%llu reported in later alerts, %llu pending at the end)\n",
+               "alerts held back", (unsigned long long)(c.n_suppressed + pending),
+               (unsigned long long)c.n_suppressed, (unsigned long long)pending);
     }
     if (s.bad > MAX_BAD_SHOWN && !o.strict)
         fprintf(stderr, "relearn eval: %llu bad lines in all (the first %d shown above)\n",

@@ -170,6 +170,10 @@ for det in ddm page_hinkley hddm_a eddm adwin; do
     contains "drift $det: stdout" "$W/drift_$det.out" "drift at event $first "
     n_json=$(wc -l < "$W/$det.json")
     expect "drift $det: alerts row" "$(field alerts "$W/drift_$det.out")" "$n_json"
+    # alerts sent + held back by the rate limit = every warning and drift the model counted
+    held=$(field "alerts held back" "$W/drift_$det.out" | cut -d' ' -f1)
+    sum=$(($(field "drift warnings" "$W/drift_$det.out") + $(field drifts "$W/drift_$det.out")))
+    expect "drift $det: sent + held back" "$((n_json + ${held:-0}))" "$sum"
     command -v jq > /dev/null && { jq -e . "$W/$det.json" > /dev/null && ok || bad "drift $det: invalid JSON"; }
 done
 # A response that acts: reset at drift.
