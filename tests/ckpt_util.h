@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "model.h"
 
 #define TU_FEATS 8
@@ -122,6 +123,55 @@ static inline void tu_config(rl_model_config *c, const char *learner, const char
         c->boost_halflife = 100;
     }
     c->metrics_window = 100;
+}
+
+/* 1 when a and b export the same three state blobs, byte for byte. */
+static inline int tu_same_export(const rl_model *a, const rl_model *b)
+{
+    rl_buf x[3], y[3];
+    for (int k = 0; k < 3; k++) {
+        rl_buf_init(&x[k]);
+        rl_buf_init(&y[k]);
+    }
+    int same = rl_model_export(a, &x[0], &x[1], &x[2]) == RL_OK &&
+               rl_model_export(b, &y[0], &y[1], &y[2]) == RL_OK;
+    for (int k = 0; k < 3; k++) {
+        same = same && !x[k].failed && !y[k].failed && x[k].len == y[k].len &&
+               (x[k].len == 0 || memcmp(x[k].data, y[k].data, x[k].len) == 0);
+        rl_buf_free(&x[k]);
+        rl_buf_free(&y[k]);
+    }
+    return same;
+}
+
+/* Loads the checkpoint at path streamed (rl_ckpt_load_model, what relearnd starts with) and
+ * buffered (rl_ckpt_read_file + rl_ckpt_to_model): 1 when they agree, both refusing it with the
+ * same error code or both giving a model with the same state bit for bit; else 0, with what
+ * each said in msg. No cmocka: the fuzz target fuzz_ckpt_load uses it too. */
+static inline int tu_streamed_agrees(const char *path, char *msg, size_t msg_size)
+{
+    char e1[512] = "", e2[512] = "";
+    rl_ckpt c1, c2;
+    rl_ckpt_init(&c1);
+    rl_ckpt_init(&c2);
+    rl_model *m1 = NULL, *m2 = NULL;
+    rl_err got = rl_ckpt_load_model(path, &c1, NULL, NULL, &m1, NULL, e1, sizeof(e1));
+    rl_err want = rl_ckpt_read_file(path, &c2, e2, sizeof(e2));
+    if (want == RL_OK)
+        want = rl_ckpt_to_model(&c2, NULL, NULL, &m2, e2, sizeof(e2));
+    int agree = got == want;
+    if (agree && got == RL_OK && !tu_same_export(m1, m2)) {
+        agree = 0;
+        snprintf(e1, sizeof(e1), "a model whose state differs from the buffered path's");
+    }
+    if (!agree)
+        snprintf(msg, msg_size, "%s: streamed %s (%s), buffered %s (%s)", path, rl_err_str(got), e1,
+                 rl_err_str(want), e2);
+    rl_model_destroy(m1);
+    rl_model_destroy(m2);
+    rl_ckpt_clear(&c1);
+    rl_ckpt_clear(&c2);
+    return agree;
 }
 
 #ifdef assert_memory_equal /* cmocka's: only test programs get it (not make_corpus.c) */

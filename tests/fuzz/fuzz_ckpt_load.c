@@ -17,58 +17,22 @@
 
 #include "ckpt.h"
 #include "ckpt_hash.h"
+#include "ckpt_util.h" /* tu_streamed_agrees, shared with test_ckpt_load's corpus replay */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fd = -1;
 static char path[64];
 
-static void export_model(const rl_model *m, rl_buf *b)
-{
-    rl_buf d, r;
-    rl_buf_init(&d);
-    rl_buf_init(&r);
-    if (rl_model_export(m, b, &d, &r) != RL_OK)
-        abort();
-    rl_buf_put(b, d.data, d.len);
-    rl_buf_put(b, r.data, r.len);
-    rl_buf_free(&d);
-    rl_buf_free(&r);
-}
-
 static void one(const uint8_t *file, size_t len)
 {
-    char e1[512], e2[512];
+    char why[1600];
     if (ftruncate(fd, 0) != 0 || pwrite(fd, file, len, 0) != (ssize_t)len)
         abort();
-    rl_ckpt c1, c2;
-    rl_ckpt_init(&c1);
-    rl_ckpt_init(&c2);
-    rl_model *m1 = NULL, *m2 = NULL;
-    rl_err got = rl_ckpt_load_model(path, &c1, NULL, NULL, &m1, NULL, e1, sizeof(e1));
-    rl_err want = rl_ckpt_read_file(path, &c2, e2, sizeof(e2));
-    if (want == RL_OK)
-        want = rl_ckpt_to_model(&c2, NULL, NULL, &m2, e2, sizeof(e2));
-    if (got != want) {
-        fprintf(stderr, "streamed %s '%s', buffered %s '%s'\n", rl_err_str(got), e1,
-                rl_err_str(want), e2);
+    if (!tu_streamed_agrees(path, why, sizeof(why))) {
+        fprintf(stderr, "%s\n", why);
         abort();
     }
-    if (got == RL_OK) {
-        rl_buf a, b;
-        rl_buf_init(&a);
-        rl_buf_init(&b);
-        export_model(m1, &a);
-        export_model(m2, &b);
-        if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
-            abort(); /* both loaded, to different models */
-        rl_buf_free(&a);
-        rl_buf_free(&b);
-    }
-    rl_model_destroy(m1);
-    rl_model_destroy(m2);
-    rl_ckpt_clear(&c1);
-    rl_ckpt_clear(&c2);
 }
 
 /* body as the payload of a checkpoint frame with flags and raw_len, checksum made valid */

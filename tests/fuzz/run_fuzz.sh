@@ -81,12 +81,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rl_fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DRL_FRAME_MAX_RAW=(64ull<<20)
--I$S/format -I$S/common -iquote $S/learners -I$S/drift -I$S/model -I$S/daemon -I$pb
+-I$S/format -I$S/common -iquote $S/learners -I$S/drift -I$S/model -I$S/daemon -I$pb -I$S/tests
 $(pkg-config --cflags libprotobuf-c openblas)"
 cache="$RL_BUILD/fuzz-obj"
 mkdir -p "$cache"
 # One hash over every header the sources may include: any header change recompiles all.
-hdrs=$(find "$S/common" "$S/format" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" \
+hdrs=$(find "$S/common" "$S/format" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" "$S/tests" \
     -name '*.h' | sort | xargs cat | sha1sum | cut -c1-40)
 ccver=$("$CC" --version | head -1)
 
