@@ -133,15 +133,17 @@ rl_assert_same_weights() {
         rl_fail "$3 differ: $(head -8 "$RL_WORK/same-weights.json")"
 }
 
-# rl_gen_stream N SEED [FLIP_AT]: N libsvm lines of a 2-feature linearly separable stream
-# (label = x1 > x2); from line FLIP_AT on the concept flips (label = x1 <= x2), an abrupt drift.
+# rl_gen_stream N SEED [FLIP_AT [NOISE]]: N libsvm lines of a 2-feature linearly separable
+# stream (label = x1 > x2); from line FLIP_AT on the concept flips (label = x1 <= x2), an abrupt
+# drift; with NOISE, each label is flipped again with that probability.
 rl_gen_stream() {
-    awk -v n="$1" -v seed="$2" -v flip="${3:-0}" 'BEGIN {
+    awk -v n="$1" -v seed="$2" -v flip="${3:-0}" -v noise="${4:-0}" 'BEGIN {
         srand(seed);
         for (i = 1; i <= n; i++) {
             a = rand(); b = rand();
             y = (a > b) ? 1 : 0;
             if (flip > 0 && i >= flip) y = 1 - y;
+            if (noise > 0 && rand() < noise) y = 1 - y;
             printf "%d 1:%.6f 2:%.6f 3:1\n", y, a, b;
         }
     }'
