@@ -189,17 +189,6 @@ void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason
 
 /* ---- alerts ---- */
 
-static const char *level_name(int level)
-{
-    return rl_alert_level_name((rl_drift_state)level);
-}
-
-static void set_num(json_t *o, const char *k, double v)
-{
-    if (isfinite(v))
-        json_object_set_new(o, k, json_real(v));
-}
-
 /* The JSON form of proto/alert.proto's DriftAlert (its field names), produced to the alerts
  * topic keyed by model name, and the same facts as one log line. */
 static void alert_emit(rld_daemon *d, json_t *o)
@@ -239,7 +228,7 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
         d->sd.alerts_already_sent++;
         rld_log_limited(&d->rl_replayed_alert, 5, RLD_INFO, "alert already sent; not sent again",
                         "source=%s level=%s position=%" PRIu64 " last_sent_position=%" PRIu64,
-                        a->source ? a->source : "error", level_name(a->level), a->position,
+                        a->source ? a->source : "error", rl_alert_level_name(a->level), a->position,
                         d->alert_hwm[src]);
         return;
     }
@@ -256,16 +245,18 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
                     const char *detail, double recent_loss)
 {
-    json_t *o = json_object();
+    /* the record of a model alert (format/alert_json.h), with no statistic and no event place */
+    rl_alert a = {.detector = detector,
+                  .source = detail,
+                  .level = (rl_drift_state)level,
+                  .statistic = NAN,
+                  .position = rl_model_position(d->model),
+                  .response = response,
+                  .recent_loss = recent_loss,
+                  .challenger_loss = NAN};
+    json_t *o = rl_alert_to_json(&a);
     if (!o)
         return;
-    json_object_set_new(o, "detector", json_string(detector));
-    json_object_set_new(o, "source", json_string(detail));
-    json_object_set_new(o, "level", json_string(level_name(level)));
-    json_object_set_new(o, "position", json_integer((json_int_t)rl_model_position(d->model)));
-    json_object_set_new(o, "response", json_string(response));
-    json_object_set_new(o, "suppressed", json_integer(0));
-    set_num(o, "recent_loss", recent_loss);
     alert_emit(d, o);
     json_decref(o);
 }
