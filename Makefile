@@ -5,12 +5,16 @@ JOBS       ?= $(shell nproc)
 WERROR     ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan test test-unit test-asan demo reliability bench fuzz format clean
+.PHONY: all deps deps-test build build-asan test test-unit test-asan demo reliability bench fuzz format clean
 
 all: build
 
 deps:
 	@sh scripts/deps.sh
+
+# `make test` also runs the suite against a real Apache Kafka (JDK, Maven, python3-kafka).
+deps-test:
+	@sh scripts/deps.sh --test
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRL_WERROR=$(WERROR) $(CMAKE_ARGS)
@@ -23,7 +27,7 @@ build-asan: deps
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 
 # All tests in the normal build, then the unit tests again under ASan+UBSan.
-test: build build-asan
+test: deps-test build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L unit --timeout 600
 

@@ -1,10 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages relearn builds and tests with, only those missing.
 # Run as root (apt-get); otherwise names what to install and fails.
+#   deps.sh          what `make demo` and the build need (no Java: the demo's broker is embedded)
+#   deps.sh --test   also what `make test` needs for its real-Kafka tests (label kafka-real):
+#                    a JDK and Maven for scripts/kafka.sh's Apache Kafka broker, python3-kafka
+#                    for its Admin API (topics) and as a second, non-librdkafka client
 set -eu
 PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
 libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
 libzstd-dev kcat liblinear-tools clang libclang-rt-14-dev curl bc xxd procps time"
+if [ "${1:-}" = --test ]; then
+    PKGS="$PKGS default-jdk-headless maven python3-kafka"
+fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

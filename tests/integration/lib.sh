@@ -1,4 +1,4 @@
-# lib.sh - shared helpers for integration tests against `relearn broker` (POSIX sh).
+# lib.sh - shared helpers for integration tests against a Kafka broker (POSIX sh).
 #
 # Source it, then call rl_init:
 #   . "$RL_TESTS/integration/lib.sh"
@@ -6,19 +6,33 @@
 #   rl_broker_start b --partitions 4 --topics events,snapshots
 #   BS=$(rl_bootstrap b)          # "127.0.0.1:port[,...]"
 #   rl_kcat b -L
-#   rl_broker_ctl b "broker-down 1"   # waits for the broker's ack; fails if refused
+#   rl_broker_ctl b "broker-down 1"   # waits for the broker's ack; fails if refused (mock only)
 #   rl_broker_stop b              # SIGTERM, waits, fails unless exit status 0
+#
+# Two brokers, one test body: RL_BROKER selects what rl_broker_start runs.
+#   mock  (default) `relearn broker`, librdkafka's mock cluster in its own process: fast, with
+#         fault injection through its control file (rl_broker_ctl); topics are auto-created.
+#   kafka Apache Kafka (scripts/kafka.sh: KRaft, loopback, auto-creation off, as production
+#         clusters run). rl_broker_start creates the --topics it is given with --partitions
+#         partitions, and relearnd's default output topics (rl_output_topics); a test that needs
+#         another topic calls rl_topic_create, which works with both. --brokers N starts N nodes.
+#         rl_broker_ctl fails: a test that injects faults through it is registered for the mock
+#         only (rl_require_mock says so at its top).
+# ctest registers a test's kafka variant as NAME_kafka, label kafka-real (tests/kafka_real.cmake).
 #
 # Everything has a timeout; every process started through rl_bg / rl_broker_start is killed
 # (by pid, never by name) when the script exits, however it exits. Ports are never fixed: the
 # broker picks them and writes the bootstrap file. Set RL_KEEP=1 to keep the work dir.
 #
-# Environment (set by ctest through rl_script_test): RL_BUILD, RL_SRC, RL_TESTS.
+# Environment (set by ctest through rl_script_test): RL_BUILD, RL_SRC, RL_TESTS, RL_BROKER.
 # Exports after rl_init: RL_WORK (scratch dir), RELEARN (relearn binary), RELEARND (relearnd
 # binary, may not exist), RL_KCAT (kcat binary).
 #
-# Files per broker NAME in $RL_WORK: broker-NAME.{bootstrap,ctl,log,pid,out}.
+# Files per broker NAME in $RL_WORK: broker-NAME.{bootstrap,ctl,log,pid,out}; a real Kafka's
+# nodes live under kafka-NAME/ (scripts/kafka.sh's layout).
 
+RL_BROKER=${RL_BROKER:-mock}
+RL_KAFKA_DIRS=""
 RL_PIDS=""
 RL_TEST_NAME=""
 
@@ -40,6 +54,9 @@ rl_skip() {
 
 rl_cleanup() {
     rc=$?
+    for d in $RL_KAFKA_DIRS; do
+        sh "$RL_KAFKA_SH" stop --dir "$d" 2>>"$RL_WORK/kafka-stop.log" || :
+    done
     for p in $RL_PIDS; do
         if kill -0 "$p" 2>/dev/null; then
             kill -TERM "$p" 2>/dev/null || :
@@ -56,7 +73,7 @@ rl_cleanup() {
         kill -KILL "$p" 2>/dev/null || :
     done
     if [ $rc -ne 0 ] && [ -n "$RL_WORK" ] && [ -d "$RL_WORK" ]; then
-        for f in "$RL_WORK"/*.log; do
+        for f in "$RL_WORK"/*.log "$RL_WORK"/kafka-*/node-*/server.log; do
             [ -f "$f" ] || continue
             echo "---- $f (last 30 lines) ----" >&2
             tail -n 30 "$f" >&2
@@ -78,6 +95,17 @@ rl_init() {
     RELEARND="$RL_BUILD/daemon/relearnd"
     RL_KCAT=$(command -v kcat || command -v kafkacat || true)
     [ -x "$RELEARN" ] || rl_fail "no relearn binary at $RELEARN"
+    RL_KAFKA_SH="$(cd "$(dirname "$RL_TESTS")" && pwd)/scripts/kafka.sh"
+    case $RL_BROKER in
+    mock) ;;
+    kafka)
+        command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 ||
+            rl_skip "RL_BROKER=kafka needs java and mvn (scripts/deps.sh --test installs them)"
+        /usr/bin/python3 -c 'import kafka' 2>/dev/null ||
+            rl_skip "RL_BROKER=kafka needs python3-kafka (scripts/deps.sh --test installs it)"
+        ;;
+    *) rl_fail "RL_BROKER must be mock or kafka, not '$RL_BROKER'" ;;
+    esac
     RL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/rl-$RL_TEST_NAME.XXXXXX") || rl_fail "mktemp"
     export RL_WORK RELEARN RELEARND RL_KCAT
     trap rl_cleanup EXIT
@@ -116,12 +144,42 @@ rl_wait_for() {
     return 1
 }
 
-# rl_broker_start NAME [relearn broker args...]: starts a broker with a bootstrap file and a
-# control file, waits (10 s) for the bootstrap file. Extra args go to `relearn broker`.
+# rl_broker_start NAME [--partitions N] [--topics A,B] [--brokers N] [relearn broker args...]:
+# starts a broker, waits for its bootstrap file (mock: 10 s; kafka: 120 s, a JVM start). Under
+# RL_BROKER=mock extra args go to `relearn broker` with a control file; under RL_BROKER=kafka
+# --partitions/--topics/--brokers are honoured (topics with replication factor min(N, 3)) and
+# any other argument fails the test.
 rl_broker_start() {
     name=$1
     shift
     rm -f "$RL_WORK/broker-$name.bootstrap" "$RL_WORK/broker-$name.ctl"
+    if [ "$RL_BROKER" = kafka ]; then
+        _k_parts=1 _k_topics="" _k_n=1
+        while [ $# -gt 0 ]; do
+            case $1 in
+            --partitions) _k_parts=$2; shift 2 ;;
+            --topics) _k_topics=$(echo "$2" | tr ',' ' '); shift 2 ;;
+            --brokers) _k_n=$2; shift 2 ;;
+            *) rl_fail "rl_broker_start: '$1' is for relearn broker only (RL_BROKER=kafka)" ;;
+            esac
+        done
+        RL_KAFKA_DIRS="$RL_KAFKA_DIRS $RL_WORK/kafka-$name"
+        sh "$RL_KAFKA_SH" start --dir "$RL_WORK/kafka-$name" --brokers "$_k_n" --owner $$ \
+            --bootstrap-file "$RL_WORK/broker-$name.bootstrap" 2>"$RL_WORK/broker-$name.log" ||
+            rl_fail "broker $name (Apache Kafka) did not start: $(tail -n 3 "$RL_WORK/broker-$name.log")"
+        echo "$_k_n" >"$RL_WORK/broker-$name.nodes"
+        cp "$RL_WORK/kafka-$name/node-1/pid" "$RL_WORK/broker-$name.pid"
+        _k_rf=$_k_n
+        [ "$_k_rf" -gt 3 ] && _k_rf=3
+        _k_specs=""
+        for _k_t in $_k_topics $(rl_output_topics); do
+            _k_specs="$_k_specs $_k_t:$_k_parts:$_k_rf"
+        done
+        # shellcheck disable=SC2086
+        rl_topics "$name" create $_k_specs
+        rl_log "broker $name (Apache Kafka, $_k_n node(s)) up at $(rl_bootstrap "$name"), topics:$_k_specs"
+        return 0
+    fi
     : >"$RL_WORK/broker-$name.ctl"
     "$RELEARN" broker --bootstrap-file "$RL_WORK/broker-$name.bootstrap" \
         --control "$RL_WORK/broker-$name.ctl" "$@" \
@@ -133,6 +191,47 @@ rl_broker_start() {
         rl_fail "broker $name wrote no bootstrap file within 10 s"
     fi
     rl_log "broker $name up at $(cat "$RL_WORK/broker-$name.bootstrap") (pid $pid)"
+}
+
+# rl_output_topics: relearnd's default output topics (snapshots, alerts, dead letters), which
+# `relearn broker` creates on first use and a real Kafka needs created beforehand.
+rl_output_topics() {
+    echo "relearn-snapshots relearn-alerts relearn-dead-letter"
+}
+
+# rl_topics NAME ARGS...: tests/kafka/topics.py against broker NAME (Admin API, python3-kafka;
+# real Kafka only): create, leader, offsets, exists.
+rl_topics() {
+    _t_name=$1
+    shift
+    timeout 60 /usr/bin/python3 "$RL_TESTS/kafka/topics.py" -b "$(rl_bootstrap "$_t_name")" "$@" ||
+        rl_fail "topics.py $* failed on broker $_t_name"
+}
+
+# rl_topic_create NAME TOPIC PARTITIONS [KEY=VALUE...]: a topic on either broker (mock: the
+# control file's create-topic; kafka: Admin API, replication factor min(nodes, 3), configs).
+rl_topic_create() {
+    _t_name=$1 _t_topic=$2 _t_parts=$3
+    shift 3
+    if [ "$RL_BROKER" = kafka ]; then
+        _t_rf=$(cat "$RL_WORK/broker-$_t_name.nodes")
+        [ "$_t_rf" -gt 3 ] && _t_rf=3
+        _t_cfg=""
+        for _t_kv in "$@"; do
+            _t_cfg="$_t_cfg --config $_t_kv"
+        done
+        # shellcheck disable=SC2086
+        rl_topics "$_t_name" create "$_t_topic:$_t_parts:$_t_rf" $_t_cfg
+    else
+        [ $# -eq 0 ] || rl_fail "rl_topic_create: topic configs need a real Kafka (RL_BROKER=kafka)"
+        rl_broker_ctl "$_t_name" "create-topic $_t_topic $_t_parts"
+    fi
+}
+
+# rl_require_mock WHY: for a test that only `relearn broker` can run (fault injection through
+# its control file); under RL_BROKER=kafka it fails, so a wrong registration is seen.
+rl_require_mock() {
+    [ "$RL_BROKER" = mock ] || rl_fail "this test runs against relearn broker only: $*"
 }
 
 # rl_bootstrap NAME: prints the broker's bootstrap address.
@@ -148,6 +247,8 @@ rl_broker_pid() {
 # acknowledgement; fails if the broker refused it.
 rl_broker_ctl() {
     name=$1
+    [ "$RL_BROKER" = mock ] ||
+        rl_fail "rl_broker_ctl '$2': fault injection through the control file is relearn broker's only"
     ctl="$RL_WORK/broker-$name.ctl"
     log="$RL_WORK/broker-$name.log"
     seq=$(($(wc -l <"$ctl") + 1))
@@ -163,6 +264,11 @@ rl_broker_ctl() {
 # rl_broker_stop NAME: SIGTERM, wait up to 10 s; fails unless the broker exits 0.
 rl_broker_stop() {
     name=$1
+    if [ "$RL_BROKER" = kafka ]; then
+        sh "$RL_KAFKA_SH" stop --dir "$RL_WORK/kafka-$name" 2>>"$RL_WORK/broker-$name.log" ||
+            rl_fail "broker $name (Apache Kafka) did not stop cleanly"
+        return 0
+    fi
     pid=$(rl_broker_pid "$name")
     kill -TERM "$pid" 2>/dev/null || rl_fail "broker $name (pid $pid) is not running"
     i=0

@@ -1,0 +1,17 @@
+# The integration tests whose body is broker-neutral run twice: against `relearn broker` (their
+# own registration, always) and against a real Apache Kafka (this file: NAME_kafka, label
+# kafka-real, RL_BROKER=kafka; scripts/kafka.sh starts one per test, KRaft, loopback). A test that
+# injects faults through relearn broker's control file stays mock-only. Tests that only a real
+# broker can run (restart with data on disk, retention, replication, the group coordinator,
+# compaction, auto-creation off) are tests/integration/kafka_*.sh.
+function(rl_kafka_real_test name script labels)
+  rl_script_test(${name}_kafka ${script} "${labels};kafka-real")
+  set_property(TEST ${name}_kafka APPEND PROPERTY ENVIRONMENT "RL_BROKER=kafka")
+  set_tests_properties(${name}_kafka PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endfunction()
+
+if(TARGET rl_daemon)
+  foreach(t flow crash deadletter)
+    rl_kafka_real_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon")
+  endforeach()
+endif()
