@@ -65,14 +65,15 @@ static void usage(FILE *f)
             "\n"
             "Learner (defaults: sgd, logistic loss, normalized adaptive steps, 2^18 weights):\n"
             "  --learner NAME     sgd | perceptron | avg_perceptron | ogd | ftrl | softmax\n"
-            "  --loss L           sgd: logistic | hinge | squared | poisson\n"
+            "  --loss L           sgd: logistic | hinge | squared | poisson; ogd: the first 3\n"
             "  --schedule S       normalized | constant | invscaling | adagrad | pegasos\n"
             "  --bits B           2^B hashed weights, %d..%d\n"
-            "  --eta X  --power-t X  --t0 X  --l1 X  --l2 X  --alpha X  --beta X\n"
-            "                     each learner refuses one it does not read: sgd, ogd: loss\n"
-            "                     schedule eta power_t t0 l1 l2; softmax: classes schedule eta\n"
-            "                     power_t t0 l1 l2; perceptron, avg_perceptron: eta; ftrl: loss\n"
-            "                     alpha beta l1 l2 (all: bits, bias)\n"
+            "  --eta X  --power-t X  --t0 X  --l1 X  --l2 X  --alpha X  --beta X  --radius X\n"
+            "                     each learner refuses one it does not read: sgd: loss\n"
+            "                     schedule eta power_t t0 l1 l2; ogd: loss eta radius;\n"
+            "                     softmax: classes schedule eta power_t t0 l1 l2; perceptron,\n"
+            "                     avg_perceptron: eta; ftrl: loss alpha beta l1 l2 (all: bits,\n"
+            "                     bias)\n"
             "  --classes K        softmax: number of classes (labels 0..K-1)\n"
             "  --bias 0|1         learn a bias term (default 1)\n"
             "  --seed N           feature-hashing seed (default 0)\n"
@@ -115,11 +116,11 @@ static const struct {
     const char *flag;
     const char *key;
 } learner_flags[] = {
-    {"--learner", "learner"}, {"--loss", "loss"}, {"--schedule", "schedule"},
-    {"--bits", "bits"},       {"--eta", "eta"},   {"--power-t", "power_t"},
-    {"--t0", "t0"},           {"--l1", "l1"},     {"--l2", "l2"},
-    {"--alpha", "alpha"},     {"--beta", "beta"}, {"--classes", "classes"},
-    {"--bias", "bias"},
+    {"--learner", "learner"}, {"--loss", "loss"},     {"--schedule", "schedule"},
+    {"--bits", "bits"},       {"--eta", "eta"},       {"--power-t", "power_t"},
+    {"--t0", "t0"},           {"--l1", "l1"},         {"--l2", "l2"},
+    {"--alpha", "alpha"},     {"--beta", "beta"},     {"--classes", "classes"},
+    {"--bias", "bias"},       {"--radius", "radius"},
 };
 
 static int parse_u64_arg(const char *flag, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)

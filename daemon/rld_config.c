@@ -60,6 +60,7 @@ static const opt opts[] = {
     {"model", "l2", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
     {"model", "alpha", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0"},
     {"model", "beta", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
+    {"model", "radius", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0 (ogd)"},
     {"model", "bias", OPT_LEARNER, 0, 0, 0, 0, NULL, "0 or 1"},
 
     {"input", "brokers", OPT_STR, S(brokers), 0, 0, NULL, "host:port[,host:port...]"},
@@ -483,8 +484,8 @@ void rld_config_print(const rld_config *c, FILE *out)
             cur = o->section;
             if (strcmp(cur, "model") == 0) {
                 /* Learner hyperparameters come formatted by their owner, as the learner
-                 * resolved them: ogd's unset loss and schedule are squared and invscaling,
-                 * not the shared defaults (logistic, normalized) the file parser holds. */
+                 * resolved them: ogd's unset schedule is invscaling (eta / sqrt(t)), not
+                 * the shared default (normalized) the file parser holds. */
                 char e[256];
                 rl_model *m = NULL;
                 const rl_learner_params *lp = &c->model.learner;

@@ -28,6 +28,7 @@ void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
     SET(l2, p->l2);
     SET(ftrl_alpha, p->ftrl_alpha);
     SET(ftrl_beta, p->ftrl_beta);
+    SET(radius, p->radius);
     SET(bias, p->bias != 0);
     SET(hash_seed, hash_seed);
 #undef SET
@@ -74,6 +75,8 @@ rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_param
         p->ftrl_alpha = in->ftrl_alpha;
     if (in->has_ftrl_beta)
         p->ftrl_beta = in->ftrl_beta;
+    if (in->has_radius)
+        p->radius = in->radius;
     if (in->has_bias)
         p->bias = in->bias ? 1 : 0;
     p->set_keys = 0; /* a stored config is complete, not a choice of keys to check */

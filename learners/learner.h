@@ -101,8 +101,9 @@ typedef struct rl_learner_params {
     double t0;            /* invscaling offset (default 1) */
     double l1;            /* L1 strength (sgd: truncated/clipped; ftrl: lambda1) */
     double l2;            /* L2 strength (sgd: weight decay; ftrl: lambda2; pegasos lambda) */
-    double ftrl_alpha;    /* FTRL-Proximal alpha (default 0.1) */
+    double ftrl_alpha;    /* FTRL-Proximal alpha (default 0.5) */
     double ftrl_beta;     /* FTRL-Proximal beta (default 1) */
+    double radius;        /* ogd: radius of the L2 ball the weights are projected onto */
     int bias;             /* 1 = learn a bias term (default 1) */
     /* Which keys rl_learner_params_set was given (one bit each, in the order of its "known"
      * list); rl_learner_new refuses a key the learner has no use for, instead of ignoring it.
@@ -184,7 +185,8 @@ const struct rl_learner_ops *rl_learner_find(const char *name);
 /* ---- parameters ---- */
 void rl_learner_params_default(rl_learner_params *p);
 /* Sets one hyperparameter by config key ("learner", "loss", "schedule", "bits", "dense_dim",
- * "classes", "eta", "power_t", "t0", "l1", "l2", "alpha", "beta", "bias"), checking type and
+ * "classes", "eta", "power_t", "t0", "l1", "l2", "alpha", "beta", "radius", "bias"), checking
+ * type and
  * bounds. errstr names the key, the value and what is allowed. */
 rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
                              size_t errstr_size);

@@ -23,6 +23,7 @@ enum rl_lkind {
     RL_LKIND_OGD = 4,
     RL_LKIND_FTRL = 5,
     RL_LKIND_SOFTMAX = 6,
+    RL_LKIND_OGD_PROJECTED = 7, /* ogd since projection; 4 was the unprojected squared-loss ogd */
 };
 
 extern const struct rl_learner_ops rl_learner_sgd_ops;
@@ -64,7 +65,7 @@ rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t 
 rl_err rl_lweights_check(const rl_learner *l, const rl_weights *w, uint32_t rows, char *errstr,
                          size_t errstr_size);
 
-/* ---- the sgd engine, shared by sgd.c and ogd.c (ogd = squared loss, plain schedule) ---- */
+/* ---- the sgd engine (sgd.c); kind lets another learner reuse it under its own state kind ---- */
 rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_ops *ops, int kind,
                           rl_learner **out, char *errstr, size_t errstr_size);
 void rl_sgd_predict(const rl_learner *l, const rl_example *ex, rl_pred *out);

@@ -48,8 +48,9 @@ void rl_learner_params_default(rl_learner_params *p)
     p->t0 = 1;
     p->l1 = 0;
     p->l2 = 0;
-    p->ftrl_alpha = 0.1;
+    p->ftrl_alpha = 0.5; /* VW's and the FTRL paper's; measured best on the suite (BENCHMARKS.md) */
     p->ftrl_beta = 1;
+    p->radius = 6;
     p->bias = 1;
 }
 
@@ -99,6 +100,7 @@ static const struct pdesc pdescs[] = {
     {"l2", PT_DOUBLE, 0, 1e6, 0, OFF(l2), "L2 strength"},
     {"alpha", PT_DOUBLE, 0, 1e6, 1, OFF(ftrl_alpha), "FTRL alpha"},
     {"beta", PT_DOUBLE, 0, 1e6, 0, OFF(ftrl_beta), "FTRL beta"},
+    {"radius", PT_DOUBLE, 0, 1e12, 1, OFF(radius), "ogd's L2 ball radius"},
     {"bias", PT_BOOL, 0, 1, 0, OFF(bias), "learn a bias term"},
 };
 #undef OFF
@@ -190,7 +192,7 @@ static rl_err set_number(rl_learner_params *p, const struct pdesc *d, const char
 /* The keys of rl_learner_params.set_keys, bit i for key_bits[i]. */
 static const char *const key_bits[] = {"loss",  "schedule", "bits", "dense_dim", "classes",
                                        "eta",   "power_t",  "t0",   "l1",        "l2",
-                                       "alpha", "beta",     "bias"};
+                                       "alpha", "beta",     "bias", "radius"};
 
 static void mark_set(rl_learner_params *p, const char *key)
 {
@@ -221,7 +223,7 @@ static rl_err set_key(rl_learner_params *p, const char *key, const char *value, 
             return set_number(p, &pdescs[i], value, errstr, errstr_size);
     return rl_set_err(errstr, errstr_size, RL_ERR_NOT_FOUND,
                       "%s: unknown learner parameter (known: learner, loss, schedule, bits, "
-                      "dense_dim, classes, eta, power_t, t0, l1, l2, alpha, beta, bias)",
+                      "dense_dim, classes, eta, power_t, t0, l1, l2, alpha, beta, radius, bias)",
                       key);
 }
 
@@ -372,6 +374,8 @@ static const char *kind_name(unsigned k)
     case RL_LKIND_AVG_PERCEPTRON:
         return "avg_perceptron";
     case RL_LKIND_OGD:
+        return "ogd (the unprojected squared-loss ogd of earlier versions)";
+    case RL_LKIND_OGD_PROJECTED:
         return "ogd";
     case RL_LKIND_FTRL:
         return "ftrl";

@@ -21,8 +21,7 @@
  *    decay costs O(1)): plain gradient steps; the dense block uses cblas_sdot / cblas_saxpy.
  * L2 is weight decay on the coordinates an example touches; L1 clips a touched weight toward 0
  * by its step times l1 without crossing 0 (truncated gradient, Langford, Li & Zhang 2009).
- *
- * The engine also backs "ogd" (ogd.c): squared loss with a plain schedule. */
+ */
 #include <cblas.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>

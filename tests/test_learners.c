@@ -111,7 +111,8 @@ static const struct cfg cfgs[] = {
     {"learner=avg_perceptron"},
     {"learner=avg_perceptron dense_dim=3 bias=0"},
     {"learner=ogd"},
-    {"learner=ogd schedule=adagrad dense_dim=3"},
+    {"learner=ogd loss=hinge dense_dim=3"},
+    {"learner=ogd loss=squared radius=0.5 eta=2 dense_dim=3"},
     {"learner=ftrl"},
     {"learner=ftrl l1=0.5 l2=0.1 dense_dim=3"},
     {"learner=softmax classes=3"},
@@ -528,7 +529,7 @@ static void test_params(void **state)
     assert_int_equal(p.schedule, RL_SCHED_NORMALIZED);
     assert_int_equal(p.bits, 18);
     assert_int_equal(p.n_classes, 2);
-    assert_true(p.eta == 0.5 && p.power_t == 0.5 && p.t0 == 1 && p.ftrl_alpha == 0.1 &&
+    assert_true(p.eta == 0.5 && p.power_t == 0.5 && p.t0 == 1 && p.ftrl_alpha == 0.5 &&
                 p.ftrl_beta == 1 && p.bias == 1 && p.l1 == 0 && p.l2 == 0 && p.dense_dim == 0);
 
     struct {
@@ -597,7 +598,8 @@ static void test_params(void **state)
         {"learner=sgd schedule=invscaling t0=0", "t0"},
         {"learner=ftrl loss=hinge", "loss"},
         {"learner=ogd loss=poisson", "loss"},
-        {"learner=ogd schedule=pegasos l2=1", "pegasos"},
+        {"learner=ogd schedule=pegasos", "schedule"},
+        {"learner=ogd power_t=0.3", "power_t"},
         {"learner=softmax schedule=pegasos l2=1", "pegasos"},
     };
     for (size_t i = 0; i < sizeof(bad_new) / sizeof(bad_new[0]); i++) {
@@ -827,7 +829,7 @@ static void test_unused_params_refused(void **state)
         {"learner=perceptron eta=0.3 bias=0 bits=12 dense_dim=2", NULL},
         {"learner=ftrl alpha=0.2 beta=2 l1=1 l2=0.5 loss=logistic", NULL},
         {"learner=softmax classes=4 schedule=adagrad eta=0.1 l2=0.01", NULL},
-        {"learner=ogd schedule=constant eta=0.01 power_t=0.3 t0=2", NULL},
+        {"learner=ogd loss=hinge eta=0.01 radius=3", NULL},
     };
     char err[256];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -935,21 +937,41 @@ static void test_known_ogd(void **state)
 {
     (void)state;
     rl_pred p;
-    double loss;
     rl_weights w;
-    rl_learner *l = make_bits10("learner=ogd bias=0");
+    rl_learner *l = make_bits10("learner=ogd bias=0 eta=2 radius=0.4");
     assert_int_equal(l->params.schedule, RL_SCHED_INVSCALING);
+    assert_int_equal(l->task, RL_TASK_BINARY);
+    /* x = (3, 4), |x| = 5, y = 1, z = 0: dloss/dz = -0.5, G = 2.5. The step moves w by
+     * eta / sqrt(1) * R * |d| |x| / G = 0.8 along x: w = (0.48, 0.64), |w| = 0.8 > R, so it is
+     * projected onto the ball: w = (0.24, 0.32). */
+    rl_feature f[2] = {{1, 3.0f}, {2, 4.0f}};
+    rl_example ex = {1.0f, 1.0f, f, 2, NULL, 0};
+    assert_float_equal(rl_learner_learn(l, &ex, &p), log(2.0), 1e-9);
+    rl_learner_weights(l, &w);
+    assert_float_equal(w.w[1], 0.24, 1e-6);
+    assert_float_equal(w.w[2], 0.32, 1e-6);
+    /* x = (-1 at index 1), y = 0: z = -0.24, d = sigma(-0.24) = 0.4403, |d| |x| < G = 2.5, so the
+     * move is eta / sqrt(2) * R * d / G; w1 grows past the ball again and the whole vector is
+     * scaled back to |w| = R. */
+    double d = 1 / (1 + exp(0.24)), step = 2 / sqrt(2.0) * 0.4 * d / 2.5;
+    double w1 = 0.24 + step, w2 = 0.32, k = 0.4 / sqrt(w1 * w1 + w2 * w2);
+    assert_true(k < 1);
+    double loss;
+    learn1(l, 1, -1.0f, 0.0f, &p, &loss);
+    assert_float_equal(p.prob, d, 1e-6);
+    rl_learner_weights(l, &w);
+    assert_float_equal(w.w[1], w1 * k, 1e-6);
+    assert_float_equal(w.w[2], w2 * k, 1e-6);
+    rl_learner_destroy(l);
+
+    /* Squared loss is regression; the radius bounds the weights whatever the values. */
+    l = make_bits10("learner=ogd loss=squared bias=0 radius=10");
     assert_int_equal(l->task, RL_TASK_REGRESSION);
-    /* t=0: eta_t = 0.5 / 1^0.5, d = -2, w = 0.5*2*2 = 2 */
-    learn1(l, 1, 2.0f, 1.0f, &p, &loss);
+    for (int i = 0; i < 1000; i++)
+        learn1(l, 1, i % 2 ? 1e6f : 1e-3f, 5.0f, &p, &loss);
     rl_learner_weights(l, &w);
-    assert_float_equal(w.w[1], 2.0, 1e-6);
-    /* t=1: z = 4, d = 6, eta_t = 0.5/sqrt 2: w = 2 - 0.5/sqrt(2) * 6 * 2 */
-    learn1(l, 1, 2.0f, 1.0f, &p, &loss);
-    assert_float_equal(p.value, 4.0, 1e-6);
-    assert_float_equal(loss, 9.0, 1e-5);
-    rl_learner_weights(l, &w);
-    assert_float_equal(w.w[1], 2.0 - 6.0 / sqrt(2.0), 1e-5);
+    assert_true(fabsf(w.w[1]) <= 10.0f * (1 + 1e-6f));
+    assert_true(isfinite(p.value));
     rl_learner_destroy(l);
 }
 
@@ -994,21 +1016,21 @@ static void test_known_ftrl(void **state)
     double loss;
     rl_weights w;
     /* p = 0.5, g = -0.5, sigma = (sqrt(.25) - 0)/alpha, z = -0.5, n = 0.25:
-     * w = 0.5 / ((beta + 0.5) / alpha) = 0.5 / 15 */
-    rl_learner *l = make_bits10("learner=ftrl bias=0");
+     * w = 0.5 / ((beta + 0.5) / alpha) = 0.5 / 15 (alpha 0.1, the default until it became 0.5) */
+    rl_learner *l = make_bits10("learner=ftrl bias=0 alpha=0.1");
     learn1(l, 5, 1.0f, 1.0f, &p, &loss);
     assert_float_equal(loss, log(2.0), 1e-12);
     rl_learner_weights(l, &w);
     assert_float_equal(w.w[5], 0.5 / 15, 1e-7);
     rl_learner_destroy(l);
     /* With l1 = 0.6 > |z| the weight is exactly zero: sparsity. */
-    l = make_bits10("learner=ftrl bias=0 l1=0.6");
+    l = make_bits10("learner=ftrl bias=0 l1=0.6 alpha=0.1");
     learn1(l, 5, 1.0f, 1.0f, &p, &loss);
     rl_learner_weights(l, &w);
     assert_true(w.w[5] == 0.0f);
     /* ... and with l1 = 0.3: w = (0.5 - 0.3) / 15 */
     rl_learner_destroy(l);
-    l = make_bits10("learner=ftrl bias=0 l1=0.3");
+    l = make_bits10("learner=ftrl bias=0 l1=0.3 alpha=0.1");
     learn1(l, 5, 1.0f, 1.0f, &p, &loss);
     rl_learner_weights(l, &w);
     assert_float_equal(w.w[5], 0.2 / 15, 1e-7);
@@ -1097,8 +1119,10 @@ static void test_learns(void **state)
         {"learner=ftrl", 0.68},
         {"learner=softmax classes=4", 0.60},
         {"learner=softmax classes=4 schedule=constant eta=0.1", 0.60},
+        {"learner=ogd", 0.68},
+        {"learner=ogd loss=hinge", 0.68},
         {"learner=sgd loss=squared", 0.45},
-        {"learner=ogd", 0.45},
+        {"learner=ogd loss=squared", 0.45},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         rl_learner *l = make(t[i].kv);

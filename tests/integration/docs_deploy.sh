@@ -20,11 +20,12 @@ check() {
 }
 
 # 0. What --check-config calls the effective config is what the learner runs with: ogd.ini sets
-# no loss or schedule, and ogd runs squared loss with invscaling steps (it printed the shared
-# defaults, logistic and normalized).
+# no schedule, and ogd steps eta / sqrt(t), i.e. invscaling (it printed the shared default,
+# normalized); its radius is printed as set.
 check ogd --config "$D/ogd.ini"
 grep -q '^loss = squared$' "$W/ogd.out" || rl_fail "ogd.ini: $(grep '^loss' "$W/ogd.out")"
 grep -q '^schedule = invscaling$' "$W/ogd.out" || rl_fail "ogd.ini: $(grep '^schedule' "$W/ogd.out")"
+grep -q '^radius = 100$' "$W/ogd.out" || rl_fail "ogd.ini: $(grep '^radius' "$W/ogd.out")"
 
 # 1. The systemd unit. Its binary and config paths point at this build and deploy/sgd.ini.
 U=$D/relearnd.service
