@@ -60,31 +60,40 @@ nomem:
                       "avg_perceptron: cannot allocate 2^%u x 2 doubles", p->bits);
 }
 
-/* zw = w.x (the perceptron's), za = averaged w.x. */
+/* An averaged weight as weights() publishes it: w - u / c, rounded to float. */
+static inline float avg_w(const avgp *s, const double *c)
+{
+    return (float)(c[0] - c[1] / s->c);
+}
+
+/* zw = w.x (the perceptron's, in double: it decides the updates), za = averaged w.x, summed in
+ * float over the averaged weights rounded to float, feature by feature: exactly what a snapshot
+ * (which holds those floats) scores, so a published version predicts as this model does. */
 static void ap_scores(const avgp *s, const rl_example *ex, double *zw, double *za)
 {
     const uint32_t m = s->mask;
     const double *wu = s->wu;
-    double a = 0, b = 0;
+    double a = 0;
+    float b = 0;
     for (uint32_t i = 0; i < ex->n_feats; i++) {
         const double *c = wu + (size_t)(ex->feats[i].index & m) * 2;
         a += c[0] * ex->feats[i].value;
-        b += c[1] * ex->feats[i].value;
+        b += avg_w(s, c) * ex->feats[i].value;
     }
     if (ex->dense && s->dd > 0 && ex->n_dense == s->dd) {
         const double *d = wu + ((size_t)m + 1) * 2;
         for (uint32_t j = 0; j < s->dd; j++) {
             a += d[2 * j] * ex->dense[j];
-            b += d[2 * j + 1] * ex->dense[j];
+            b += avg_w(s, d + 2 * j) * ex->dense[j];
         }
     }
     if (s->base.params.bias) {
         const double *c = wu + ((size_t)m + 1 + s->dd) * 2;
         a += c[0];
-        b += c[1];
+        b += avg_w(s, c);
     }
     *zw = a;
-    *za = a - b / s->c;
+    *za = b;
 }
 
 static void fill(double z, rl_pred *out)
@@ -182,7 +191,7 @@ static void ap_weights(const rl_learner *l, rl_weights *out)
     size_t n = (size_t)s->mask + 1, nc = n_coords(s);
     /* view is a cache the learner owns; filling it does not change the model. */
     for (size_t i = 0; i < nc; i++)
-        s->view[i] = (float)(s->wu[2 * i] - s->wu[2 * i + 1] / s->c);
+        s->view[i] = avg_w(s, s->wu + 2 * i);
     rl_lweights_view(out, s->view, n, s->dd);
 }
 

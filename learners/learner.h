@@ -133,6 +133,24 @@ typedef struct rl_weights {
     uint32_t n_rows;   /* 1, or n_classes for softmax */
 } rl_weights;
 
+/* Everything predict() computes a score from, so that a published snapshot scores exactly as the
+ * learner (docs/FORMAT.md, "Scoring"). Each row's score is, in this order and in float (double
+ * for multiclass, whose products are summed in double per class):
+ *   sum over the example's features, in their order, of w[slot] * clip(x, N[slot]),
+ *   then over the dense block, in order, of dense[j] * clip(x_j, N_dense[j]),
+ *   then bias * clip(1, N_bias);
+ * the float sum times score_scale (in double). clip(x, N) is copysign(N, x) when N > 0 and
+ * |x| > N, else x; without scales there is no clipping. */
+typedef struct rl_scoring {
+    rl_weights w;       /* the weights predict() multiplies (pegasos: before score_scale) */
+    double score_scale; /* 1 except for pegasos, which keeps its weights as score_scale * w */
+    /* Per-coordinate clip scales N >= 0 (the normalized schedules' largest |x| seen), coordinate
+     * i at scale_sparse[i * scale_stride], likewise dense and bias; all NULL: no clipping. A
+     * NULL scale_bias with the others set means the bias is never clipped (sgd). */
+    const float *scale_sparse, *scale_dense, *scale_bias;
+    size_t scale_stride;
+} rl_scoring;
+
 struct rl_learner_ops {
     int version;         /* RL_LEARNER_OPS_VERSION */
     const char *name;    /* registry and config name, e.g. "ftrl" */
@@ -175,6 +193,9 @@ struct rl_learner_ops {
      * half-written when it fails, so it is only for a learner that is discarded on error. */
     rl_err (*import_state_from)(rl_learner *l, const rl_src *src, size_t len, char *errstr,
                                 size_t errstr_size);
+    /* Optional (NULL: weights() with no clipping and score_scale 1), added like prefetch: what
+     * predict() computes from (rl_scoring). Pointers stay valid until the next mutating call. */
+    void (*scoring)(const rl_learner *l, rl_scoring *out);
 };
 
 /* ---- registry ---- */
@@ -223,5 +244,17 @@ rl_err rl_learner_import_from(rl_learner *l, const rl_src *src, size_t len, char
                               size_t errstr_size);
 void rl_learner_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_learner_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
+void rl_learner_scoring(const rl_learner *l, rl_scoring *out);
+
+/* ---- from a score to a prediction (the link functions; the same code predict() runs) ---- */
+/* The prediction for a score under a loss: logistic P(y=1), hinge the sign, squared the score,
+ * poisson exp(score) (docs/FORMAT.md, "Output"). */
+void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out);
+/* Softmax of k scores into p (may alias z), max-shifted; returns log-sum-exp, *best = argmax
+ * (the first of equal maxima). */
+double rl_softmax_probs(const double *z, uint32_t k, double *p, uint32_t *best);
+/* The prediction for k class scores: the argmax's score, id and probability (p: the k
+ * probabilities, filled). */
+void rl_softmax_fill_pred(const double *z, uint32_t k, double *p, rl_pred *out);
 
 #endif

@@ -77,6 +77,7 @@ rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *er
                           size_t errstr_size);
 void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);
+void rl_sgd_scoring(const rl_learner *l, rl_scoring *out);
 void rl_sgd_destroy(rl_learner *l);
 void rl_sgd_prefetch(rl_learner *l, const rl_example *ex);
 #if defined(__SSE2__)
@@ -115,8 +116,6 @@ double rl_loss_deriv(rl_loss loss, double z, double y);
  * of the loss over an importance weight folded into scale (= eta * weight). ppu > 0. Positive u
  * raises the prediction. */
 double rl_loss_invariant_update(rl_loss loss, double z, double y, double scale, double ppu);
-/* The learner-facing prediction for a score under a loss. */
-void rl_loss_fill_pred(rl_loss loss, double z, rl_pred *out);
 /* Fills *out, sets *deriv = d loss / d z and returns the loss, computing shared terms once. */
 double rl_loss_eval(rl_loss loss, double z, double y, double *deriv, rl_pred *out);
 /* Score clamp for exp() in Poisson / logistic so a runaway weight cannot make inf. */

@@ -283,6 +283,14 @@ static void og_weights(const rl_learner *l, rl_weights *out)
     rl_lweights_view(out, s->view, (size_t)s->mask + 1, s->dd);
 }
 
+/* og_score() sums v in float and multiplies by scale in double: publish both (rl_scoring). */
+static void og_scoring(const rl_learner *l, rl_scoring *out)
+{
+    const ogd *s = (const ogd *)l;
+    rl_lweights_view(&out->w, s->v, (size_t)s->mask + 1, s->dd);
+    out->score_scale = s->scale;
+}
+
 static rl_err og_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     ogd *s = (ogd *)l;
@@ -322,5 +330,6 @@ const struct rl_learner_ops rl_learner_ogd_ops = {
     .import_state = og_import,
     .weights = og_weights,
     .set_weights = og_set_weights,
+    .scoring = og_scoring,
     .destroy = og_destroy,
 };

@@ -61,7 +61,8 @@ static double pc_score(const perceptron *s, const rl_example *ex)
     for (uint32_t i = 0; i < ex->n_feats; i++)
         z += w[ex->feats[i].index & m] * ex->feats[i].value;
     if (ex->dense && s->dd > 0 && ex->n_dense == s->dd)
-        z += cblas_sdot((int)s->dd, ex->dense, 1, w + m + 1, 1);
+        for (uint32_t j = 0; j < s->dd; j++) /* in order, not cblas_sdot: as sgd.c's score() */
+            z += w[(size_t)m + 1 + j] * ex->dense[j];
     if (s->base.params.bias)
         z += w[(size_t)m + 1 + s->dd];
     return z;

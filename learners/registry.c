@@ -554,6 +554,17 @@ void rl_learner_weights(const rl_learner *l, rl_weights *out)
     l->ops->weights(l, out);
 }
 
+void rl_learner_scoring(const rl_learner *l, rl_scoring *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->score_scale = 1.0;
+    if (l->ops->scoring) {
+        l->ops->scoring(l, out);
+        return;
+    }
+    l->ops->weights(l, &out->w);
+}
+
 rl_err rl_learner_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     return l->ops->set_weights(l, w, errstr, errstr_size);

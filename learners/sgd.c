@@ -272,8 +272,12 @@ static double score(const sgd *s, const rl_example *ex)
     } else {
         for (uint32_t i = 0; i < ex->n_feats; i++)
             z += w[(size_t)(ex->feats[i].index & m) * st] * ex->feats[i].value;
+        /* One at a time in order, not cblas_sdot: its order of summation depends on the CPU
+         * OpenBLAS picks at run time, and a snapshot's scorer in any language must add the
+         * same floats in the same order (docs/FORMAT.md, "Scoring"). */
         if (dense)
-            z += cblas_sdot((int)s->dd, ex->dense, 1, s->dws, (int)st);
+            for (uint32_t j = 0; j < s->dd; j++)
+                z += s->dws[(size_t)j * st] * ex->dense[j];
     }
     if (s->base.params.bias)
         z += s->bws[0];
@@ -747,6 +751,29 @@ void rl_sgd_weights(const rl_learner *l, rl_weights *out)
     rl_lweights_view(out, v, n, s->dd);
 }
 
+void rl_sgd_scoring(const rl_learner *l, rl_scoring *out)
+{
+    const sgd *s = (const sgd *)l;
+    if (l->params.schedule == RL_SCHED_PEGASOS) {
+        /* score() sums the unscaled floats and multiplies by pscale in double: publish both. */
+        out->w.w = s->ws;
+        out->w.n_sparse = n_sparse(s);
+        out->w.dense = s->dws;
+        out->w.dense_dim = s->dd;
+        out->w.bias = s->bws;
+        out->w.n_rows = 1;
+        out->score_scale = s->pscale;
+        return;
+    }
+    rl_sgd_weights(l, &out->w);
+    if (s->stride == 4) {
+        /* Normalized: score() clips each value to its coordinate's scale N, never the bias. */
+        out->scale_sparse = s->ws + 2;
+        out->scale_dense = s->dws ? s->dws + 2 : NULL;
+        out->scale_stride = 4;
+    }
+}
+
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     sgd *s = (sgd *)l;
@@ -788,6 +815,7 @@ const struct rl_learner_ops rl_learner_sgd_ops = {
     .import_state = rl_sgd_import,
     .weights = rl_sgd_weights,
     .set_weights = rl_sgd_set_weights,
+    .scoring = rl_sgd_scoring,
     .destroy = rl_sgd_destroy,
     .prefetch = rl_sgd_prefetch,
     .import_state_from = rl_sgd_import_from,

@@ -115,36 +115,42 @@ static void sm_scores(const softmax *s, const rl_example *ex, double *z)
         add_block(s, block(s, (size_t)m + 1 + s->dd), 1.0f, z);
 }
 
-/* Turns scores into probabilities in place (p may alias z); returns log-sum-exp and argmax. */
-static double sm_probs(const softmax *s, const double *z, double *p, uint32_t *best)
+/* Turns scores into probabilities in place (p may alias z); returns log-sum-exp and argmax.
+ * Public (learner.h): a snapshot's scorer must turn scores into probabilities the same way. */
+double rl_softmax_probs(const double *z, uint32_t k, double *p, uint32_t *best)
 {
     uint32_t b = 0;
-    for (uint32_t k = 1; k < s->k; k++)
-        if (z[k] > z[b])
-            b = k;
+    for (uint32_t i = 1; i < k; i++)
+        if (z[i] > z[b])
+            b = i;
     double zmax = z[b], sum = 0;
-    for (uint32_t k = 0; k < s->k; k++) {
-        p[k] = exp(z[k] - zmax);
-        sum += p[k];
+    for (uint32_t i = 0; i < k; i++) {
+        p[i] = exp(z[i] - zmax);
+        sum += p[i];
     }
-    for (uint32_t k = 0; k < s->k; k++)
-        p[k] /= sum;
+    for (uint32_t i = 0; i < k; i++)
+        p[i] /= sum;
     *best = b;
     return zmax + log(sum);
+}
+
+void rl_softmax_fill_pred(const double *z, uint32_t k, double *p, rl_pred *out)
+{
+    uint32_t b;
+    rl_softmax_probs(z, k, p, &b);
+    out->score = z[b];
+    out->value = b;
+    out->cls = (int32_t)b;
+    out->prob = p[b];
+    out->prob_true = NAN;
 }
 
 static void sm_predict(const rl_learner *l, const rl_example *ex, rl_pred *out)
 {
     const softmax *s = (const softmax *)l;
     double z[RL_CLASSES_MAX], p[RL_CLASSES_MAX];
-    uint32_t b;
     sm_scores(s, ex, z);
-    sm_probs(s, z, p, &b);
-    out->score = z[b];
-    out->value = b;
-    out->cls = (int32_t)b;
-    out->prob = p[b];
-    out->prob_true = NAN;
+    rl_softmax_fill_pred(z, s->k, p, out);
 }
 
 /* Normalized first pass at one coordinate: discover its scale, rescale its rows if it grew. */
@@ -208,7 +214,7 @@ static double sm_learn(rl_learner *l, const rl_example *ex, rl_pred *out)
     int ok = isfinite(y) && y >= 0 && y < s->k && y == floor(y) && isfinite(wt) && wt >= 0;
     if (ok)
         zy_keep = z[(uint32_t)y];
-    double lse = sm_probs(s, z, pr, &b);
+    double lse = rl_softmax_probs(z, s->k, pr, &b);
     out->score = z[b];
     out->value = b;
     out->cls = (int32_t)b;
@@ -333,6 +339,20 @@ static void sm_weights(const rl_learner *l, rl_weights *out)
     out->n_rows = s->k;
 }
 
+/* Normalized: every coordinate's block opens with its clip scale N, shared by the classes. */
+static void sm_scoring(const rl_learner *l, rl_scoring *out)
+{
+    const softmax *s = (const softmax *)l;
+    sm_weights(l, &out->w);
+    if (!s->off)
+        return;
+    size_t n = (size_t)s->mask + 1;
+    out->scale_sparse = block(s, 0);
+    out->scale_dense = block(s, n);
+    out->scale_bias = block(s, n + s->dd);
+    out->scale_stride = s->bs;
+}
+
 static rl_err sm_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     softmax *s = (softmax *)l;
@@ -369,6 +389,7 @@ const struct rl_learner_ops rl_learner_softmax_ops = {
     .export_state = sm_export,
     .import_state = sm_import,
     .weights = sm_weights,
+    .scoring = sm_scoring,
     .set_weights = sm_set_weights,
     .destroy = sm_destroy,
 };
