@@ -32,6 +32,9 @@ void rl_snapshot_clear(rl_snapshot *s)
     for (uint32_t i = 0; s->rows && i < s->n_rows; i++)
         row_free(&s->rows[i]);
     free(s->rows);
+    if (s->scales)
+        row_free(s->scales);
+    free(s->scales);
     for (size_t i = 0; i < s->n_ranges; i++)
         free(s->ranges[i].topic);
     free(s->ranges);
@@ -69,6 +72,9 @@ typedef struct snap_pb {
     Relearn__OffsetRange **rangep;
     rl_fmt_dict_pb dict;
     int has_dict;
+    Relearn__WeightRow scales;
+    float
+        *scale_buf; /* the scales gathered from the learner's state (dense_weights may point in) */
 } snap_pb;
 
 static void snap_pb_free(snap_pb *pb, uint32_t n_rows)
@@ -80,6 +86,11 @@ static void snap_pb_free(snap_pb *pb, uint32_t n_rows)
             free(pb->rows[i].sparse_values);
         }
     }
+    if (pb->scales.n_sparse_delta) {
+        free(pb->scales.sparse_delta);
+        free(pb->scales.sparse_values);
+    }
+    free(pb->scale_buf);
     free(pb->rows);
     free(pb->rowp);
     free(pb->ranges);
@@ -157,22 +168,59 @@ static void metrics_to_pb(const rl_metrics_summary *s, Relearn__Metrics *m)
 #undef SET
 }
 
+/* Reads a strided scale (NULL: 0, no clipping). */
+static float scale_at(const float *base, size_t stride, size_t i)
+{
+    return base ? base[i * stride] : 0.0f;
+}
+
+/* The clip scales of a normalized learner, as Snapshot.scales: one per coordinate, kept only
+ * where some row's weight is not zero (elsewhere the term is 0 whatever the scale), so the
+ * scales are as sparse as the weights. */
+static rl_err scales_to_pb(const rl_scoring *sc, snap_pb *pb, char *errstr, size_t errstr_size)
+{
+    const rl_weights *w = &sc->w;
+    size_t n = w->n_sparse, dd = w->dense_dim;
+    float *buf = pb->scale_buf = calloc(n + dd + 1, sizeof(float));
+    if (!buf)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "snapshot scales: out of memory");
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t r = 0; r < w->n_rows; r++)
+            if (w->w[(size_t)r * n + i] != 0.0f) {
+                buf[i] = scale_at(sc->scale_sparse, sc->scale_stride, i);
+                break;
+            }
+    for (size_t j = 0; j < dd; j++)
+        buf[n + j] = scale_at(sc->scale_dense, sc->scale_stride, j);
+    relearn__weight_row__init(&pb->scales);
+    pb->scales.has_bias = 1;
+    pb->scales.bias = scale_at(sc->scale_bias, sc->scale_stride, 0);
+    if (dd) {
+        pb->scales.n_dense_block = dd;
+        pb->scales.dense_block = buf + n;
+    }
+    return row_to_pb(buf, n, &pb->scales, errstr, errstr_size);
+}
+
 rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint64_t events,
                                   const rl_metrics_summary *metrics, const rl_snapshot_meta *meta,
                                   unsigned flags, rl_buf *out, char *errstr, size_t errstr_size)
 {
     snap_pb pb;
-    rl_weights w;
+    rl_scoring sc;
     rl_err e = RL_OK;
     memset(&pb, 0, sizeof(pb));
-    rl_learner_weights(l, &w);
+    rl_learner_scoring(l, &sc);
+    const rl_weights w = sc.w;
+    /* Format 2 only when its fields are needed to score as the model does (snapshot.h). */
+    const int v2 = sc.scale_sparse || sc.scale_dense || sc.scale_bias || sc.score_scale != 1.0;
     if (w.n_rows == 0 || !w.w || !w.bias)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "snapshot: learner '%s' exposes no weights", l->params.learner);
     Relearn__Snapshot *m = &pb.msg;
     relearn__snapshot__init(m);
     m->has_format_version = 1;
-    m->format_version = RL_SNAPSHOT_FORMAT_VERSION;
+    m->format_version = v2 ? 2 : 1;
     m->model_name = (char *)(meta && meta->model_name ? meta->model_name : "");
     m->instance_id = (char *)(meta && meta->instance_id ? meta->instance_id : "");
     m->has_version = 1;
@@ -199,6 +247,10 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
         relearn__weight_row__init(row);
         row->has_bias = 1;
         row->bias = w.bias[r];
+        if (sc.score_scale != 1.0) {
+            row->has_score_scale = 1;
+            row->score_scale = sc.score_scale;
+        }
         e = row_to_pb(w.w + (size_t)r * w.n_sparse, w.n_sparse, row, errstr, errstr_size);
         if (e != RL_OK)
             goto fail;
@@ -212,6 +264,14 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
     }
     m->n_rows = w.n_rows;
     m->rows = pb.rowp;
+    if (sc.scale_sparse || sc.scale_dense || sc.scale_bias) {
+        e = scales_to_pb(&sc, &pb, errstr, errstr_size);
+        if (e != RL_OK)
+            goto fail;
+        m->scales = &pb.scales;
+        if (pb.scales.n_dense_weights)
+            all_sparse = 0;
+    }
     if (metrics) {
         metrics_to_pb(metrics, &pb.metrics);
         m->metrics = &pb.metrics;
@@ -269,6 +329,10 @@ static rl_err row_from_pb(Relearn__WeightRow *in, uint32_t r, uint64_t n_sparse,
                           rl_snapshot_row *out, char *errstr, size_t errstr_size)
 {
     out->bias = in->has_bias ? in->bias : 0.0f;
+    out->score_scale = in->has_score_scale ? in->score_scale : 1.0;
+    if (!(out->score_scale > 0) || !isfinite(out->score_scale))
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "row %u: score_scale %g (must be finite and > 0)", r, out->score_scale);
     if (in->n_dense_weights && in->n_sparse_delta)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "row %u: both dense and sparse weights", r);
@@ -314,6 +378,36 @@ static rl_err row_from_pb(Relearn__WeightRow *in, uint32_t r, uint64_t n_sparse,
         in->dense_block = NULL;
         in->n_dense_block = 0;
     }
+    return RL_OK;
+}
+
+/* Snapshot.scales: a WeightRow of clip scales, each finite and >= 0 (format 2 only). */
+static rl_err scales_from_pb(Relearn__WeightRow *in, rl_snapshot *s, char *errstr,
+                             size_t errstr_size)
+{
+    char sub[200];
+    if (s->format_version < 2)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "snapshot format 1 with a format-2 field (scales)");
+    if (in->has_score_scale)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "snapshot scales: a score_scale");
+    s->scales = calloc(1, sizeof(*s->scales));
+    if (!s->scales)
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "snapshot: out of memory");
+    rl_err e = row_from_pb(in, 0, s->n_sparse, s->dense_dim, s->scales, sub, sizeof(sub));
+    if (e != RL_OK)
+        return rl_set_err(errstr, errstr_size, e, "snapshot scales: %s", sub);
+    const rl_snapshot_row *c = s->scales;
+    int ok = c->bias >= 0 && isfinite(c->bias);
+    for (uint64_t i = 0; c->w && i < s->n_sparse; i++)
+        ok &= c->w[i] >= 0 && isfinite(c->w[i]);
+    for (uint64_t i = 0; i < c->nnz; i++)
+        ok &= c->val[i] >= 0 && isfinite(c->val[i]);
+    for (uint32_t j = 0; j < s->dense_dim; j++)
+        ok &= c->dense_block[j] >= 0 && isfinite(c->dense_block[j]);
+    if (!ok)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                          "snapshot scales: a scale that is negative, NaN or infinite");
     return RL_OK;
 }
 
@@ -419,6 +513,16 @@ static rl_err decode_sum(const void *p, size_t len, const rl_fmt_sum *sum, rl_sn
         e = row_from_pb(m->rows[r], r, s->n_sparse, s->dense_dim, &s->rows[r], errstr, errstr_size);
         if (e != RL_OK)
             goto fail;
+        if (s->rows[r].score_scale != 1.0 && s->format_version < 2) {
+            e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                           "snapshot format 1 with a format-2 field (row %u score_scale)", r);
+            goto fail;
+        }
+    }
+    if (m->scales) {
+        e = scales_from_pb(m->scales, s, errstr, errstr_size);
+        if (e != RL_OK)
+            goto fail;
     }
     s->version = m->version;
     s->parent_version = m->parent_version;
@@ -499,136 +603,4 @@ rl_err rl_snapshot_write_file(const char *path, const void *framed, size_t len, 
                               size_t errstr_size)
 {
     return rl_file_write_atomic(path, framed, len, errstr, errstr_size);
-}
-
-/* ---- reading weights ---- */
-float rl_snapshot_weight(const rl_snapshot *s, uint32_t row, uint64_t slot)
-{
-    if (row >= s->n_rows || slot >= s->n_sparse)
-        return 0.0f;
-    const rl_snapshot_row *r = &s->rows[row];
-    if (r->w)
-        return r->w[slot];
-    uint64_t lo = 0, hi = r->nnz;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (r->idx[mid] < slot)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < r->nnz && r->idx[lo] == slot ? r->val[lo] : 0.0f;
-}
-
-static void expand_row(const rl_snapshot_row *r, uint64_t n, float *dst)
-{
-    if (r->w) {
-        memcpy(dst, r->w, n * sizeof(float));
-        return;
-    }
-    memset(dst, 0, n * sizeof(float));
-    for (uint64_t i = 0; i < r->nnz; i++)
-        dst[r->idx[i]] = r->val[i];
-}
-
-rl_err rl_snapshot_row_dense(const rl_snapshot *s, uint32_t row, const float **w, float **owned,
-                             char *errstr, size_t errstr_size)
-{
-    *owned = NULL;
-    *w = NULL;
-    if (row >= s->n_rows)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "snapshot has no row %u", row);
-    if (s->rows[row].w) {
-        *w = s->rows[row].w;
-        return RL_OK;
-    }
-    float *d = malloc(s->n_sparse * sizeof(float));
-    if (!d)
-        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "snapshot row: out of memory");
-    expand_row(&s->rows[row], s->n_sparse, d);
-    *owned = d;
-    *w = d;
-    return RL_OK;
-}
-
-rl_err rl_snapshot_weights_dense(const rl_snapshot *s, rl_weights *w, float **buf, char *errstr,
-                                 size_t errstr_size)
-{
-    size_t n = (size_t)s->n_rows * (s->n_sparse + s->dense_dim + 1);
-    float *b = malloc(n * sizeof(float));
-    if (!b)
-        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
-                          "snapshot weights (%zu floats): out of memory", n);
-    float *ws = b, *dense = b + (size_t)s->n_rows * s->n_sparse;
-    float *bias = dense + (size_t)s->n_rows * s->dense_dim;
-    for (uint32_t r = 0; r < s->n_rows; r++) {
-        expand_row(&s->rows[r], s->n_sparse, ws + (size_t)r * s->n_sparse);
-        if (s->dense_dim)
-            memcpy(dense + (size_t)r * s->dense_dim, s->rows[r].dense_block,
-                   s->dense_dim * sizeof(float));
-        bias[r] = s->rows[r].bias;
-    }
-    w->w = ws;
-    w->n_sparse = s->n_sparse;
-    w->dense = s->dense_dim ? dense : NULL;
-    w->dense_dim = s->dense_dim;
-    w->bias = bias;
-    w->n_rows = s->n_rows;
-    *buf = b;
-    return RL_OK;
-}
-
-rl_err rl_snapshot_to_learner(const rl_snapshot *s, rl_learner **out, char *errstr,
-                              size_t errstr_size)
-{
-    rl_learner *l = NULL;
-    rl_weights w;
-    float *buf = NULL;
-    char sub[256];
-    *out = NULL;
-    rl_err e = rl_learner_new(&s->learner, &l, sub, sizeof(sub));
-    if (e != RL_OK)
-        return rl_set_err(errstr, errstr_size, e, "snapshot learner: %s", sub);
-    e = rl_snapshot_weights_dense(s, &w, &buf, errstr, errstr_size);
-    if (e != RL_OK)
-        goto fail;
-    e = rl_learner_set_weights(l, &w, sub, sizeof(sub));
-    if (e != RL_OK) {
-        rl_set_err(errstr, errstr_size, e, "snapshot weights: %s", sub);
-        goto fail;
-    }
-    free(buf);
-    *out = l;
-    return RL_OK;
-fail:
-    free(buf);
-    rl_learner_destroy(l);
-    return e;
-}
-
-rl_err rl_snapshot_apply_to_model(const rl_snapshot *s, rl_model *m, char *errstr,
-                                  size_t errstr_size)
-{
-    rl_learner *l = rl_model_learner(m);
-    const rl_learner_params *p = &l->params;
-    if (strcmp(p->learner, s->learner.learner) != 0 || p->bits != s->learner.bits ||
-        p->dense_dim != s->learner.dense_dim || (s->n_rows > 1 && p->n_classes != s->n_rows) ||
-        rl_model_get_config(m)->hash_seed != s->hash_seed)
-        return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
-                          "snapshot is %s bits=%u dense_dim=%u rows=%u seed=%llu; the model is "
-                          "%s bits=%u dense_dim=%u classes=%u seed=%llu",
-                          s->learner.learner, s->learner.bits, s->learner.dense_dim, s->n_rows,
-                          (unsigned long long)s->hash_seed, p->learner, p->bits, p->dense_dim,
-                          p->n_classes, (unsigned long long)rl_model_get_config(m)->hash_seed);
-    rl_weights w;
-    float *buf = NULL;
-    char sub[256];
-    rl_err e = rl_snapshot_weights_dense(s, &w, &buf, errstr, errstr_size);
-    if (e != RL_OK)
-        return e;
-    e = rl_learner_set_weights(l, &w, sub, sizeof(sub));
-    if (e != RL_OK)
-        rl_set_err(errstr, errstr_size, e, "snapshot weights: %s", sub);
-    free(buf);
-    return e;
 }

@@ -1,10 +1,11 @@
-/* snapshot.h - published model versions: weights and bias only, for scoring services.
+/* snapshot.h - published model versions: the scoring function, for scoring services.
  *
  * A snapshot (proto/snapshot.proto, framed as "RLSN", see ckpt.h) carries the model name, its
  * version and parent version, the instance that learned it, the learner kind, hyperparameters
  * and hashing parameters, each weight row (dense or sparse index/value, whichever is smaller),
- * the dense block and bias, metrics at publish time, the offset ranges it covers and the
- * feature-name dictionary; the frame's XXH3-64 is its checksum; zstd is optional.
+ * the dense block and bias, the clip scales and score scale the model predicts with (so that
+ * predictor.h scores exactly as the model did), metrics at publish time, the offset ranges it
+ * covers and the feature-name dictionary; the frame's XXH3-64 is its checksum; zstd is optional.
  *
  * Publishing: a framed snapshot larger than the message limit (RL_SNAPSHOT_MAX_MSG_DEFAULT,
  * below Kafka's default 1 MB) is cut by rl_snapshot_split() into "RLSC" chunks (each framed and
@@ -28,8 +29,14 @@
 #include "model.h"
 #include "rl_common.h"
 
-#define RL_SNAPSHOT_FORMAT_VERSION  1
-#define RL_SNAPSHOT_MAX_MSG_DEFAULT (900u * 1000u)
+/* The newest format this build reads and writes. An encoder writes 2 only when the snapshot
+ * needs format 2's fields to score as its model did (clip scales, a score_scale), and 1
+ * otherwise, so version-1 readers read every snapshot they can score exactly and refuse the
+ * others (docs/FORMAT.md, "Compatibility"). */
+#define RL_SNAPSHOT_FORMAT_VERSION 2
+/* Chunks have not changed: an old reader still reassembles them (and then judges the whole). */
+#define RL_SNAPSHOT_CHUNK_FORMAT_VERSION 1
+#define RL_SNAPSHOT_MAX_MSG_DEFAULT      (900u * 1000u)
 /* Room a chunk's own frame and header take beyond its data (the split keeps every chunk
  * message <= max_size, so max_size must exceed this). */
 #define RL_SNAPSHOT_CHUNK_OVERHEAD 512u
@@ -50,6 +57,7 @@ typedef struct rl_snapshot_row {
     float *val;
     uint64_t nnz;
     float *dense_block;
+    double score_scale; /* the row's float sum times this is its score (1 unless pegasos) */
 } rl_snapshot_row;
 
 typedef struct rl_snapshot {
@@ -65,6 +73,9 @@ typedef struct rl_snapshot {
     uint32_t dense_dim;
     uint32_t n_rows;
     rl_snapshot_row *rows;
+    /* Per-coordinate clip scales (format 2), laid out as a row: scales->w or idx/val per slot,
+     * dense_block, bias; NULL: nothing is clipped. See predictor.h. */
+    rl_snapshot_row *scales;
     int has_metrics;
     rl_metrics_summary metrics;
     rl_snapshot_range *ranges;
@@ -127,24 +138,18 @@ rl_err rl_snapshot_weights_dense(const rl_snapshot *s, rl_weights *w, float **bu
                                  size_t errstr_size);
 
 /* A fresh learner of the snapshot's kind and parameters holding exactly its weights
- * (rl_learner_new + rl_learner_set_weights); predicts as the publishing model did. Caller owns
- * *out.
- * Bitwise for sgd, ogd, perceptron and softmax, whose weights are their state. Not bitwise
- * (scores agree to float rounding: test_snapshot allows 1e-6 (1 + |score|)), and not fixable
- * from weights alone, for two learners:
- * - avg_perceptron predicts w.x - (u.x)/c: two dot products in double, then a division. The
- *   snapshot holds each averaged weight float(w_i - u_i/c); summing (w_i - u_i/c) x_i rounds
- *   differently from the two sums (float per weight, another association). Exact scores need
- *   w, u and c, which are optimizer state, not weights.
+ * (rl_learner_new + rl_learner_set_weights), to continue learning from (relearnd
+ * --init-model). Caller owns *out. To score exactly as the publishing model, use predictor.h:
+ * a rebuilt learner starts with fresh optimizer state, so
+ * - sgd's normalized schedule (and softmax's) knows no feature scale yet and does not clip a
+ *   value beyond the publisher's scale (the snapshot's scales are for scoring, not learning);
+ * - pegasos holds the true weights score_scale * w rounded to float, not w and the scale;
  * - ftrl keeps no weights: it derives each in float from its {z, n} state at every predict.
  *   The snapshot holds exactly those derived floats (the weights compare bitwise), but a
  *   rebuilt ftrl must start fresh (n = 0) and solve z = -w (beta/alpha + l2) - sgn(w) l1 in
- *   float; deriving w back from that z rounds twice (the product, then the division), and
- *   the floats -(z - sgn(z) l1) / den for float z do not cover every float w. In the test
- *   model ~20 of 2^11 weights come back a few float steps off, and nudging the input a
- *   float step at a time for 8 rounds (tried) brought none of them back.
- *   A scorer that sums the snapshot's weights directly (float, feature order, as ftrl does)
- *   does not go through z and is not subject to this. */
+ *   float; deriving w back from that z rounds twice, and ~20 of 2^11 weights of the test model
+ *   come back a few float steps off.
+ * On the publisher's own kind of data the others predict bitwise as the model did. */
 rl_err rl_snapshot_to_learner(const rl_snapshot *s, rl_learner **out, char *errstr,
                               size_t errstr_size);
 /* Starts m's champion from the snapshot's weights only (its optimizer state is reset by

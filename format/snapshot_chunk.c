@@ -66,7 +66,7 @@ rl_err rl_snapshot_split(const void *framed, size_t len, const char *model_name,
         Relearn__SnapshotChunk c;
         relearn__snapshot_chunk__init(&c);
         c.has_format_version = 1;
-        c.format_version = RL_SNAPSHOT_FORMAT_VERSION;
+        c.format_version = RL_SNAPSHOT_CHUNK_FORMAT_VERSION;
         c.model_name = (char *)(model_name ? model_name : "");
         c.instance_id = (char *)(instance_id ? instance_id : "");
         c.has_version = 1;
@@ -126,7 +126,7 @@ static rl_err chunk_decode(const void *p, size_t len, Relearn__SnapshotChunk **o
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "chunk format_version missing");
         goto fail;
     }
-    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_FORMAT_VERSION, "chunk", errstr,
+    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_CHUNK_FORMAT_VERSION, "chunk", errstr,
                                 errstr_size);
     if (e != RL_OK)
         goto fail;

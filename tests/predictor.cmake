@@ -1,0 +1,5 @@
+# A snapshot scores exactly as its model (tests/test_predictor.c), for every learner configuration.
+if(TARGET rl_format)
+  rl_unit_test(test_predictor SOURCES test_predictor.c LIBS rl_format rl_model rl_proto
+    rl_learners LABELS snapshot)
+endif()
