@@ -4,8 +4,10 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
 WERROR     ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps deps-test build build-asan test test-unit test-asan demo reliability bench fuzz format clean
+.PHONY: all install deps deps-test build build-asan test test-unit test-asan demo reliability bench fuzz format clean
 
 all: build
 
@@ -33,6 +35,11 @@ test: deps-test build build-asan
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# bin/relearn, bin/relearnd, include/relearn.h, lib/librelearn.so + .a, lib/pkgconfig/relearn.pc
+# and share/relearn/examples/*.ini under $(DESTDIR)$(PREFIX).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 demo: build
 	$(BUILD)/cli/relearn demo

@@ -14,5 +14,6 @@ int rl_cmd_produce(int argc, char **argv);
 int rl_cmd_broker(int argc, char **argv);
 int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_snapshots(int argc, char **argv);
+int rl_cmd_serve(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"broker", rl_cmd_broker, "run a local Kafka-protocol broker for tests and demos"},
     {"demo", rl_cmd_demo, "end-to-end demo: broker, drifting stream, relearnd, inspect"},
     {"snapshots", rl_cmd_snapshots, "list published snapshot versions; --get V -o FILE"},
+    {"serve", rl_cmd_serve, "HTTP scoring service (KServe/TF Serving V1) on a snapshot or topic"},
 };
 
 static void usage(FILE *f)

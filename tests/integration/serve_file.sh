@@ -1,0 +1,101 @@
+#!/bin/sh
+# serve_file: `relearn serve --snapshot FILE` answers the V1 REST protocol with exactly what
+# librelearn computes in-process (relearn_score), refuses malformed requests with a 4xx and a
+# JSON error, bounds the body, pins, and exits 0 on SIGTERM.
+set -eu
+. "$RL_TESTS/integration/lib.sh"
+rl_init serve_file
+PY=/usr/bin/python3
+GEN="$RL_BUILD/tests/rl_snapshot_gen"
+SCORE="$RL_BUILD/tests/relearn_score"
+
+"$GEN" --model flights --instance i1 --version 7 --max-msg 900000 --dir "$RL_WORK" >/dev/null
+# 40 probes of 20 named features with values; the same probes as JSON instances.
+awk 'BEGIN { s = 12345; for (i = 0; i < 40; i++) { line = "";
+        for (k = 0; k < 20; k++) { s = (s * 1103515245 + 12345) % 2147483648;
+            line = line sprintf("%sf%d:%.3f", k ? " " : "", k * 150 + s % 150, (s % 1000) / 100.0 - 5) }
+        print line } }' >"$RL_WORK/probes.txt"
+$PY - "$RL_WORK/probes.txt" >"$RL_WORK/body.json" <<'PYEOF'
+import json, sys
+insts = []
+for line in open(sys.argv[1]):
+    d = {}
+    for tok in line.split():
+        name, v = tok.rsplit(":", 1)
+        d[name] = float(v)
+    insts.append(d)
+print(json.dumps({"instances": insts}))
+PYEOF
+"$SCORE" "$RL_WORK/whole" <"$RL_WORK/probes.txt" >"$RL_WORK/want.txt"
+
+rl_bg serve "$RELEARN" serve --snapshot "$RL_WORK/whole" --listen 127.0.0.1:0 --max-body 200000
+SERVE=$RL_LAST_PID
+rl_wait_for 10 grep -q '^listening=' "$RL_WORK/serve.log" || rl_fail "serve did not start"
+URL="http://$(sed -n 's/^listening=//p' "$RL_WORK/serve.log")"
+
+# status CODE METHOD PATH [curl args]: the HTTP status must be CODE and the body JSON.
+status() {
+    want=$1 method=$2 path=$3
+    shift 3
+    got=$(curl -s -o "$RL_WORK/resp" -w '%{http_code}' -X "$method" "$@" "$URL$path")
+    [ "$got" = "$want" ] || rl_fail "$method $path: status $got, expected $want: $(cat "$RL_WORK/resp")"
+    case $path in /metrics) ;; *) $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$RL_WORK/resp" ||
+        rl_fail "$method $path: body is not JSON: $(cat "$RL_WORK/resp")" ;; esac
+}
+
+status 200 GET /v1/models/flights
+$PY - "$RL_WORK/resp" <<'PYEOF' || rl_fail "model info: $(cat "$RL_WORK/resp")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["name"] == "flights" and d["version"] == 7 and d["parent"] == 6, d
+assert d["learner"] == "sgd" and d["output"] == "probability" and d["age"] >= 0, d
+PYEOF
+status 200 POST /v1/models/flights:predict -H 'Content-Type: application/json' --data-binary "@$RL_WORK/body.json"
+$PY - "$RL_WORK/resp" "$RL_WORK/want.txt" <<'PYEOF' || rl_fail "HTTP predictions differ from librelearn's"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = open(sys.argv[2]).read().split("\n")
+assert want[0] == "version 7" and d["model_version"] == 7, (want[0], d["model_version"])
+want = [float(x) for x in want[1:] if x]
+assert len(want) == 40 and d["predictions"] == want, (d["predictions"][:3], want[:3])
+assert len(set(want)) > 10, "probes should not all score alike"
+PYEOF
+status 200 POST '/v1/models/flights:explain?k=5' --data-binary "@$RL_WORK/body.json"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["explanations"]; assert len(e)==40 and all(len(x["contributions"])==5 for x in e), d' "$RL_WORK/resp" ||
+    rl_fail "explain: $(cat "$RL_WORK/resp")"
+
+# malformed and out-of-bounds requests: 4xx with a JSON error, and the server lives on
+status 400 POST /v1/models/flights:predict --data-binary 'not json'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": 3}'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": [1]}]}'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": 1e30}]}'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [7]}'
+status 400 POST '/v1/models/flights:explain?k=0' --data-binary '{"instances": []}'
+status 400 POST /v1/models/flights:predict -H 'Content-Type: application/x-protobuf' --data-binary 'garbage'
+head -c 300000 /dev/zero | tr '\0' ' ' >"$RL_WORK/big"
+status 413 POST /v1/models/flights:predict --data-binary "@$RL_WORK/big"
+status 404 GET /v1/models/other
+status 404 POST /v1/models/flights:frobnicate
+status 405 GET /v1/models/flights:predict
+status 404 POST '/v1/models/flights:pin?version=3'
+status 400 POST '/v1/models/flights:pin?version=x'
+status 200 POST '/v1/models/flights:pin?version=7'
+status 200 POST /v1/models/flights:unpin
+status 200 GET /healthz
+status 200 POST /v1/models/flights:predict --data-binary '{"instances": [{"f1": 1, "carrier": "AA", "x": null}]}'
+status 200 GET /metrics
+grep -q '^relearn_serve_model_version 7$' "$RL_WORK/resp" || rl_fail "metrics: $(cat "$RL_WORK/resp")"
+grep -q '^relearn_serve_predictions_total 81$' "$RL_WORK/resp" || rl_fail "metrics count: $(grep predictions_total "$RL_WORK/resp")"
+grep -q 'route="predict",status="400"} 6' "$RL_WORK/resp" || rl_fail "metrics 400s: $(grep requests_total "$RL_WORK/resp")"
+
+# a bad file is refused with its name; an old one fails /healthz under --max-age
+cp "$RL_WORK/whole" "$RL_WORK/bad"
+printf 'X' | dd of="$RL_WORK/bad" bs=1 seek=100 conv=notrunc 2>/dev/null
+if "$RELEARN" serve --snapshot "$RL_WORK/bad" --listen 127.0.0.1:0 2>"$RL_WORK/bad.err"; then
+    rl_fail "a corrupt snapshot was served"
+fi
+grep -q "$RL_WORK/bad" "$RL_WORK/bad.err" || rl_fail "error does not name the file: $(cat "$RL_WORK/bad.err")"
+
+kill -TERM "$SERVE"
+wait "$SERVE" || rl_fail "serve did not exit 0 on SIGTERM"
+rl_log "ok"

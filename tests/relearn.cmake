@@ -1,0 +1,10 @@
+# librelearn (include/relearn.h) and `relearn serve`.
+if(TARGET rl_relearn)
+  rl_unit_test(test_relearn SOURCES test_relearn.c LIBS rl_relearn rl_format pthread)
+endif()
+if(TARGET rl_relearn AND TARGET relearn)
+  add_executable(relearn_score relearn_score.c)
+  target_link_libraries(relearn_score PRIVATE rl_relearn)
+  rl_script_test(serve_file integration/serve_file.sh "integration")
+  rl_script_test(install integration/install.sh "integration")
+endif()
