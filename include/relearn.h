@@ -162,6 +162,9 @@ relearn_err relearn_predict_batch(const relearn_model *m, const relearn_event *e
 uint32_t relearn_hash_name(const relearn_model *m, const void *name, size_t len);
 uint32_t relearn_hash_index(const relearn_model *m, uint64_t index);
 
+/* The longest dense block relearn_explain takes. */
+#define RELEARN_MAX_DENSE 4096
+
 /* One term of a prediction's score. */
 typedef struct relearn_contribution {
     const char *name; /* the feature's name as given, else the snapshot dictionary's name for
@@ -180,9 +183,9 @@ typedef struct relearn_contribution {
 
 /* Scores ev (as relearn_predict, into *pred if non-NULL) and writes its k terms of largest
  * |contribution| into out[0..*n_out), largest first (features, dense values and the bias,
- * k >= 1). For softmax the terms are those of the predicted class's row. The terms add up to
- * the score up to float rounding (normalized-sgd models clip a value beyond the largest one
- * seen in training to it: the weight * clipped value is reported). No allocation. */
+ * k >= 1). For softmax the terms are those of the predicted class's row. All the terms add up
+ * to the score up to the rounding of the summation. No allocation (a model with a dense block
+ * longer than RELEARN_MAX_DENSE: RELEARN_ERR_MISMATCH). */
 relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, size_t k,
                             relearn_contribution *out, size_t *n_out, relearn_prediction *pred);
 

@@ -10,6 +10,7 @@
 
 #include "features.h"
 #include "learner.h"
+#include "predictor.h"
 #include "relearn.h"
 #include "snapshot.h"
 
@@ -25,11 +26,8 @@ struct relearn_model {
     atomic_uint refs;
     rl_snapshot snap;
     rl_hasher hasher;
-    /* The scorer: a learner of the snapshot's kind holding its weights (its predict is const,
-     * allocation-free and lock-free). */
-    rl_learner *learner;
-    rl_weights wv; /* every row expanded to dense, for explain and class probabilities */
-    float *wbuf;   /* owns wv's arrays */
+    /* The scorer: exactly the publishing learner's predict (read-only, allocation-free). */
+    rl_predictor *pred;
     enum relearn_output output;
     uint32_t n_outputs;
 };

@@ -23,19 +23,19 @@ const char *relearn_version(void)
  * whether the learner is probabilistic. */
 static void choose_output(relearn_model *m)
 {
-    const rl_learner *l = m->learner;
+    rl_task task = rl_predictor_task(m->pred);
     rl_example ex;
     rl_pred p;
     memset(&ex, 0, sizeof(ex));
-    rl_learner_predict(l, &ex, &p);
+    rl_predictor_predict(m->pred, &ex, &p);
     m->n_outputs = 0;
-    if (l->task == RL_TASK_MULTICLASS) {
+    if (task == RL_TASK_MULTICLASS) {
         m->output = RELEARN_OUT_CLASSES;
-        m->n_outputs = m->snap.n_rows;
-    } else if (l->task == RL_TASK_BINARY) {
+        m->n_outputs = rl_predictor_rows(m->pred);
+    } else if (task == RL_TASK_BINARY) {
         m->output = isnan(p.prob) ? RELEARN_OUT_SCORE : RELEARN_OUT_PROBABILITY;
     } else {
-        m->output = l->params.loss == RL_LOSS_POISSON ? RELEARN_OUT_MEAN : RELEARN_OUT_SCORE;
+        m->output = m->snap.learner.loss == RL_LOSS_POISSON ? RELEARN_OUT_MEAN : RELEARN_OUT_SCORE;
     }
 }
 
@@ -53,9 +53,7 @@ relearn_err rl_relearn_model_adopt(rl_snapshot *snap, relearn_model **out, char 
     rl_snapshot_init(snap);
     atomic_init(&m->refs, 1);
     rl_hasher_init(&m->hasher, m->snap.learner.bits, m->snap.hash_seed);
-    e = rl_snapshot_to_learner(&m->snap, &m->learner, errstr, errstr_size);
-    if (e == RL_OK)
-        e = rl_snapshot_weights_dense(&m->snap, &m->wv, &m->wbuf, errstr, errstr_size);
+    e = rl_predictor_new(&m->snap, &m->pred, errstr, errstr_size);
     if (e != RL_OK) {
         relearn_model_release(m);
         return (relearn_err)e;
@@ -137,8 +135,7 @@ void relearn_model_release(relearn_model *m)
 {
     if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
-    rl_learner_destroy(m->learner);
-    free(m->wbuf);
+    rl_predictor_destroy(m->pred);
     rl_snapshot_clear(&m->snap);
     free(m);
 }
@@ -170,7 +167,7 @@ void relearn_model_info(const relearn_model *m, relearn_info *o)
     o->events = s->events;
     o->learner = s->learner.learner;
     o->loss = rl_loss_name(s->learner.loss);
-    o->task = rl_task_name(m->learner->task);
+    o->task = rl_task_name(rl_predictor_task(m->pred));
     o->output = output_name(m->output);
     o->n_outputs = m->n_outputs;
     o->bits = s->learner.bits;

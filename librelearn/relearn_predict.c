@@ -41,40 +41,14 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
     return RELEARN_OK;
 }
 
-/* Class probabilities of a softmax model, in the learner's own arithmetic (softmax.c: double
- * sums of float weight times float value, in feature order, then dense, then bias). */
-static void class_probs(const relearn_model *m, const rl_example *ex, double *p)
-{
-    const rl_weights *w = &m->wv;
-    const uint32_t k = w->n_rows, mask = m->hasher.mask;
-    double zmax = -INFINITY, sum = 0;
-    for (uint32_t c = 0; c < k; c++) {
-        const float *row = w->w + (size_t)c * w->n_sparse;
-        double z = 0;
-        for (uint32_t i = 0; i < ex->n_feats; i++)
-            z += (double)row[ex->feats[i].index & mask] * ex->feats[i].value;
-        if (ex->dense && w->dense_dim)
-            for (uint32_t j = 0; j < w->dense_dim; j++)
-                z += (double)w->dense[(size_t)c * w->dense_dim + j] * ex->dense[j];
-        if (m->snap.learner.bias)
-            z += (double)w->bias[c] * 1.0f;
-        p[c] = z;
-        if (z > zmax)
-            zmax = z;
-    }
-    for (uint32_t c = 0; c < k; c++) {
-        p[c] = exp(p[c] - zmax);
-        sum += p[c];
-    }
-    for (uint32_t c = 0; c < k; c++)
-        p[c] /= sum;
-}
-
 static void score_example(const relearn_model *m, const rl_example *ex, relearn_prediction *out,
                           double *probs)
 {
     rl_pred p;
-    rl_learner_predict(m->learner, ex, &p);
+    if (probs && m->output == RELEARN_OUT_CLASSES)
+        rl_predictor_predict_rows(m->pred, ex, &p, NULL, probs);
+    else
+        rl_predictor_predict(m->pred, ex, &p);
     out->score = p.score;
     out->cls = p.cls;
     switch (m->output) {
@@ -89,8 +63,6 @@ static void score_example(const relearn_model *m, const rl_example *ex, relearn_
         out->output = p.score;
         break;
     }
-    if (probs && m->output == RELEARN_OUT_CLASSES)
-        class_probs(m, ex, probs);
 }
 
 relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
@@ -153,57 +125,53 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
                             relearn_contribution *out, size_t *n_out, relearn_prediction *pred)
 {
     rl_feature feats[RELEARN_MAX_FEATURES];
+    double contrib[RELEARN_MAX_FEATURES + RELEARN_MAX_DENSE + 1];
     rl_example ex;
     relearn_prediction p;
     relearn_contribution t;
     if (!m || !ev || !out || !n_out || k == 0)
         return RELEARN_ERR_INVALID_ARG;
     *n_out = 0;
+    if (m->snap.dense_dim > RELEARN_MAX_DENSE)
+        return RELEARN_ERR_MISMATCH;
     relearn_err e = hash_event(m, ev, feats, &ex);
     if (e != RELEARN_OK)
         return e;
     score_example(m, &ex, &p, NULL);
     if (pred)
         *pred = p;
-    const rl_weights *w = &m->wv;
     const uint32_t row = m->output == RELEARN_OUT_CLASSES && p.cls > 0 ? (uint32_t)p.cls : 0;
-    const float *wr = w->w + (size_t)row * w->n_sparse;
-    for (uint32_t i = 0; i < ex.n_feats; i++) {
-        const relearn_feature *f = &ev->features[i];
-        uint32_t len = 0;
+    /* the features' terms, then the dense block's (when it counts), then the bias's */
+    size_t n =
+        rl_predictor_contrib(m->pred, &ex, row, contrib, sizeof(contrib) / sizeof(contrib[0]));
+    size_t n_dense = n - ex.n_feats - 1;
+    for (size_t i = 0; i < n; i++) {
         memset(&t, 0, sizeof(t));
-        t.kind = RELEARN_TERM_FEATURE;
-        t.slot = feats[i].index;
-        if (f->name) {
-            t.name = f->name;
-            t.name_len = f->name_len;
-        } else if (m->snap.dict && (t.name = rl_dict_lookup(m->snap.dict, t.slot, &len))) {
-            t.name_len = len;
+        t.contribution = contrib[i];
+        if (i < ex.n_feats) {
+            const relearn_feature *f = &ev->features[i];
+            uint32_t len = 0;
+            t.kind = RELEARN_TERM_FEATURE;
+            t.slot = feats[i].index & m->hasher.mask;
+            t.value = feats[i].value;
+            if (f->name) {
+                t.name = f->name;
+                t.name_len = f->name_len;
+            } else if (m->snap.dict && (t.name = rl_dict_lookup(m->snap.dict, t.slot, &len))) {
+                t.name_len = len;
+            }
+        } else if (i < ex.n_feats + n_dense) {
+            t.kind = RELEARN_TERM_DENSE;
+            t.slot = (uint32_t)(i - ex.n_feats);
+            t.value = ex.dense[t.slot];
+            t.name = "(dense)";
+            t.name_len = 7;
+        } else {
+            t.kind = RELEARN_TERM_BIAS;
+            t.value = 1.0f;
+            t.name = "(bias)";
+            t.name_len = 6;
         }
-        t.value = feats[i].value;
-        t.weight = wr[t.slot];
-        t.contribution = (double)t.weight * t.value;
-        keep_top(out, k, n_out, &t);
-    }
-    for (uint32_t j = 0; ex.dense && j < w->dense_dim; j++) {
-        memset(&t, 0, sizeof(t));
-        t.kind = RELEARN_TERM_DENSE;
-        t.slot = j;
-        t.name = "(dense)";
-        t.name_len = 7;
-        t.value = ex.dense[j];
-        t.weight = w->dense[(size_t)row * w->dense_dim + j];
-        t.contribution = (double)t.weight * t.value;
-        keep_top(out, k, n_out, &t);
-    }
-    if (m->snap.learner.bias) {
-        memset(&t, 0, sizeof(t));
-        t.kind = RELEARN_TERM_BIAS;
-        t.name = "(bias)";
-        t.name_len = 6;
-        t.value = 1.0f;
-        t.weight = w->bias[row];
-        t.contribution = t.weight;
         keep_top(out, k, n_out, &t);
     }
     return RELEARN_OK;
@@ -229,7 +197,7 @@ relearn_err relearn_predict_protobuf(const relearn_model *m, const void *p, size
                                        "event of %zu bytes: more than %u", len,
                                        RL_EVENT_MAX_BYTES_DEFAULT);
     rl_event_codec_config_default(&c);
-    c.task = m->learner->task;
+    c.task = rl_predictor_task(m->pred);
     c.n_classes = m->snap.learner.n_classes;
     c.poisson = m->snap.learner.loss == RL_LOSS_POISSON;
     c.bits = m->snap.learner.bits;

@@ -170,8 +170,6 @@ static void write_explanation(rl_sbuf *out, const relearn_info *info, const rele
             rl_sbuf_printf(out, "null");
         rl_sbuf_printf(out, ", \"slot\": %u, \"value\": ", c[i].slot);
         rl_sbuf_num(out, c[i].value);
-        rl_sbuf_printf(out, ", \"weight\": ");
-        rl_sbuf_num(out, c[i].weight);
         rl_sbuf_printf(out, ", \"contribution\": ");
         rl_sbuf_num(out, c[i].contribution);
         rl_sbuf_printf(out, "}");

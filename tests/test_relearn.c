@@ -111,12 +111,13 @@ static relearn_model *open_learner(const rl_learner *l, uint64_t version)
     return m;
 }
 
-/* Learners whose weights are their whole prediction state score bitwise from a snapshot. */
+/* Every learner scores bitwise from its snapshot (format/predictor.h), by name and by index. */
 static void test_predicts_as_the_learner(void **state)
 {
     (void)state;
     static const char *kinds[][2] = {
-        {"sgd", "constant"}, {"perceptron", NULL}, {"ogd", NULL}, {"softmax", "constant"}};
+        {"sgd", NULL}, {"sgd", "constant"}, {"perceptron", NULL}, {"avg_perceptron", NULL},
+        {"ogd", NULL}, {"ftrl", NULL},      {"softmax", NULL}};
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         rl_learner *l = trained(kinds[k][0], kinds[k][1], 500);
         relearn_model *m = open_learner(l, 3);
