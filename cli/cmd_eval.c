@@ -33,6 +33,7 @@
 typedef struct eval_opts {
     rl_model_config cfg;
     rl_reader_opts ropts;
+    rl_cli_csv_lists csv_lists;
     const char *input;
     const char *test;
     const char *save;
@@ -82,8 +83,8 @@ static void usage(FILE *f)
             "  --label-col C      CSV label column, by header name or 0-based number\n"
             "                     (default: the column named \"label\", else column 0)\n"
             "  --delimiter D      CSV delimiter, one character or \"tab\" (default ',')\n"
-            "  --no-header        CSV without a header line (features indexed by column)\n"
-            "  --max-line BYTES   longest accepted line (default %u)\n"
+            "  --no-header        CSV without a header line (features indexed by "
+            "column)\n" RL_CLI_CSV_HELP "  --max-line BYTES   longest accepted line (default %u)\n"
             "Run:\n"
             "  --passes N         passes over FILE (default 1; FILE must be a regular file)\n"
             "  --test FILE2       after training, score FILE2 without learning (hold-out)\n"
@@ -238,6 +239,9 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 fprintf(stderr, "relearn eval: --format: '%s' is not libsvm, vw, csv or auto\n", v);
                 return -1;
             }
+        } else if ((u = (uint64_t)rl_cli_csv_flag("eval", flag, v, &o->ropts, &o->csv_lists))) {
+            if (u != 1)
+                return -1;
         } else if (strcmp(flag, "--label-col") == 0) {
             o->ropts.label_col = v;
         } else if (strcmp(flag, "--delimiter") == 0) {
@@ -488,10 +492,10 @@ typedef struct next_example {
 } next_example;
 
 /* Counts the names behind ex's slots in the feature dictionary (VW features, CSV columns by
- * header: "ns^name" or the name, as they were hashed), so `relearn inspect` on the saved model
- * shows names rather than slot numbers. libsvm's indices have no names: they are their own slots.
- * The dictionary keeps at most RL_DICT_NAME_MAX - 1 bytes of a name (and flags a longer one), so
- * only that much is copied, into a fixed buffer: nothing is allocated. */
+ * header: "ns^name", "col=value" or the name, as they were hashed), so `relearn inspect` on the
+ * saved model shows names rather than slot numbers. libsvm's indices have no names: they are their
+ * own slots. The dictionary keeps at most RL_DICT_NAME_MAX - 1 bytes of a name (and flags a longer
+ * one), so only that much is copied, into a fixed buffer: nothing is allocated. */
 static void add_names(rl_dict *d, const rl_record *rec, const rl_example *ex)
 {
     char name[RL_DICT_NAME_MAX];
@@ -500,12 +504,12 @@ static void add_names(rl_dict *d, const rl_record *rec, const rl_example *ex)
         if (!f->name)
             continue;
         size_t n = 0, k;
-        if (f->ns) {
+        if (f->ns && f->ns_sep) {
             k = f->ns_len < sizeof(name) ? f->ns_len : sizeof(name);
             memcpy(name, f->ns, k);
             n = k;
             if (n < sizeof(name))
-                name[n++] = '^';
+                name[n++] = f->ns_sep;
         }
         k = f->name_len < sizeof(name) - n ? f->name_len : sizeof(name) - n;
         memcpy(name + n, f->name, k);
@@ -729,10 +733,15 @@ int rl_cmd_eval(int argc, char **argv)
 {
     eval_opts o;
     int pr = parse_args(argc, argv, &o);
-    if (pr != 0)
+    if (pr != 0) {
+        rl_cli_csv_lists_free(&o.csv_lists);
         return pr > 0 ? 0 : 2;
-    if (o.parse_only)
-        return run_parse_only(&o);
+    }
+    if (o.parse_only) {
+        pr = run_parse_only(&o);
+        rl_cli_csv_lists_free(&o.csv_lists);
+        return pr;
+    }
 
     char err[512];
     int rc = 0;
@@ -742,19 +751,22 @@ int rl_cmd_eval(int argc, char **argv)
     memset(&s, 0, sizeof(s));
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_init(&s.b[k]);
-    if (o.save && save_target_unusable(o.save))
-        return 2;
+    if (o.save && save_target_unusable(o.save)) {
+        rc = 2;
+        goto done;
+    }
     if (o.test && rl_reader_open(o.test, &o.ropts, &test, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: --test: %s\n", err);
-        return 2;
+        rc = 2;
+        goto done;
     }
     if (o.alerts_json) {
         c.alerts = fopen(o.alerts_json, "w");
         if (!c.alerts) {
             fprintf(stderr, "relearn eval: --alerts-json: %s: %s\n", o.alerts_json,
                     strerror(errno));
-            rl_reader_destroy(test);
-            return 2;
+            rc = 2;
+            goto done;
         }
     }
     if (rl_model_new(&o.cfg, on_alert, &c, &s.m, err, sizeof(err)) != RL_OK) {
@@ -832,6 +844,7 @@ done:
         }
     }
     rl_reader_destroy(test);
+    rl_cli_csv_lists_free(&o.csv_lists);
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_free(&s.b[k]);
     rl_model_destroy(s.m);

@@ -32,6 +32,7 @@ typedef struct produce_opts {
     const char *topic;
     const char *input;
     rl_reader_opts reader;
+    rl_cli_csv_lists csv_lists;
     key_mode key;
     const char *partitioner;
     int32_t partition; /* RD_KAFKA_PARTITION_UA unless --partition */
@@ -73,8 +74,8 @@ static void usage(FILE *f)
         "  --format F         libsvm | vw | csv | auto (default: by extension, else content)\n"
         "  --label-col C      CSV label column, by header name or 0-based number\n"
         "  --delimiter D      CSV delimiter, one character or \"tab\" (default ',')\n"
-        "  --no-header        CSV without a header line (features indexed by column)\n"
-        "  --max-line BYTES   longest accepted line (default %u)\n"
+        "  --no-header        CSV without a header line (features indexed by "
+        "column)\n" RL_CLI_CSV_HELP "  --max-line BYTES   longest accepted line (default %u)\n"
         "  --strict           stop at the first bad line (exit status 1)\n"
         "Output:\n"
         "  --key MODE         message key: none (default), tag (the VW tag; also sent as\n"
@@ -165,6 +166,12 @@ static int parse_args(int argc, char **argv, produce_opts *o)
         if (taken) {
             if (rl_cli_value_is_option("produce", a, val))
                 return 2;
+            continue;
+        }
+        int csv = rl_cli_csv_flag("produce", a, val, &o->reader, &o->csv_lists);
+        if (csv < 0)
+            return 2;
+        if (csv) {
             continue;
         } else if (strcmp(a, "--format") == 0) {
             if (rl_text_format_parse(val, &o->reader.format) != RL_OK) {
@@ -282,10 +289,13 @@ int rl_cmd_produce(int argc, char **argv)
 
     rl_buf_init(&buf);
     int pa = parse_args(argc, argv, &o);
-    if (pa != 0)
+    if (pa != 0) {
+        rl_cli_csv_lists_free(&o.csv_lists);
         return pa == 1 ? 0 : pa;
+    }
 
     rl_err re = rl_reader_open(o.input, &o.reader, &rd, err, sizeof(err));
+    rl_cli_csv_lists_free(&o.csv_lists); /* the reader has its own copies */
     if (re != RL_OK) {
         fprintf(stderr, "relearn produce: %s\n", err);
         return 2;

@@ -10,4 +10,33 @@
  * input is CSV, else 1 after saying so on stderr as "relearn CMD: FILE: ...". */
 int rl_cli_check_csv_opts(const char *cmd, const rl_reader_opts *o, const rl_reader *r);
 
+/* The column lists --ignore, --categorical and --numeric may each be given more than once; the
+ * values are joined with commas here (owned; free with rl_cli_csv_lists_free once the reader is
+ * open, which copies them). */
+typedef struct rl_cli_csv_lists {
+    char *ignore, *cat, *num;
+} rl_cli_csv_lists;
+void rl_cli_csv_lists_free(rl_cli_csv_lists *l);
+
+/* The CSV column options shared by relearn eval and produce: --ignore COLS, --categorical COLS,
+ * --numeric COLS, --missing skip|mean|indicator, --na-values LIST, --label-values LIST. Returns 1
+ * when flag is one of them and its value was taken into o (v must outlive the reader's open),
+ * 0 when flag is not one of them, -1 after saying on stderr what is wrong with v. */
+int rl_cli_csv_flag(const char *cmd, const char *flag, const char *v, rl_reader_opts *o,
+                    rl_cli_csv_lists *l);
+
+/* Help text for those options, 2-space indented, for usage(). */
+#define RL_CLI_CSV_HELP                                                                            \
+    "  --ignore COLS      CSV columns left out (names or 0-based numbers, comma-separated;\n"      \
+    "                     repeatable)\n"                                                           \
+    "  --categorical COLS CSV columns read as categories col=value even where they look\n"         \
+    "                     numeric (zip codes, ids); other text is a category anyway\n"             \
+    "  --numeric COLS     CSV columns that must be numbers (text is a bad line)\n"                 \
+    "  --missing M        a missing CSV value is left out (skip, default), replaced by the\n"      \
+    "                     column's running mean (mean), or marked col=<missing> (indicator)\n"     \
+    "  --na-values LIST   missing-value tokens, ignoring case (default: empty, NA, NaN, ?,\n"      \
+    "                     null; the empty field is always missing)\n"                              \
+    "  --label-values L   CSV string labels in class order, e.g. no,yes (default: numbers,\n"      \
+    "                     yes/no, true/false)\n"
+
 #endif

@@ -23,6 +23,7 @@ void rl_reader_opts_default(rl_reader_opts *o)
     o->delimiter = ',';
     o->header = 1;
     o->label_col = NULL;
+    o->missing = RL_CSV_MISSING_SKIP;
 }
 
 rl_err rl_text_format_parse(const char *s, rl_text_format *out)

@@ -35,10 +35,22 @@
  *   (rl_record_feature_name() writes it): the same string a producer puts into Event.name.
  * CSV: RFC 4180 fields on one line (quotes with "" escapes; a newline inside quotes is not
  *   supported and reads as an unterminated quote). With a header (default) the first line names
- *   the columns and features are named by it; without one, features carry their 0-based column
- *   number as index. The label column is chosen by name or 0-based number; by default the column
- *   named "label" if the header has one, else column 0. Every other field must be a number or
- *   empty; an empty field is an absent feature (value 0, as in every sparse format). A line with
+ *   the columns; without one, columns are named by their 0-based number. The label column is
+ *   chosen by name or 0-based number; by default the column named "label" if the header has one,
+ *   else column 0. Each column is its own namespace, named by its header (or number), so
+ *   interactions cross columns by their first letters as VW crosses namespaces. A field is:
+ *   - missing when it is one of the missing-value tokens (default: empty, NA, NaN, ?, null;
+ *     case-insensitive; opts.na_values): left out (opts.missing = SKIP, the default), replaced
+ *     by the mean of the column's numbers read so far (MEAN; left out until there is one), or
+ *     marked by an indicator feature "col=<missing>" with value 1 (INDICATOR);
+ *   - a number: a numeric feature named by the column (with a header; hashed as the column name
+ *     alone, as before categorical columns existed) or indexed by the column number (without);
+ *   - any other text: a categorical feature "col=value" with value 1 (hashed one-hot), unless
+ *     the column is forced numeric (opts.num_cols: then it is a bad line). opts.cat_cols forces
+ *     a column categorical even where its values look like numbers (zip codes, ids);
+ *     opts.ignore leaves columns out altogether.
+ *   The label is a number, or a string: one of opts.label_values ("no,yes": no -> 0, yes -> 1;
+ *   "a,b,c" -> classes 0, 1, 2), else yes/no or true/false (case-insensitive; -> 1/0). A line with
  *   a different number of fields than the first is an error.
  *
  * Format detection (RL_TEXT_AUTO): by extension (.libsvm .svm .svmlight, .vw, .csv; compressed
@@ -63,6 +75,13 @@ typedef enum rl_text_format {
     RL_TEXT_CSV,
 } rl_text_format;
 
+/* What a missing CSV field becomes (see above). */
+typedef enum rl_csv_missing {
+    RL_CSV_MISSING_SKIP = 0,
+    RL_CSV_MISSING_MEAN,
+    RL_CSV_MISSING_INDICATOR,
+} rl_csv_missing;
+
 #define RL_READER_MAX_LINE_DEFAULT     (1u << 20) /* 1 MiB */
 #define RL_READER_MAX_LINE_MIN         16u
 #define RL_READER_MAX_LINE_MAX         (1u << 30)
@@ -79,14 +98,27 @@ typedef struct rl_reader_opts {
     const char *label_col; /* column name, or a 0-based number; NULL = default (see above).
                               A string of digits is a number unless the header has a column
                               of that exact name. Copied by rl_reader_open. */
+    /* Comma-separated column lists (names, or 0-based numbers as label_col), NULL = none; all
+     * copied by rl_reader_open. A column named in none of them is typed value by value. */
+    const char *ignore;       /* columns left out */
+    const char *cat_cols;     /* columns always categorical */
+    const char *num_cols;     /* columns always numeric (a non-number is a bad line) */
+    const char *na_values;    /* missing-value tokens, comma-separated, compared ignoring case;
+                                 NULL: ",NA,NaN,?,null" (the empty field is always missing) */
+    rl_csv_missing missing;   /* what a missing field becomes (default RL_CSV_MISSING_SKIP) */
+    const char *label_values; /* class names in class order, comma-separated; NULL: numbers,
+                                 yes/no, true/false */
 } rl_reader_opts;
 
 /* One feature of a record. Either named (name != NULL; VW and CSV with a header) or indexed
  * (name == NULL; libsvm and CSV without a header). Pointers point into the reader's line
  * buffer (or its copy of the CSV header) and stay valid until the next rl_reader_next(). */
 typedef struct rl_text_feature {
-    const char *ns; /* VW namespace; NULL for the default namespace and other formats */
+    const char *ns; /* namespace: VW's (NULL for the default namespace), CSV's column name or
+                       number; NULL for libsvm */
     uint32_t ns_len;
+    char ns_sep; /* how ns joins name in the name that is hashed: '^' (VW: "ns^name"), '='
+                    (a CSV category: "col=value"), 0 (name alone: a CSV number) */
     uint32_t name_len;
     const char *name; /* NULL when indexed */
     uint64_t index;   /* when name == NULL */
@@ -117,6 +149,8 @@ typedef struct rl_reader rl_reader;
 void rl_reader_opts_default(rl_reader_opts *o);
 /* "libsvm" (also "svm", "svmlight"), "vw", "csv", "auto". */
 rl_err rl_text_format_parse(const char *s, rl_text_format *out);
+/* "skip", "mean", "indicator". */
+rl_err rl_csv_missing_parse(const char *s, rl_csv_missing *out);
 const char *rl_text_format_name(rl_text_format f);
 
 /* Opens path ("-" = stdin, not closed by destroy) and, for AUTO, detects the format (which reads
@@ -145,7 +179,8 @@ void rl_reader_get_stats(const rl_reader *r, rl_reader_stats *out);
 /* CSV: the label column's 0-based number and name (NULL without a header); -1 otherwise. */
 int rl_reader_label_column(const rl_reader *r, const char **name);
 
-/* The name to hash for a named feature: "ns^name" (VW, non-default namespace) or the name.
+/* The name to hash for a named feature: "ns^name" (VW, non-default namespace), "col=value" (a
+ * CSV category) or the name.
  * Writes at most out_size bytes (no NUL; out may be NULL when out_size is 0, to ask the
  * length) and returns the full length; a return larger than
  * out_size means it did not fit. Indexed features return 0. */

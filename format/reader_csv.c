@@ -1,5 +1,6 @@
 /* reader_csv.c - CSV lines: RFC 4180 fields on one line, a header naming the columns (or
- * none), one column holding the label, every other field a number or empty. */
+ * none), one column holding the label; every other field a number, a category or missing, as
+ * its column's kind says (reader_csv_cols.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,7 +99,21 @@ static int all_digits(const char *s)
     return 1;
 }
 
+static rl_err csv_open_header(rl_reader *r, char *errstr, size_t n);
+
 rl_err rl_csv_open(rl_reader *r, char *errstr, size_t n)
+{
+    rl_err e = rl_csv_lists_init(r, errstr, n);
+    if (e != RL_OK)
+        return e;
+    e = csv_open_header(r, errstr, n);
+    /* Without a header the columns are counted on the first line. */
+    if (e == RL_OK && r->cols)
+        e = rl_csv_cols_resolve(r, r->n_cols, errstr, n);
+    return e;
+}
+
+static rl_err csv_open_header(rl_reader *r, char *errstr, size_t n)
 {
     char q[200];
     const char *spec = r->opts.label_col;
@@ -186,6 +201,7 @@ rl_err rl_csv_open(rl_reader *r, char *errstr, size_t n)
 
 void rl_csv_free(rl_reader *r)
 {
+    rl_csv_cols_free(r);
     free(r->header_copy);
     free(r->cols);
     free(r->fields);
@@ -193,6 +209,43 @@ void rl_csv_free(rl_reader *r)
     r->cols = NULL;
     r->fields = NULL;
 }
+
+/* Appends a feature of column i: a number (name NULL: categorical name is the value). */
+static rl_err push(rl_reader *r, int64_t i, const char *cat, uint32_t cat_len, float v,
+                   char *errstr, size_t n)
+{
+    rl_err e = RL_OK;
+    rl_text_feature *ft = rl_reader_push_feat(r, &e, errstr, n);
+    if (!ft)
+        return e;
+    ft->ns = r->col_ns[i].p;
+    ft->ns_len = r->col_ns[i].len;
+    ft->index = 0;
+    ft->value = v;
+    if (cat) {
+        ft->ns_sep = '=';
+        ft->name = cat;
+        ft->name_len = cat_len;
+    } else if (r->cols) {
+        ft->ns_sep = 0; /* hashed as the column name alone */
+        ft->name = r->cols[i].p;
+        ft->name_len = r->cols[i].len;
+    } else {
+        ft->ns_sep = 0;
+        ft->name = NULL;
+        ft->name_len = 0;
+        ft->index = (uint64_t)i;
+    }
+    return RL_OK;
+}
+
+/* A reason from rl_parse_f32 that means "this is text", not "a number we cannot take". */
+static int is_text(const char *why)
+{
+    return strncmp(why, "not a number", 12) == 0 || strstr(why, "is not allowed") != NULL;
+}
+
+static const char missing_name[] = "<missing>";
 
 rl_err rl_csv_parse_line(rl_reader *r, char *line, size_t len, char *errstr, size_t n)
 {
@@ -207,50 +260,60 @@ rl_err rl_csv_parse_line(rl_reader *r, char *line, size_t len, char *errstr, siz
             return rl_set_err(errstr, n, RL_ERR_FORMAT,
                               "label column %lld is past this line's %lld fields",
                               (long long)r->label_idx, (long long)k);
+        rl_err e = rl_csv_cols_resolve(r, k, errstr, n);
+        if (e != RL_OK)
+            return e;
         r->n_cols = k;
     }
     if (k != r->n_cols)
         return rl_set_err(errstr, n, RL_ERR_FORMAT, "%lld fields, expected %lld", (long long)k,
                           (long long)r->n_cols);
     const rl_csv_field *lf = &r->fields[r->label_idx];
-    if (lf->len == 0)
-        return rl_set_err(errstr, n, RL_ERR_FORMAT, "missing label (column %lld is empty)",
-                          (long long)r->label_idx);
-    const char *why = rl_parse_f32(lf->p, lf->len, &r->rec.label);
+    if (rl_csv_is_missing(r, lf->p, lf->len))
+        return rl_set_err(errstr, n, RL_ERR_FORMAT, "missing label (column %lld is '%s')",
+                          (long long)r->label_idx, rl_quote(q, sizeof(q), lf->p, lf->len));
+    char lwhy[200];
+    const char *why = rl_csv_parse_label(r, lf->p, lf->len, &r->rec.label, lwhy, sizeof(lwhy));
     if (why)
         return rl_set_err(errstr, n, RL_ERR_FORMAT, "bad label '%s': %s",
                           rl_quote(q, sizeof(q), lf->p, lf->len), why);
+    const rl_csv_missing mode = r->opts.missing;
     for (int64_t i = 0; i < k; i++) {
         const rl_csv_field *f = &r->fields[i];
-        if (i == r->label_idx || f->len == 0)
+        const uint8_t kind = r->col_kind[i];
+        rl_err e = RL_OK;
+        if (i == r->label_idx || kind == RL_COL_IGNORE)
             continue;
-        float v;
-        why = rl_parse_f32(f->p, f->len, &v);
+        if (rl_csv_is_missing(r, f->p, f->len)) {
+            if (mode == RL_CSV_MISSING_MEAN && kind != RL_COL_CAT && r->col_cnt[i] > 0)
+                e = push(r, i, NULL, 0, (float)(r->col_sum[i] / (double)r->col_cnt[i]), errstr, n);
+            else if (mode == RL_CSV_MISSING_INDICATOR)
+                e = push(r, i, missing_name, sizeof(missing_name) - 1, 1.0f, errstr, n);
+            if (e != RL_OK)
+                return e;
+            continue;
+        }
+        float v = 0;
+        why = kind == RL_COL_CAT ? "" : rl_parse_f32(f->p, f->len, &v);
         if (!why)
             why = rl_check_feature_value(v);
-        if (why) {
+        if (why && kind == RL_COL_CAT) {
+            e = push(r, i, f->p, f->len, 1.0f, errstr, n);
+        } else if (why && kind == RL_COL_AUTO && is_text(why)) {
+            e = push(r, i, f->p, f->len, 1.0f, errstr, n);
+        } else if (why) {
             char qn[200];
             return rl_set_err(errstr, n, RL_ERR_FORMAT, "column %lld%s%s%s: bad number '%s': %s",
                               (long long)i, r->cols ? " (" : "",
                               r->cols ? rl_quote(qn, sizeof(qn), r->cols[i].p, r->cols[i].len) : "",
                               r->cols ? ")" : "", rl_quote(q, sizeof(q), f->p, f->len), why);
-        }
-        rl_err e = RL_OK;
-        rl_text_feature *ft = rl_reader_push_feat(r, &e, errstr, n);
-        if (!ft)
-            return e;
-        ft->ns = NULL;
-        ft->ns_len = 0;
-        if (r->cols) {
-            ft->name = r->cols[i].p;
-            ft->name_len = r->cols[i].len;
-            ft->index = 0;
         } else {
-            ft->name = NULL;
-            ft->name_len = 0;
-            ft->index = (uint64_t)i;
+            r->col_sum[i] += v;
+            r->col_cnt[i]++;
+            e = push(r, i, NULL, 0, v, errstr, n);
         }
-        ft->value = v;
+        if (e != RL_OK)
+            return e;
     }
     return RL_OK;
 }

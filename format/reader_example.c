@@ -10,14 +10,15 @@ size_t rl_record_feature_name(const rl_text_feature *f, char *out, size_t out_si
 {
     if (!f->name)
         return 0;
-    size_t need = f->ns ? (size_t)f->ns_len + 1 + f->name_len : f->name_len;
+    const int joined = f->ns && f->ns_sep;
+    size_t need = joined ? (size_t)f->ns_len + 1 + f->name_len : f->name_len;
     if (need > out_size)
         return need;
     size_t o = 0;
-    if (f->ns) {
+    if (joined) {
         memcpy(out, f->ns, f->ns_len);
         o = f->ns_len;
-        out[o++] = '^';
+        out[o++] = f->ns_sep;
     }
     memcpy(out + o, f->name, f->name_len);
     return need;
@@ -91,7 +92,7 @@ rl_err rl_example_from_record(rl_example_builder *b, const rl_hasher *h, const r
             /* rl_hash_index's identity case inline: most indices fit, and this runs per
              * feature. */
             slot = f->index <= h->mask ? (uint32_t)f->index : rl_hash_index(h, f->index);
-        } else if (!f->ns) {
+        } else if (!f->ns || !f->ns_sep) {
             slot = rl_hash_name(h, f->name, f->name_len);
         } else {
             size_t need = rl_record_feature_name(f, b->scratch, b->scratch_cap);

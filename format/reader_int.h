@@ -14,6 +14,17 @@ typedef struct rl_csv_field {
     uint32_t len;
 } rl_csv_field;
 
+/* A comma-separated option (column lists, missing tokens, class names), split into tokens that
+ * point into buf, which the list owns. */
+typedef struct rl_csv_list {
+    char *buf;
+    rl_csv_field *tok;
+    uint32_t n;
+} rl_csv_list;
+
+/* How a CSV column's fields are read (reader_csv_cols.c). */
+enum rl_csv_kind { RL_COL_AUTO = 0, RL_COL_NUM, RL_COL_CAT, RL_COL_IGNORE };
+
 struct rl_reader {
     char *name; /* for messages */
     int fd;     /* -1 for a memory source */
@@ -46,6 +57,15 @@ struct rl_reader {
     uint32_t fields_cap;
     int64_t n_cols;    /* expected fields per line; -1 until the first line sets it */
     int64_t label_idx; /* -1 until resolved (no header + numeric spec: first line) */
+    /* CSV columns (reader_csv_cols.c): the options as lists, and per column (once n_cols is
+     * known) its kind, its namespace name (the header's, or its number), and the sum and count
+     * of its numbers (for RL_CSV_MISSING_MEAN). */
+    rl_csv_list l_ignore, l_cat, l_num, l_na, l_labels;
+    uint8_t *col_kind;
+    rl_csv_field *col_ns;
+    char *col_numbers;
+    double *col_sum;
+    uint64_t *col_cnt;
 };
 
 /* Parses one line (NUL-terminated at line[len], trailing CR removed, not blank) into r->rec.
@@ -56,6 +76,19 @@ rl_err rl_csv_parse_line(rl_reader *r, char *line, size_t len, char *errstr, siz
 /* Reads the header (or sets up headerless parsing) right after open. */
 rl_err rl_csv_open(rl_reader *r, char *errstr, size_t n);
 void rl_csv_free(rl_reader *r);
+/* Copies the column options out of r->opts into lists the reader owns (at open). */
+rl_err rl_csv_lists_init(rl_reader *r, char *errstr, size_t n);
+/* Once the number of columns k is known (header, or the first line without one): resolves the
+ * column lists against it (errstr: an unknown column, a column both forced numeric and
+ * categorical, an ignored label) and allocates the per-column state. */
+rl_err rl_csv_cols_resolve(rl_reader *r, int64_t k, char *errstr, size_t n);
+void rl_csv_cols_free(rl_reader *r);
+/* 1 when [p, p+len) is a missing-value token. */
+int rl_csv_is_missing(const rl_reader *r, const char *p, uint32_t len);
+/* The label of [p, p+len): a number, a declared class name, or yes/no, true/false. NULL on
+ * success, else why not (written into why). */
+const char *rl_csv_parse_label(const rl_reader *r, const char *p, uint32_t len, float *out,
+                               char *why, size_t why_size);
 /* Splits a CSV line into r->fields (unquoting in place); returns the field count or -1 with
  * errstr set. */
 int64_t rl_csv_split(rl_reader *r, char *line, size_t len, char *errstr, size_t n);

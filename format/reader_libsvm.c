@@ -70,6 +70,7 @@ rl_err rl_libsvm_parse_line(rl_reader *r, char *line, size_t len, char *errstr, 
             return e;
         f->ns = NULL;
         f->ns_len = 0;
+        f->ns_sep = 0;
         f->name = NULL;
         f->name_len = 0;
         f->index = idx;

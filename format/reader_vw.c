@@ -135,6 +135,7 @@ rl_err rl_vw_parse_line(rl_reader *r, char *line, size_t len, char *errstr, size
                 return e;
             ft->ns = ns;
             ft->ns_len = (uint32_t)ns_len;
+            ft->ns_sep = ns ? '^' : 0;
             ft->name = f;
             ft->name_len = (uint32_t)name_len;
             ft->index = 0;

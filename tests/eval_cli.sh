@@ -120,10 +120,13 @@ age,income,label
 40,,0
 50,abc,1
 EOF
-run csv --progress 0 "$W/s.csv"
+# Text in a column is a category (income=abc) unless the column is declared numeric.
+run csvcat --progress 0 "$W/s.csv"
+expect "csv text as a category: events" "$(field events "$W/csvcat.out")" 3
+run csv --progress 0 --numeric income "$W/s.csv"
 expect "csv: events" "$(field events "$W/csv.out")" 2
 contains "csv: reason" "$W/csv.err" "s.csv:4: column 1 (income): bad number 'abc'"
-run csv2 --progress 0 --format csv --no-header --label-col 2 "$W/s.csv"
+run csv2 --progress 0 --format csv --no-header --label-col 2 --numeric 1 "$W/s.csv"
 expect "csv no header: bad lines (header row is data)" "$(field 'bad lines' "$W/csv2.out")" 2
 
 # ---- passes, hold-out test, parse-only, save ----

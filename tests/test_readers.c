@@ -608,32 +608,149 @@ static void test_csv_malformed(void **state)
                             "x,label\n"  /* 1 */
                             "1,1,3\n"    /* 2 */
                             "1\n"        /* 3 */
-                            "abc,1\n"    /* 4 */
+                            "1e39,1\n"   /* 4 */
                             "1,\n"       /* 5 */
                             "\"1,1\n"    /* 6 */
-                            "nan,1\n"    /* 7 */
+                            "nan,1\n"    /* 7 NaN: a missing value, left out */
                             "1,inf\n"    /* 8 */
                             "\"1\"x,1\n" /* 9 */
                             "1\"2,1\n"   /* 10 */
-                            "\xff,1\n"   /* 11 */
+                            "\xff,1\n"   /* 11 text: the category x=\xff */
                             "\n"         /* 12 skipped */
                             "2,0\n",     /* 13 */
                             NULL);
     next_bad(r, "m.csv", 2, "3 fields, expected 2");
     next_bad(r, "m.csv", 3, "1 fields, expected 2");
-    next_bad(r, "m.csv", 4, "column 0 (x): bad number 'abc'");
+    next_bad(r, "m.csv", 4, "column 0 (x): bad number '1e39': out of float range");
     next_bad(r, "m.csv", 5, "missing label");
     next_bad(r, "m.csv", 6, "unterminated quote");
-    next_bad(r, "m.csv", 7, "NaN");
+    const rl_record *rec = next_ok(r);
+    assert_int_equal(rec->line, 7);
+    assert_int_equal(rec->n_feats, 0);
     next_bad(r, "m.csv", 8, "bad label");
     next_bad(r, "m.csv", 9, "after the closing quote");
     next_bad(r, "m.csv", 10, "stray quote");
-    next_bad(r, "m.csv", 11, "'\\xff'");
-    const rl_record *rec = next_ok(r);
+    rec = next_ok(r);
+    assert_int_equal(rec->line, 11);
+    assert_named(&rec->feats[0], "x=\xff", 1.0f);
+    rec = next_ok(r);
     assert_int_equal(rec->line, 13);
     assert_named(&rec->feats[0], "x", 2.0f);
     next_end(r);
     rl_reader_destroy(r);
+}
+
+/* Tables as people have them: text columns become categories "col=value", missing values are
+ * left out, replaced by the column's running mean or marked, columns can be ignored or forced to
+ * a type, and string labels map to classes. Each feature carries its column as namespace. */
+static void test_csv_tabular(void **state)
+{
+    (void)state;
+    static const char table[] = "city,age,zip,note,churned\n"
+                                "paris,30,75001,x,yes\n"
+                                "lyon,NA,69001,y,no\n"
+                                "paris,50,,z,TRUE\n"
+                                "?,null,75002,w,false\n";
+    rl_reader_opts o;
+    rl_reader_opts_default(&o);
+    o.label_col = "churned";
+    o.ignore = "note";
+    o.cat_cols = "zip";
+    rl_reader *r = open_mem("t.csv", table, &o);
+    const rl_record *rec = next_ok(r);
+    assert_true(rec->label == 1.0f);
+    assert_int_equal(rec->n_feats, 3);
+    assert_named(&rec->feats[0], "city=paris", 1.0f);
+    assert_named(&rec->feats[1], "age", 30.0f); /* a number: hashed as the column name alone */
+    assert_named(&rec->feats[2], "zip=75001", 1.0f);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rec->feats[i].ns[0], "caz"[i]);
+    assert_int_equal(rec->feats[0].ns_len, 4);
+    rec = next_ok(r); /* NA left out */
+    assert_true(rec->label == 0.0f);
+    assert_int_equal(rec->n_feats, 2);
+    assert_named(&rec->feats[1], "zip=69001", 1.0f);
+    rec = next_ok(r);
+    assert_true(rec->label == 1.0f);
+    assert_int_equal(rec->n_feats, 2);
+    rec = next_ok(r);
+    assert_true(rec->label == 0.0f);
+    assert_int_equal(rec->n_feats, 1);
+    next_end(r);
+    rl_reader_destroy(r);
+
+    /* mean: a missing number becomes the mean of the column's numbers so far */
+    o.missing = RL_CSV_MISSING_MEAN;
+    r = open_mem("t.csv", table, &o);
+    next_ok(r);
+    rec = next_ok(r);
+    assert_named(&rec->feats[1], "age", 30.0f);
+    rec = next_ok(r);
+    rec = next_ok(r);
+    assert_int_equal(rec->n_feats, 2); /* no mean for a category: city stays out */
+    assert_named(&rec->feats[0], "age", 40.0f);
+    rl_reader_destroy(r);
+
+    /* indicator: "col=<missing>" */
+    o.missing = RL_CSV_MISSING_INDICATOR;
+    r = open_mem("t.csv", table, &o);
+    next_ok(r);
+    rec = next_ok(r);
+    assert_named(&rec->feats[1], "age=<missing>", 1.0f);
+    rl_reader_destroy(r);
+
+    /* declared classes; a column forced numeric refuses text; other missing tokens */
+    rl_reader_opts_default(&o);
+    o.label_values = "lo,mid,hi";
+    o.num_cols = "1";
+    o.na_values = "-,n/a";
+    r = open_mem("c.csv", "label,a,b\nhi,1,-\nmid,x,2\nyes,1,N/A\n", &o);
+    rec = next_ok(r);
+    assert_true(rec->label == 2.0f);
+    assert_int_equal(rec->n_feats, 1);
+    next_bad(r, "c.csv", 3, "column 1 (a): bad number 'x'");
+    next_bad(r, "c.csv", 4, "bad label 'yes'");
+    next_end(r);
+    rl_reader_destroy(r);
+
+    /* without a header: columns are named by number, categories "N=value" */
+    rl_reader_opts_default(&o);
+    o.header = 0;
+    o.ignore = "2";
+    r = open_mem("h.csv", "1,red,9,3.5\n", &o);
+    rec = next_ok(r);
+    assert_int_equal(rec->n_feats, 2);
+    assert_named(&rec->feats[0], "1=red", 1.0f);
+    assert_idx(&rec->feats[1], 3, 3.5f);
+    assert_int_equal(rec->feats[1].ns[0], '3');
+    rl_reader_destroy(r);
+
+    /* refused options */
+    static const struct {
+        const char *ignore, *cat, *num, *labels, *why;
+    } bad[] = {
+        {"nope", NULL, NULL, NULL, "--ignore: no column 'nope'"},
+        {"churned", NULL, NULL, NULL, "is the label column"},
+        {NULL, "age", "age", NULL, "two types"},
+        {NULL, NULL, NULL, "yes", "at least two"},
+        {NULL, NULL, NULL, "a,,b", "empty name"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rl_reader_opts_default(&o);
+        o.label_col = "churned";
+        o.ignore = bad[i].ignore;
+        o.cat_cols = bad[i].cat;
+        o.num_cols = bad[i].num;
+        o.label_values = bad[i].labels;
+        r = NULL;
+        err[0] = '\0';
+        assert_int_equal(
+            rl_reader_open_mem("t.csv", table, strlen(table), &o, &r, err, sizeof(err)),
+            RL_ERR_INVALID_ARG);
+        assert_null(r);
+        if (!strstr(err, bad[i].why))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].why);
+    }
 }
 
 /* ---- detection, files, stdin ---- */
@@ -843,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_csv_label_choice),
         cmocka_unit_test(test_csv_open_errors),
         cmocka_unit_test(test_csv_malformed),
+        cmocka_unit_test(test_csv_tabular),
         cmocka_unit_test(test_detect_by_content),
         cmocka_unit_test(test_files_and_extension),
         cmocka_unit_test(test_heart_scale),
