@@ -400,6 +400,10 @@ static void refresh_stats(rld_daemon *d)
         s->parts[n].next_offset = p->next;
         s->parts[n].high = p->high;
         s->parts[n].committed = p->committed;
+        s->parts[n].jumps_back = p->jumps_back;
+        s->parts[n].jumps_fwd = p->jumps_fwd;
+        s->parts[n].skipped = p->skipped;
+        s->parts[n].lost = p->lost;
         n++;
     }
     s->n_parts = n;
@@ -454,14 +458,8 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
     }
     topic = rd_kafka_topic_name(m->rkt);
     p = rld_part_find(d, topic, m->partition, 1);
-    if (p && p->next >= 0 && m->offset != p->next) {
-        /* The broker no longer has (or never had) the offsets in between: auto.offset.reset
-         * moved the position. Loud, counted, never silent. */
-        d->sd.offset_resets++;
-        rld_log(RLD_ERROR, "offset jump: position reset by auto.offset.reset",
-                "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " skipped=%" PRId64,
-                topic, m->partition, p->next, m->offset, m->offset - p->next);
-    }
+    if (p && rld_offset_check(d, p, m))
+        return; /* learned already, before a backward jump */
     reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
     if (reason == RL_EVENT_OK) {
         rl_event_pos pos = {topic, m->partition, m->offset};

@@ -33,6 +33,11 @@ typedef struct rld_part {
     int64_t committed; /* last offset committed to the group, -1 none */
     int64_t ckpt_next; /* next offset in the last durable checkpoint, -1 none */
     int64_t high;      /* high watermark as last seen, -1 unknown */
+    /* Started per auto.offset.reset with nothing committed: the first offset read says how
+     * many events retention removed before this group read any (rld_jumps.c). */
+    int from_reset;
+    int skipping; /* in a backward jump: offsets below next come back and are skipped */
+    uint64_t jumps_back, jumps_fwd, skipped, lost;
 } rld_part;
 
 /* The snapshot being published: kept until every chunk's delivery report is in; a failure
@@ -128,9 +133,18 @@ rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size);
 void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason reason,
                      const char *detail);
 void rld_alert_cb(void *opaque, const rl_alert *a);
-/* Sends a non-model alert (gate, checkpoint failure) with the same JSON shape. */
+/* Sends a non-model alert (gate, checkpoint failure, offset jump) with the same JSON shape;
+ * pos (may be NULL) names the partition and offset it concerns. */
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
-                    const char *detail, double recent_loss);
+                    const char *detail, double recent_loss, const rl_event_pos *pos);
+
+/* rld_jumps.c */
+/* Checks m's offset against the one p expects. Returns 1 when m must not be learned: it came
+ * back below the expected offset (a backward reset), so it was learned already. A jump either
+ * way is logged, counted per partition, alerted and marks /healthz degraded. */
+int rld_offset_check(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m);
+/* "earliest", "latest", "none" for librdkafka's logical offsets, else the number. */
+const char *rld_offset_str(int64_t off, char *buf, size_t size);
 /* Starts publishing a snapshot if one is due (or forced); drives retries. */
 void rld_snapshot_tick(rld_daemon *d, int forced);
 /* Blocks up to timeout_ms for outstanding deliveries (shutdown). */

@@ -199,7 +199,7 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
             char detail[300];
             snprintf(detail, sizeof(detail), "checkpoint failed (%u in a row): %.200s",
                      d->ckpt_failures, e);
-            rld_alert_send(d, "checkpoint", RL_DRIFT_WARNING, "retrying", detail, NAN);
+            rld_alert_send(d, "checkpoint", RL_DRIFT_WARNING, "retrying", detail, NAN, NULL);
         }
         rl_ckpt_clear(&ck);
         return err;
@@ -353,10 +353,18 @@ static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_li
         p->first = -1;
         p->committed = committed;
         p->high = -1;
-        rld_log(RLD_INFO, "partition assigned",
-                "topic=%s partition=%d start=%" PRId64 " why=\"%s\" committed=%" PRId64
-                " committed_by=\"%s\" checkpoint_offset=%" PRId64,
-                t->topic, t->partition, start, why, committed, owner, p->ckpt_next);
+        p->from_reset = start < 0;
+        p->skipping = 0;
+        {
+            char s1[24], s2[24], s3[24];
+            rld_log(RLD_INFO, "partition assigned",
+                    "topic=%s partition=%d start=%s why=\"%s\" committed=%s committed_by=\"%s\" "
+                    "checkpoint_offset=%s",
+                    t->topic, t->partition,
+                    start < 0 ? "auto.offset.reset" : rld_offset_str(start, s1, sizeof(s1)), why,
+                    rld_offset_str(committed, s2, sizeof(s2)), owner,
+                    rld_offset_str(p->ckpt_next, s3, sizeof(s3)));
+        }
     }
     rd_kafka_topic_partition_list_destroy(c);
 }
@@ -367,9 +375,11 @@ static void mark_unassigned(rld_daemon *d, rd_kafka_topic_partition_list_t *part
         rld_part *p = rld_part_find(d, parts->elems[i].topic, parts->elems[i].partition, 0);
         if (p) {
             p->assigned = 0;
+            char s1[24], s2[24];
             rld_log(RLD_INFO, "partition revoked",
-                    "topic=%s partition=%d next=%" PRId64 " checkpoint_offset=%" PRId64, p->topic,
-                    p->partition, p->next, p->ckpt_next);
+                    "topic=%s partition=%d next=%s checkpoint_offset=%s", p->topic, p->partition,
+                    rld_offset_str(p->next, s1, sizeof(s1)),
+                    rld_offset_str(p->ckpt_next, s2, sizeof(s2)));
         }
     }
     if (!parts)

@@ -243,7 +243,7 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
 }
 
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
-                    const char *detail, double recent_loss)
+                    const char *detail, double recent_loss, const rl_event_pos *pos)
 {
     /* the record of a model alert (format/alert_json.h), with no statistic and no event place */
     rl_alert a = {.detector = detector,
@@ -254,6 +254,8 @@ void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *
                   .response = response,
                   .recent_loss = recent_loss,
                   .challenger_loss = NAN};
+    if (pos)
+        a.pos = *pos;
     json_t *o = rl_alert_to_json(&a);
     if (!o)
         return;
@@ -378,7 +380,7 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
             rld_log(RLD_WARN, "snapshot held back by the promotion gate",
                     "candidate_loss=%.6g published_loss=%.6g tolerance=%.6g position=%" PRIu64,
                     sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance, pos);
-            rld_alert_send(d, "gate", RL_DRIFT_STABLE, "held_back", detail, sum.recent_loss);
+            rld_alert_send(d, "gate", RL_DRIFT_STABLE, "held_back", detail, sum.recent_loss, NULL);
             return;
         }
         rld_log(RLD_WARN, "promotion gate bypassed by SIGUSR1",

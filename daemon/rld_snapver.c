@@ -87,7 +87,8 @@ static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, sca
 /* A model alert of our line (JSON, rld_publish.c), per source. The last one counts (messages
  * come in offset order): its position, if it was raised after the checkpoint we start from;
  * otherwise 0 (raised before it, or by an earlier life of the instance whose checkpoints were
- * removed: not ours to skip). Gate and checkpoint alerts are not replayed. */
+ * removed: not ours to skip). Only model alerts (source "error" or "feature:...") are replayed;
+ * the daemon's own (gate, checkpoint, offset_jump) are not. */
 static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
 {
     json_error_t je;
@@ -107,7 +108,7 @@ static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_
     seq = json_object_get(o, "checkpoint_seq");
     if (!model || !inst || !det || !src || !json_is_integer(pos) || json_integer_value(pos) < 1 ||
         strcmp(model, cfg->model_name) != 0 || strcmp(inst, cfg->instance_id) != 0 ||
-        strcmp(det, "gate") == 0 || strcmp(det, "checkpoint") == 0)
+        (strcmp(src, "error") != 0 && strncmp(src, "feature:", 8) != 0))
         goto done;
     int i = strcmp(src, "error") == 0 ? 0 : 1;
     st->found[i] = 1;

@@ -66,6 +66,10 @@ int rld_stats_healthy(const rld_stats_data *d, int64_t now_ms, char *reason, siz
             }
         }
     }
+    if (d->degraded_ms > 0 && now_ms - d->degraded_ms < (int64_t)RLD_DEGRADED_HOLD_S * 1000) {
+        snprintf(reason, reason_size, "degraded: %s", d->degraded_reason);
+        return 1;
+    }
     snprintf(reason, reason_size, "ok");
     return 1;
 }
@@ -91,7 +95,7 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
 {
     char *out = NULL;
     size_t len = 0;
-    char reason[256];
+    char reason[400];
     FILE *f = open_memstream(&out, &len);
     if (!f)
         return NULL;
@@ -121,6 +125,31 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     metric(f, "offset_resets_total", "counter",
            "Offset out of range: position reset per auto.offset.reset.");
     fprintf(f, "relearnd_offset_resets_total %llu\n", (unsigned long long)d->offset_resets);
+    metric(f, "degraded", "gauge",
+           "1 while /healthz says degraded (an offset jump in the last hour; still 200).");
+    fprintf(f, "relearnd_degraded %d\n",
+            d->degraded_ms > 0 && now_ms - d->degraded_ms < (int64_t)RLD_DEGRADED_HOLD_S * 1000);
+    metric(f, "offset_jumps_total", "counter",
+           "Positions that moved away from the next expected offset, by direction: backward "
+           "(events come back that were learned already) or forward (offsets never read).");
+    for (size_t i = 0; i < d->n_parts; i++)
+        for (int fwd = 0; fwd < 2; fwd++)
+            fprintf(f,
+                    "relearnd_offset_jumps_total{topic=\"%s\",partition=\"%d\","
+                    "direction=\"%s\"} %llu\n",
+                    d->parts[i].topic, d->parts[i].partition, fwd ? "forward" : "backward",
+                    (unsigned long long)(fwd ? d->parts[i].jumps_fwd : d->parts[i].jumps_back));
+    metric(f, "offset_skipped_events_total", "counter",
+           "Events read again below the expected offset after a backward jump: not learned twice.");
+    for (size_t i = 0; i < d->n_parts; i++)
+        fprintf(f, "relearnd_offset_skipped_events_total{topic=\"%s\",partition=\"%d\"} %llu\n",
+                d->parts[i].topic, d->parts[i].partition, (unsigned long long)d->parts[i].skipped);
+    metric(f, "offset_lost_events_total", "counter",
+           "Offsets jumped over forward (removed by retention before they were read), including "
+           "those before the log start at a first assignment.");
+    for (size_t i = 0; i < d->n_parts; i++)
+        fprintf(f, "relearnd_offset_lost_events_total{topic=\"%s\",partition=\"%d\"} %llu\n",
+                d->parts[i].topic, d->parts[i].partition, (unsigned long long)d->parts[i].lost);
     metric(f, "events_per_second", "gauge", "Consumption rate over the last seconds.");
     val(f, "events_per_second", d->events_per_s);
 
@@ -243,7 +272,7 @@ static json_t *num(double v)
 
 char *rld_stats_model_json(const rld_stats_data *d, int64_t now_ms)
 {
-    char reason[256];
+    char reason[400];
     char *s;
     json_t *parts = json_array();
     json_t *o;

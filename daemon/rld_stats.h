@@ -17,6 +17,7 @@
 #include "metrics.h"
 
 #define RLD_STATS_MAX_PARTS 256
+#define RLD_DEGRADED_HOLD_S 3600
 
 typedef struct rld_part_stats {
     char topic[128];
@@ -24,6 +25,9 @@ typedef struct rld_part_stats {
     int64_t next_offset; /* next offset to read (-1 unknown) */
     int64_t high;        /* high watermark as last seen (-1 unknown) */
     int64_t committed;   /* last offset committed to the group (-1 none) */
+    /* Offset jumps (rld_jumps.c): resets backward and forward, the events that came back below
+     * the expected offset (skipped, learned already), the offsets jumped over (lost). */
+    uint64_t jumps_back, jumps_fwd, skipped, lost;
 } rld_part_stats;
 
 typedef struct rld_stats_data {
@@ -74,6 +78,10 @@ typedef struct rld_stats_data {
     int brokers_down;         /* librdkafka reported all brokers down, not yet back */
     char last_kafka_error[256];
     double stuck_after_s;
+    /* Degraded: still healthy (/healthz 200) but something went wrong that ops must see - an
+     * offset jump. Shown for RLD_DEGRADED_HOLD_S after the last such event. */
+    char degraded_reason[320];
+    int64_t degraded_ms; /* wall clock of the last such event, 0 never */
     size_t n_parts;
     rld_part_stats parts[RLD_STATS_MAX_PARTS];
     int64_t started_ms;
@@ -90,7 +98,8 @@ void rld_stats_destroy(rld_stats *s);
 void rld_stats_publish(rld_stats *s, const rld_stats_data *d);
 void rld_stats_get(rld_stats *s, rld_stats_data *out);
 
-/* Health: 1 = healthy. reason gets a short text when not. */
+/* Health: 1 = healthy (reason "ok", or "degraded: ..." within RLD_DEGRADED_HOLD_S of an
+ * offset jump), 0 = not (reason says why). */
 int rld_stats_healthy(const rld_stats_data *d, int64_t now_ms, char *reason, size_t reason_size);
 /* Prometheus text exposition (format 0.0.4) into a malloc'd string; NULL on ENOMEM. */
 char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms);
