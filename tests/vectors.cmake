@@ -1,0 +1,9 @@
+# The test vectors of docs/FORMAT.md: tests/vectors/ must be exactly what the code produces
+# (rl_vector_gen --check); `build/tests/rl_vector_gen --write tests/vectors` remakes them.
+if(TARGET rl_format)
+  add_executable(rl_vector_gen vector_gen.c)
+  target_link_libraries(rl_vector_gen PRIVATE rl_format rl_model PkgConfig::JANSSON)
+  add_test(NAME format_vectors COMMAND rl_vector_gen --check ${CMAKE_CURRENT_SOURCE_DIR}/vectors)
+  set_tests_properties(format_vectors PROPERTIES LABELS "unit;format"
+    ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+endif()
