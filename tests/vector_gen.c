@@ -446,6 +446,7 @@ static void gen_text(void)
         {"vw", "1 2.5 'tag|user age:31 city=Oslo |item:0.5 price:20 promo | bare 7:2\n"
                "-1 |user age:45\n"},
         {"csv", "label,age,income,city_code\n0,31,52000,\n1,45,,3\n"},
+        {"csv", "churned,age,city,plan\nyes,31,Oslo,NA\nno,45,,gold\nfalse,2.5e1,inf,7\n"},
     };
     json_t *root = json_array();
     rl_hasher h;
