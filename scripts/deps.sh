@@ -4,13 +4,17 @@
 #   deps.sh          what `make demo` and the build need (no Java: the demo's broker is embedded)
 #   deps.sh --test   also what `make test` needs for its real-Kafka tests (label kafka-real):
 #                    a JDK and Maven for scripts/kafka.sh's Apache Kafka broker, python3-kafka
-#                    for its Admin API (topics) and as a second, non-librdkafka client
+#                    for its Admin API (topics) and as a second, non-librdkafka client;
+#                    python3-protobuf, python3-xxhash, python3-zstandard and protobuf-compiler
+#                    for python/relearn_snapshot.py, the snapshot reader written from
+#                    docs/FORMAT.md that the tests check against the C code
 set -eu
 PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
 libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
 libzstd-dev kcat liblinear-tools clang libclang-rt-14-dev curl bc xxd procps time"
 if [ "${1:-}" = --test ]; then
-    PKGS="$PKGS default-jdk-headless maven python3-kafka"
+    PKGS="$PKGS default-jdk-headless maven python3-kafka python3-protobuf python3-xxhash \
+python3-zstandard protobuf-compiler"
 fi
 missing=""
 for p in $PKGS; do

@@ -7,3 +7,10 @@ if(TARGET rl_format)
   set_tests_properties(format_vectors PROPERTIES LABELS "unit;format"
     ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endif()
+# The Python reader written from docs/FORMAT.md (python/relearn_snapshot.py) reproduces the C
+# code's outputs on the vectors bit for bit; Debian's python3 with python3-protobuf,
+# python3-xxhash, python3-zstandard and protoc (scripts/deps.sh --test).
+add_test(NAME python_snapshot_vectors
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/python_vectors.py ${CMAKE_CURRENT_SOURCE_DIR}/vectors)
+set_tests_properties(python_snapshot_vectors PROPERTIES LABELS "format;python"
+  ENVIRONMENT "RELEARN_PROTO_DIR=${CMAKE_SOURCE_DIR}/proto")
