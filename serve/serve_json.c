@@ -209,8 +209,17 @@ void rl_serve_predict_json(const relearn_model *m, const char *body, size_t len,
                             json_array_size(insts), lim->max_instances);
         goto done;
     }
-    f = malloc(RELEARN_MAX_FEATURES * sizeof(*f));
-    name_off = malloc(RELEARN_MAX_FEATURES * sizeof(*name_off));
+    /* Room for the largest instance only (bounded by RELEARN_MAX_FEATURES, checked per
+     * instance): a fixed worst case would be a 256 KiB allocation, mmap'd and unmapped on every
+     * request. */
+    size_t most = 1;
+    for (size_t i = 0; i < json_array_size(insts); i++) {
+        size_t n = json_object_size(json_array_get(insts, i));
+        if (n > most)
+            most = n > RELEARN_MAX_FEATURES ? RELEARN_MAX_FEATURES + 1 : n;
+    }
+    f = malloc(most * sizeof(*f));
+    name_off = malloc(most * sizeof(*name_off));
     contrib = explain ? malloc(lim->explain_k * sizeof(*contrib)) : NULL;
     if (!f || !name_off || (explain && !contrib)) {
         *status = 503;

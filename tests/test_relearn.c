@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ckpt_util.h"
+#include "event_codec.h"
 #include "features.h"
 #include "relearn.h"
 #include "snapshot.h"
@@ -264,6 +265,45 @@ static void test_explain_adds_up(void **state)
     rl_learner_destroy(l);
 }
 
+/* A relearn.Event body (no label: a scoring request has none) scores as the same features given
+ * by name; garbage and a NaN value are refused with a reason. */
+static void test_protobuf_event(void **state)
+{
+    (void)state;
+    rl_learner *l = trained("sgd", NULL, 500);
+    relearn_model *m = open_learner(l, 1);
+    probe p;
+    rl_event_feature ef[40];
+    rl_event_record rec;
+    rl_buf b;
+    relearn_prediction want, got;
+    char err[256];
+    make_probe(&p, 9, 0);
+    for (int i = 0; i < 40; i++)
+        ef[i] = (rl_event_feature){p.f[i].name, p.f[i].name_len, 0, p.f[i].value};
+    memset(&rec, 0, sizeof(rec));
+    rec.weight = 1;
+    rec.feats = ef;
+    rec.n_feats = 40;
+    rl_buf_init(&b);
+    assert_int_equal(rl_event_encode(&rec, &b), RL_OK);
+    assert_int_equal(relearn_predict(m, &p.ev, &want, NULL), RELEARN_OK);
+    assert_int_equal(relearn_predict_protobuf(m, b.data, b.len, &got, NULL, err, sizeof(err)),
+                     RELEARN_OK);
+    assert_true(tu_same_double(want.output, got.output));
+    assert_int_equal(relearn_predict_protobuf(m, "\xff\xff\xff", 3, &got, NULL, err, sizeof(err)),
+                     RELEARN_ERR_BAD_EVENT);
+    ef[3].value = NAN;
+    rl_buf_reset(&b);
+    assert_int_equal(rl_event_encode(&rec, &b), RL_OK);
+    assert_int_equal(relearn_predict_protobuf(m, b.data, b.len, &got, NULL, err, sizeof(err)),
+                     RELEARN_ERR_BAD_EVENT);
+    assert_non_null(strstr(err, "nonfinite_value"));
+    rl_buf_free(&b);
+    relearn_model_release(m);
+    rl_learner_destroy(l);
+}
+
 /* Threads share one model and must each get the single-threaded answers. */
 typedef struct shared_run {
     relearn_model *m;
@@ -472,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_bytes_and_events),
         cmocka_unit_test(test_chunks_in_any_order),
         cmocka_unit_test(test_explain_adds_up),
+        cmocka_unit_test(test_protobuf_event),
         cmocka_unit_test(test_threads_predict_on_one_model),
         cmocka_unit_test(test_follower_swaps_pins_rolls_back_refuses),
         cmocka_unit_test(test_follower_swaps_under_readers),

@@ -96,6 +96,16 @@ if "$RELEARN" serve --snapshot "$RL_WORK/bad" --listen 127.0.0.1:0 2>"$RL_WORK/b
 fi
 grep -q "$RL_WORK/bad" "$RL_WORK/bad.err" || rl_fail "error does not name the file: $(cat "$RL_WORK/bad.err")"
 
+# --max-age: /healthz fails once the served version is older than the bound
+sleep 1.2
+rl_bg old "$RELEARN" serve --snapshot "$RL_WORK/whole" --listen 127.0.0.1:0 --max-age 1
+OLD=$RL_LAST_PID
+rl_wait_for 10 grep -q '^listening=' "$RL_WORK/old.log" || rl_fail "serve --max-age did not start"
+code=$(curl -s -o "$RL_WORK/resp" -w '%{http_code}' "http://$(sed -n 's/^listening=//p' "$RL_WORK/old.log")/healthz")
+rl_assert_eq "healthz of a version older than --max-age" 503 "$code"
+grep -q 'older\|old' "$RL_WORK/resp" || rl_fail "healthz reason: $(cat "$RL_WORK/resp")"
+kill -TERM "$OLD"
+
 kill -TERM "$SERVE"
 wait "$SERVE" || rl_fail "serve did not exit 0 on SIGTERM"
 rl_log "ok"
