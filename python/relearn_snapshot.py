@@ -321,6 +321,7 @@ class Snapshot:
     def __init__(self, framed):
         pb = _messages()
         m = pb.Snapshot()
+        self.framed = bytes(framed)  # the verified framed bytes, as a file holds them
         try:
             m.ParseFromString(decode_frame(framed, b"RLSN"))
         except Exception as e:

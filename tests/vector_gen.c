@@ -25,6 +25,7 @@
 #include "predictor.h"
 #include "reader.h"
 #include "snapshot.h"
+#include "vector_json.h"
 
 #define SEED      42
 #define BITS      10
@@ -73,39 +74,6 @@ static double unif(void)
 {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
     return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static json_t *hex32(float f)
-{
-    uint32_t u;
-    char s[16];
-    memcpy(&u, &f, 4);
-    snprintf(s, sizeof(s), "%08" PRIx32, u);
-    return json_string(s);
-}
-
-static json_t *hex64(double d)
-{
-    uint64_t u;
-    char s[24];
-    memcpy(&u, &d, 8);
-    snprintf(s, sizeof(s), "%016" PRIx64, u);
-    return json_string(s);
-}
-
-/* Indices are uint64: decimal strings (JSON numbers lose precision above 2^53). */
-static json_t *u64_json(uint64_t v)
-{
-    char s[24];
-    snprintf(s, sizeof(s), "%" PRIu64, v);
-    return json_string(s);
-}
-
-static json_t *dec(double d)
-{
-    char s[40];
-    snprintf(s, sizeof(s), "%.17g", d);
-    return json_string(s);
 }
 
 static json_t *name_json(const char *name, size_t len)
