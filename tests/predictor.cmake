@@ -2,4 +2,6 @@
 if(TARGET rl_format)
   rl_unit_test(test_predictor SOURCES test_predictor.c LIBS rl_format rl_model rl_proto
     rl_learners LABELS snapshot)
+  target_link_options(test_predictor PRIVATE
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -pthread)
 endif()

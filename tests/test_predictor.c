@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "learner_cfgs.h"
 #include "predictor.h"
 #include "snapshot.h"
+#include "snapshot.pb-c.h"
 
 static uint64_t rng_state;
 
@@ -136,6 +138,24 @@ static void publish(const rl_learner *l, rl_snapshot *s)
     rl_buf_free(&b);
 }
 
+/* What inspect, diff and a warm start read from a snapshot (score_scale applied) are the
+ * learner's own weights(), bitwise. */
+static void check_true_weights(const rl_learner *l, const rl_snapshot *s, const char *kv)
+{
+    rl_weights lw, sw;
+    float *buf = NULL;
+    char err[256];
+    rl_learner_weights(l, &lw);
+    if (rl_snapshot_weights_dense(s, &sw, &buf, err, sizeof(err)) != RL_OK)
+        fail_msg("%s: %s", kv, err);
+    size_t n = (size_t)lw.n_rows * lw.n_sparse, dd = (size_t)lw.n_rows * lw.dense_dim;
+    if (memcmp(lw.w, sw.w, n * sizeof(float)) != 0 ||
+        (dd && memcmp(lw.dense, sw.dense, dd * sizeof(float)) != 0) ||
+        memcmp(lw.bias, sw.bias, lw.n_rows * sizeof(float)) != 0)
+        fail_msg("%s: the snapshot's weights are not the learner's", kv);
+    free(buf);
+}
+
 /* A learner of configuration kv (2^bits slots) that has learned n training events. */
 static rl_learner *trained(const char *kv, uint32_t bits, int n, uint64_t seed)
 {
@@ -173,6 +193,7 @@ static void check_cfg(const char *kv, uint32_t bits)
             rl_learner_learn(l, &e.ex, &mp);
         }
         publish(l, &s);
+        check_true_weights(l, &s, kv);
         if (rl_predictor_new(&s, &pr, err, sizeof(err)) != RL_OK)
             fail_msg("%s: predictor: %s", kv, err);
         rl_snapshot_clear(&s); /* the predictor keeps its own copy */
@@ -280,6 +301,139 @@ static void test_contrib_adds_up(void **state)
     rl_learner_destroy(l);
 }
 
+/* ---- the contract: allocation-free, and any number of threads at once ---- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t k);
+void *__real_realloc(void *p, size_t n);
+static int counting;
+static unsigned long allocs;
+
+void *__wrap_malloc(size_t n)
+{
+    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t k)
+{
+    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
+    return __real_calloc(n, k);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
+    return __real_realloc(p, n);
+}
+
+#define N_SHARED  2000
+#define N_THREADS 4
+
+typedef struct shared_run {
+    const rl_predictor *pr;
+    ev *events;
+    rl_pred *want;
+    int mismatches;
+} shared_run;
+
+static void *predict_all(void *arg)
+{
+    shared_run *r = arg;
+    int bad = 0;
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < N_SHARED; i++) {
+            rl_pred p;
+            rl_predictor_predict(r->pr, &r->events[i].ex, &p);
+            bad += memcmp(&p.score, &r->want[i].score, 8) != 0 ||
+                   memcmp(&p.prob, &r->want[i].prob, 8) != 0 || p.cls != r->want[i].cls;
+        }
+    __atomic_add_fetch(&r->mismatches, bad, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+/* Threads predicting on one predictor at once get what one thread gets, and predict allocates
+ * nothing (the direct and the hashed layout, one row and softmax). */
+static void test_threads_and_no_allocation(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kv;
+        uint32_t bits;
+    } kinds[] = {{"learner=sgd dense_dim=3", 18}, {"learner=softmax classes=4 dense_dim=3", 10}};
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        rl_learner *l = trained(kinds[k].kv, kinds[k].bits, 1500, 5);
+        char err[256];
+        rl_snapshot s;
+        publish(l, &s);
+        rl_predictor *pr = NULL;
+        assert_int_equal(rl_predictor_new(&s, &pr, err, sizeof(err)), RL_OK);
+        ev *events = calloc(N_SHARED, sizeof(ev));
+        rl_pred *want = calloc(N_SHARED, sizeof(rl_pred));
+        assert_true(events && want);
+        for (int i = 0; i < N_SHARED; i++)
+            gen_test(&events[i], l); /* in place: its pointers stay valid */
+        counting = 1;
+        allocs = 0;
+        for (int i = 0; i < N_SHARED; i++)
+            rl_predictor_predict(pr, &events[i].ex, &want[i]);
+        counting = 0;
+        if (allocs)
+            fail_msg("%s: predict allocated %lu times", kinds[k].kv, allocs);
+        shared_run run = {pr, events, want, 0};
+        pthread_t t[N_THREADS];
+        for (int i = 0; i < N_THREADS; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, predict_all, &run), 0);
+        for (int i = 0; i < N_THREADS; i++)
+            pthread_join(t[i], NULL);
+        if (run.mismatches)
+            fail_msg("%s: %d predictions differ between threads", kinds[k].kv, run.mismatches);
+        free(events);
+        free(want);
+        rl_predictor_destroy(pr);
+        rl_snapshot_clear(&s);
+        rl_learner_destroy(l);
+    }
+}
+
+/* A snapshot whose scoring needs format 2's fields says format 2; the same bytes labelled
+ * format 1 are refused (a format-1 reader would score them without the scales), and a reader
+ * that knows only format 1 refuses format 2 as newer: the check every reader has run since
+ * format 1 (rl_check_format_version with 1 as the newest). */
+static void test_format2_fields_need_format2(void **state)
+{
+    (void)state;
+    char err[256];
+    rl_learner *l = trained("learner=sgd", 10, 200, 3);
+    rl_snapshot_meta meta = {.model_name = "m", .instance_id = "i", .version = 1};
+    rl_buf b;
+    rl_buf_init(&b);
+    assert_int_equal(rl_snapshot_encode_learner(l, 0, 0, NULL, &meta, 0, &b, err, sizeof(err)),
+                     RL_OK);
+    Relearn__Snapshot *pb = relearn__snapshot__unpack(NULL, b.len - 32, b.data + 24);
+    assert_non_null(pb);
+    assert_int_equal(pb->format_version, 2);
+    assert_non_null(pb->scales);
+    pb->format_version = 1;
+    size_t n = relearn__snapshot__get_packed_size(pb);
+    uint8_t *raw = malloc(n);
+    relearn__snapshot__pack(pb, raw);
+    rl_buf f;
+    rl_buf_init(&f);
+    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    rl_snapshot s;
+    rl_snapshot_init(&s);
+    assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "format-2 field"));
+    assert_int_equal(rl_check_format_version(2, 1, 1, "snapshot", err, sizeof(err)),
+                     RL_ERR_VERSION);
+    assert_non_null(strstr(err, "format version 2 is newer than this build reads (1)"));
+    relearn__snapshot__free_unpacked(pb, NULL);
+    free(raw);
+    rl_buf_free(&f);
+    rl_buf_free(&b);
+    rl_learner_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_format_version_by_need),
         cmocka_unit_test(test_unknown_learner_refused),
         cmocka_unit_test(test_contrib_adds_up),
+        cmocka_unit_test(test_threads_and_no_allocation),
+        cmocka_unit_test(test_format2_fields_need_format2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
