@@ -215,16 +215,24 @@ def _chunk(data):
     return c
 
 
-def assemble(messages):
+def assemble(messages, model=None, instance=None):
     """The newest complete snapshot among message values (whole RLSN snapshots and RLSC chunks,
-    in any order, duplicates allowed), as a Snapshot; per (model, instance) line the highest
-    version wins. Raises FormatError if none is complete, or on an inconsistent chunk."""
+    in any order, duplicates allowed), as a Snapshot: the highest version of the given model
+    and instance (None: any). Raises FormatError if none is complete, or on an inconsistent
+    chunk."""
     whole = {}
     parts = {}
+    messages = list(messages)
+
+    def wanted(name, inst):
+        return (model is None or name == model) and (instance is None or inst == instance)
+
     for m in messages:
         m = bytes(m)
         if m[:4] == b"RLSC":
             c = _chunk(m)
+            if not wanted(c.model_name, c.instance_id):
+                continue
             key = (c.model_name, c.instance_id, c.version)
             p = parts.setdefault(key, {"hdr": (c.count, c.total_length, c.total_checksum,
                                                c.chunk_size), "data": {}})
@@ -237,7 +245,8 @@ def assemble(messages):
             p["data"][c.index] = c.data
         else:
             s = Snapshot(m)
-            whole[(s.model_name, s.instance_id, s.version)] = s
+            if wanted(s.model_name, s.instance_id):
+                whole[(s.model_name, s.instance_id, s.version)] = s
     for key, p in parts.items():
         count, total, checksum, _ = p["hdr"]
         if len(p["data"]) < count or key in whole:

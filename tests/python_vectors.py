@@ -29,6 +29,48 @@ def feature(f):
         else (int(f["index"]), f32(f["value"]))
 
 
+def reframe(payload):
+    """payload in an uncompressed RLSN frame with a correct checksum."""
+    head = b"RLSN" + struct.pack("<HHQQ", 1, 0, len(payload), len(payload))
+    return head + payload + struct.pack("<Q", rs.xxhash.xxh3_64_intdigest(head + payload, seed=0))
+
+
+def refusals(d, expect):
+    """What a reader must refuse (FORMAT.md section 9) is refused, with the right error."""
+    good = open(os.path.join(d, "ftrl.rlsn"), "rb").read()
+
+    def verdict(data):
+        try:
+            rs.Snapshot(data)
+            return "accepted"
+        except rs.NewerVersionError:
+            return "newer"
+        except rs.FormatError:
+            return "refused"
+
+    expect("a good snapshot", verdict(good), "accepted")
+    flipped = bytearray(good)
+    flipped[30] ^= 1
+    expect("a flipped bit", verdict(bytes(flipped)), "refused")
+    expect("a truncated frame", verdict(good[:-1]), "refused")
+    expect("trailing bytes", verdict(good + b"\0"), "refused")
+    newer = bytearray(good)
+    newer[4] = 2
+    newer[-8:] = struct.pack("<Q", rs.xxhash.xxh3_64_intdigest(bytes(newer[:-8]), seed=0))
+    expect("container version 2", verdict(bytes(newer)), "newer")
+    m = rs._messages().Snapshot()
+    m.ParseFromString(rs.decode_frame(good, b"RLSN"))
+    expect("re-framed", verdict(reframe(m.SerializeToString())), "accepted")
+    m.format_version = 3
+    expect("format version 3", verdict(reframe(m.SerializeToString())), "newer")
+    m.format_version = 1
+    m.learner.learner = "gbdt"
+    expect("an unknown learner", verdict(reframe(m.SerializeToString())), "newer")
+    m.learner.learner = "ftrl"
+    m.rows[0].score_scale = 2.0
+    expect("a format-2 field in format 1", verdict(reframe(m.SerializeToString())), "refused")
+
+
 def main(d):
     failures = checked = 0
 
@@ -72,6 +114,7 @@ def main(d):
             expect(what + " cls", p.cls, e["cls"])
             if "probs" in e:
                 expect(what + " probs", [bits64(x) for x in p.probs], e["probs"])
+    refusals(d, expect)
     for h in json.load(open(os.path.join(d, "hash.json"))):
         got = rs.hash_name(bytes.fromhex(h["name_hex"]), h["bits"], h["seed"]) \
             if "name_hex" in h else rs.hash_index(int(h["index"]), h["bits"], h["seed"])
