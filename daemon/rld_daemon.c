@@ -342,12 +342,14 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
 
     /* Alerts already sent for events that will be applied again (after a crash) are not sent
      * twice. Without the topic's answer relearnd still runs: at worst ops see them twice. */
-    err = rld_alerts_topic_last_positions(&d->cfg, d->ckpt_seq, 10000, d->alert_hwm, e, sizeof(e));
+    err = rld_alerts_topic_sent(&d->cfg, d->ckpt_seq, d->ckpt_position, 10000, &d->alert_ids, e,
+                                sizeof(e));
     if (err == RL_OK)
         rld_log(RLD_INFO, "alerts already sent",
-                "topic=%s checkpoint_seq=%" PRIu64 " last_error_position=%" PRIu64
-                " last_feature_position=%" PRIu64,
-                d->cfg.alerts_topic, d->ckpt_seq, d->alert_hwm[0], d->alert_hwm[1]);
+                "topic=%s checkpoint_seq=%" PRIu64 " checkpoint_position=%" PRIu64
+                " alerts_after_it=%zu last_position=%" PRIu64,
+                d->cfg.alerts_topic, d->ckpt_seq, d->ckpt_position, d->alert_ids.n,
+                d->alert_ids.n ? d->alert_ids.v[0].position : 0);
     else
         rld_log(RLD_WARN, "cannot read the alerts topic: alerts of replayed events may repeat",
                 "topic=%s error=\"%s\"", d->cfg.alerts_topic, e);
@@ -625,6 +627,7 @@ void rld_daemon_destroy(rld_daemon *d)
     rl_ckpt_clear(&d->last_ck);
     rl_ckpt_clear(&d->committed_ck);
     rl_model_destroy(d->model);
+    rld_alert_ids_free(&d->alert_ids);
     free(d->parts);
     rld_stats_destroy(&d->stats);
     if (d->ckpt_lock_fd >= 0)

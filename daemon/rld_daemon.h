@@ -45,10 +45,12 @@ void rld_daemon_destroy(rld_daemon *d); /* NULL: no-op */
  * topic cannot be read within timeout_ms. */
 rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
                                        char *errstr, size_t errstr_size);
-/* The position of the last model alert of (model, instance) on the alerts topic, for the error
- * stream (out[0]) and the watched feature (out[1]), if it was raised after checkpoint ckpt_seq
- * (its checkpoint_seq field); else, or when none, 0. Same reading as above. */
-rl_err rld_alerts_topic_last_positions(const rld_config *cfg, uint64_t ckpt_seq, int timeout_ms,
-                                       uint64_t out[2], char *errstr, size_t errstr_size);
+/* The identities of the model alerts of (model, instance) on the alerts topic that the line
+ * resuming from checkpoint ckpt_seq at ckpt_position sent already (rld_snapver.c says which),
+ * added to ids. Same reading as above. */
+struct rld_alert_ids;
+rl_err rld_alerts_topic_sent(const rld_config *cfg, uint64_t ckpt_seq, uint64_t ckpt_position,
+                             int timeout_ms, struct rld_alert_ids *ids, char *errstr,
+                             size_t errstr_size);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "ckpt.h"
 #include "event_codec.h"
+#include "rld_alert_ids.h"
 #include "model.h"
 #include "rld_config.h"
 #include "rld_daemon.h"
@@ -107,10 +108,10 @@ struct rld_daemon {
     double last_broker_probe;
     rld_ratelimit rl_bad, rl_kafka, rl_dlq, rl_replayed_alert;
     uint64_t pending_records; /* dead letters + alerts produced, delivery report not yet in */
-    /* Highest position alerted per source (error stream, watched feature): read back from the
-     * alerts topic at start, raised by every alert sent. Events applied again after a crash or
-     * a roll-back raise their alerts again; those at or below it were sent already. */
-    uint64_t alert_hwm[2];
+    /* Model alerts sent already, by identity (rld_alert_ids.h): read back from the alerts topic
+     * at start, extended by every alert sent, pruned at each commit. Events applied again after
+     * a crash or a roll-back raise their alerts again; those in the set are not sent twice. */
+    rld_alert_ids alert_ids;
 
     int exit_status;
 };

@@ -101,6 +101,8 @@ rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d)
                 d->committed_ck = d->last_ck; /* ownership moves */
                 rl_ckpt_init(&d->last_ck);
                 d->have_committed_ck = 1;
+                /* nothing rolls back below the committed checkpoint: its alerts are settled */
+                rld_alert_ids_prune(&d->alert_ids, d->committed_ck.events);
             }
             rld_log(RLD_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
                     n);

@@ -222,17 +222,18 @@ static void alert_emit(rld_daemon *d, json_t *o)
 void rld_alert_cb(void *opaque, const rl_alert *a)
 {
     rld_daemon *d = opaque;
-    int src = a->source && strcmp(a->source, "error") != 0;
-    if (a->position <= d->alert_hwm[src]) {
+    uint64_t src = rld_alert_source_hash(a->source);
+    if (rld_alert_ids_has(&d->alert_ids, a->position, src, (int)a->level)) {
         /* an event applied again after a crash or roll-back: this alert went out already */
         d->sd.alerts_already_sent++;
         rld_log_limited(&d->rl_replayed_alert, 5, RLD_INFO, "alert already sent; not sent again",
-                        "source=%s level=%s position=%" PRIu64 " last_sent_position=%" PRIu64,
-                        a->source ? a->source : "error", rl_alert_level_name(a->level), a->position,
-                        d->alert_hwm[src]);
+                        "source=%s level=%s position=%" PRIu64, a->source ? a->source : "error",
+                        rl_alert_level_name(a->level), a->position);
         return;
     }
-    d->alert_hwm[src] = a->position;
+    if (rld_alert_ids_add(&d->alert_ids, a->position, src, (int)a->level) != 0)
+        rld_log(RLD_WARN, "alert not remembered as sent; a roll-back may send it again",
+                "position=%" PRIu64, a->position);
     json_t *o = rl_alert_to_json(a);
     if (!o)
         return;

@@ -4,11 +4,17 @@
  * once its last chunk is on the topic (chunks of one version go in order to one partition, so
  * the last chunk implies the others; a reader discards a partial version).
  *
- * Alert positions. After a crash the events since the last checkpoint are read and applied
- * again, and they raise the same alerts again: ops were paged twice for one drift. The last
- * position alerted per source (error stream, watched feature) on the alerts topic, when that
- * alert was raised after the checkpoint relearnd starts from (its checkpoint_seq), tells which
- * replayed alerts were already sent.
+ * Alert identities. After a crash the events since the last checkpoint are read and applied
+ * again, and they raise the same alerts again: ops were paged twice for one drift. The model
+ * alerts of this (model, instance) on the alerts topic raised after the position relearnd
+ * starts from are collected by identity (source, level, position; rld_alert_ids.h) and not sent
+ * again. Which of them belong to the model line relearnd continues: each carries the
+ * checkpoint_seq it was raised after, and along one line those never decrease in topic order
+ * (each life starts from the newest checkpoint, whose seq is at least any the life before
+ * tagged). Reading backwards, a seq above the checkpoint relearnd starts from belongs to another
+ * line (a fresh model under the same instance id, the old checkpoints removed), and a seq rising
+ * again marks where this line began: older alerts are not ours. The reading stops there, or at
+ * the first alert at or below the starting position.
  *
  * Both read backwards from each partition's end in growing windows until a message of this
  * (model, instance) line turns up, so a long topic costs a short read. */
@@ -20,7 +26,9 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
+#include "alert_json.h"
 #include "kafka_headers.h"
+#include "rld_alert_ids.h"
 #include "rld_daemon.h"
 #include "rld_log.h"
 
@@ -38,15 +46,29 @@ static int header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t
     return 1;
 }
 
-/* What the messages of our line say, per slot (snapshots: slot 0; alerts: error stream, watched
- * feature): found once one turned up, and the value. */
+/* A model alert of our line, as the window being read holds it. */
+typedef struct alert_rec {
+    uint64_t seq, position;
+    uint64_t source_hash;
+    int level;
+} alert_rec;
+
+/* What the messages of our line say. Snapshots: the highest version (found once one turned up).
+ * Alerts: the identities to skip (ids), gathered window by window, newest first. */
 typedef struct scan_state {
-    uint64_t ckpt_seq; /* alerts: the checkpoint relearnd starts from */
-    int found[2];
-    uint64_t val[2];
+    int found;
+    uint64_t version;
+    uint64_t ckpt_seq, ckpt_pos;
+    rld_alert_ids *ids;
+    alert_rec *win; /* this window's records of ours, in offset order */
+    size_t n_win, cap_win;
+    uint64_t prev_seq; /* seq of the newer alert seen last, reading backwards */
+    int stop;
 } scan_state;
 
 typedef void (*scan_fn)(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st);
+/* After each window: 1 when no older window needs reading. */
+typedef int (*window_fn)(scan_state *st);
 
 /* Is this message the completing message of a version of our line? Returns the version or 0. */
 static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
@@ -78,23 +100,28 @@ static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
 static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
 {
     uint64_t v = our_version(cfg, m);
-    if (v > st->val[0])
-        st->val[0] = v;
+    if (v > st->version)
+        st->version = v;
     if (v)
-        st->found[0] = 1;
+        st->found = 1;
 }
 
-/* A model alert of our line (JSON, rld_publish.c), per source. The last one counts (messages
- * come in offset order): its position, if it was raised after the checkpoint we start from;
- * otherwise 0 (raised before it, or by an earlier life of the instance whose checkpoints were
- * removed: not ours to skip). Only model alerts (source "error" or "feature:...") are replayed;
- * the daemon's own (gate, checkpoint, offset_jump) are not. */
+static int version_found(scan_state *st)
+{
+    return st->found;
+}
+
+/* A model alert of our line (JSON, rld_publish.c): kept in the window's records. Only model
+ * alerts (source "error" or "feature:...") are replayed; the daemon's own (gate, checkpoint,
+ * offset_jump, checkpoint_dir) are not. An alert without checkpoint_seq (older relearnd) cannot
+ * be placed on a line and is left out. */
 static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
 {
     json_error_t je;
     json_t *o;
-    const char *model, *inst, *det, *src;
+    const char *model, *inst, *src, *lvl;
     json_t *pos, *seq;
+    int level = -1;
     if (!m->payload || m->len == 0)
         return;
     o = json_loadb(m->payload, m->len, 0, &je);
@@ -102,21 +129,57 @@ static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_
         goto done;
     model = json_string_value(json_object_get(o, "model"));
     inst = json_string_value(json_object_get(o, "instance_id"));
-    det = json_string_value(json_object_get(o, "detector"));
     src = json_string_value(json_object_get(o, "source"));
+    lvl = json_string_value(json_object_get(o, "level"));
     pos = json_object_get(o, "position");
     seq = json_object_get(o, "checkpoint_seq");
-    if (!model || !inst || !det || !src || !json_is_integer(pos) || json_integer_value(pos) < 1 ||
+    for (int l = 0; lvl && l < 3; l++)
+        if (strcmp(lvl, rl_alert_level_name((rl_drift_state)l)) == 0)
+            level = l;
+    if (!model || !inst || !src || level < 0 || !json_is_integer(pos) ||
+        json_integer_value(pos) < 1 || !json_is_integer(seq) || json_integer_value(seq) < 0 ||
         strcmp(model, cfg->model_name) != 0 || strcmp(inst, cfg->instance_id) != 0 ||
         (strcmp(src, "error") != 0 && strncmp(src, "feature:", 8) != 0))
         goto done;
-    int i = strcmp(src, "error") == 0 ? 0 : 1;
-    st->found[i] = 1;
-    st->val[i] = json_is_integer(seq) && (uint64_t)json_integer_value(seq) == st->ckpt_seq
-                     ? (uint64_t)json_integer_value(pos)
-                     : 0;
+    if (st->n_win == st->cap_win) {
+        size_t cap = st->cap_win ? st->cap_win * 2 : 64;
+        alert_rec *w = realloc(st->win, cap * sizeof(*w));
+        if (!w)
+            goto done;
+        st->win = w;
+        st->cap_win = cap;
+    }
+    st->win[st->n_win++] =
+        (alert_rec){(uint64_t)json_integer_value(seq), (uint64_t)json_integer_value(pos),
+                    rld_alert_source_hash(src), level};
 done:
     json_decref(o);
+}
+
+/* The window's records, newest first: identities of our line above the starting position. */
+static int alerts_window_done(scan_state *st)
+{
+    for (size_t i = st->n_win; i-- > 0 && !st->stop;) {
+        const alert_rec *r = &st->win[i];
+        /* Raised after a checkpoint this start does not have (another line: a fresh model after
+         * the old one's checkpoints were removed), or a seq rising again (where this line
+         * began), or at or before where this line resumes: the older ones are not ours. A
+         * doubt stops here - an alert sent twice is better than one never sent. */
+        if (r->seq > st->ckpt_seq || r->seq > st->prev_seq || r->position <= st->ckpt_pos) {
+            st->stop = 1;
+            break;
+        }
+        st->prev_seq = r->seq;
+        if (st->ids->n >= RLD_ALERT_IDS_MAX) {
+            rld_log(RLD_WARN, "too many alerts to read back; older ones may be sent again",
+                    "max=%d", RLD_ALERT_IDS_MAX);
+            st->stop = 1;
+            break;
+        }
+        rld_alert_ids_add(st->ids, r->position, r->source_hash, r->level);
+    }
+    st->n_win = 0;
+    return st->stop;
 }
 
 /* Reads [from, to) of one partition through scan. */
@@ -170,10 +233,10 @@ done:
 }
 
 /* What scan finds in the tail of every partition of topic: per partition, windows are read
- * backwards until one holds a message of ours (slot 0 or, when want_both, both slots); the
- * highest value over the partitions goes to out. */
-static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan, int want_both,
-                         uint64_t ckpt_seq, int timeout_ms, uint64_t out[2], char *errstr,
+ * backwards until done says the older ones are not needed (a version found; the alerts of our
+ * line covered); the highest version over the partitions goes to version. */
+static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan, window_fn done,
+                         const scan_state *init, int timeout_ms, uint64_t *version, char *errstr,
                          size_t errstr_size)
 {
     char e[512];
@@ -183,9 +246,12 @@ static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan,
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t kerr;
     rl_err err = RL_OK;
-    uint64_t best[2] = {0, 0};
+    uint64_t best = 0;
+    alert_rec *win = NULL; /* the window buffer, kept across partitions */
+    size_t cap_win = 0;
 
-    out[0] = out[1] = 0;
+    if (version)
+        *version = 0;
     if (rld_config_apply_kafka(cfg, conf, errstr, errstr_size) != RL_OK) {
         rd_kafka_conf_destroy(conf);
         return RL_ERR_CONFIG;
@@ -223,7 +289,10 @@ static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan,
     for (int i = 0; i < md->topics[0].partition_cnt && err == RL_OK; i++) {
         int32_t p = md->topics[0].partitions[i].id;
         int64_t lo, hi, to, window = 64;
-        scan_state st = {.ckpt_seq = ckpt_seq};
+        scan_state st = *init;
+        st.win = win;
+        st.cap_win = cap_win;
+        st.prev_seq = UINT64_MAX;
         kerr = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
         if (kerr) {
             err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s/%d: watermarks: %s",
@@ -231,15 +300,18 @@ static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan,
             break;
         }
         to = hi;
-        while (to > lo && !(st.found[0] && (!want_both || st.found[1])) && err == RL_OK) {
+        while (to > lo && err == RL_OK) {
             int64_t from = to - window > lo ? to - window : lo;
             err = read_range(rk, topic, p, from, to, timeout_ms, scan, &st, errstr, errstr_size);
             to = from;
             window *= 4;
+            if (done(&st))
+                break;
         }
-        for (int k = 0; k < 2; k++)
-            if (st.val[k] > best[k])
-                best[k] = st.val[k];
+        win = st.win;
+        cap_win = st.cap_win;
+        if (st.version > best)
+            best = st.version;
     }
 done:
     if (md)
@@ -248,26 +320,24 @@ done:
         rd_kafka_topic_destroy(rkt);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    if (err == RL_OK) {
-        out[0] = best[0];
-        out[1] = best[1];
-    }
+    free(win);
+    if (err == RL_OK && version)
+        *version = best;
     return err;
 }
 
 rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
                                        char *errstr, size_t errstr_size)
 {
-    uint64_t v[2];
-    rl_err err = topic_last(cfg, cfg->snapshot_topic, scan_version, 0, 0, timeout_ms, v, errstr,
-                            errstr_size);
-    *out = err == RL_OK ? v[0] : 0;
-    return err;
+    scan_state init = {0};
+    return topic_last(cfg, cfg->snapshot_topic, scan_version, version_found, &init, timeout_ms, out,
+                      errstr, errstr_size);
 }
 
-rl_err rld_alerts_topic_last_positions(const rld_config *cfg, uint64_t ckpt_seq, int timeout_ms,
-                                       uint64_t out[2], char *errstr, size_t errstr_size)
+rl_err rld_alerts_topic_sent(const rld_config *cfg, uint64_t ckpt_seq, uint64_t ckpt_position,
+                             int timeout_ms, rld_alert_ids *ids, char *errstr, size_t errstr_size)
 {
-    return topic_last(cfg, cfg->alerts_topic, scan_alert, cfg->model.watch_feature[0] != '\0',
-                      ckpt_seq, timeout_ms, out, errstr, errstr_size);
+    scan_state init = {.ckpt_seq = ckpt_seq, .ckpt_pos = ckpt_position, .ids = ids};
+    return topic_last(cfg, cfg->alerts_topic, scan_alert, alerts_window_done, &init, timeout_ms,
+                      NULL, errstr, errstr_size);
 }
