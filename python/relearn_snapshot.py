@@ -16,7 +16,12 @@ proto/*.proto on first use (or put snapshot_pb2 / checkpoint_pb2 on sys.path you
 Features are (name, value) with name a str (UTF-8) or bytes, or (index, value) with an int
 index; values are floats (rounded to float32, as relearn stores them).
 
-Command line: relearn_snapshot.py SNAPSHOT [CHUNK...]   prints the snapshot's header as JSON.
+Command line:
+    relearn_snapshot.py SNAPSHOT [CHUNK...]             the snapshot's header, as JSON
+    relearn_snapshot.py --predict SNAPSHOT [CHUNK...]   reads JSON lines from stdin, each an
+        object {"name": value, ...} (names exactly as the readers build them, e.g. "user^age"
+        or "city=Oslo"; a string value is the category "name=value", value 1) or
+        {"features": ..., "dense": [...]}, and prints one JSON prediction per line
 """
 import importlib
 import json
@@ -481,17 +486,56 @@ class Snapshot:
                 "bias": self.bias, "clip_scales": bool(self.scales)}
 
 
+def _instance(obj):
+    """A JSON instance as (features, dense)."""
+    dense = None
+    if "features" in obj and isinstance(obj["features"], dict):
+        dense = obj.get("dense")
+        obj = obj["features"]
+    feats = []
+    for name, v in obj.items():
+        if isinstance(v, str):
+            feats.append(("%s=%s" % (name, v), 1.0))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            feats.append((name, float(v)))
+        else:
+            raise ValueError("feature %r: value must be a number or a string" % name)
+    return feats, dense
+
+
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+    args = argv[1:]
+    predict = bool(args) and args[0] == "--predict"
+    if predict:
+        args = args[1:]
+    if not args or args[0] in ("-h", "--help"):
         print(__doc__)
-        return 0 if len(argv) >= 2 else 2
+        return 0 if args else 2
     try:
-        snap = load(*argv[1:])
+        snap = load(*args)
     except (FormatError, OSError) as e:
         print("relearn_snapshot: %s" % e, file=sys.stderr)
         return 1
-    print(json.dumps(snap.header(), sort_keys=True))
-    return 0
+    if not predict:
+        print(json.dumps(snap.header(), sort_keys=True))
+        return 0
+    rc = 0
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            feats, dense = _instance(json.loads(line))
+            p = snap.predict(feats, dense)
+        except ValueError as e:
+            print("relearn_snapshot: stdin:%d: %s" % (n, e), file=sys.stderr)
+            rc = 1
+            continue
+        out = {"score": p.score, "value": p.value, "prob": p.prob, "class": p.cls,
+               "model_version": snap.version}
+        if p.probs is not None:
+            out["probs"] = p.probs
+        print(json.dumps(out))
+    return rc
 
 
 if __name__ == "__main__":

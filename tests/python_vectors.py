@@ -71,6 +71,27 @@ def refusals(d, expect):
     expect("a format-2 field in format 1", verdict(reframe(m.SerializeToString())), "refused")
 
 
+def command_line(d, expect):
+    """relearn_snapshot.py --predict on JSON instances gives the vectors' scores too."""
+    import subprocess
+    v = json.load(open(os.path.join(d, "sgd.json")))
+    lines, want = [], []
+    for e in v["events"]:
+        names = [bytes.fromhex(f.get("name_hex", "")) for f in e["features"]]
+        if any("index" in f for f in e["features"]) or len(set(names)) < len(names) or \
+                any(not n.isascii() for n in names):
+            continue  # a JSON object holds each (text) name once
+        obj = {"features": {n.decode(): f32(f["value"]) for n, f in zip(names, e["features"])}}
+        if "dense" in e:
+            obj["dense"] = [f32(x) for x in e["dense"]]
+        lines.append(json.dumps(obj))
+        want.append(e["score"])
+    out = subprocess.run([sys.executable, rs.__file__, "--predict", os.path.join(d, "sgd.rlsn")],
+                         input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
+    got = [bits64(json.loads(line)["score"]) for line in out.stdout.splitlines()]
+    expect("--predict scores (%d events)" % len(want), got if want else "no events", want)
+
+
 def main(d):
     failures = checked = 0
 
@@ -115,6 +136,7 @@ def main(d):
             if "probs" in e:
                 expect(what + " probs", [bits64(x) for x in p.probs], e["probs"])
     refusals(d, expect)
+    command_line(d, expect)
     for h in json.load(open(os.path.join(d, "hash.json"))):
         got = rs.hash_name(bytes.fromhex(h["name_hex"]), h["bits"], h["seed"]) \
             if "name_hex" in h else rs.hash_index(int(h["index"]), h["bits"], h["seed"])
