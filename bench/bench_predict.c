@@ -8,6 +8,8 @@
  * model's weights need not) are scored R times over (the best of 5 runs each):
  *   baseline    the publishing learner's own predict on pre-hashed events (relearnd's cost)
  *   by_name     relearn_predict with 40 named features: hashing included
+ *   predictor   rl_predictor_predict (format/predictor.h) on the same pre-hashed events: the
+ *               snapshot's scoring function alone, without librelearn's input checks
  *   by_index    relearn_predict with 40 features given by index below 2^bits (no hashing)
  * and prints ns per event and events/s for each, and the ratios to the baseline. One thread. */
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include "features.h"
 #include "learner.h"
+#include "predictor.h"
 #include "relearn.h"
 #include "snapshot.h"
 
@@ -102,7 +105,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_predict: %s\n", err);
         return 1;
     }
-    double best[3] = {1e9, 1e9, 1e9}, sink = 0;
+    rl_snapshot snap;
+    rl_predictor *pd = NULL;
+    rl_snapshot_init(&snap);
+    if (rl_snapshot_decode(b.data, b.len, &snap, err, sizeof(err)) != RL_OK ||
+        rl_predictor_new(&snap, &pd, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "bench_predict: %s\n", err);
+        return 1;
+    }
+    double best[4] = {1e9, 1e9, 1e9, 1e9}, sink = 0;
     relearn_prediction out;
     for (int run = 0; run < 5; run++) {
         double t = now_s();
@@ -132,18 +143,29 @@ int main(int argc, char **argv)
         t = now_s() - t;
         if (t < best[2])
             best[2] = t;
+        t = now_s();
+        for (int r = 0; r < reps; r++)
+            for (size_t e = 0; e < n; e++) {
+                rl_predictor_predict(pd, &ex[e], &pr);
+                sink += pr.score;
+            }
+        t = now_s() - t;
+        if (t < best[3])
+            best[3] = t;
     }
-    const char *what[3] = {"baseline (learner predict, pre-hashed)", "relearn_predict by name",
-                           "relearn_predict by index"};
+    const char *what[4] = {"baseline (learner predict, pre-hashed)", "relearn_predict by name",
+                           "relearn_predict by index", "rl_predictor_predict (pre-hashed)"};
     double total = (double)n * reps;
     printf("learner=%s bits=%s features=%d events=%zu reps=%d (best of 5)\n", kind, bits, NF, n,
            reps);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         printf("%-40s %8.1f ns/event %10.0f events/s  %.2fx baseline\n", what[i],
                best[i] / total * 1e9, total / best[i], best[i] / best[0]);
     if (sink == 12345.678)
         printf("\n");
     relearn_model_release(m);
+    rl_predictor_destroy(pd);
+    rl_snapshot_clear(&snap);
     rl_learner_destroy(l);
     rl_buf_free(&b);
     free(names);

@@ -154,7 +154,7 @@ int rl_cmd_serve(int argc, char **argv)
             else if (strcmp(a, "--max-connections") == 0)
                 sc.max_connections = (uint32_t)(v > 100000 ? 100000 : v);
             else if (strcmp(a, "--max-body") == 0)
-                sc.max_body = (size_t)v;
+                sc.max_body = (size_t)(v > (1ll << 30) ? (1ll << 30) : v); /* jsmn: int offsets */
             else if (strcmp(a, "--max-instances") == 0)
                 sc.max_instances = (uint32_t)(v > 1000000 ? 1000000 : v);
             else

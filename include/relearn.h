@@ -160,6 +160,11 @@ relearn_err relearn_predict_batch(const relearn_model *m, const relearn_event *e
  * once and score many times (features by index are then given as slot indices below 2^bits,
  * which map to themselves). */
 uint32_t relearn_hash_name(const relearn_model *m, const void *name, size_t len);
+/* A feature value written as decimal text (len bytes, the whole of it), parsed exactly as
+ * relearn's readers parse values: the double strtod gives, rounded to float; NaN, infinities
+ * and out-of-range values are refused (RELEARN_ERR_BAD_EVENT). For servers that parse
+ * requests themselves. */
+relearn_err relearn_parse_value(const char *text, size_t len, float *out);
 uint32_t relearn_hash_index(const relearn_model *m, uint64_t index);
 
 /* The longest dense block relearn_explain takes. */

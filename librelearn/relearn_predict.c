@@ -9,6 +9,7 @@
 
 #include "event_codec.h"
 #include "model_int.h"
+#include "reader_int.h"
 
 static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, rl_feature *feats,
                               rl_example *ex)
@@ -97,6 +98,13 @@ relearn_err relearn_predict_batch(const relearn_model *m, const relearn_event *e
 uint32_t relearn_hash_name(const relearn_model *m, const void *name, size_t len)
 {
     return rl_hash_name(&m->hasher, name, len);
+}
+
+relearn_err relearn_parse_value(const char *text, size_t len, float *out)
+{
+    if (!text || !out || rl_parse_f32(text, len, out) != NULL)
+        return RELEARN_ERR_BAD_EVENT;
+    return RELEARN_OK;
 }
 
 uint32_t relearn_hash_index(const relearn_model *m, uint64_t index)

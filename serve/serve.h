@@ -75,6 +75,27 @@ void rl_serve_metrics_add(rl_serve_metrics *m, enum rl_serve_route r, unsigned s
  * age, the follower's counters. */
 void rl_serve_metrics_text(const rl_serve_metrics *m, relearn_follower *f, rl_sbuf *out);
 
+/* A predict request body, tokenized in place (serve_request.c). */
+#define RL_SERVE_STACK_TOKENS 512
+typedef struct rl_serve_req {
+    const char *js;
+    struct jsmntok_stack {
+        int type, start, end, size; /* jsmntok_t's layout (jsmn.h is included in one file) */
+    } stack_tok[RL_SERVE_STACK_TOKENS];
+    void *heap;
+    void *tok;
+    int n, inst, next;
+    size_t n_instances;
+    size_t most; /* features in the largest instance */
+} rl_serve_req;
+/* 0, or -1 with err holding the JSON error (a 400). */
+int rl_serve_req_parse(rl_serve_req *r, const char *js, size_t len, rl_sbuf *err);
+/* The next instance's features into f (room for r->most); categorical and escaped names are
+ * built in names (name_off: scratch of the same size as f). 0, or -1 with err (a 400). */
+int rl_serve_req_instance(rl_serve_req *r, size_t idx, relearn_feature *f, size_t *n_out,
+                          rl_sbuf *names, size_t *name_off, rl_sbuf *err);
+void rl_serve_req_free(rl_serve_req *r);
+
 /* JSON requests and answers (serve_json.c). On failure *status is the HTTP status and out
  * holds the JSON error body. */
 typedef struct rl_serve_limits {

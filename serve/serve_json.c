@@ -1,7 +1,6 @@
 /* serve_json.c - the V1 REST bodies: instances in, predictions or contributions out.
  *
- * Requests are parsed with jansson (bounded: its parser limits nesting depth, and the body was
- * bounded before it got here). Answers are written straight into a text buffer, numbers as
+ * Requests are read by serve_request.c. Answers are written straight into a text buffer, numbers as
  * %.17g so a client reads back the exact double the library computed. */
 #include <math.h>
 #include <stdarg.h>
@@ -9,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "serve.h"
 
@@ -81,62 +78,6 @@ void rl_serve_error_json(rl_sbuf *out, const char *fmt, ...)
     rl_sbuf_printf(out, "}\n");
 }
 
-/* One instance object -> features. Numbers (and booleans, as 0/1) are values of the feature
- * named by the key; a string value v is the categorical feature "key=v" with value 1, as the
- * CSV reader names them; null means absent. names: scratch for the categorical names. */
-static int instance_features(json_t *inst, size_t idx, relearn_feature *f, size_t *n,
-                             rl_sbuf *names, size_t *name_off, rl_sbuf *err)
-{
-    const char *key;
-    json_t *v;
-    size_t k = 0;
-    if (!json_is_object(inst)) {
-        rl_serve_error_json(err, "instance %zu: not an object of feature name -> value", idx);
-        return -1;
-    }
-    if (json_object_size(inst) > RELEARN_MAX_FEATURES) {
-        rl_serve_error_json(err, "instance %zu: %zu features, more than %d", idx,
-                            json_object_size(inst), RELEARN_MAX_FEATURES);
-        return -1;
-    }
-    json_object_foreach(inst, key, v)
-    {
-        memset(&f[k], 0, sizeof(f[k]));
-        if (json_is_number(v) || json_is_boolean(v)) {
-            f[k].name = key;
-            f[k].name_len = strlen(key);
-            f[k].value =
-                json_is_boolean(v) ? (json_is_true(v) ? 1.0f : 0.0f) : (float)json_number_value(v);
-        } else if (json_is_string(v)) {
-            /* names->p may move while names are added: keep offsets, fix up afterwards */
-            name_off[k] = names->len;
-            rl_sbuf_printf(names, "%s=%s", key, json_string_value(v));
-            f[k].name = NULL;
-            f[k].name_len = strlen(key) + 1 + json_string_length(v);
-            f[k].index = UINT64_MAX; /* marks a categorical name to fix up */
-            f[k].value = 1.0f;
-        } else if (json_is_null(v)) {
-            continue;
-        } else {
-            rl_serve_error_json(err,
-                                "instance %zu: feature \"%.100s\": value must be a number, "
-                                "a string (categorical) or null",
-                                idx, key);
-            return -1;
-        }
-        k++;
-    }
-    if (names->failed) {
-        rl_serve_error_json(err, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < k; i++)
-        if (!f[i].name && f[i].index == UINT64_MAX)
-            f[i].name = names->p + name_off[i];
-    *n = k;
-    return 0;
-}
-
 static void write_prediction(rl_sbuf *out, const relearn_info *info, const relearn_prediction *p,
                              const double *probs)
 {
@@ -181,43 +122,27 @@ void rl_serve_predict_json(const relearn_model *m, const char *body, size_t len,
                            const rl_serve_limits *lim, unsigned *status, rl_sbuf *out,
                            uint64_t *n_scored)
 {
-    json_error_t jerr;
     relearn_info info;
     relearn_feature *f = NULL;
     size_t *name_off = NULL;
     relearn_contribution *contrib = NULL;
     double probs[1024];
     rl_sbuf names = {0};
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *insts = root ? json_object_get(root, "instances") : NULL;
+    rl_serve_req req;
     *status = 400;
     *n_scored = 0;
     relearn_model_info(m, &info);
-    if (!root) {
-        rl_serve_error_json(out, "body is not JSON: %s at line %d column %d", jerr.text, jerr.line,
-                            jerr.column);
+    if (rl_serve_req_parse(&req, body, len, out) != 0)
         goto done;
-    }
-    if (!json_is_array(insts)) {
-        rl_serve_error_json(out, "body needs \"instances\": an array of objects of feature "
-                                 "name -> value");
-        goto done;
-    }
-    if (json_array_size(insts) > lim->max_instances) {
+    if (req.n_instances > lim->max_instances) {
         *status = 413;
-        rl_serve_error_json(out, "%zu instances: more than %u in one request",
-                            json_array_size(insts), lim->max_instances);
+        rl_serve_error_json(out, "%zu instances: more than %u in one request", req.n_instances,
+                            lim->max_instances);
         goto done;
     }
-    /* Room for the largest instance only (bounded by RELEARN_MAX_FEATURES, checked per
-     * instance): a fixed worst case would be a 256 KiB allocation, mmap'd and unmapped on every
-     * request. */
-    size_t most = 1;
-    for (size_t i = 0; i < json_array_size(insts); i++) {
-        size_t n = json_object_size(json_array_get(insts, i));
-        if (n > most)
-            most = n > RELEARN_MAX_FEATURES ? RELEARN_MAX_FEATURES + 1 : n;
-    }
+    /* Room for the largest instance only: a fixed worst case (RELEARN_MAX_FEATURES) would be a
+     * 256 KiB allocation, mmap'd and unmapped on every request. */
+    size_t most = req.most > RELEARN_MAX_FEATURES ? RELEARN_MAX_FEATURES : req.most;
     f = malloc(most * sizeof(*f));
     name_off = malloc(most * sizeof(*name_off));
     contrib = explain ? malloc(lim->explain_k * sizeof(*contrib)) : NULL;
@@ -227,13 +152,12 @@ void rl_serve_predict_json(const relearn_model *m, const char *body, size_t len,
         goto done;
     }
     rl_sbuf_printf(out, explain ? "{\"explanations\": [" : "{\"predictions\": [");
-    for (size_t i = 0; i < json_array_size(insts); i++) {
+    for (size_t i = 0; i < req.n_instances; i++) {
         relearn_event ev;
         relearn_prediction p;
         size_t n = 0, nc = 0;
         relearn_err e;
-        names.len = 0;
-        if (instance_features(json_array_get(insts, i), i, f, &n, &names, name_off, out) != 0)
+        if (rl_serve_req_instance(&req, i, f, &n, &names, name_off, out) != 0)
             goto done;
         memset(&ev, 0, sizeof(ev));
         ev.features = f;
@@ -255,18 +179,18 @@ void rl_serve_predict_json(const relearn_model *m, const char *body, size_t len,
     }
     rl_sbuf_printf(out, "], \"model_version\": %llu}\n", (unsigned long long)info.version);
     *status = 200;
-    *n_scored = json_array_size(insts);
+    *n_scored = req.n_instances;
 done:
     if (out->failed) {
         *status = 503;
         out->failed = 0;
         rl_serve_error_json(out, "out of memory");
     }
+    rl_serve_req_free(&req);
     free(names.p);
     free(f);
     free(name_off);
     free(contrib);
-    json_decref(root);
 }
 
 void rl_serve_predict_protobuf(const relearn_model *m, const char *body, size_t len,

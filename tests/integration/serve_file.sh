@@ -72,6 +72,18 @@ status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": 1
 status 400 POST /v1/models/flights:predict --data-binary '{"instances": [7]}'
 status 400 POST '/v1/models/flights:explain?k=0' --data-binary '{"instances": []}'
 status 400 POST /v1/models/flights:predict -H 'Content-Type: application/x-protobuf' --data-binary 'garbage'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": 1}]} trailing'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": tru}]}'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": 1x}]}'
+status 400 POST /v1/models/flights:predict --data-binary '{"instances": [{"a": 1}'
+$PY -c 'print("[" * 150000)' >"$RL_WORK/deep"
+status 400 POST /v1/models/flights:predict --data-binary "@$RL_WORK/deep"
+$PY -c 'print("{\"x\": " + "[" * 20000 + "]" * 20000 + ", \"instances\": [{\"f1\": 2}]}")' >"$RL_WORK/deep_ok"
+status 200 POST /v1/models/flights:predict --data-binary "@$RL_WORK/deep_ok"
+# an escaped name is the name it spells; a string value v of k is the feature "k=v"
+a=$(curl -s -d '{"instances": [{"f\u005ex1": 2.5, "c": "a\"b"}]}' "$URL/v1/models/flights:predict")
+b=$(curl -s -d '{"instances": [{"f^x1": 2.5, "c=a\"b": 1}]}' "$URL/v1/models/flights:predict")
+rl_assert_eq "escaped names" "$b" "$a"
 head -c 300000 /dev/zero | tr '\0' ' ' >"$RL_WORK/big"
 status 413 POST /v1/models/flights:predict --data-binary "@$RL_WORK/big"
 status 404 GET /v1/models/other
@@ -85,8 +97,8 @@ status 200 GET /healthz
 status 200 POST /v1/models/flights:predict --data-binary '{"instances": [{"f1": 1, "carrier": "AA", "x": null}]}'
 status 200 GET /metrics
 grep -q '^relearn_serve_model_version 7$' "$RL_WORK/resp" || rl_fail "metrics: $(cat "$RL_WORK/resp")"
-grep -q '^relearn_serve_predictions_total 81$' "$RL_WORK/resp" || rl_fail "metrics count: $(grep predictions_total "$RL_WORK/resp")"
-grep -q 'route="predict",status="400"} 6' "$RL_WORK/resp" || rl_fail "metrics 400s: $(grep requests_total "$RL_WORK/resp")"
+grep -q '^relearn_serve_predictions_total 84$' "$RL_WORK/resp" || rl_fail "metrics count: $(grep predictions_total "$RL_WORK/resp")"
+grep -q 'route="predict",status="400"} 11' "$RL_WORK/resp" || rl_fail "metrics 400s: $(grep requests_total "$RL_WORK/resp")"
 
 # a bad file is refused with its name; an old one fails /healthz under --max-age
 cp "$RL_WORK/whole" "$RL_WORK/bad"
