@@ -11,10 +11,12 @@
 
 #include <microhttpd.h>
 
+#include "http_guard.h"
 #include "rld_log.h"
 
 struct rld_http {
     struct MHD_Daemon *mhd;
+    rl_http_guard *guard;
     rld_stats *stats;
     int port;
     atomic_int started;  /* read by libmicrohttpd's thread in on_mhd_log */
@@ -56,6 +58,39 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
     return ret;
 }
 
+/* The endpoint's own defence (http_guard.h), appended to the metrics text. */
+static char *with_http_metrics(rld_http *h, char *text)
+{
+    rl_http_guard_stats st;
+    size_t cap;
+    char *out;
+    if (!text)
+        return NULL;
+    cap = strlen(text) + 1024;
+    out = malloc(cap);
+    if (!out) {
+        free(text);
+        return NULL;
+    }
+    rl_http_guard_stats_get(h->guard, &st);
+    snprintf(out, cap,
+             "%s# HELP relearnd_http_connections Open connections to this endpoint.\n"
+             "# TYPE relearnd_http_connections gauge\nrelearnd_http_connections %u\n"
+             "# HELP relearnd_http_refused_total Connections refused at accept: no slot "
+             "left (full) or the address had its share open (per_ip).\n"
+             "# TYPE relearnd_http_refused_total counter\n"
+             "relearnd_http_refused_total{reason=\"full\"} %llu\n"
+             "relearnd_http_refused_total{reason=\"per_ip\"} %llu\n"
+             "# HELP relearnd_http_timed_out_total Connections shut down for not completing a "
+             "request within the request timeout.\n"
+             "# TYPE relearnd_http_timed_out_total counter\nrelearnd_http_timed_out_total "
+             "%llu\n",
+             text, st.open, (unsigned long long)st.refused_full,
+             (unsigned long long)st.refused_per_ip, (unsigned long long)st.timed_out);
+    free(text);
+    return out;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -75,7 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     rld_stats_get(h->stats, d);
     if (strcmp(url, "/metrics") == 0) {
-        ret = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4", rld_stats_prometheus(d, now));
+        ret = reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4",
+                    with_http_metrics(h, rld_stats_prometheus(d, now)));
     } else if (strcmp(url, "/healthz") == 0) {
         int ok = rld_stats_healthy(d, now, reason, sizeof(reason) - 2);
         strcat(reason, "\n");
@@ -138,12 +174,23 @@ rl_err rld_http_start(const char *listen, rld_stats *stats, rld_http **out, char
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
     }
     h->stats = stats;
-    h->mhd =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                             (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-                         0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)32, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
+    /* Slow clients must not take /metrics and /healthz down (http_guard.h: whole-request
+     * deadline, per-address share, slots kept for new addresses). */
+    rl_http_limits lim;
+    struct MHD_OptionItem opts[RL_HTTP_GUARD_OPTIONS];
+    rl_http_limits_default(&lim);
+    h->guard = rl_http_guard_new(&lim, errstr, errstr_size);
+    if (!h->guard) {
+        freeaddrinfo(ai);
+        free(h);
+        return RL_ERR_NOMEM;
+    }
+    rl_http_guard_options(h->guard, opts, NULL, NULL);
+    h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                                  (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                              0, rl_http_guard_accept, h->guard, on_request, h,
+                              MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_ARRAY, opts,
+                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->mhd) {
         /* "Failed to bind to port 0: Address already in use" -> "Address already in use" */
@@ -153,6 +200,7 @@ rl_err rld_http_start(const char *listen, rld_stats *stats, rld_http **out, char
             why++;
         rl_set_err(errstr, errstr_size, RL_ERR_IO, "[metrics] listen: cannot listen on %s: %s",
                    listen, *why ? why : "address in use or not local?");
+        rl_http_guard_free(h->guard);
         free(h);
         return RL_ERR_IO;
     }
@@ -173,5 +221,6 @@ void rld_http_stop(rld_http *h)
     if (!h)
         return;
     MHD_stop_daemon(h->mhd);
+    rl_http_guard_free(h->guard);
     free(h);
 }
