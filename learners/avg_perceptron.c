@@ -60,10 +60,11 @@ nomem:
                       "avg_perceptron: cannot allocate 2^%u x 2 doubles", p->bits);
 }
 
-/* An averaged weight as weights() publishes it: w - u / c, rounded to float. */
-static inline float avg_w(const avgp *s, const double *c)
+/* An averaged weight as weights() publishes it: w - u / c, rounded to float, with the division
+ * done once per event (inv_c = 1 / c): a division per feature cost a third of learn()'s speed. */
+static inline float avg_w(const double *c, double inv_c)
 {
-    return (float)(c[0] - c[1] / s->c);
+    return (float)(c[0] - c[1] * inv_c);
 }
 
 /* zw = w.x (the perceptron's, in double: it decides the updates), za = averaged w.x, summed in
@@ -73,24 +74,25 @@ static void ap_scores(const avgp *s, const rl_example *ex, double *zw, double *z
 {
     const uint32_t m = s->mask;
     const double *wu = s->wu;
+    const double inv_c = 1.0 / s->c;
     double a = 0;
     float b = 0;
     for (uint32_t i = 0; i < ex->n_feats; i++) {
         const double *c = wu + (size_t)(ex->feats[i].index & m) * 2;
         a += c[0] * ex->feats[i].value;
-        b += avg_w(s, c) * ex->feats[i].value;
+        b += avg_w(c, inv_c) * ex->feats[i].value;
     }
     if (ex->dense && s->dd > 0 && ex->n_dense == s->dd) {
         const double *d = wu + ((size_t)m + 1) * 2;
         for (uint32_t j = 0; j < s->dd; j++) {
             a += d[2 * j] * ex->dense[j];
-            b += avg_w(s, d + 2 * j) * ex->dense[j];
+            b += avg_w(d + 2 * j, inv_c) * ex->dense[j];
         }
     }
     if (s->base.params.bias) {
         const double *c = wu + ((size_t)m + 1 + s->dd) * 2;
         a += c[0];
-        b += avg_w(s, c);
+        b += avg_w(c, inv_c);
     }
     *zw = a;
     *za = b;
@@ -190,8 +192,9 @@ static void ap_weights(const rl_learner *l, rl_weights *out)
     const avgp *s = (const avgp *)l;
     size_t n = (size_t)s->mask + 1, nc = n_coords(s);
     /* view is a cache the learner owns; filling it does not change the model. */
+    const double inv_c = 1.0 / s->c;
     for (size_t i = 0; i < nc; i++)
-        s->view[i] = avg_w(s, s->wu + 2 * i);
+        s->view[i] = avg_w(s->wu + 2 * i, inv_c);
     rl_lweights_view(out, s->view, n, s->dd);
 }
 
