@@ -216,12 +216,31 @@ static void put_checkpoint(report *r, const rl_model_file *f)
     put_metrics(r, &s);
 }
 
+/* Coordinates with a clip scale (docs/FORMAT.md "Scoring"): slots, dense block, bias. */
+static uint64_t clip_scales(const rl_snapshot *s)
+{
+    const rl_snapshot_row *c = s->scales;
+    uint64_t n = 0;
+    if (!c)
+        return 0;
+    for (uint64_t i = 0; c->w && i < s->n_sparse; i++)
+        n += c->w[i] > 0;
+    for (uint64_t i = 0; i < c->nnz; i++)
+        n += c->val[i] > 0;
+    for (uint32_t j = 0; j < s->dense_dim; j++)
+        n += c->dense_block[j] > 0;
+    return n + (c->bias > 0);
+}
+
 static void put_snapshot(report *r, const rl_model_file *f)
 {
     const rl_snapshot *s = &f->snap;
     char when[48];
     fmt_time(s->created_ms, when, sizeof(when));
+    const double score_scale = s->n_rows ? s->rows[0].score_scale : 1.0;
     if (r->j) {
+        json_object_set_new(r->j, "clip_scales", json_integer((json_int_t)clip_scales(s)));
+        json_object_set_new(r->j, "score_scale", json_real(score_scale));
         json_object_set_new(r->j, "format_version", json_integer(s->format_version));
         json_object_set_new(r->j, "model", json_string(s->model_name));
         json_object_set_new(r->j, "instance", json_string(s->instance_id));
@@ -244,6 +263,11 @@ static void put_snapshot(report *r, const rl_model_file *f)
         printf("version:          %llu (parent %llu), created %s\n", (unsigned long long)s->version,
                (unsigned long long)s->parent_version, when);
         printf("events seen:      %llu\n", (unsigned long long)s->events);
+        if (s->scales)
+            printf("scoring:          %llu clip scales, score scale %.9g\n",
+                   (unsigned long long)clip_scales(s), score_scale);
+        else
+            printf("scoring:          no clip scales, score scale %.9g\n", score_scale);
         if (s->n_ranges == 0)
             printf("offset ranges:    none\n");
         for (size_t i = 0; i < s->n_ranges; i++)

@@ -121,5 +121,14 @@ check "diff with one file is a usage error" test $? -eq 2
 set -e
 check "shape mismatch explained" has "$work/d4.err" "different shapes"
 
+# What a snapshot scores with (docs/FORMAT.md "Scoring"), on the committed test vectors.
+V="$(dirname "$0")/vectors"
+"$R" inspect "$V/sgd.rlsn" >"$work/i1.out"
+check "inspect counts the clip scales" has "$work/i1.out" "scoring: *17 clip scales, score scale 1$"
+"$R" inspect "$V/pegasos.rlsn" >"$work/i2.out"
+check "inspect shows the score scale" has "$work/i2.out" "scoring: *no clip scales, score scale 0.0025"
+"$R" inspect --json "$V/sgd.rlsn" >"$work/i3.out"
+check "inspect json has the clip scales" has "$work/i3.out" '"clip_scales": 17'
+
 echo "ckpt_cli: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
