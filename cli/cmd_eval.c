@@ -23,6 +23,7 @@
 #include "model.h"
 #include "reader.h"
 #include "reader_args.h"
+#include "snapshot.h"
 
 #define MAX_BAD_SHOWN 5
 /* Examples read ahead of the one being learned (see run_pass); one builder per example held.
@@ -37,6 +38,7 @@ typedef struct eval_opts {
     const char *input;
     const char *test;
     const char *save;
+    const char *init_model; /* a snapshot to start from (relearnd --init-model's meaning) */
     const char *alerts_json;
     uint64_t progress;
     uint32_t passes;
@@ -91,6 +93,7 @@ static void usage(FILE *f)
             "  --progress N       progress line every N events (default 100000, 0 = none)\n"
             "  --strict           stop at the first bad line, exit status 1\n"
             "  --save FILE        write the final model as a checkpoint file\n"
+            "  --init-model SNAP  start from a snapshot's weights (same learner/bits/seed)\n"
             "  --parse-only       only read and parse FILE (the benchmark's baseline)\n"
             "Drift (off by default):\n"
             "  --drift DETECTOR   ddm | eddm | adwin | page_hinkley | hddm_a\n"
@@ -269,6 +272,8 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             o->test = v;
         } else if (strcmp(flag, "--save") == 0) {
             o->save = v;
+        } else if (strcmp(flag, "--init-model") == 0) {
+            o->init_model = v;
         } else if (strcmp(flag, "--alerts-json") == 0) {
             o->alerts_json = v;
         } else if (strcmp(flag, "--drift") == 0 || strcmp(flag, "--drift-response") == 0 ||
@@ -773,6 +778,19 @@ int rl_cmd_eval(int argc, char **argv)
         fprintf(stderr, "relearn eval: %s\n", err);
         rc = 2;
         goto done;
+    }
+    if (o.init_model) {
+        rl_snapshot snap;
+        rl_snapshot_init(&snap);
+        rl_err e = rl_snapshot_read_file(o.init_model, &snap, err, sizeof(err));
+        if (e == RL_OK)
+            e = rl_snapshot_apply_to_model(&snap, s.m, err, sizeof(err));
+        rl_snapshot_clear(&snap);
+        if (e != RL_OK) {
+            fprintf(stderr, "relearn eval: --init-model %s: %s\n", o.init_model, err);
+            rc = 2;
+            goto done;
+        }
     }
     if (o.save && rl_dict_new(0, &s.dict, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: --save: %s\n", err);

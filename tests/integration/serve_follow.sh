@@ -2,7 +2,10 @@
 # serve_follow: end to end. relearnd learns from a stream and publishes versions while
 # `relearn serve` follows the snapshot topic; after each version, a fixed probe set scored
 # through HTTP equals, byte for byte, what librelearn computes in-process from that version as
-# `relearn snapshots --get` fetches it. Then: pin / unpin / roll back over HTTP; a corrupt
+# `relearn snapshots --get` fetches it, and its log loss and accuracy over the probes' labels
+# equal `relearn eval --init-model VERSION --test PROBES` (eval's 6 printed digits; the probes'
+# values lie inside the training range, where a model rebuilt from weights alone predicts as
+# the published version does). Then: pin / unpin / roll back over HTTP; a corrupt
 # message on the topic is refused and counted, never served; with the broker gone the last good
 # version keeps being served.
 set -eu
@@ -24,6 +27,8 @@ rl_assert_eq "predict before any version" 503 "$code"
 
 rl_probes 30 777 >"$RL_WORK/probes.txt"
 rl_probes_json <"$RL_WORK/probes.txt" >"$RL_WORK/body.json"
+rl_probes_vw <"$RL_WORK/probes.txt" >"$RL_WORK/probes.vw"
+: >"$RL_WORK/empty.vw"
 rl_daemon_config a b "[snapshot]" "gate_tolerance = 1000"
 rl_daemon_start a
 for v in $(seq 1 $VERSIONS); do
@@ -49,7 +54,21 @@ for v in $(seq 1 $VERSIONS); do
         >"$RL_WORK/got$v"
     cmp -s "$RL_WORK/want$v" "$RL_WORK/got$v" ||
         rl_fail "version $v: HTTP answer differs from librelearn's: $(head -c 300 "$RL_WORK/got$v") vs $(head -c 300 "$RL_WORK/want$v")"
-    rl_log "version $v: 30 probes through HTTP = in-process"
+    "$RELEARN" eval --bits 12 --init-model "$RL_WORK/v$v.rlsn" --test "$RL_WORK/probes.vw" \
+        "$RL_WORK/empty.vw" >"$RL_WORK/eval$v.txt" 2>&1 || rl_fail "eval: $(cat "$RL_WORK/eval$v.txt")"
+    /usr/bin/python3 - "$RL_WORK/got$v" "$RL_WORK/probes.vw" "$RL_WORK/eval$v.txt" <<'PYEOF' ||
+import json, math, sys
+p = json.load(open(sys.argv[1]))["predictions"]
+y = [int(l.split()[0]) for l in open(sys.argv[2])]
+ev = dict(l.rsplit(None, 1) for l in open(sys.argv[3]) if l.startswith("test "))
+clip = lambda q: min(max(q, 1e-15), 1 - 1e-15)
+ll = sum(-math.log(clip(q)) if t else -math.log(1 - clip(q)) for q, t in zip(p, y)) / len(y)
+acc = sum((q > 0.5) == bool(t) for q, t in zip(p, y)) / len(y)
+assert "%.6f" % ll == ev["test log loss"], ("log loss", ll, ev)
+assert "%.6f" % acc == ev["test accuracy"], ("accuracy", acc, ev)
+PYEOF
+        rl_fail "version $v: HTTP predictions disagree with relearn eval --test: $(grep '^test' "$RL_WORK/eval$v.txt")"
+    rl_log "version $v: 30 probes through HTTP = in-process librelearn = relearn eval --test"
 done
 cmp -s "$RL_WORK/want1" "$RL_WORK/want$VERSIONS" && rl_fail "versions 1 and $VERSIONS score alike: the test sees nothing"
 rl_daemon_stop a

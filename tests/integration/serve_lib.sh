@@ -3,7 +3,9 @@
 #   rl_serve_start NAME [relearn serve args...]   starts it on 127.0.0.1:0, sets RL_SERVE_URL
 #   rl_serve_get PATH                              GET, body to stdout (fails on curl errors)
 #   rl_serve_version                               the version GET /v1/models/$RL_SERVE_MODEL says
-#   rl_probes N SEED > FILE                        N probe lines of "name:value" pairs (f^x1..)
+#   rl_probes N SEED > FILE                        N probe lines of "name:value" pairs (f^x1..;
+#                                                  values 0..5, inside the training streams')
+#   rl_probes_vw < PROBES > FILE                   the same as labeled VW lines (namespace f)
 #   rl_probes_json < PROBES > BODY                 the same as a V1 predict request body
 #   rl_expected_body SNAPSHOT VERSION < PROBES     the exact body serve answers for that version
 
@@ -30,9 +32,15 @@ rl_serve_version() {
 rl_probes() {
     awk -v n="$1" -v s="$2" 'BEGIN { for (i = 0; i < n; i++) { line = "";
         for (k = 1; k <= 5; k++) { s = (s * 1103515245 + 12345) % 2147483648;
-            line = line sprintf("%sf^x%d:%.3f", k > 1 ? " " : "", k, (s % 1000) / 100.0) }
+            line = line sprintf("%sf^x%d:%.3f", k > 1 ? " " : "", k, (s % 1000) / 200.0) }
         s = (s * 1103515245 + 12345) % 2147483648
         print line " f^o=" substr("ABCDEFGH", s % 8 + 1, 1) ":1" } }'
+}
+
+rl_probes_vw() {
+    awk '{ line = ""; for (i = 1; i <= NF; i++) { t = $i; sub(/^f\^/, "", t); sub(/:1$/, "", t)
+        line = line " " t }
+        print (NR % 3 == 0 ? 0 : 1) " |f" line }'
 }
 
 rl_probes_json() {
