@@ -138,8 +138,8 @@ int rl_cmd_serve(int argc, char **argv)
             instance = val;
         } else if (strcmp(a, "--keep") == 0 || strcmp(a, "--max-age") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--max-connections") == 0 ||
-                   strcmp(a, "--max-body") == 0 || strcmp(a, "--max-instances") == 0 ||
-                   strcmp(a, "--request-timeout") == 0) {
+                   strcmp(a, "--max-per-ip") == 0 || strcmp(a, "--max-body") == 0 ||
+                   strcmp(a, "--max-instances") == 0 || strcmp(a, "--request-timeout") == 0) {
             long long lo = strcmp(a, "--max-age") == 0 ? 0 : 1;
             if (rl_cli_parse_ll(val, lo, 1ll << 40, &v) != 0) {
                 fprintf(stderr, "relearn serve: %s %s: not a valid number (>= %lld)\n", a, val, lo);
@@ -153,6 +153,8 @@ int rl_cmd_serve(int argc, char **argv)
                 sc.threads = (uint32_t)(v > 256 ? 256 : v);
             else if (strcmp(a, "--max-connections") == 0)
                 sc.max_connections = (uint32_t)(v > 100000 ? 100000 : v);
+            else if (strcmp(a, "--max-per-ip") == 0)
+                sc.max_per_ip = (uint32_t)(v > 100000 ? 100000 : v);
             else if (strcmp(a, "--max-body") == 0)
                 sc.max_body = (size_t)(v > (1ll << 30) ? (1ll << 30) : v); /* jsmn: int offsets */
             else if (strcmp(a, "--max-instances") == 0)

@@ -27,6 +27,7 @@ typedef struct rl_serve_config {
     const char *model_name;     /* the NAME in /v1/models/NAME */
     uint32_t threads;           /* server threads (default 2) */
     uint32_t max_connections;   /* default 64 */
+    uint32_t max_per_ip;        /* connections from one client address (default 32) */
     size_t max_body;            /* bytes of one request body (default 1 MiB) */
     uint32_t max_instances;     /* instances in one request (default 10000) */
     uint32_t request_timeout_s; /* whole request, from its first byte (default 10) */

@@ -1,11 +1,11 @@
 /* serve_http.c - the HTTP side of `relearn serve` on libmicrohttpd: routing, bounds, answers.
  *
  * Bounds, so that no client can take the service down or starve the probes: a body larger than
- * max_body is read away and answered 413; at most max_connections connections on a pool of
- * `threads` threads; an idle connection is closed after request_timeout_s, and a request still
- * uploading request_timeout_s after its first byte is cut (libmicrohttpd's own timeout is only
- * for idleness, so a client trickling a byte at a time would otherwise hold a thread's
- * connection slot for ever). */
+ * max_body is read away and answered 413; connections are capped in total, per client address,
+ * with slots kept for addresses that have none (a probe gets in), and a request not complete
+ * request_timeout_s after it started is cut however steadily it trickles: all of that is
+ * http/http_guard.h, shared with relearnd's endpoint. Requests are served by a pool of
+ * `threads` threads. */
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include "http_guard.h"
 #include "serve.h"
 
 struct rl_serve {
@@ -24,6 +25,7 @@ struct rl_serve {
     relearn_follower *f;
     rl_serve_metrics *metrics;
     struct MHD_Daemon *mhd;
+    rl_http_guard *guard;
     int port;
     char prefix[300]; /* "/v1/models/NAME" */
 };
@@ -48,6 +50,7 @@ void rl_serve_config_default(rl_serve_config *c)
     c->listen = "127.0.0.1:8500";
     c->threads = 2;
     c->max_connections = 64;
+    c->max_per_ip = 32;
     c->max_body = 1u << 20;
     c->max_instances = 10000;
     c->request_timeout_s = 10;
@@ -166,8 +169,22 @@ static unsigned dispatch(rl_serve *s, struct MHD_Connection *conn, const char *u
         }
         if (*route == RL_ROUTE_HEALTHZ)
             return healthz(s, out);
+        rl_http_guard_stats gs;
+        rl_http_guard_stats_get(s->guard, &gs);
         *type = "text/plain; version=0.0.4";
         rl_serve_metrics_text(s->metrics, s->f, out);
+        rl_sbuf_printf(out,
+                       "# HELP relearn_serve_connections_refused_total Connections turned away "
+                       "(reason: full, per_ip) or cut (timed_out: not a whole request within "
+                       "--request-timeout).\n"
+                       "# TYPE relearn_serve_connections_refused_total counter\n"
+                       "relearn_serve_connections_refused_total{reason=\"full\"} %llu\n"
+                       "relearn_serve_connections_refused_total{reason=\"per_ip\"} %llu\n"
+                       "relearn_serve_connections_refused_total{reason=\"timed_out\"} %llu\n"
+                       "# TYPE relearn_serve_connections_open gauge\n"
+                       "relearn_serve_connections_open %u\n",
+                       (unsigned long long)gs.refused_full, (unsigned long long)gs.refused_per_ip,
+                       (unsigned long long)gs.timed_out, gs.open);
         return 200;
     }
     if (strncmp(url, s->prefix, pl) != 0 || (url[pl] != '\0' && url[pl] != ':')) {
@@ -239,10 +256,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size) {
-        if (now_s() - q->start > (double)s->cfg.request_timeout_s) {
-            rl_serve_metrics_add(s->metrics, RL_ROUTE_OTHER, 408, 0, 0);
-            return MHD_NO; /* too slow: cut, so it cannot hold a connection slot */
-        }
         if (!q->too_big && q->body.len + *upload_size > s->cfg.max_body) {
             q->too_big = 1;
             free(q->body.p);
@@ -334,15 +347,30 @@ relearn_err rl_serve_start(const rl_serve_config *c, relearn_follower *f, rl_ser
     s->f = f;
     s->metrics = rl_serve_metrics_new();
     snprintf(s->prefix, sizeof(s->prefix), "/v1/models/%s", c->model_name);
-    s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                                  (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-                              0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(c->threads ? c->threads : 1),
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->request_timeout_s,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+    rl_http_limits lim;
+    struct MHD_OptionItem opts[RL_HTTP_GUARD_OPTIONS];
+    rl_http_limits_default(&lim);
+    lim.max_connections = c->max_connections;
+    lim.per_ip = c->max_per_ip < c->max_connections ? c->max_per_ip : c->max_connections;
+    lim.reserve = c->max_connections / 4 < 16 ? c->max_connections / 4 : 16;
+    lim.request_timeout_s = c->request_timeout_s;
+    lim.idle_timeout_s = c->request_timeout_s;
+    s->guard = rl_http_guard_new(&lim, errstr, errstr_size);
+    if (s->guard) {
+        rl_http_guard_options(s->guard, opts, on_completed, s);
+        s->mhd =
+            MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                                 (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                             0, rl_http_guard_accept, s->guard, on_request, s, MHD_OPTION_ARRAY,
+                             opts, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+                             (unsigned)(c->threads ? c->threads : 1), MHD_OPTION_EXTERNAL_LOGGER,
+                             on_mhd_log, s, MHD_OPTION_END);
+    }
     freeaddrinfo(ai);
+    if (!s->guard) {
+        rl_serve_stop(s);
+        return RELEARN_ERR_CONFIG;
+    }
     if (!s->mhd || !s->metrics) {
         snprintf(errstr, errstr_size,
                  "--listen %s: cannot listen there (in use, or no such "
@@ -368,6 +396,7 @@ void rl_serve_stop(rl_serve *s)
         return;
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
+    rl_http_guard_free(s->guard); /* after the daemon: its callbacks use it */
     rl_serve_metrics_destroy(s->metrics);
     free(s);
 }

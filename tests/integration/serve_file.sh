@@ -108,6 +108,49 @@ if "$RELEARN" serve --snapshot "$RL_WORK/bad" --listen 127.0.0.1:0 2>"$RL_WORK/b
 fi
 grep -q "$RL_WORK/bad" "$RL_WORK/bad.err" || rl_fail "error does not name the file: $(cat "$RL_WORK/bad.err")"
 
+# slow clients (http/http_guard.h): four connections trickling one header byte at a time hold
+# every slot one address may have; a probe from another address still gets in, and the
+# trickling requests are cut at --request-timeout however steadily they send.
+rl_bg slow "$RELEARN" serve --snapshot "$RL_WORK/whole" --listen 127.0.0.1:0 --max-connections 8 \
+    --max-per-ip 4 --request-timeout 2
+SLOW=$RL_LAST_PID
+rl_wait_for 10 grep -q '^listening=' "$RL_WORK/slow.log" || rl_fail "serve (limits) did not start"
+SADDR=$(sed -n 's/^listening=//p' "$RL_WORK/slow.log")
+$PY - "$SADDR" >"$RL_WORK/slowloris.out" 2>&1 <<'PYEOF' &
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+socks = []
+for i in range(4):
+    s = socket.create_connection((host, int(port)))
+    s.settimeout(0.2)
+    s.sendall(b"POST /v1/models/flights:predict HTTP/1.1\r\n")
+    socks.append(s)
+start, cut = time.time(), set()
+while time.time() - start < 8 and len(cut) < 4:
+    for i, s in enumerate(socks):
+        if i in cut:
+            continue
+        try:
+            s.sendall(b"X")
+            if s.recv(100) == b"":
+                cut.add(i)
+        except socket.timeout:
+            pass
+        except OSError:
+            cut.add(i)
+    time.sleep(0.2)
+print("cut=%d after %.1f s" % (len(cut), time.time() - start))
+PYEOF
+LORIS=$!
+sleep 0.8
+code=$(curl -s --max-time 3 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "http://$SADDR/healthz")
+rl_assert_eq "healthz from another address while one holds its connections" 200 "$code"
+wait $LORIS
+grep -q '^cut=4 ' "$RL_WORK/slowloris.out" || rl_fail "trickling requests not cut: $(cat "$RL_WORK/slowloris.out")"
+curl -s "http://$SADDR/metrics" | grep -q 'relearn_serve_connections_refused_total{reason="timed_out"} [1-9]' ||
+    rl_fail "timeouts not counted: $(curl -s "http://$SADDR/metrics" | grep connections_)"
+kill -TERM "$SLOW"
+
 # --max-age: /healthz fails once the served version is older than the bound
 sleep 1.2
 rl_bg old "$RELEARN" serve --snapshot "$RL_WORK/whole" --listen 127.0.0.1:0 --max-age 1
