@@ -146,13 +146,13 @@ static double run_learner(const char *kv, int with_names, uint64_t n, double *si
     double acc = 0;
     /* Warm the weights so the timed part is steady state, not first touches. */
     for (uint64_t e = 0; e < POOL; e++) {
-        rl_example ex = {mc ? labels_mc[e] : labels[e], 1.0f, feats + e * NF, NF, NULL, 0};
+        rl_example ex = {mc ? labels_mc[e] : labels[e], 1.0f, feats + e * NF, NF, NULL, 0, NULL};
         acc += rl_learner_learn(l, &ex, &pr);
     }
     double t0 = now();
     for (uint64_t i = 0; i < n; i++) {
         uint64_t e = i % POOL;
-        rl_example ex = {mc ? labels_mc[e] : labels[e], 1.0f, feats + e * NF, NF, NULL, 0};
+        rl_example ex = {mc ? labels_mc[e] : labels[e], 1.0f, feats + e * NF, NF, NULL, 0, NULL};
         if (with_names) {
             const uint32_t *off = name_off + e * NF;
             const uint8_t *sz = name_sz + e * NF;

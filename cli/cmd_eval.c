@@ -59,27 +59,35 @@ typedef struct eval_ctx {
 
 static void usage(FILE *f)
 {
+    fprintf(
+        f,
+        "usage: relearn eval [OPTIONS] FILE\n"
+        "\n"
+        "Runs test-then-train over FILE (\"-\" = stdin): each event is first predicted and\n"
+        "scored, then learned from. Prints a progress line every N events (stderr) and a\n"
+        "final table (stdout).\n"
+        "\n"
+        "Learner (defaults: sgd, logistic loss, normalized adaptive steps, 2^18 weights):\n"
+        "  --learner NAME     sgd | perceptron | avg_perceptron | ogd | ftrl | softmax\n"
+        "  --loss L           sgd: logistic | hinge | squared | poisson; ogd: the first 3\n"
+        "  --schedule S       normalized | constant | invscaling | adagrad | pegasos\n"
+        "  --bits B           2^B hashed weights, %d..%d\n"
+        "  --eta X  --power-t X  --t0 X  --l1 X  --l2 X  --alpha X  --beta X  --radius X\n"
+        "                     each learner refuses one it does not read: sgd: loss\n"
+        "                     schedule eta power_t t0 l1 l2; ogd: loss eta radius;\n"
+        "                     softmax: classes schedule eta power_t t0 l1 l2; perceptron,\n"
+        "                     avg_perceptron: eta; ftrl: loss alpha beta l1 l2 (all: bits,\n"
+        "                     bias)\n"
+        "  --classes K        softmax: number of classes (labels 0..K-1)\n"
+        "  -q AB, --cubic ABC, --interactions AB,ABC\n"
+        "                     cross namespaces as VW does (repeatable): every feature of\n"
+        "                     namespace A times every one of B (and C). A feature's namespace\n"
+        "                     is the first byte of its name (VW: of its namespace; CSV: of its\n"
+        "                     column); indexed features (libsvm) are in ' '\n"
+        "  --bias 0|1         learn a bias term (default 1)\n"
+        "  --seed N           feature-hashing seed (default 0)\n",
+        RL_BITS_MIN, RL_BITS_MAX);
     fprintf(f,
-            "usage: relearn eval [OPTIONS] FILE\n"
-            "\n"
-            "Runs test-then-train over FILE (\"-\" = stdin): each event is first predicted and\n"
-            "scored, then learned from. Prints a progress line every N events (stderr) and a\n"
-            "final table (stdout).\n"
-            "\n"
-            "Learner (defaults: sgd, logistic loss, normalized adaptive steps, 2^18 weights):\n"
-            "  --learner NAME     sgd | perceptron | avg_perceptron | ogd | ftrl | softmax\n"
-            "  --loss L           sgd: logistic | hinge | squared | poisson; ogd: the first 3\n"
-            "  --schedule S       normalized | constant | invscaling | adagrad | pegasos\n"
-            "  --bits B           2^B hashed weights, %d..%d\n"
-            "  --eta X  --power-t X  --t0 X  --l1 X  --l2 X  --alpha X  --beta X  --radius X\n"
-            "                     each learner refuses one it does not read: sgd: loss\n"
-            "                     schedule eta power_t t0 l1 l2; ogd: loss eta radius;\n"
-            "                     softmax: classes schedule eta power_t t0 l1 l2; perceptron,\n"
-            "                     avg_perceptron: eta; ftrl: loss alpha beta l1 l2 (all: bits,\n"
-            "                     bias)\n"
-            "  --classes K        softmax: number of classes (labels 0..K-1)\n"
-            "  --bias 0|1         learn a bias term (default 1)\n"
-            "  --seed N           feature-hashing seed (default 0)\n"
             "Input:\n"
             "  --format F         libsvm | vw | csv | auto (default: by extension, else content)\n"
             "  --label-col C      CSV label column, by header name or 0-based number\n"
@@ -112,7 +120,7 @@ static void usage(FILE *f)
             "Blank lines and lines starting with '#' are skipped and counted separately.\n"
             "Exit status: 0 done; 1 the run failed (bad line under --strict, read error,\n"
             "--save failed); 2 usage error or unreadable input.\n",
-            RL_BITS_MIN, RL_BITS_MAX, RL_READER_MAX_LINE_DEFAULT, MAX_BAD_SHOWN);
+            RL_READER_MAX_LINE_DEFAULT, MAX_BAD_SHOWN);
 }
 
 /* Options that map one-to-one onto rl_learner_params_set keys. */
@@ -218,6 +226,24 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                         flag, v, flag);
                 return -1;
             }
+        }
+        /* VW's spellings of interactions: -q ab (pairs), --cubic abc, --interactions ab,abc. */
+        int ix_len = strcmp(flag, "-q") == 0 || strcmp(flag, "--quadratic") == 0 ? 2
+                     : strcmp(flag, "--cubic") == 0                              ? 3
+                     : strcmp(flag, "--interactions") == 0                       ? 1
+                                                                                 : 0;
+        if (ix_len) {
+            if (ix_len > 1 && strlen(v) != (size_t)ix_len) {
+                fprintf(stderr, "relearn eval: %s: '%s' is not %d namespace letters (e.g. %s)\n",
+                        flag, v, ix_len, ix_len == 2 ? "-q ab" : "--cubic abc");
+                return -1;
+            }
+            if (rl_learner_params_set(&o->cfg.learner, "interactions", v, err, sizeof(err)) !=
+                RL_OK) {
+                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+                return -1;
+            }
+            continue;
         }
         int handled = 0;
         for (size_t k = 0; k < sizeof(learner_flags) / sizeof(learner_flags[0]); k++) {

@@ -61,6 +61,8 @@ static const opt opts[] = {
     {"model", "alpha", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0"},
     {"model", "beta", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real >= 0"},
     {"model", "radius", OPT_LEARNER, 0, 0, 0, 0, NULL, "a real > 0 (ogd)"},
+    {"model", "interactions", OPT_LEARNER, 0, 0, 0, 0, NULL,
+     "namespace pairs and triples, e.g. ab,abc (as VW's -q ab --cubic abc)"},
     {"model", "bias", OPT_LEARNER, 0, 0, 0, 0, NULL, "0 or 1"},
 
     {"input", "brokers", OPT_STR, S(brokers), 0, 0, NULL, "host:port[,host:port...]"},

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interactions.h"
 #include "rld_int.h"
 #include "snapshot.h"
 
@@ -174,11 +175,15 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
             rld_log(RLD_WARN, "checkpoint written by another instance id",
                     "path=\"%s\" checkpoint_instance=\"%s\" instance=\"%s\"", path, ck.instance_id,
                     d->cfg.instance_id);
+        char ix_ck[RL_INTERACTIONS_MAX * 4 + 1], ix_cfg[sizeof(ix_ck)];
+        rl_interactions_format(&ck.config.learner.interactions, ix_ck, sizeof(ix_ck));
+        rl_interactions_format(&d->cfg.model.learner.interactions, ix_cfg, sizeof(ix_cfg));
         if (strcmp(ck.config.learner.learner, d->cfg.model.learner.learner) != 0 ||
-            ck.config.learner.bits != d->cfg.model.learner.bits)
+            ck.config.learner.bits != d->cfg.model.learner.bits || strcmp(ix_ck, ix_cfg) != 0)
             rld_log(RLD_WARN, "checkpoint model differs from [model]; the checkpoint wins",
-                    "path=\"%s\" checkpoint_learner=%s checkpoint_bits=%u", path,
-                    ck.config.learner.learner, ck.config.learner.bits);
+                    "path=\"%s\" checkpoint_learner=%s checkpoint_bits=%u "
+                    "checkpoint_interactions=\"%s\"",
+                    path, ck.config.learner.learner, ck.config.learner.bits, ix_ck);
         if (d->cfg.init_model[0])
             rld_log(RLD_WARN, "--init-model ignored: a checkpoint exists", "path=\"%s\"", path);
         d->ckpt_seq = ck.seq;

@@ -148,6 +148,7 @@ rl_err rl_ckpt_to_model(const rl_ckpt *c, rl_alert_cb cb, void *opaque, rl_model
 typedef struct ckpt_pb {
     Relearn__Checkpoint msg;
     Relearn__LearnerConfig learner;
+    char ix[RL_FMT_IX_LEN];
     Relearn__DriftConfig drift;
     Relearn__KeyValue kv[RL_MODEL_MAX_DETECTOR_PARAMS];
     Relearn__KeyValue *kvp[RL_MODEL_MAX_DETECTOR_PARAMS];
@@ -219,7 +220,7 @@ static rl_err ckpt_pb_build(const rl_ckpt *c, ckpt_pb *pb, int with_blobs, char 
         m->has_published_recent_loss = 1;
         m->published_recent_loss = c->published_loss;
     }
-    rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb->learner);
+    rl_fmt_learner_to_pb(&c->config.learner, c->config.hash_seed, &pb->learner, pb->ix);
     m->learner = &pb->learner;
     drift_to_pb(&c->config, pb);
     m->drift = &pb->drift;

@@ -72,9 +72,12 @@ rl_err rl_file_write_atomic_sum(const char *path, const struct iovec *iov, int n
 rl_err rl_frame_encode_msg(const char *magic, const ProtobufCMessage *msg, unsigned flags,
                            int zstd_level, rl_buf *out, char *errstr, size_t errstr_size);
 
-/* LearnerConfig view of params: string fields point into params/static names (borrowed). */
+/* Room for LearnerConfig.interactions: "ab,abc,..." and its NUL. */
+#define RL_FMT_IX_LEN (RL_INTERACTIONS_MAX * 4 + 1)
+/* LearnerConfig view of params: string fields point into params/static names (borrowed), and
+ * the interaction spec into ix_buf (RL_FMT_IX_LEN bytes, living as long as out). */
 void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
-                          Relearn__LearnerConfig *out);
+                          Relearn__LearnerConfig *out, char *ix_buf);
 rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_params *p,
                               uint64_t *hash_seed, char *errstr, size_t errstr_size);
 

@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "ckpt_internal.h"
+#include "interactions.h"
 
 /* ---- config and dictionary conversions ---- */
 void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
-                          Relearn__LearnerConfig *out)
+                          Relearn__LearnerConfig *out, char *ix_buf)
 {
     relearn__learner_config__init(out);
     out->learner = (char *)p->learner;
@@ -32,6 +33,12 @@ void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
     SET(bias, p->bias != 0);
     SET(hash_seed, hash_seed);
 #undef SET
+    /* Written only when there are terms: an older reader then refuses nothing it could score
+     * right, and a model without interactions encodes as before. */
+    if (p->interactions.n) {
+        rl_interactions_format(&p->interactions, ix_buf, RL_FMT_IX_LEN);
+        out->interactions = ix_buf;
+    }
 }
 
 rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_params *p,
@@ -79,6 +86,9 @@ rl_err rl_fmt_learner_from_pb(const Relearn__LearnerConfig *in, rl_learner_param
         p->radius = in->radius;
     if (in->has_bias)
         p->bias = in->bias ? 1 : 0;
+    if (in->interactions && in->interactions[0] &&
+        rl_interactions_add(&p->interactions, in->interactions, sub, sizeof(sub)) != RL_OK)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "learner config: %s", sub);
     p->set_keys = 0; /* a stored config is complete, not a choice of keys to check */
     *hash_seed = in->has_hash_seed ? in->hash_seed : 0;
     return RL_OK;

@@ -7,6 +7,7 @@
  * tests/test_event_codec.c checks this parser against protobuf-c's packer and the encoder
  * against protobuf-c's unpacker, so the two implementations keep each other honest. */
 #include "event_codec.h"
+#include "interactions.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct rl_event_decoder {
     rl_event_codec_config cfg;
     rl_hasher hasher;
     rl_feature *feats; /* cfg.max_features slots */
+    uint8_t *ns;       /* each feature's namespace byte (interactions.h) */
     float *dense;      /* cfg.dense_dim slots (NULL when 0) */
     /* Per stored feature: its name in the input bytes (NULL for an indexed one), so a caller
      * can learn which names stand behind the hashed slots without re-parsing. */
@@ -127,9 +129,10 @@ rl_err rl_event_decoder_new(const rl_event_codec_config *c, rl_event_decoder **o
     d->feats = malloc((size_t)c->max_features * sizeof(*d->feats));
     d->names = calloc(c->max_features, sizeof(*d->names));
     d->name_lens = calloc(c->max_features, sizeof(*d->name_lens));
+    d->ns = calloc(c->max_features, sizeof(*d->ns));
     if (c->dense_dim > 0)
         d->dense = malloc((size_t)c->dense_dim * sizeof(*d->dense));
-    if (!d->feats || !d->names || !d->name_lens || (c->dense_dim > 0 && !d->dense)) {
+    if (!d->feats || !d->names || !d->name_lens || !d->ns || (c->dense_dim > 0 && !d->dense)) {
         rl_set_err(errstr, errstr_size, err, "event decoder: out of memory for %u features",
                    c->max_features);
         goto fail;
@@ -148,6 +151,7 @@ void rl_event_decoder_destroy(rl_event_decoder *d)
     free(d->feats);
     free(d->names);
     free(d->name_lens);
+    free(d->ns);
     free(d->dense);
     free(d);
 }
@@ -319,6 +323,7 @@ static int parse_feature(rl_event_decoder *d, cursor *c, rl_feature *slot, parse
             slot->index = rl_hash_index(&d->hasher, index);
         d->names[k] = has_name ? name : NULL;
         d->name_lens[k] = has_name ? name_len : 0;
+        d->ns[k] = rl_ns_byte(has_name ? name : NULL, has_name ? name_len : 0);
     }
     return 0;
 }
@@ -558,6 +563,7 @@ rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len
     ex->label = ps.label;
     ex->weight = ps.weight;
     ex->feats = d->feats;
+    ex->ns = d->ns;
     ex->n_feats = (uint32_t)ps.n_feats;
     ex->dense = ps.n_dense > 0 ? d->dense : NULL;
     ex->n_dense = (uint32_t)ps.n_dense;

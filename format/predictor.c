@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interactions.h"
 #include "predictor.h"
 
 struct rl_predictor {
@@ -30,7 +31,12 @@ struct rl_predictor {
     float *bias;         /* k */
     float bias_scale;    /* 0: the bias is not clipped */
     double *score_scale; /* k */
+    rl_interactions ix;  /* crossed after an example's own features, as the model did */
 };
+
+/* Crossed features are generated in chunks of this many on the stack: no allocation, and the
+ * sums add them one at a time in generation order, so chunking changes nothing. */
+#define IX_CHUNK 256
 
 static inline float clip(float x, float n)
 {
@@ -264,6 +270,7 @@ rl_err rl_predictor_new(const rl_snapshot *s, rl_predictor **out, char *errstr, 
     p->dd = s->dense_dim;
     p->task = task;
     p->link = link;
+    p->ix = s->learner.interactions;
     rl_err e = build(p, s, errstr, errstr_size);
     if (e != RL_OK) {
         rl_predictor_destroy(p);
@@ -293,19 +300,30 @@ static inline int dense_counts(const rl_predictor *p, const rl_example *ex)
     return ex->dense && p->dd > 0 && ex->n_dense == p->dd;
 }
 
+static float sum1(const rl_predictor *p, const rl_feature *f, uint32_t n, float z)
+{
+    const uint32_t m = p->mask;
+    if (p->scale) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t e = entry_of(p, f[i].index & m);
+            z += p->w[e] * clip(f[i].value, p->scale[e]);
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            z += p->w[entry_of(p, f[i].index & m)] * f[i].value;
+    }
+    return z;
+}
+
 /* One row (k = 1): the float sum of the learners, then the score scale in double. */
 static double score1(const rl_predictor *p, const rl_example *ex)
 {
-    const uint32_t m = p->mask;
-    float z = 0;
-    if (p->scale) {
-        for (uint32_t i = 0; i < ex->n_feats; i++) {
-            uint32_t e = entry_of(p, ex->feats[i].index & m);
-            z += p->w[e] * clip(ex->feats[i].value, p->scale[e]);
-        }
-    } else {
-        for (uint32_t i = 0; i < ex->n_feats; i++)
-            z += p->w[entry_of(p, ex->feats[i].index & m)] * ex->feats[i].value;
+    float z = sum1(p, ex->feats, ex->n_feats, 0.0f);
+    if (p->ix.n) {
+        rl_feature buf[IX_CHUNK];
+        rl_ix_cursor c = {0, 0, 0, 0};
+        for (uint32_t n; (n = rl_interactions_next(&p->ix, ex, p->mask, &c, buf, IX_CHUNK));)
+            z = sum1(p, buf, n, z);
     }
     if (dense_counts(p, ex))
         for (uint32_t j = 0; j < p->dd; j++)
@@ -315,17 +333,29 @@ static double score1(const rl_predictor *p, const rl_example *ex)
     return (double)z * p->score_scale[0];
 }
 
-/* k rows (softmax): exact float products summed in double per class. */
-static void score_k(const rl_predictor *p, const rl_example *ex, double *z)
+static void sum_k(const rl_predictor *p, const rl_feature *f, uint32_t n, double *z)
 {
     const uint32_t m = p->mask, k = p->k;
-    memset(z, 0, k * sizeof(double));
-    for (uint32_t i = 0; i < ex->n_feats; i++) {
-        uint32_t e = entry_of(p, ex->feats[i].index & m);
-        float x = p->scale ? clip(ex->feats[i].value, p->scale[e]) : ex->feats[i].value;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t e = entry_of(p, f[i].index & m);
+        float x = p->scale ? clip(f[i].value, p->scale[e]) : f[i].value;
         const float *w = p->w + (size_t)e * k;
         for (uint32_t r = 0; r < k; r++)
             z[r] += (double)w[r] * x;
+    }
+}
+
+/* k rows (softmax): exact float products summed in double per class. */
+static void score_k(const rl_predictor *p, const rl_example *ex, double *z)
+{
+    const uint32_t k = p->k;
+    memset(z, 0, k * sizeof(double));
+    sum_k(p, ex->feats, ex->n_feats, z);
+    if (p->ix.n) {
+        rl_feature buf[IX_CHUNK];
+        rl_ix_cursor c = {0, 0, 0, 0};
+        for (uint32_t n; (n = rl_interactions_next(&p->ix, ex, p->mask, &c, buf, IX_CHUNK));)
+            sum_k(p, buf, n, z);
     }
     if (dense_counts(p, ex))
         for (uint32_t j = 0; j < p->dd; j++) {
@@ -378,10 +408,20 @@ size_t rl_predictor_contrib(const rl_predictor *p, const rl_example *ex, uint32_
     size_t n = 0;
     if (row >= p->k)
         return 0;
-    for (uint32_t i = 0; i < ex->n_feats && n < cap; i++) {
-        uint32_t e = entry_of(p, ex->feats[i].index & p->mask);
-        contrib[n++] = term(p, p->w[(size_t)e * p->k + row], ex->feats[i].value,
-                            p->scale ? p->scale[e] : 0.0f, row);
+    rl_feature buf[IX_CHUNK];
+    rl_ix_cursor c = {0, 0, 0, 0};
+    const rl_feature *f = ex->feats;
+    uint32_t nf = ex->n_feats;
+    for (;;) {
+        for (uint32_t i = 0; i < nf && n < cap; i++) {
+            uint32_t e = entry_of(p, f[i].index & p->mask);
+            contrib[n++] = term(p, p->w[(size_t)e * p->k + row], f[i].value,
+                                p->scale ? p->scale[e] : 0.0f, row);
+        }
+        if (!p->ix.n || n >= cap ||
+            !(nf = rl_interactions_next(&p->ix, ex, p->mask, &c, buf, IX_CHUNK)))
+            break;
+        f = buf;
     }
     if (dense_counts(p, ex))
         for (uint32_t j = 0; j < p->dd && n < cap; j++)

@@ -11,6 +11,8 @@
  * - rl_predictor_predict() and the other const calls allocate nothing, do no I/O, write only
  *   their outputs, and any number of threads may call them on one predictor at once.
  * - A feature's slot is its index masked to 2^bits (index & (2^bits - 1)), as the learners do;
+ *   with interactions in the snapshot's hyperparameters, ex->ns gives each feature's namespace
+ *   and the crossed features are scored after ex's own, as the model that learned them did;
  *   a slot the snapshot has no weight for scores 0 * x. A dense block counts only when
  *   ex->dense is set and ex->n_dense equals the snapshot's dense_dim (learners ignore any other).
  *   label and weight are not read.
@@ -49,9 +51,11 @@ void rl_predictor_predict_rows(const rl_predictor *p, const rl_example *ex, rl_p
                                double *scores, double *probs);
 
 /* Explains row `row` of a prediction: contrib[i] = the term feature i added (its weight times
- * its clipped value, times the row's score_scale), then one per dense value when the dense
- * block counts, then the bias's term; returns how many it wrote (n_feats + dense used + 1, at
- * most cap). Their sum equals the row's score up to the rounding of the summation. */
+ * its clipped value, times the row's score_scale), then, when the snapshot has interactions,
+ * one per crossed feature in the order they are generated (interactions.h), then one per dense
+ * value when the dense block counts, then the bias's term; returns how many it wrote (n_feats +
+ * crossed + dense used + 1, at most cap). Their sum equals the row's score up to the rounding of
+ * the summation. */
 size_t rl_predictor_contrib(const rl_predictor *p, const rl_example *ex, uint32_t row,
                             double *contrib, size_t cap);
 

@@ -201,6 +201,7 @@ rl_err rl_record_label(const rl_reader *r, const rl_record *rec, rl_task task, u
  * warm-up. */
 typedef struct rl_example_builder {
     rl_feature *feats;
+    uint8_t *ns; /* each feature's namespace byte (interactions.h) */
     uint32_t cap;
     char *scratch;
     size_t scratch_cap;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interactions.h"
 #include "reader_int.h"
 
 size_t rl_record_feature_name(const rl_text_feature *f, char *out, size_t out_size)
@@ -67,6 +68,7 @@ void rl_example_builder_free(rl_example_builder *b)
     if (!b)
         return;
     free(b->feats);
+    free(b->ns);
     free(b->scratch);
     memset(b, 0, sizeof(*b));
 }
@@ -79,10 +81,13 @@ rl_err rl_example_from_record(rl_example_builder *b, const rl_hasher *h, const r
         while (nc < rec->n_feats)
             nc = nc > UINT32_MAX / 2 ? rec->n_feats : nc * 2;
         rl_feature *nf = realloc(b->feats, (size_t)nc * sizeof(*nf));
-        if (!nf)
+        if (nf)
+            b->feats = nf;
+        uint8_t *nn = nf ? realloc(b->ns, nc) : NULL;
+        if (!nn)
             return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory for %u features",
                               nc);
-        b->feats = nf;
+        b->ns = nn;
         b->cap = nc;
     }
     for (uint32_t i = 0; i < rec->n_feats; i++) {
@@ -111,11 +116,15 @@ rl_err rl_example_from_record(rl_example_builder *b, const rl_hasher *h, const r
         }
         b->feats[i].index = slot;
         b->feats[i].value = f->value;
+        /* the first byte of the name as hashed: ns if it is joined to the name, else the name */
+        b->ns[i] = f->name && f->ns && f->ns_sep ? rl_ns_byte(f->ns, f->ns_len)
+                                                 : rl_ns_byte(f->name, f->name_len);
     }
     memset(ex, 0, sizeof(*ex));
     ex->label = label;
     ex->weight = rec->weight;
     ex->feats = b->feats;
+    ex->ns = b->ns;
     ex->n_feats = rec->n_feats;
     return RL_OK;
 }

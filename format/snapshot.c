@@ -65,6 +65,7 @@ static int is_zero(float f)
 typedef struct snap_pb {
     Relearn__Snapshot msg;
     Relearn__LearnerConfig learner;
+    char ix[RL_FMT_IX_LEN];
     Relearn__Metrics metrics;
     Relearn__WeightRow *rows;
     Relearn__WeightRow **rowp;
@@ -231,7 +232,7 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
     m->created_ms = meta && meta->created_ms ? meta->created_ms : rl_fmt_now_ms();
     m->has_events_seen = 1;
     m->events_seen = events;
-    rl_fmt_learner_to_pb(&l->params, hash_seed, &pb.learner);
+    rl_fmt_learner_to_pb(&l->params, hash_seed, &pb.learner, pb.ix);
     m->learner = &pb.learner;
     m->has_row_count = 1;
     m->row_count = w.n_rows;

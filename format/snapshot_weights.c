@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interactions.h"
 #include "snapshot.h"
 
 /* A stored weight as the model's true weight: times the row's score_scale, in float, as the
@@ -134,6 +135,14 @@ rl_err rl_snapshot_apply_to_model(const rl_snapshot *s, rl_model *m, char *errst
                           s->learner.learner, s->learner.bits, s->learner.dense_dim, s->n_rows,
                           (unsigned long long)s->hash_seed, p->learner, p->bits, p->dense_dim,
                           p->n_classes, (unsigned long long)rl_model_get_config(m)->hash_seed);
+    /* Crossed features live in the same slots: weights learned with other interactions mean
+     * something else. */
+    char a[RL_INTERACTIONS_MAX * 4 + 1], b[sizeof(a)];
+    rl_interactions_format(&s->learner.interactions, a, sizeof(a));
+    rl_interactions_format(&p->interactions, b, sizeof(b));
+    if (strcmp(a, b) != 0)
+        return rl_set_err(errstr, errstr_size, RL_ERR_MISMATCH,
+                          "snapshot has interactions '%s'; the model has '%s'", a, b);
     rl_weights w;
     float *buf = NULL;
     char sub[256];

@@ -49,6 +49,9 @@ typedef struct rl_example {
     uint32_t n_feats;
     const float *dense; /* dense_dim values or NULL when the event has no dense block */
     uint32_t n_dense;   /* must equal the learner's dense_dim when dense != NULL */
+    /* Each feature's namespace byte (interactions.h), or NULL (all ' '). Read only by the
+     * interaction expansion (model.c, the snapshot predictor); learners never look at it. */
+    const uint8_t *ns;
 } rl_example;
 
 typedef enum rl_task {
@@ -86,6 +89,16 @@ typedef enum rl_schedule {
     RL_SCHED_PEGASOS,        /* eta_t = 1 / (lambda t), lambda = l2 (hinge: linear SVM) */
 } rl_schedule;
 
+/* Namespace interactions (interactions.h): up to RL_INTERACTIONS_MAX terms of 2 or 3
+ * namespace bytes. Carried with the learner parameters so checkpoints and snapshots keep them;
+ * the model expands examples with them before its learner sees them (learners never read it). */
+#define RL_INTERACTIONS_MAX 16
+typedef struct rl_interactions {
+    uint32_t n;                       /* terms */
+    uint8_t len[RL_INTERACTIONS_MAX]; /* 2 or 3 */
+    uint8_t ns[RL_INTERACTIONS_MAX][3];
+} rl_interactions;
+
 /* Hyperparameters of every learner; each learner reads the ones it uses and validates them.
  * Start from rl_learner_params_default() and set fields or keys. */
 typedef struct rl_learner_params {
@@ -105,6 +118,7 @@ typedef struct rl_learner_params {
     double ftrl_beta;     /* FTRL-Proximal beta (default 1) */
     double radius;        /* ogd: radius of the L2 ball the weights are projected onto */
     int bias;             /* 1 = learn a bias term (default 1) */
+    rl_interactions interactions; /* key "interactions" (adds terms; every learner takes it) */
     /* Which keys rl_learner_params_set was given (one bit each, in the order of its "known"
      * list); rl_learner_new refuses a key the learner has no use for, instead of ignoring it.
      * Not stored: a checkpoint's config is complete, not somebody's choice of keys. */
@@ -206,8 +220,8 @@ const struct rl_learner_ops *rl_learner_find(const char *name);
 /* ---- parameters ---- */
 void rl_learner_params_default(rl_learner_params *p);
 /* Sets one hyperparameter by config key ("learner", "loss", "schedule", "bits", "dense_dim",
- * "classes", "eta", "power_t", "t0", "l1", "l2", "alpha", "beta", "radius", "bias"), checking
- * type and
+ * "classes", "eta", "power_t", "t0", "l1", "l2", "alpha", "beta", "radius", "bias",
+ * "interactions": adds terms, see interactions.h), checking type and
  * bounds. errstr names the key, the value and what is allowed. */
 rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
                              size_t errstr_size);

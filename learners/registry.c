@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "interactions.h"
 #include "learner_impl.h"
 
 static const struct rl_learner_ops *const all_learners[] = {
@@ -218,12 +219,15 @@ static rl_err set_key(rl_learner_params *p, const char *key, const char *value, 
             p->schedule = (rl_schedule)v;
         return e;
     }
+    if (strcmp(key, "interactions") == 0)
+        return rl_interactions_add(&p->interactions, value, errstr, errstr_size);
     for (size_t i = 0; i < N_OF(pdescs); i++)
         if (strcmp(key, pdescs[i].key) == 0)
             return set_number(p, &pdescs[i], value, errstr, errstr_size);
     return rl_set_err(errstr, errstr_size, RL_ERR_NOT_FOUND,
                       "%s: unknown learner parameter (known: learner, loss, schedule, bits, "
-                      "dense_dim, classes, eta, power_t, t0, l1, l2, alpha, beta, radius, bias)",
+                      "dense_dim, classes, eta, power_t, t0, l1, l2, alpha, beta, radius, bias, "
+                      "interactions)",
                       key);
 }
 
@@ -313,6 +317,16 @@ size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t ou
         else if (out && out_size > 0 && used < out_size)
             out[used] = '\0';
         used += (size_t)k;
+    }
+    if (p->interactions.n) {
+        char spec[RL_INTERACTIONS_MAX * 4 + 1];
+        rl_interactions_format(&p->interactions, spec, sizeof(spec));
+        int k = snprintf(line, sizeof(line), "interactions=%s\n", spec);
+        if (k > 0 && out && used + (size_t)k < out_size)
+            memcpy(out + used, line, (size_t)k + 1);
+        else if (k > 0 && out && out_size > 0 && used < out_size)
+            out[used] = '\0';
+        used += k > 0 ? (size_t)k : 0;
     }
     if (out && out_size > 0 && used < out_size)
         out[used] = '\0';

@@ -8,11 +8,12 @@
 #include <string.h>
 
 #include "event_codec.h"
+#include "interactions.h"
 #include "model_int.h"
 #include "reader_int.h"
 
 static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, rl_feature *feats,
-                              rl_example *ex)
+                              uint8_t *ns, rl_example *ex)
 {
     const rl_hasher *h = &m->hasher;
     if (ev->n_features > RELEARN_MAX_FEATURES || (ev->n_features && !ev->features))
@@ -29,6 +30,7 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
         else
             feats[i].index = f->index <= h->mask ? (uint32_t)f->index : rl_hash_index(h, f->index);
         feats[i].value = f->value;
+        ns[i] = rl_ns_byte(f->name, f->name ? f->name_len : 0); /* for interactions */
     }
     for (size_t j = 0; ev->dense && j < ev->n_dense; j++)
         if (!(fabsf(ev->dense[j]) <= RL_FEATURE_VALUE_MAX))
@@ -36,6 +38,7 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
     memset(ex, 0, sizeof(*ex));
     ex->weight = 1.0f;
     ex->feats = feats;
+    ex->ns = ns;
     ex->n_feats = (uint32_t)ev->n_features;
     ex->dense = ev->dense;
     ex->n_dense = (uint32_t)ev->n_dense;
@@ -70,10 +73,11 @@ relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
                             relearn_prediction *out, double *probs)
 {
     rl_feature feats[RELEARN_MAX_FEATURES];
+    uint8_t ns[RELEARN_MAX_FEATURES];
     rl_example ex;
     if (!m || !ev || !out)
         return RELEARN_ERR_INVALID_ARG;
-    relearn_err e = hash_event(m, ev, feats, &ex);
+    relearn_err e = hash_event(m, ev, feats, ns, &ex);
     if (e != RELEARN_OK)
         return e;
     score_example(m, &ex, out, probs);
@@ -133,6 +137,7 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
                             relearn_contribution *out, size_t *n_out, relearn_prediction *pred)
 {
     rl_feature feats[RELEARN_MAX_FEATURES];
+    uint8_t ns[RELEARN_MAX_FEATURES];
     double contrib[RELEARN_MAX_FEATURES + RELEARN_MAX_DENSE + 1];
     rl_example ex;
     relearn_prediction p;
@@ -142,7 +147,7 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
     *n_out = 0;
     if (m->snap.dense_dim > RELEARN_MAX_DENSE)
         return RELEARN_ERR_MISMATCH;
-    relearn_err e = hash_event(m, ev, feats, &ex);
+    relearn_err e = hash_event(m, ev, feats, ns, &ex);
     if (e != RELEARN_OK)
         return e;
     score_example(m, &ex, &p, NULL);

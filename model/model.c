@@ -241,6 +241,7 @@ void rl_model_destroy(rl_model *m)
     rl_metrics_destroy(m->shadow);
     rl_detector_destroy(m->det);
     rl_detector_destroy(m->fdet);
+    free(m->xf);
     free(m);
 }
 
@@ -498,8 +499,10 @@ static double feature_value(const rl_model *m, const rl_example *ex)
     return 0.0;
 }
 
-double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos, rl_pred *pred)
+double rl_model_step(rl_model *m, const rl_example *in, const rl_event_pos *pos, rl_pred *pred)
 {
+    rl_example xex;
+    const rl_example *ex = rl_model_expand(m, in, &xex);
     rl_pred local;
     rl_pred *p = pred ? pred : &local;
     rl_drift_state st;
@@ -525,7 +528,7 @@ double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos,
     }
     if (m->fdet) {
         m->stat_before[SRC_FEATURE] = m->fdet->ops->statistic(m->fdet, &stat_name);
-        if (rl_detector_update(m->fdet, feature_value(m, ex), &st) == RL_OK)
+        if (rl_detector_update(m->fdet, feature_value(m, in), &st) == RL_OK)
             on_feature_state(m, st, pos);
         else
             m->f_rejected++;
@@ -535,7 +538,9 @@ double rl_model_step(rl_model *m, const rl_example *ex, const rl_event_pos *pos,
 
 void rl_model_predict(const rl_model *m, const rl_example *ex, rl_pred *pred)
 {
-    rl_learner_predict(m->champ, ex, pred);
+    /* The expansion buffer is scratch, not model state: a model is used by one thread. */
+    rl_example xex;
+    rl_learner_predict(m->champ, rl_model_expand((rl_model *)m, ex, &xex), pred);
 }
 
 const rl_model_config *rl_model_get_config(const rl_model *m)

@@ -55,6 +55,13 @@ struct rl_model {
     uint8_t boosting;
     uint64_t boost_start;
 
+    /* Interactions (cfg.learner.interactions): the learners see an example's features
+     * followed by its crossed ones, built here (grown to the widest example, then reused). */
+    rl_feature *xf;
+    uint32_t xcap;
+    uint64_t ix_dropped; /* crossed features left out: more than RL_IX_FEATURES_MAX, or no
+                            memory to grow (transient, not part of the state) */
+
     uint64_t position;
     uint64_t warnings, drifts, rejected;       /* error stream */
     uint64_t f_warnings, f_drifts, f_rejected; /* watched feature */
@@ -64,6 +71,12 @@ struct rl_model {
     double stat_before[SRC_COUNT]; /* detector statistic before this example's value (transient:
                                       recomputed every step, so not part of the state) */
 };
+
+/* Crossed features one example may add at most; beyond, they are left out and counted. */
+#define RL_IX_FEATURES_MAX (1u << 22)
+/* The example the learners see: ex itself without interactions, else ex's features followed by
+ * the crossed ones, in m->xf and *tmp (valid until the next call). */
+const rl_example *rl_model_expand(rl_model *m, const rl_example *ex, rl_example *tmp);
 
 /* Reads a watch_feature value (model.h): *is_index and *index for "#N", else *name / *name_len
  * point into w at the name ("##x" names "#x"). Refuses "#" followed by anything but decimal

@@ -1,7 +1,7 @@
 #!/bin/sh
 # csv_tabular.sh - a customer table as people have it (text columns, missing values, a string
 # label), learned by `relearn eval` with no preprocessing, reaches the accuracy of the same data
-# one-hot encoded by hand.
+# one-hot encoded by hand; and interactions cross its columns.
 #
 # The table is generated with a known structure: churn depends on the city and the plan (text
 # columns), age and tenure (numbers, 10% and 5% missing as NA / empty), not on a free-text note
@@ -74,4 +74,23 @@ grep -q "customers.csv:2: column 0 (city): bad number '" "$W/e" ||
 printf 'a,label\nx,maybe\nx,yes\n' >"$W/l.csv"
 "$RELEARN" eval --progress 0 "$W/l.csv" >"$W/o" 2>"$W/e" || true
 grep -q "l.csv:2: bad label 'maybe'" "$W/e" || { echo "FAIL: label maybe: $(cat "$W/e")"; failed=1; }
+
+# Interactions cross columns by their first letters (-q ab: columns a* x columns b*): a label
+# that is the XOR of two text columns is out of reach of a linear model and learned with -q ab.
+# The saved model carries the spec in its hyperparameters (snapshots and checkpoints score with
+# it; test_predictor checks that bit for bit).
+awk 'BEGIN { srand(3); print "a,b,label"
+    for (i = 0; i < 20000; i++) { a = int(rand() * 2); b = int(rand() * 2)
+        printf "x%d,y%d,%d\n", a, b, a != b } }' >"$W/xor.csv"
+lin=$(acc "$W/xor.csv")
+q=$("$RELEARN" eval -q ab --save "$W/xor.rlck" --progress 0 "$W/xor.csv" |
+    awk '$1 == "accuracy" { print $2 }')
+echo "XOR of two text columns: accuracy $lin linear, $q with -q ab"
+awk -v l="$lin" -v q="$q" 'BEGIN { exit !(l < 0.6 && q > 0.99) }' ||
+    { echo "FAIL: xor: linear $lin (want < 0.6), -q ab $q (want > 0.99)"; failed=1; }
+"$RELEARN" inspect "$W/xor.rlck" | grep -q 'interactions=ab' ||
+    { echo "FAIL: the saved model does not carry interactions=ab"; failed=1; }
+if "$RELEARN" eval --cubic ab --progress 0 "$W/xor.csv" >"$W/o" 2>"$W/e"; then
+    echo "FAIL: --cubic ab accepted"; failed=1
+fi
 exit $failed

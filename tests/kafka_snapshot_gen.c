@@ -63,7 +63,7 @@ int main(int argc, char **argv)
             f[k].index = (uint32_t)(s & 0x3fff);
             f[k].value = 1.0f;
         }
-        rl_example ex = {(float)(s >> 63), 1.0f, f, 16, NULL, 0};
+        rl_example ex = {(float)(s >> 63), 1.0f, f, 16, NULL, 0, NULL};
         rl_pred pr;
         rl_learner_learn(l, &ex, &pr);
     }

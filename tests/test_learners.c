@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "features.h"
+#include "interactions.h"
 #include "learner.h"
 #include "learner_impl.h"
 #include "learner_cfgs.h"
@@ -672,7 +673,7 @@ static rl_learner *make_bits10(const char *kv)
 static void learn1(rl_learner *l, uint32_t idx, float x, float y, rl_pred *p, double *loss)
 {
     rl_feature f = {idx, x};
-    rl_example ex = {y, 1.0f, &f, 1, NULL, 0};
+    rl_example ex = {y, 1.0f, &f, 1, NULL, 0, NULL};
     *loss = rl_learner_learn(l, &ex, p);
 }
 
@@ -738,12 +739,12 @@ static void test_all_survive_limit_values(void **state)
             else
                 y = (float)(i % 2);
             rl_example ex = {
-                y, 1.0f, f, 3, l->params.dense_dim ? dense : NULL, l->params.dense_dim};
+                y, 1.0f, f, 3, l->params.dense_dim ? dense : NULL, l->params.dense_dim, NULL};
             rl_pred p;
             rl_learner_learn(l, &ex, &p);
         }
         rl_feature f1 = {3, 1.0f};
-        rl_example ex = {1.0f, 1.0f, &f1, 1, NULL, 0};
+        rl_example ex = {1.0f, 1.0f, &f1, 1, NULL, 0, NULL};
         rl_pred p;
         rl_learner_predict(l, &ex, &p);
         if (!isfinite(p.score))
@@ -829,7 +830,7 @@ static void test_known_sgd(void **state)
     l = make_bits10("loss=squared bias=0");
     learn1(l, 5, 2.0f, 1.0f, &p, &loss);
     assert_float_equal(loss, 1.0, 1e-12);
-    rl_learner_predict(l, &(rl_example){1, 1, &(rl_feature){5, 2.0f}, 1, NULL, 0}, &p);
+    rl_learner_predict(l, &(rl_example){1, 1, &(rl_feature){5, 2.0f}, 1, NULL, 0, NULL}, &p);
     assert_float_equal(p.score, 1.0 - exp(-0.5), 1e-6);
     rl_learner_weights(l, &w);
     assert_float_equal(w.w[5], (1.0 - exp(-0.5)) / 2.0, 1e-6);
@@ -894,7 +895,7 @@ static void test_known_ogd(void **state)
      * eta / sqrt(1) * R * |d| |x| / G = 0.8 along x: w = (0.48, 0.64), |w| = 0.8 > R, so it is
      * projected onto the ball: w = (0.24, 0.32). */
     rl_feature f[2] = {{1, 3.0f}, {2, 4.0f}};
-    rl_example ex = {1.0f, 1.0f, f, 2, NULL, 0};
+    rl_example ex = {1.0f, 1.0f, f, 2, NULL, 0, NULL};
     assert_float_equal(rl_learner_learn(l, &ex, &p), log(2.0), 1e-9);
     rl_learner_weights(l, &w);
     assert_float_equal(w.w[1], 0.24, 1e-6);
@@ -928,7 +929,7 @@ static void test_known_perceptrons(void **state)
 {
     (void)state;
     rl_feature f[2] = {{1, 1.0f}, {2, -2.0f}};
-    rl_example ex = {1.0f, 1.0f, f, 2, NULL, 0};
+    rl_example ex = {1.0f, 1.0f, f, 2, NULL, 0, NULL};
     rl_pred p;
     rl_weights w;
     rl_learner *l = make_bits10("learner=perceptron");
@@ -1039,7 +1040,7 @@ static void test_perceptron_separable(void **state)
     for (epoch = 0; epoch < 200 && mistakes != 0; epoch++) {
         mistakes = 0;
         for (int i = 0; i < N; i++) {
-            rl_example ex = {ys[i], 1.0f, fs[i], D, NULL, 0};
+            rl_example ex = {ys[i], 1.0f, fs[i], D, NULL, 0, NULL};
             rl_pred p;
             mistakes += rl_learner_learn(l, &ex, &p) > 0;
         }
@@ -1116,7 +1117,7 @@ static double scaled_logloss(const char *kv, double scale, double *acc)
         double z = 3 * (age - 0.5) - 4 * (inc - 0.5);
         float y = rng_unif() < 1 / (1 + exp(-z)) ? 1.0f : 0.0f;
         rl_feature f[2] = {{1, (float)(age * 80)}, {2, (float)(inc * scale)}};
-        rl_example ex = {y, 1.0f, f, 2, NULL, 0};
+        rl_example ex = {y, 1.0f, f, 2, NULL, 0, NULL};
         rl_pred p;
         total += rl_learner_learn(l, &ex, &p);
         hits += p.cls == (int)y;
@@ -1214,7 +1215,8 @@ static void test_sgd_simd_matches_scalar(void **state)
             double z = 0;
             for (uint32_t k = 0; k < n; k++)
                 z += f[k].value * sin(f[k].index % 1024 * 0.37);
-            rl_example ex = {0, 1, f, n, a->params.dense_dim ? dense : NULL, a->params.dense_dim};
+            rl_example ex = {0,   1, f, n, a->params.dense_dim ? dense : NULL, a->params.dense_dim,
+                             NULL};
             ex.weight = rng_unif() < 0.2 ? 0.5f : 1.0f;
             ex.label = a->task == RL_TASK_BINARY           ? (z > 0 ? 1.0f : 0.0f)
                        : a->params.loss == RL_LOSS_POISSON ? (float)floor(rng_unif() * 4)
@@ -1253,7 +1255,7 @@ static void test_sgd_big_state(void **state)
     assert_int_equal(rl_learner_new(&p, &a, err, sizeof(err)), RL_OK);
     assert_int_equal(rl_learner_new(&p, &b, err, sizeof(err)), RL_OK);
     rl_feature f[2] = {{(1u << 18) - 1, 0.5f}, {7, -2.0f}};
-    rl_example ex = {1, 1, f, 2, NULL, 0};
+    rl_example ex = {1, 1, f, 2, NULL, 0, NULL};
     rl_pred pr;
     rl_weights w;
     rl_learner_learn(a, &ex, &pr);
@@ -1367,6 +1369,82 @@ static void test_hashing(void **state)
     assert_int_equal(h30.mask, (1u << 30) - 1);
 }
 
+/* Interactions: parsing, VW's slot arithmetic, the pairs within one namespace taken once, and
+ * generation in chunks equal to generation at once. */
+static void test_interactions(void **state)
+{
+    (void)state;
+    char err[256], spec[80];
+    rl_interactions it;
+    memset(&it, 0, sizeof(it));
+    assert_int_equal(rl_interactions_add(&it, "ab,aa", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_interactions_add(&it, "abc", err, sizeof(err)), RL_OK);
+    rl_interactions_format(&it, spec, sizeof(spec));
+    assert_string_equal(spec, "ab,aa,abc");
+    static const struct {
+        const char *spec, *why;
+    } bad[] = {{"a", "1 namespaces"},
+               {"abcd", "4 namespaces"},
+               {"ab", "twice"},
+               {",", "no term"},
+               {"", "no term"}};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        rl_interactions t = it;
+        err[0] = '\0';
+        assert_int_equal(rl_interactions_add(&t, bad[k].spec, err, sizeof(err)),
+                         RL_ERR_INVALID_ARG);
+        assert_memory_equal(&t, &it, sizeof(t));
+        if (!strstr(err, bad[k].why))
+            fail_msg("'%s': '%s' lacks '%s'", bad[k].spec, err, bad[k].why);
+    }
+    rl_interactions full;
+    memset(&full, 0, sizeof(full));
+    for (int k = 0; k < RL_INTERACTIONS_MAX; k++) {
+        char t[3] = {(char)('a' + k), 'z', 0};
+        assert_int_equal(rl_interactions_add(&full, t, err, sizeof(err)), RL_OK);
+    }
+    assert_int_equal(rl_interactions_add(&full, "yy", err, sizeof(err)), RL_ERR_INVALID_ARG);
+
+    /* a1 a2 b1 x(indexed): ab -> a1b1 a2b1; aa -> a1a1 a1a2 a2a2; abc -> none (no c) */
+    rl_feature f[4] = {{3, 2.0f}, {5, 0.5f}, {7, -1.0f}, {9, 4.0f}};
+    uint8_t ns[4] = {'a', 'a', 'b', ' '};
+    rl_example ex = {1, 1, f, 4, NULL, 0, ns};
+    const uint32_t mask = 1023, P = RL_INTERACTION_FNV;
+    rl_feature out[16];
+    rl_ix_cursor c = {0, 0, 0, 0};
+    assert_int_equal(rl_interactions_next(&it, &ex, mask, &c, out, 16), 5);
+    assert_int_equal(rl_interactions_next(&it, &ex, mask, &c, out + 5, 11), 0);
+    const uint32_t want_idx[5] = {((3 * P) ^ 7) & mask, ((5 * P) ^ 7) & mask, ((3 * P) ^ 3) & mask,
+                                  ((3 * P) ^ 5) & mask, ((5 * P) ^ 5) & mask};
+    const float want_val[5] = {-2.0f, -0.5f, 4.0f, 1.0f, 0.25f};
+    for (int k = 0; k < 5; k++) {
+        assert_int_equal(out[k].index, want_idx[k]);
+        assert_true(out[k].value == want_val[k]);
+    }
+    /* one at a time: the same sequence */
+    memset(&c, 0, sizeof(c));
+    for (int k = 0; k < 5; k++) {
+        rl_feature one;
+        assert_int_equal(rl_interactions_next(&it, &ex, mask, &c, &one, 1), 1);
+        assert_int_equal(one.index, want_idx[k]);
+    }
+    rl_feature one;
+    assert_int_equal(rl_interactions_next(&it, &ex, mask, &c, &one, 1), 0);
+    /* a triple and the indexed namespace; huge products stay within the learners' limit */
+    rl_interactions t3;
+    memset(&t3, 0, sizeof(t3));
+    assert_int_equal(rl_interactions_add(&t3, "ab ", err, sizeof(err)), RL_OK);
+    f[0].value = 1e18f;
+    f[2].value = 1e18f;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(rl_interactions_next(&t3, &ex, mask, &c, out, 16), 2);
+    assert_int_equal(out[0].index, ((((3 * P) ^ 7) * P) ^ 9) & mask);
+    assert_true(out[0].value == RL_FEATURE_VALUE_MAX);
+    ex.ns = NULL; /* every feature in ' ': no a, no b */
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(rl_interactions_next(&t3, &ex, mask, &c, out, 16), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1384,6 +1462,7 @@ int main(void)
         cmocka_unit_test(test_unused_params_refused),
         cmocka_unit_test(test_known_sgd),
         cmocka_unit_test(test_known_ogd),
+        cmocka_unit_test(test_interactions),
         cmocka_unit_test(test_known_perceptrons),
         cmocka_unit_test(test_known_ftrl),
         cmocka_unit_test(test_known_softmax),

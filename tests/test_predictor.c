@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interactions.h"
 #include "learner.h"
 #include "learner_cfgs.h"
+#include "model.h"
 #include "predictor.h"
 #include "snapshot.h"
 #include "snapshot.pb-c.h"
@@ -56,7 +58,7 @@ static void gen_train(ev *e, const rl_learner *l)
     }
     for (int j = 0; j < DD; j++)
         e->dense[j] = (float)(rng_unif() * 4 - 2);
-    e->ex = (rl_example){0, 1.0f, e->f, n, NULL, 0};
+    e->ex = (rl_example){0, 1.0f, e->f, n, NULL, 0, NULL};
     if (l->params.dense_dim) {
         e->ex.dense = e->dense;
         e->ex.n_dense = DD;
@@ -99,7 +101,7 @@ static void gen_test(ev *e, const rl_learner *l)
     }
     for (int j = 0; j <= DD; j++)
         e->dense[j] = rng_unif() < 0.5 ? (float)(rng_unif() * 4 - 2) : any_value();
-    e->ex = (rl_example){0, 1.0f, e->f, n, NULL, 0};
+    e->ex = (rl_example){0, 1.0f, e->f, n, NULL, 0, NULL};
     double u = rng_unif();
     if (l->params.dense_dim && u < 0.8) {
         e->ex.dense = e->dense;
@@ -434,6 +436,75 @@ static void test_format2_fields_need_format2(void **state)
     rl_learner_destroy(l);
 }
 
+/* Interactions are part of the scoring function: a model that crosses namespaces (pairs, a
+ * namespace with itself, a triple) publishes them in its hyperparameters, and the snapshot's
+ * predictor crosses the same features in the same order, so it still scores bit for bit as
+ * the model does (rl_model_predict), for every learner, and its contributions add up. */
+static void test_interactions_bitwise(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"learner=sgd",
+                                        "learner=sgd schedule=pegasos loss=hinge l2=0.01",
+                                        "learner=ogd",
+                                        "learner=ftrl",
+                                        "learner=avg_perceptron",
+                                        "learner=softmax classes=3"};
+    static const uint8_t names[] = "abc ";
+    char err[256];
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        rl_model_config c;
+        rl_model *m = NULL;
+        rl_model_config_default(&c);
+        params_from(kinds[k], &c.learner);
+        c.learner.bits = 12;
+        if (rl_learner_params_set(&c.learner, "interactions", "ab,aa,abc,c ", err, sizeof(err)) !=
+            RL_OK)
+            fail_msg("%s", err);
+        if (rl_model_new(&c, NULL, NULL, &m, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: %s", kinds[k], err);
+        const rl_learner *l = rl_model_learner_c(m);
+        rng_state = 77;
+        ev e;
+        uint8_t ns[MAXF];
+        rl_pred mp, sp;
+        for (int i = 0; i < 3000; i++) {
+            gen_train(&e, l);
+            for (uint32_t j = 0; j < e.ex.n_feats; j++)
+                ns[j] = names[e.f[j].index % 4];
+            e.ex.ns = ns;
+            rl_model_step(m, &e.ex, NULL, &mp);
+        }
+        rl_snapshot s;
+        publish(l, &s);
+        char spec[80];
+        rl_interactions_format(&s.learner.interactions, spec, sizeof(spec));
+        assert_string_equal(spec, "ab,aa,abc,c ");
+        rl_predictor *pr = NULL;
+        if (rl_predictor_new(&s, &pr, err, sizeof(err)) != RL_OK)
+            fail_msg("%s: predictor: %s", kinds[k], err);
+        rl_snapshot_clear(&s);
+        for (int i = 0; i < 2000; i++) {
+            gen_test(&e, l);
+            for (uint32_t j = 0; j < e.ex.n_feats; j++)
+                ns[j] = names[(e.f[j].index + (uint32_t)i) % 4];
+            e.ex.ns = i % 10 ? ns : NULL; /* NULL: every feature in ' ' */
+            rl_model_predict(m, &e.ex, &mp);
+            rl_predictor_predict(pr, &e.ex, &sp);
+            check_same(&mp, &sp, kinds[k], 12, i);
+            if (l->task == RL_TASK_MULTICLASS || !isfinite(mp.score) || fabs(mp.score) > 1e6)
+                continue;
+            double contrib[4096], sum = 0;
+            size_t n = rl_predictor_contrib(pr, &e.ex, 0, contrib, 4096);
+            assert_true(n > e.ex.n_feats || e.ex.n_feats == 0 || !e.ex.ns);
+            for (size_t q = 0; q < n; q++)
+                sum += contrib[q];
+            assert_true(fabs(sum - mp.score) <= 1e-4 * (1 + fabs(mp.score)));
+        }
+        rl_predictor_destroy(pr);
+        rl_model_destroy(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_contrib_adds_up),
         cmocka_unit_test(test_threads_and_no_allocation),
         cmocka_unit_test(test_format2_fields_need_format2),
+        cmocka_unit_test(test_interactions_bitwise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,7 +236,7 @@ static void train_every_slot(rl_model *m, uint32_t bits, int steps)
             f[k].index = ((uint32_t)i * 40 + k) & ((1u << bits) - 1);
             f[k].value = 0.5f + 0.01f * (float)k;
         }
-        rl_example ex = {(float)(i % 2), 1, f, 40, NULL, 0};
+        rl_example ex = {(float)(i % 2), 1, f, 40, NULL, 0, NULL};
         rl_model_step(m, &ex, NULL, NULL);
     }
 }

@@ -43,6 +43,18 @@ grep -q '^sasl.password = \*\*\*\*\*\*\*\*$' "$RL_WORK/out.txt" || rl_fail "secr
 grep -q hunter2 "$RL_WORK/out.txt" "$RL_WORK/err.txt" && rl_fail "secret printed"
 grep -q '^listen = 127.0.0.1:9464$' "$RL_WORK/out.txt" || rl_fail "metrics not on loopback by default"
 
+# [model] interactions: kept as given, refused with the reason when malformed.
+ix="$RL_WORK/ix.ini"
+printf '[model]\ninteractions = ab,abc\n[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n' "$RL_WORK" >"$ix"
+"$RELEARND" --config "$ix" --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt" ||
+    rl_fail "interactions refused: $(cat "$RL_WORK/err.txt")"
+grep -q '^interactions = ab,abc$' "$RL_WORK/out.txt" || rl_fail "interactions not in the effective config"
+printf '[model]\ninteractions = abcd\n[input]\nbrokers = a:1\n' >"$ix"
+"$RELEARND" --config "$ix" --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status of a bad interactions value" 2 $?
+grep -q "$ix:2: \[model\] interactions:.*4 namespaces" "$RL_WORK/err.txt" ||
+    rl_fail "bad interactions message: $(cat "$RL_WORK/err.txt")"
+
 # An option whose value is missing must not swallow the next option: "--brokers
 # --check-config" once started the daemon instead of checking.
 "$RELEARND" --config "$cfg" --brokers --check-config >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt"
