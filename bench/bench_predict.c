@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         }
         ev_name[e] = (relearn_event){byname + e * NF, NF, NULL, 0};
         ev_idx[e] = (relearn_event){byidx + e * NF, NF, NULL, 0};
-        ex[e] = (rl_example){(float)(rnd(&s) & 1), 1.0f, hashed + e * NF, NF, NULL, 0};
+        ex[e] = (rl_example){(float)(rnd(&s) & 1), 1.0f, hashed + e * NF, NF, NULL, 0, NULL};
     }
     rl_pred pr;
     for (int pass = 0; pass < 3; pass++)

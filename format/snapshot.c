@@ -221,7 +221,7 @@ rl_err rl_snapshot_encode_learner(const rl_learner *l, uint64_t hash_seed, uint6
     Relearn__Snapshot *m = &pb.msg;
     relearn__snapshot__init(m);
     m->has_format_version = 1;
-    m->format_version = v2 ? 2 : 1;
+    m->format_version = l->params.interactions.n ? 3 : v2 ? 2 : 1;
     m->model_name = (char *)(meta && meta->model_name ? meta->model_name : "");
     m->instance_id = (char *)(meta && meta->instance_id ? meta->instance_id : "");
     m->has_version = 1;
@@ -493,6 +493,12 @@ static rl_err decode_sum(const void *p, size_t len, const rl_fmt_sum *sum, rl_sn
     e = rl_fmt_learner_from_pb(m->learner, &s->learner, &s->hash_seed, errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
+    if (s->learner.interactions.n && s->format_version < 3) {
+        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
+                       "snapshot format %u with a format-3 field (learner interactions)",
+                       s->format_version);
+        goto fail;
+    }
     s->n_sparse = (uint64_t)1 << s->learner.bits;
     s->dense_dim = s->learner.dense_dim;
     if (!m->has_row_count || m->row_count == 0 || m->row_count > RL_CLASSES_MAX ||

@@ -29,11 +29,12 @@
 #include "model.h"
 #include "rl_common.h"
 
-/* The newest format this build reads and writes. An encoder writes 2 only when the snapshot
- * needs format 2's fields to score as its model did (clip scales, a score_scale), and 1
- * otherwise, so version-1 readers read every snapshot they can score exactly and refuse the
- * others (docs/FORMAT.md, "Compatibility"). */
-#define RL_SNAPSHOT_FORMAT_VERSION 2
+/* The newest format this build reads and writes. An encoder writes 3 when the model crosses
+ * namespaces (LearnerConfig.interactions), else 2 only when the snapshot needs format 2's
+ * fields to score as its model did (clip scales, a score_scale), and 1 otherwise, so older
+ * readers read every snapshot they can score exactly and refuse the others (docs/FORMAT.md,
+ * "Compatibility"). */
+#define RL_SNAPSHOT_FORMAT_VERSION 3
 /* Chunks have not changed: an old reader still reassembles them (and then judges the whole). */
 #define RL_SNAPSHOT_CHUNK_FORMAT_VERSION 1
 #define RL_SNAPSHOT_MAX_MSG_DEFAULT      (900u * 1000u)

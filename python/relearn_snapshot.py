@@ -40,7 +40,7 @@ __all__ = ["FormatError", "Snapshot", "Prediction", "load", "assemble", "decode_
            "hash_name", "hash_index"]
 
 FRAME_VERSION = 1
-SNAPSHOT_FORMAT_MAX = 2
+SNAPSHOT_FORMAT_MAX = 3
 CHUNK_FORMAT_MAX = 1
 FLAG_ZSTD = 1
 FLAG_ZERO_RUNS = 2
@@ -48,6 +48,8 @@ HEADER_LEN = 24
 TRAILER_LEN = 8
 SCORE_CLAMP = 50.0
 LEARNERS = ("sgd", "ogd", "ftrl", "perceptron", "avg_perceptron", "softmax")
+FNV = 16777619  # the interaction hash's multiplier (FORMAT.md section 6)
+VALUE_MAX = 999999984306749440.0  # f32(1e18): the largest feature value (section 5)
 LOSSES = ("logistic", "hinge", "squared", "poisson")
 
 
@@ -366,6 +368,16 @@ class Snapshot:
         self.seed = lc.hash_seed
         self.dense_dim = lc.dense_dim
         self.bias = lc.bias if lc.HasField("bias") else True
+        # FORMAT.md section 6: namespace interactions, terms of 2 or 3 namespace bytes
+        self.interactions = []
+        if lc.HasField("interactions") and lc.interactions:
+            if self.format_version < 3:
+                raise FormatError("format %d snapshot with a format-3 field (interactions)"
+                                  % self.format_version)
+            for t in lc.interactions.encode("utf-8", "surrogateescape").split(b","):
+                if not 2 <= len(t) <= 3:
+                    raise FormatError("interactions: term %r is not 2 or 3 namespaces" % t)
+                self.interactions.append(t)
         self.model_name, self.instance_id = m.model_name, m.instance_id
         self.version, self.parent_version = m.version, m.parent_version
         self.created_ms, self.events_seen = m.created_ms, m.events_seen
@@ -418,10 +430,47 @@ class Snapshot:
             return table[slot]
         return table.get(slot, 0.0)
 
+    @staticmethod
+    def _ns(feature):
+        """A feature's namespace byte: the first byte of its name, ' ' for an index."""
+        if isinstance(feature, int):
+            return 0x20
+        b = feature.encode("utf-8") if isinstance(feature, str) else bytes(feature)
+        return b[0] if b else 0x20
+
+    def _crossed(self, terms, ns):
+        """The crossed (slot, value) pairs of FORMAT.md section 6, in their order."""
+        mask, out, n = (1 << self.bits) - 1, [], len(terms)
+
+        def product(a, b):
+            p = a * b  # exact in double for two floats
+            return VALUE_MAX if p > VALUE_MAX else -VALUE_MAX if p < -VALUE_MAX else f32(p)
+
+        for t in self.interactions:
+            for i in range(n):
+                if ns[i] != t[0]:
+                    continue
+                for j in range(i if t[1] == t[0] else 0, n):
+                    if ns[j] != t[1]:
+                        continue
+                    s12 = (((terms[i][0] & mask) * FNV) & 0xFFFFFFFF) ^ (terms[j][0] & mask)
+                    v12 = product(terms[i][1], terms[j][1])
+                    if len(t) == 2:
+                        out.append((s12 & mask, v12))
+                        continue
+                    for k in range(j if t[2] == t[1] else 0, n):
+                        if ns[k] == t[2]:
+                            s = (((s12 * FNV) & 0xFFFFFFFF) ^ (terms[k][0] & mask)) & mask
+                            out.append((s, product(v12, terms[k][1])))
+        return out
+
     # ---- scoring (FORMAT.md sections 7 and 8) ----
     def predict(self, features, dense=None):
         """features: iterable of (name or index, value), in the event's order."""
+        features = list(features)
         terms = [(self.slot(f), f32(v)) for f, v in features]
+        if self.interactions:
+            terms += self._crossed(terms, [self._ns(f) for f, _ in features])
         use_dense = dense is not None and len(dense) == self.dense_dim and self.dense_dim > 0
         dense = [f32(d) for d in dense] if use_dense else []
         xb = _clip(1.0, self.bias_scale)

@@ -61,8 +61,12 @@ def refusals(d, expect):
     m = rs._messages().Snapshot()
     m.ParseFromString(rs.decode_frame(good, b"RLSN"))
     expect("re-framed", verdict(reframe(m.SerializeToString())), "accepted")
-    m.format_version = 3
-    expect("format version 3", verdict(reframe(m.SerializeToString())), "newer")
+    m.format_version = 4
+    expect("format version 4", verdict(reframe(m.SerializeToString())), "newer")
+    m.format_version = 2
+    m.learner.interactions = "ab"
+    expect("a format-3 field in format 2", verdict(reframe(m.SerializeToString())), "refused")
+    m.learner.ClearField("interactions")
     m.format_version = 1
     m.learner.learner = "gbdt"
     expect("an unknown learner", verdict(reframe(m.SerializeToString())), "newer")

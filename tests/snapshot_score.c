@@ -68,7 +68,7 @@ static int score_event(const rl_predictor *pr, const rl_hasher *h, json_t *ev)
         }
         json_object_set_new(f, "slot", json_integer(feats[i].index));
     }
-    rl_example ex = {0, 1.0f, feats, (uint32_t)json_array_size(fs), NULL, 0};
+    rl_example ex = {0, 1.0f, feats, (uint32_t)json_array_size(fs), NULL, 0, NULL};
     json_t *d = json_object_get(ev, "dense");
     if (json_is_array(d)) {
         json_t *x;

@@ -322,7 +322,19 @@ static void test_versions_and_corruption_refused(void **state)
     rl_buf_init(&f);
     assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_VERSION);
-    assert_non_null(strstr(err, "snapshot: format version 3 is newer"));
+    assert_non_null(strstr(err, "snapshot: format version 4 is newer"));
+    /* interactions change the scoring function: refused in a format below 3 */
+    pb->format_version = 2;
+    pb->learner->interactions = (char *)"ab";
+    n = relearn__snapshot__get_packed_size(pb);
+    raw = realloc(raw, n);
+    relearn__snapshot__pack(pb, raw);
+    rl_buf_free(&f);
+    rl_buf_init(&f);
+    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
+    assert_non_null(strstr(err, "format-3 field (learner interactions)"));
+    pb->learner->interactions = NULL;
     /* an index outside 2^bits, with a valid frame: refused by structure */
     pb->format_version = 1;
     pb->learner->bits = 10;

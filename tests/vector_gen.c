@@ -22,6 +22,7 @@
 
 #include "ckpt.h"
 #include "features.h"
+#include "interactions.h"
 #include "predictor.h"
 #include "reader.h"
 #include "snapshot.h"
@@ -119,14 +120,38 @@ static const char *const train_names[] = {
 };
 #define N_TRAIN_NAMES (sizeof(train_names) / sizeof(train_names[0]))
 
-static void to_example(const rl_hasher *h, const in_event *e, rl_feature *feats, rl_example *ex)
+/* ns: each feature's namespace byte (the first byte of its name, ' ' for an index). */
+static void to_example(const rl_hasher *h, const in_event *e, rl_feature *feats, uint8_t *ns,
+                       rl_example *ex)
 {
     for (uint32_t i = 0; i < e->n; i++) {
         feats[i].index = e->f[i].name ? rl_hash_name(h, e->f[i].name, e->f[i].name_len)
                                       : rl_hash_index(h, e->f[i].index);
         feats[i].value = e->f[i].value;
+        ns[i] = rl_ns_byte(e->f[i].name, e->f[i].name_len);
     }
-    *ex = (rl_example){0, 1.0f, feats, e->n, e->n_dense ? e->dense : NULL, e->n_dense};
+    *ex = (rl_example){0, 1.0f, feats, e->n, e->n_dense ? e->dense : NULL, e->n_dense, ns};
+}
+
+/* What the learner of a model with interactions sees (as rl_model_step gives it): ex's features
+ * followed by the crossed ones, in x (MAX_X). */
+#define MAX_X 1024
+static const rl_example *crossed(const rl_learner *l, const rl_example *ex, rl_feature *x,
+                                 rl_example *out)
+{
+    const rl_interactions *it = &l->params.interactions;
+    if (!it->n)
+        return ex;
+    memcpy(x, ex->feats, ex->n_feats * sizeof(*x));
+    rl_ix_cursor c = {0, 0, 0, 0};
+    uint32_t n = ex->n_feats + rl_interactions_next(it, ex, (1u << BITS) - 1, &c, x + ex->n_feats,
+                                                    MAX_X - ex->n_feats);
+    if (rl_interactions_next(it, ex, (1u << BITS) - 1, &c, x, 0) || n == MAX_X)
+        die(l->params.learner, "too many crossed features for the vector generator");
+    *out = *ex;
+    out->feats = x;
+    out->n_feats = n;
+    return out;
 }
 
 /* A training event over the named features (a few indexed ones too, for the wide model). */
@@ -245,6 +270,9 @@ static const model_spec models[] = {
     {"ogd", "learner=ogd loss=squared", 0, 0},
     {"poisson", "learner=sgd loss=poisson schedule=constant eta=0.02", 0, 0},
     {"avg_perceptron", "learner=avg_perceptron", 1, 1500},
+    /* geo^ and dev^ names cross (g x d), a namespace with itself (h: hour=7 x hour=19 ...), a
+     * triple, and age x income */
+    {"interactions", "learner=sgd interactions=gd,hh,agp,ai", 0, 0},
 };
 
 static rl_learner *make_learner(const char *kv)
@@ -274,16 +302,17 @@ static void gen_model(const model_spec *ms)
     rl_learner *l = make_learner(ms->kv);
     uint32_t dd = l->params.dense_dim;
     in_event e;
-    rl_feature feats[MAX_FEATS];
-    rl_example ex;
+    rl_feature feats[MAX_FEATS], xf[MAX_X];
+    uint8_t ns[MAX_FEATS];
+    rl_example ex, xex;
     rl_pred mp, sp;
     rng = 1;
     for (int i = 0; i < (ms->wide ? 4 : 1) * N_TRAIN; i++) {
         float y;
         train_event(&e, dd, ms->wide, l, &y);
-        to_example(&h, &e, feats, &ex);
+        to_example(&h, &e, feats, ns, &ex);
         ex.label = y;
-        rl_learner_learn(l, &ex, &mp);
+        rl_learner_learn(l, crossed(l, &ex, xf, &xex), &mp);
     }
     rl_snapshot_meta meta = {.model_name = ms->name,
                              .instance_id = "vectors",
@@ -312,8 +341,8 @@ static void gen_model(const model_spec *ms)
     uint32_t n = test_events(tev, dd);
     for (uint32_t i = 0; i < n; i++) {
         double scores[8], probs[8];
-        to_example(&h, &tev[i], feats, &ex);
-        rl_learner_predict(l, &ex, &mp);
+        to_example(&h, &tev[i], feats, ns, &ex);
+        rl_learner_predict(l, crossed(l, &ex, xf, &xex), &mp);
         rl_predictor_predict_rows(pr, &ex, &sp, scores, probs);
         same_or_die(ms->name, i, &mp, &sp);
         json_t *o = event_json(&tev[i], feats);
