@@ -51,8 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "snapshot.h"
+#include "storage/ckpt.h"
+#include "storage/snapshot.h"
 
 static double now_s(void)
 {

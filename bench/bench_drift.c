@@ -38,10 +38,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "detector.h"
-#include "learner.h"
-#include "model.h"
-#include "streams.h"
+#include "drift/detector.h"
+#include "learners/learner.h"
+#include "model/model.h"
+#include "bench/streams.h"
 
 #define N_EVENTS 100000
 #define MAX_DET  8

@@ -1,4 +1,4 @@
-/* bench_event_codec.c - Event decoding speed: relearn's bounded parser (format/event_codec.c)
+/* bench_event_codec.c - Event decoding speed: relearn's bounded parser (wire/event_codec.c)
  * against protobuf-c's generated unpacker doing the same job (unpack, hash every feature into
  * an example, free), over the same encoded events in the same run.
  *
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "event.pb-c.h"
-#include "event_codec.h"
+#include "proto/event.pb-c.h"
+#include "wire/event_codec.h"
 
 static double now_s(void)
 {

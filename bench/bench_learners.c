@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "features.h"
-#include "learner.h"
+#include "learners/features.h"
+#include "learners/learner.h"
 
 #define NF    40
 #define POOL  50000 /* distinct events, cycled; 50k x 40 features = 16 MB, beyond the caches */

@@ -8,7 +8,7 @@
  * model's weights need not) are scored R times over (the best of 5 runs each):
  *   baseline    the publishing learner's own predict on pre-hashed events (relearnd's cost)
  *   by_name     relearn_predict with 40 named features: hashing included
- *   predictor   rl_predictor_predict (format/predictor.h) on the same pre-hashed events: the
+ *   predictor   rl_predictor_predict (storage/predictor.h) on the same pre-hashed events: the
  *               snapshot's scoring function alone, without librelearn's input checks
  *   by_index    relearn_predict with 40 features given by index below 2^bits (no hashing)
  * and prints ns per event and events/s for each, and the ratios to the baseline. One thread. */
@@ -17,11 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "features.h"
-#include "learner.h"
-#include "predictor.h"
+#include "learners/features.h"
+#include "learners/learner.h"
+#include "storage/predictor.h"
 #include "relearn.h"
-#include "snapshot.h"
+#include "storage/snapshot.h"
 
 #define NF 40
 

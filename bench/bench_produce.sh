@@ -6,7 +6,7 @@
 # Environment: LINES (default 1000000), FEATS per line (10), PARTITIONS (16), REPS (3),
 # CODEC (lz4, used by both).
 #
-# relearn produce parses every line (format/reader.h), encodes an Event protobuf and waits for
+# relearn produce parses every line (input/reader.h), encodes an Event protobuf and waits for
 # every delivery report (idempotent producer); kcat -P -l only splits lines and sends the bytes,
 # so it is the floor of what any producer through librdkafka costs here. Timings are wall
 # seconds from start until the tool exits (all delivery reports in), the minimum over REPS

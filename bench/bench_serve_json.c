@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "serve.h"
+#include "serve/serve.h"
 
 static double now_s(void)
 {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "streams.h"
+#include "bench/streams.h"
 
 static const char *const carriers[] = {"AA", "DL", "UA", "WN", "B6", "AS", "NK", "F9", "HA", "OO"};
 static const char *const airports[] = {

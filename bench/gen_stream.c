@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "streams.h"
+#include "bench/streams.h"
 
 enum fmt { FMT_LIBSVM, FMT_VW, FMT_CSV };
 

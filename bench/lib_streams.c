@@ -1,5 +1,5 @@
 /* lib_streams.c - the synthetic stream generators (see streams.h). */
-#include "streams.h"
+#include "bench/streams.h"
 
 #include <errno.h>
 #include <math.h>

@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rl_common.h"
+#include "common/rl_common.h"
 
 #define RL_STREAM_MAX_DRIFTS 64
 #define RL_STREAM_MAX_DIM    128

@@ -36,8 +36,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "commands.h"
-#include "kafka_util.h"
+#include "cli/commands.h"
+#include "cli/kafka_util.h"
 
 #define MAX_TOPICS   64
 #define CTL_LINE_MAX 1024

@@ -27,8 +27,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
-#include "event_codec.h"
+#include "cli/commands.h"
+#include "wire/event_codec.h"
 
 static volatile sig_atomic_t demo_stop;
 

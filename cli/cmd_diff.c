@@ -12,10 +12,10 @@
 #include <cblas.h>
 #include <jansson.h>
 
-#include "commands.h"
-#include "dict.h"
-#include "model_file.h"
-#include "report_args.h"
+#include "cli/commands.h"
+#include "model/dict.h"
+#include "storage/model_file.h"
+#include "cli/report_args.h"
 
 static void usage(FILE *out)
 {

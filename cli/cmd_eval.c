@@ -15,15 +15,15 @@
 
 #include <jansson.h>
 
-#include "alert_json.h"
-#include "ckpt.h"
-#include "commands.h"
-#include "dict.h"
-#include "features.h"
-#include "model.h"
-#include "reader.h"
-#include "reader_args.h"
-#include "snapshot.h"
+#include "wire/alert_json.h"
+#include "storage/ckpt.h"
+#include "cli/commands.h"
+#include "model/dict.h"
+#include "learners/features.h"
+#include "model/model.h"
+#include "input/reader.h"
+#include "cli/reader_args.h"
+#include "storage/snapshot.h"
 
 #define MAX_BAD_SHOWN 5
 /* Examples read ahead of the one being learned (see run_pass); one builder per example held.
@@ -395,7 +395,7 @@ static void on_alert(void *opaque, const rl_alert *a)
                a->statistic, a->response, (unsigned long long)a->suppressed);
     if (!c->alerts || c->alerts_failed)
         return;
-    /* the record relearnd sends to its alerts topic (format/alert_json.h), plus where in the
+    /* the record relearnd sends to its alerts topic (wire/alert_json.h), plus where in the
      * input the alert came */
     json_t *j = rl_alert_to_json(a);
     if (!j) {

@@ -12,9 +12,9 @@
 
 #include <jansson.h>
 
-#include "commands.h"
-#include "model_file.h"
-#include "report_args.h"
+#include "cli/commands.h"
+#include "storage/model_file.h"
+#include "cli/report_args.h"
 
 static void usage(FILE *out)
 {

@@ -1,4 +1,4 @@
-/* cmd_produce.c - `relearn produce`: text records (libsvm / VW / CSV, via format/reader.h) to
+/* cmd_produce.c - `relearn produce`: text records (libsvm / VW / CSV, via input/reader.h) to
  * Event protobufs on a Kafka topic.
  *
  * Reading and encoding reuse one buffer; librdkafka copies each payload into its own batches.
@@ -15,12 +15,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
-#include "event_codec.h"
-#include "kafka_util.h"
-#include "reader.h"
-#include "reader_args.h"
-#include "rl_common.h"
+#include "cli/commands.h"
+#include "wire/event_codec.h"
+#include "cli/kafka_util.h"
+#include "input/reader.h"
+#include "cli/reader_args.h"
+#include "common/rl_common.h"
 
 #define MAX_BAD_SHOWN       20
 #define MAX_DR_ERRORS_SHOWN 5

@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "kafka_util.h"
+#include "cli/commands.h"
+#include "cli/kafka_util.h"
 #include "relearn.h"
-#include "serve.h"
+#include "serve/serve.h"
 
 static volatile sig_atomic_t stop_requested;
 

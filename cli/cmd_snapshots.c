@@ -3,9 +3,9 @@
  *
  * Reads the whole topic once, from each partition's low watermark to the high watermark it had
  * when we started (later messages are ignored, so the command always ends). Message headers
- * (format/kafka_headers.h) say model, version, instance and chunk; a message without them is
+ * (wire/kafka_headers.h) say model, version, instance and chunk; a message without them is
  * identified from its own frame (rl_snapshot_peek). Chunks of the requested version go through
- * rl_snapshot_asm (format/snapshot.h), which verifies every chunk and the reassembled
+ * rl_snapshot_asm (storage/snapshot.h), which verifies every chunk and the reassembled
  * checksum. A manual-assign consumer with no commits: reading never moves anyone's offsets. */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,10 +18,10 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
-#include "commands.h"
-#include "kafka_headers.h"
-#include "kafka_util.h"
-#include "snapshot.h"
+#include "cli/commands.h"
+#include "wire/kafka_headers.h"
+#include "cli/kafka_util.h"
+#include "storage/snapshot.h"
 
 #define NAME_MAX_LEN 128
 #define MAX_CHUNKS   1000000u

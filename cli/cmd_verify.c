@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "model_file.h"
+#include "cli/commands.h"
+#include "storage/model_file.h"
 
 static int verify_one(const char *path)
 {

@@ -1,5 +1,5 @@
 /* kafka_util.c - librdkafka configuration and logging shared by the CLI's Kafka commands. */
-#include "kafka_util.h"
+#include "cli/kafka_util.h"
 
 #include <errno.h>
 #include <stdarg.h>

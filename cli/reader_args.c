@@ -1,5 +1,5 @@
 /* reader_args.c - checks on the text-input options shared by relearn eval and relearn produce. */
-#include "reader_args.h"
+#include "cli/reader_args.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #ifndef RL_READER_ARGS_H
 #define RL_READER_ARGS_H
 
-#include "reader.h"
+#include "input/reader.h"
 
 /* The CSV-only options (--label-col, --delimiter, --no-header) given for an input that was read
  * as another format (by --format or by detection) would be ignored without a word, and a label

@@ -1,5 +1,5 @@
 /* report_args.c - the command line shared by relearn inspect and relearn diff. */
-#include "report_args.h"
+#include "cli/report_args.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* rl_common.c - error strings and the little-endian byte buffer. */
-#include "rl_common.h"
+#include "common/rl_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rld_config.h"
-#include "rld_daemon.h"
-#include "rld_log.h"
+#include "daemon/rld_config.h"
+#include "daemon/rld_daemon.h"
+#include "daemon/rld_log.h"
 
 static void usage(FILE *f)
 {

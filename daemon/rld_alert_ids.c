@@ -1,6 +1,6 @@
 /* rld_alert_ids.c - the set of alert identities already sent (see rld_alert_ids.h). Alerts are
  * rare (rate-limited, pruned at every commit), so a linear scan is enough. */
-#include "rld_alert_ids.h"
+#include "daemon/rld_alert_ids.h"
 
 #include <stdlib.h>
 

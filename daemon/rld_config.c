@@ -1,6 +1,6 @@
 /* rld_config.c - the option table, flags, cross-key checks, --check-config (the INI file reader
  * is rld_config_file.c). */
-#include "rld_config.h"
+#include "daemon/rld_config.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,8 +11,8 @@
 #include <ini.h>
 #include <librdkafka/rdkafka.h>
 
-#include "ckpt.h"
-#include "rld_log.h"
+#include "storage/ckpt.h"
+#include "daemon/rld_log.h"
 
 typedef enum opt_type {
     OPT_STR,      /* free string, length-checked */

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "model.h"
-#include "rl_common.h"
+#include "model/model.h"
+#include "common/rl_common.h"
 
 #define RLD_CONF_STR       256
 #define RLD_CONF_PATH      1024

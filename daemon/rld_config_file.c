@@ -1,6 +1,6 @@
 /* rld_config_file.c - reading a relearnd INI file into rld_config through inih: file:line in
  * every message, over-long lines refused instead of split. */
-#include "rld_config.h"
+#include "daemon/rld_config.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "interactions.h"
-#include "rld_int.h"
-#include "snapshot.h"
+#include "learners/interactions.h"
+#include "daemon/rld_int.h"
+#include "storage/snapshot.h"
 
 volatile sig_atomic_t rld_stop_requested;
 volatile sig_atomic_t rld_snapshot_requested;

@@ -16,8 +16,8 @@
 
 #include <signal.h>
 
-#include "rl_common.h"
-#include "rld_config.h"
+#include "common/rl_common.h"
+#include "daemon/rld_config.h"
 
 /* Exit statuses of relearnd (also in --help and README). */
 #define RLD_EXIT_OK 0 /* clean shutdown after SIGTERM/SIGINT: checkpoint written */

@@ -1,5 +1,5 @@
 /* rld_http.c - /metrics, /healthz, /model over libmicrohttpd. */
-#include "rld_http.h"
+#include "daemon/rld_http.h"
 
 #include <netdb.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 
 #include <microhttpd.h>
 
-#include "http_guard.h"
-#include "rld_log.h"
+#include "http/http_guard.h"
+#include "daemon/rld_log.h"
 
 struct rld_http {
     struct MHD_Daemon *mhd;

@@ -6,8 +6,8 @@
 #ifndef RLD_HTTP_H
 #define RLD_HTTP_H
 
-#include "rl_common.h"
-#include "rld_stats.h"
+#include "common/rl_common.h"
+#include "daemon/rld_stats.h"
 
 typedef struct rld_http rld_http;
 

@@ -7,15 +7,15 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "ckpt.h"
-#include "event_codec.h"
-#include "rld_alert_ids.h"
-#include "model.h"
-#include "rld_config.h"
-#include "rld_daemon.h"
-#include "rld_http.h"
-#include "rld_log.h"
-#include "rld_stats.h"
+#include "storage/ckpt.h"
+#include "wire/event_codec.h"
+#include "daemon/rld_alert_ids.h"
+#include "model/model.h"
+#include "daemon/rld_config.h"
+#include "daemon/rld_daemon.h"
+#include "daemon/rld_http.h"
+#include "daemon/rld_log.h"
+#include "daemon/rld_stats.h"
 
 /* What a produced message was, carried as its msg_opaque to the delivery report. */
 enum rld_msg_kind {

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rld_int.h"
+#include "daemon/rld_int.h"
 
 const char *rld_offset_str(int64_t off, char *buf, size_t size)
 {

@@ -1,5 +1,5 @@
 /* rld_log.c - structured log lines to stderr (see rld_log.h). */
-#include "rld_log.h"
+#include "daemon/rld_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

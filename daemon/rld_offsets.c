@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rld_int.h"
+#include "daemon/rld_int.h"
 
 /* ---- partitions ---- */
 

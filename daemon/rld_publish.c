@@ -11,10 +11,10 @@
 
 #include <jansson.h>
 
-#include "alert_json.h"
-#include "kafka_headers.h"
-#include "rld_int.h"
-#include "snapshot.h"
+#include "wire/alert_json.h"
+#include "wire/kafka_headers.h"
+#include "daemon/rld_int.h"
+#include "storage/snapshot.h"
 
 static void hdr_add(rd_kafka_headers_t *h, const char *name, const char *value)
 {
@@ -246,7 +246,7 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
                     const char *detail, double recent_loss, const rl_event_pos *pos)
 {
-    /* the record of a model alert (format/alert_json.h), with no statistic and no event place */
+    /* the record of a model alert (wire/alert_json.h), with no statistic and no event place */
     rl_alert a = {.detector = detector,
                   .source = detail,
                   .level = (rl_drift_state)level,

@@ -26,11 +26,11 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
-#include "alert_json.h"
-#include "kafka_headers.h"
-#include "rld_alert_ids.h"
-#include "rld_daemon.h"
-#include "rld_log.h"
+#include "wire/alert_json.h"
+#include "wire/kafka_headers.h"
+#include "daemon/rld_alert_ids.h"
+#include "daemon/rld_daemon.h"
+#include "daemon/rld_log.h"
 
 /* A header value as a NUL-terminated string (truncated to out_size - 1); 0 if absent. */
 static int header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t out_size)

@@ -1,5 +1,5 @@
 /* rld_stats.c - the published copy of relearnd's counters and its three renderings. */
-#include "rld_stats.h"
+#include "daemon/rld_stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "detector.h"
+#include "drift/detector.h"
 
 void rld_stats_init(rld_stats *s)
 {

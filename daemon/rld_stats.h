@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event_codec.h"
-#include "metrics.h"
+#include "wire/event_codec.h"
+#include "model/metrics.h"
 
 #define RLD_STATS_MAX_PARTS 256
 #define RLD_DEGRADED_HOLD_S 3600

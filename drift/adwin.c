@@ -68,7 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
+#include "drift/params.h"
 
 #define ADWIN_MAX_ROWS    48
 #define ADWIN_MAX_BUCKETS 16

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "params.h"
+#include "drift/params.h"
 
 enum { P_MIN_N, P_WARNING, P_DRIFT, P__COUNT };
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rl_common.h"
+#include "common/rl_common.h"
 
 #define RL_DETECTOR_OPS_VERSION 1
 

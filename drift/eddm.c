@@ -13,7 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "params.h"
+#include "drift/params.h"
 
 enum { P_ALPHA, P_BETA, P_MIN_ERRORS, P_MIN_N, P__COUNT };
 

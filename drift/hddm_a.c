@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "params.h"
+#include "drift/params.h"
 
 enum { P_DRIFT_CONF, P_WARNING_CONF, P_TWO_SIDED, P__COUNT };
 

@@ -22,7 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "params.h"
+#include "drift/params.h"
 
 /* P_WARNING_FRACTION came with state format 2: format 1 states carry the first P_V1_COUNT. */
 enum { P_MIN_N, P_DELTA, P_THRESHOLD, P_ALPHA, P_DIRECTION, P_WARNING_FRACTION, P__COUNT };

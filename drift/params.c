@@ -1,5 +1,5 @@
 /* params.c - parameter tables and state headers shared by the detectors (see params.h). */
-#include "params.h"
+#include "drift/params.h"
 
 #include <errno.h>
 #include <math.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detector.h"
+#include "drift/detector.h"
 
 typedef enum rl_param_kind {
     RL_PARAM_REAL = 0, /* finite double in the bounds */

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detector.h"
-#include "params.h"
+#include "drift/detector.h"
+#include "drift/params.h"
 
 static const struct rl_detector_ops *const all_detectors[] = {
     &rl_drift_ddm_ops,          &rl_drift_eddm_ops,   &rl_drift_adwin_ops,

@@ -1,7 +1,7 @@
 /* http_guard.c - the limits of http_guard.h: a slot per open connection (its address, when its
  * current request began, a dup of its socket) and a watchdog thread that shuts down those past
  * the whole-request deadline. */
-#include "http_guard.h"
+#include "http/http_guard.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* features.c - feature hashing with XXH3-64 (seeded), masked to 2^bits slots. */
-#include "features.h"
+#include "learners/features.h"
 
 #include <assert.h>
 /* Inline the xxHash implementation: the call is on the per-event path (40 names an event), and

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 typedef struct ftrl {
     rl_learner base; /* first */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "interactions.h"
+#include "learners/interactions.h"
 
 /* Terms are separated by commas only: a blank is a namespace byte (RL_NS_NONE). */
 static int is_sep(char c)

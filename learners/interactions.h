@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "learner.h"
+#include "learners/learner.h"
 
 #define RL_INTERACTION_FNV 16777619u
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rl_common.h"
+#include "common/rl_common.h"
 
 #define RL_LEARNER_OPS_VERSION 1
 #define RL_BITS_MIN            10

@@ -11,7 +11,7 @@
 
 #include <math.h>
 
-#include "learner.h"
+#include "learners/learner.h"
 
 #define RL_LSTATE_VERSION 1
 

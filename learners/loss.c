@@ -5,7 +5,7 @@
  * 1/2), as in VW, so its derivative is 2 (z - y). */
 #include <math.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 static double clamp_score(double z)
 {

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 /* Below this scale the weights are folded back into v, so v stays within float's comfortable
  * range (|v| <= R / scale). */

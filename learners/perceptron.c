@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 typedef struct perceptron {
     rl_learner base; /* first */

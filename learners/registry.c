@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "interactions.h"
-#include "learner_impl.h"
+#include "learners/interactions.h"
+#include "learners/learner_impl.h"
 
 static const struct rl_learner_ops *const all_learners[] = {
     &rl_learner_sgd_ops,

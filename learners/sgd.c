@@ -33,7 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 typedef struct sgd {
     rl_learner base; /* first: sqlite-style subclassing */

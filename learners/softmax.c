@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "learner_impl.h"
+#include "learners/learner_impl.h"
 
 typedef struct softmax {
     rl_learner base; /* first */

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "follower_int.h"
+#include "librelearn/follower_int.h"
 
 int64_t rl_relearn_now_ms(void)
 {

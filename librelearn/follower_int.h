@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "model_int.h"
+#include "librelearn/model_int.h"
 
 struct relearn_follower {
     char *model_name, *instance_id, *brokers, *topic;

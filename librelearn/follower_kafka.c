@@ -12,7 +12,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "follower_int.h"
+#include "librelearn/follower_int.h"
 
 static void set_broker_up(relearn_follower *f, int up)
 {

@@ -8,11 +8,11 @@
 
 #include <stdatomic.h>
 
-#include "features.h"
-#include "learner.h"
-#include "predictor.h"
+#include "learners/features.h"
+#include "learners/learner.h"
+#include "storage/predictor.h"
 #include "relearn.h"
-#include "snapshot.h"
+#include "storage/snapshot.h"
 
 /* What relearn_predict reports as output, decided once from the learner at open. */
 enum relearn_output {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_int.h"
-#include "rl_common.h"
+#include "librelearn/model_int.h"
+#include "common/rl_common.h"
 
 _Static_assert((int)RELEARN_ERR__COUNT == (int)RL_ERR__COUNT,
                "relearn_err mirrors rl_err value for value");

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_codec.h"
-#include "interactions.h"
-#include "model_int.h"
-#include "reader_int.h"
+#include "wire/event_codec.h"
+#include "learners/interactions.h"
+#include "librelearn/model_int.h"
+#include "input/reader_int.h"
 
 static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, rl_feature *feats,
                               uint8_t *ns, rl_example *ex)

@@ -21,8 +21,8 @@
  *   the ring each time the ring wraps, so rounding error cannot build up beyond one window.
  *   Export writes the running sums' bit patterns with the ring, so an imported copy continues
  *   bitwise identically. Recent figures are weighted like the totals. */
-#include "metrics.h"
-#include "metrics_internal.h"
+#include "model/metrics.h"
+#include "model/metrics_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

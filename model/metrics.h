@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "learner.h"
-#include "rl_common.h"
+#include "learners/learner.h"
+#include "common/rl_common.h"
 
 #define RL_METRICS_WINDOW_DEFAULT 1000
 #define RL_METRICS_WINDOW_MAX 1000000

@@ -3,7 +3,7 @@
 #ifndef RL_METRICS_INTERNAL_H
 #define RL_METRICS_INTERNAL_H
 
-#include "metrics.h"
+#include "model/metrics.h"
 
 /* Recent (window) weighted mean loss, NAN when the window holds no weight, and its count. */
 void rl_metrics_recent_loss(const rl_metrics *m, double *loss, uint64_t *n);

@@ -59,8 +59,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics_internal.h"
-#include "model_internal.h"
+#include "model/metrics_internal.h"
+#include "model/model_internal.h"
 
 #define BOOST_END_EXPONENT 64.0
 

@@ -26,10 +26,10 @@
 
 #include <stdint.h>
 
-#include "detector.h"
-#include "learner.h"
-#include "metrics.h"
-#include "rl_common.h"
+#include "drift/detector.h"
+#include "learners/learner.h"
+#include "model/metrics.h"
+#include "common/rl_common.h"
 
 #define RL_MODEL_MAX_DETECTOR_PARAMS 16
 

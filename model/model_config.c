@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "features.h"
-#include "model_internal.h"
+#include "learners/features.h"
+#include "model/model_internal.h"
 
 static const char *const response_names[] = {
     [RL_RESPONSE_ALERT] = "alert",

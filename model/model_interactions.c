@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interactions.h"
-#include "model_internal.h"
+#include "learners/interactions.h"
+#include "model/model_internal.h"
 
 /* Room for n features in m->xf: doubling, within RL_IX_FEATURES_MAX. 0 on success. */
 static int x_reserve(rl_model *m, uint64_t n)

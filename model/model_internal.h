@@ -3,8 +3,8 @@
 #ifndef RL_MODEL_INTERNAL_H
 #define RL_MODEL_INTERNAL_H
 
-#include "features.h"
-#include "model.h"
+#include "learners/features.h"
+#include "model/model.h"
 
 /* Alert sources: the prequential error stream and the watched feature. */
 enum { SRC_ERROR = 0, SRC_FEATURE = 1, SRC_COUNT = 2 };

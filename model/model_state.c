@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_internal.h"
+#include "model/model_internal.h"
 
 #define MODEL_STATE_VERSION 1
 

@@ -16,8 +16,8 @@
 
 #include <microhttpd.h>
 
-#include "http_guard.h"
-#include "serve.h"
+#include "http/http_guard.h"
+#include "serve/serve.h"
 
 struct rl_serve {
     rl_serve_config cfg;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "serve.h"
+#include "serve/serve.h"
 
 void rl_sbuf_printf(rl_sbuf *b, const char *fmt, ...)
 {

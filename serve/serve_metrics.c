@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "serve.h"
+#include "serve/serve.h"
 
 static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                 0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};

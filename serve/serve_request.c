@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "serve/serve.h"
 
 _Static_assert(sizeof(((rl_serve_req *)0)->stack_tok[0]) == sizeof(jsmntok_t),
                "rl_serve_req's token room has jsmntok_t's layout");

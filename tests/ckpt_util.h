@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "model.h"
+#include "storage/ckpt.h"
+#include "model/model.h"
 
 #define TU_FEATS 8
 

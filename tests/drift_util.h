@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "detector.h"
+#include "drift/detector.h"
 
 static inline uint64_t sm_next(uint64_t *s)
 {

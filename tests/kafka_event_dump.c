@@ -5,7 +5,7 @@
  *
  * The first form reads Kafka payloads framed as kcat's %R%s (32-bit big-endian length, then
  * the bytes) and decodes each with the Event codec; the second reads a text file with the
- * eval path (format/reader.h + rl_example_from_record). Both print one line per event,
+ * eval path (input/reader.h + rl_example_from_record). Both print one line per event,
  *   ok LABEL WEIGHT N IDX:VALUE ...     or     bad REASON
  * so an integration test can diff what went into `relearn produce` with what came out of the
  * broker. Exit status 0, or 1 on a read or framing error. */
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_codec.h"
-#include "reader.h"
+#include "wire/event_codec.h"
+#include "input/reader.h"
 
 static void print_example(const rl_example *ex)
 {

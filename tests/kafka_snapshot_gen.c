@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "storage/snapshot.h"
 
 static int write_all(const char *path, const void *p, size_t n)
 {

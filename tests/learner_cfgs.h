@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "learner.h"
+#include "learners/learner.h"
 
 struct cfg {
     const char *kv; /* "key=value key=value" */

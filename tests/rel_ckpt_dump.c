@@ -15,7 +15,7 @@
 
 #include <xxhash.h>
 
-#include "ckpt.h"
+#include "storage/ckpt.h"
 
 static void on_skip(void *opaque, const char *path, rl_err err, const char *reason)
 {

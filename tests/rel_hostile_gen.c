@@ -6,7 +6,7 @@
  *
  * Valid-looking events are built with rl_event_encode (so they are exactly what a producer
  * could send); the malformed wire forms (repeated fields, groups, truncations) are written by
- * hand. The expected outcomes follow format/event_codec.h: duplicate features and non-UTF-8
+ * hand. The expected outcomes follow wire/event_codec.h: duplicate features and non-UTF-8
  * names are accepted (hashed, never printed); limits, non-finite numbers and malformed bytes
  * are refused with their reason. */
 #include <math.h>
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_codec.h"
-#include "rl_common.h"
+#include "wire/event_codec.h"
+#include "common/rl_common.h"
 
 static FILE *manifest;
 static const char *dir;

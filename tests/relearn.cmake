@@ -1,6 +1,6 @@
 # librelearn (include/relearn.h) and `relearn serve`.
 if(TARGET rl_relearn)
-  rl_unit_test(test_relearn SOURCES test_relearn.c LIBS rl_relearn rl_format pthread)
+  rl_unit_test(test_relearn SOURCES test_relearn.c LIBS rl_relearn rl_storage pthread)
 endif()
 if(TARGET rl_relearn AND TARGET relearn)
   add_executable(relearn_score relearn_score.c)

@@ -5,15 +5,15 @@
 # tests/fuzz/run_fuzz.sh; every committed fuzz corpus is replayed as a unit test (below).
 
 # rel_ckpt_dump: reads a checkpoint as relearnd does; prints offsets, counters and state hashes.
-if(TARGET rl_format AND TARGET rl_model)
+if(TARGET rl_storage AND TARGET rl_model)
   add_executable(rel_ckpt_dump rel_ckpt_dump.c)
-  target_link_libraries(rel_ckpt_dump PRIVATE rl_format rl_model PkgConfig::XXHASH)
+  target_link_libraries(rel_ckpt_dump PRIVATE rl_storage rl_model PkgConfig::XXHASH)
 endif()
 
 # rel_hostile_gen: hostile Event payloads, one file per message, and what relearnd must do.
-if(TARGET rl_format)
+if(TARGET rl_storage)
   add_executable(rel_hostile_gen rel_hostile_gen.c)
-  target_link_libraries(rel_hostile_gen PRIVATE rl_format ${MATH_LIB})
+  target_link_libraries(rel_hostile_gen PRIVATE rl_wire ${MATH_LIB})
 endif()
 
 # rel_committed: a group's committed offsets as the broker holds them (never joins the group).
@@ -56,9 +56,9 @@ endfunction()
 if(TARGET rl_daemon)
   rel_replay(replay_config fuzz_config config rl_daemon)
 endif()
-if(TARGET rl_format AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_reader.c)
-  rel_replay(replay_reader fuzz_reader reader rl_format ${MATH_LIB})
+if(TARGET rl_storage AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_reader.c)
+  rel_replay(replay_reader fuzz_reader reader rl_input ${MATH_LIB})
 endif()
-if(TARGET rl_format AND TARGET rl_proto AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_event.c)
-  rel_replay(replay_event fuzz_event event rl_format rl_proto ${MATH_LIB})
+if(TARGET rl_storage AND TARGET rl_proto AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_event.c)
+  rel_replay(replay_event fuzz_event event rl_wire rl_proto ${MATH_LIB})
 endif()

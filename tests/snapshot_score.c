@@ -13,10 +13,10 @@
 
 #include <jansson.h>
 
-#include "features.h"
-#include "predictor.h"
-#include "snapshot.h"
-#include "vector_json.h"
+#include "learners/features.h"
+#include "storage/predictor.h"
+#include "storage/snapshot.h"
+#include "tests/vector_json.h"
 
 #define MAX_FEATS 4096
 

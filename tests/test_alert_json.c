@@ -1,4 +1,4 @@
-/* test_alert_json.c - the alert record ops read (format/alert_json.c): the fields of
+/* test_alert_json.c - the alert record ops read (wire/alert_json.c): the fields of
  * proto/alert.proto's DriftAlert, its enum names for the level, defaults for unset strings, the
  * event's place only when known, and non-finite numbers left out. */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert_json.h"
+#include "wire/alert_json.h"
 
 static void test_fields(void **state)
 {

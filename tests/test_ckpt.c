@@ -19,10 +19,10 @@
 
 #include <xxhash.h>
 
-#include "checkpoint.pb-c.h"
-#include "ckpt.h"
-#include "ckpt_hash.h"
-#include "ckpt_util.h"
+#include "proto/checkpoint.pb-c.h"
+#include "storage/ckpt.h"
+#include "storage/ckpt_hash.h"
+#include "tests/ckpt_util.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
 
@@ -761,7 +761,7 @@ static void test_compress_auto_by_content(void **state)
     rl_model_destroy(m);
 }
 
-/* The frame checksum runs through format/'s own XXH3 (an AVX2 build where the CPU has it): it
+/* The frame checksum runs through storage/'s own XXH3 (an AVX2 build where the CPU has it): it
  * must give libxxhash's values, one-shot and streamed in any pieces. */
 static void test_hash_matches_libxxhash(void **state)
 {

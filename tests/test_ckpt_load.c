@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "ckpt_util.h"
+#include "storage/ckpt.h"
+#include "tests/ckpt_util.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rl_common.h"
+#include "common/rl_common.h"
 
 static void test_format_version(void **state)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "snapshot.h"
-#include "rld_config.h"
+#include "storage/ckpt.h"
+#include "storage/snapshot.h"
+#include "daemon/rld_config.h"
 
 static char tmp_path[64];
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dict.h"
+#include "model/dict.h"
 
 #define N_KEYS 50000
 #define N_ADDS 300000

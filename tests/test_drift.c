@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detector.h"
-#include "drift_util.h"
+#include "drift/detector.h"
+#include "tests/drift_util.h"
 
 /* Feeds a Bernoulli stream p0 -> p1 at `change`; returns the first drift index (0-based) or
  * -1, and the count of drifts in total. */

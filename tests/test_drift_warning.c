@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detector.h"
-#include "drift_util.h"
+#include "drift/detector.h"
+#include "tests/drift_util.h"
 
 /* ---- warning levels of ADWIN (warning_delta) and Page-Hinkley (warning_fraction) ---- */
 

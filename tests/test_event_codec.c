@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.pb-c.h"
-#include "event_codec.h"
-#include "reader.h"
+#include "proto/event.pb-c.h"
+#include "wire/event_codec.h"
+#include "input/reader.h"
 
 static rl_event_decoder *new_decoder(rl_task task, uint32_t n_classes, int poisson,
                                      uint32_t dense_dim, uint32_t max_features, size_t max_bytes)

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "features.h"
-#include "interactions.h"
-#include "learner.h"
-#include "learner_impl.h"
-#include "learner_cfgs.h"
+#include "learners/features.h"
+#include "learners/interactions.h"
+#include "learners/learner.h"
+#include "learners/learner_impl.h"
+#include "tests/learner_cfgs.h"
 
 /* ---- deterministic data ---- */
 

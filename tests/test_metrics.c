@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "model_util.h"
+#include "model/metrics.h"
+#include "tests/model_util.h"
 
 /* ---- helpers ---- */
 

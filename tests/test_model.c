@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "features.h"
-#include "metrics.h"
-#include "model_util.h"
-#include "model.h"
+#include "learners/features.h"
+#include "model/metrics.h"
+#include "tests/model_util.h"
+#include "model/model.h"
 
 /* ---- the model on synthetic streams ---- */
 

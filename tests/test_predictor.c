@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interactions.h"
-#include "learner.h"
-#include "learner_cfgs.h"
-#include "model.h"
-#include "predictor.h"
-#include "snapshot.h"
-#include "snapshot.pb-c.h"
+#include "learners/interactions.h"
+#include "learners/learner.h"
+#include "tests/learner_cfgs.h"
+#include "model/model.h"
+#include "storage/predictor.h"
+#include "storage/snapshot.h"
+#include "proto/snapshot.pb-c.h"
 
 static uint64_t rng_state;
 

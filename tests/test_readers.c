@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reader.h"
+#include "input/reader.h"
 
 static char err[512];
 

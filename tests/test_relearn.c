@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt_util.h"
-#include "event_codec.h"
-#include "features.h"
+#include "tests/ckpt_util.h"
+#include "wire/event_codec.h"
+#include "learners/features.h"
 #include "relearn.h"
-#include "snapshot.h"
+#include "storage/snapshot.h"
 
 #define BITS 12
 
@@ -112,7 +112,7 @@ static relearn_model *open_learner(const rl_learner *l, uint64_t version)
     return m;
 }
 
-/* Every learner scores bitwise from its snapshot (format/predictor.h), by name and by index. */
+/* Every learner scores bitwise from its snapshot (storage/predictor.h), by name and by index. */
 static void test_predicts_as_the_learner(void **state)
 {
     (void)state;

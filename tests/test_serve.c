@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "serve/serve.h"
 
 /* Parses body and reads every instance; returns features read, or -1 on a refusal. */
 static long read_all(const char *body, size_t len)

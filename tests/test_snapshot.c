@@ -17,10 +17,10 @@
 
 #include <xxhash.h>
 
-#include "ckpt_util.h"
-#include "model_file.h"
-#include "snapshot.h"
-#include "snapshot.pb-c.h"
+#include "tests/ckpt_util.h"
+#include "storage/model_file.h"
+#include "storage/snapshot.h"
+#include "proto/snapshot.pb-c.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
 

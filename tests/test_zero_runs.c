@@ -1,4 +1,4 @@
-/* test_zero_runs.c - the zero-run coding (format/zero_runs.c): every shape of input (empty,
+/* test_zero_runs.c - the zero-run coding (storage/zero_runs.c): every shape of input (empty,
  * all zeros, dense, sparse, runs just under, at and over the minimum, split into pieces at odd
  * places) decodes to itself through the buffer decoder and the streaming reader at any read
  * size; long literals are referred to, not copied; zeros shrink; and every truncated, extended or
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zero_runs.h"
+#include "storage/zero_runs.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint32_t next_u32(void)

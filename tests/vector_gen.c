@@ -20,13 +20,13 @@
 
 #include <jansson.h>
 
-#include "ckpt.h"
-#include "features.h"
-#include "interactions.h"
-#include "predictor.h"
-#include "reader.h"
-#include "snapshot.h"
-#include "vector_json.h"
+#include "storage/ckpt.h"
+#include "learners/features.h"
+#include "learners/interactions.h"
+#include "storage/predictor.h"
+#include "input/reader.h"
+#include "storage/snapshot.h"
+#include "tests/vector_json.h"
 
 #define SEED      42
 #define BITS      10

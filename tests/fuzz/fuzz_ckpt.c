@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt.h"
-#include "ckpt_hash.h"
+#include "storage/ckpt.h"
+#include "storage/ckpt_hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_ckpt_load.c - libFuzzer target: the streamed checkpoint loader (format/ckpt_load.c,
+/* fuzz_ckpt_load.c - libFuzzer target: the streamed checkpoint loader (storage/ckpt_load.c,
  * what relearnd starts with) against the buffered reader, on the same file. The streamed path
  * decodes the learner's state (and its zero-run coding, its zstd frame) before it can compare
  * the checksum at the end, so mutated files reach all of that code; whatever it meets it must
@@ -15,9 +15,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ckpt.h"
-#include "ckpt_hash.h"
-#include "ckpt_util.h" /* tu_streamed_agrees, shared with test_ckpt_load's corpus replay */
+#include "storage/ckpt.h"
+#include "storage/ckpt_hash.h"
+#include "tests/ckpt_util.h" /* tu_streamed_agrees, shared with test_ckpt_load's corpus replay */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rld_config.h"
+#include "daemon/rld_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* fuzz_event.c - libFuzzer target: the Event decoder (format/event_codec.c) against protobuf-c.
+/* fuzz_event.c - libFuzzer target: the Event decoder (wire/event_codec.c) against protobuf-c.
  *
  * Beyond "does not crash": whenever our bounded parser accepts the wire format (any reason
  * other than undecodable / newer_version / oversized), protobuf-c's generated unpacker must
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.pb-c.h"
-#include "event_codec.h"
+#include "proto/event.pb-c.h"
+#include "wire/event_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

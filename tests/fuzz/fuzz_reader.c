@@ -1,4 +1,4 @@
-/* fuzz_reader.c - libFuzzer target for the text readers (format/reader*.c).
+/* fuzz_reader.c - libFuzzer target for the text readers (input/reader*.c).
  *
  * The first byte picks the format and options (line limit as small as 16 bytes so buffer
  * boundaries are hit, CSV header on/off, delimiter, label column); the rest is the input. Every
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reader.h"
+#include "input/reader.h"
 
 static void check(int ok)
 {

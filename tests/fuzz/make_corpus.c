@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ckpt.h"
-#include "ckpt_util.h"
-#include "snapshot.h"
+#include "storage/ckpt.h"
+#include "tests/ckpt_util.h"
+#include "storage/snapshot.h"
 
 static void put_file(const char *dir, const char *name, const void *p, size_t n)
 {

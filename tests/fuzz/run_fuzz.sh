@@ -30,15 +30,15 @@ S=$RL_SRC
 pb="$RL_BUILD/proto"
 
 # Sources per target (the fuzz_<target>.c entry point is added to each).
-model_srcs="$S/format/ckpt*.c $S/format/dict.c $S/format/snapshot*.c $S/format/zero_runs.c
+model_srcs="$S/storage/ckpt*.c $S/storage/snapshot*.c $S/storage/zero_runs.c
 $pb/checkpoint.pb-c.c $pb/snapshot.pb-c.c
 $S/model/*.c $S/learners/*.c $S/drift/*.c $S/common/*.c"
-reader_srcs="$S/format/reader*.c $S/learners/features.c $S/common/rl_common.c"
+reader_srcs="$S/input/reader*.c $S/learners/features.c $S/common/rl_common.c"
 target_srcs() {
     case $1 in
     ckpt | ckpt_load | snapshot) echo "$model_srcs" ;;
     config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_file.c $S/daemon/rld_log.c" ;;
-    event) echo "$S/format/event_codec.c $reader_srcs $pb/event.pb-c.c" ;;
+    event) echo "$S/wire/event_codec.c $reader_srcs $pb/event.pb-c.c" ;;
     reader) echo "$reader_srcs" ;;
     *) return 1 ;;
     esac
@@ -81,12 +81,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rl_fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DRL_FRAME_MAX_RAW=(64ull<<20)
--I$S/format -I$S/common -iquote $S/learners -I$S/drift -I$S/model -I$S/daemon -I$pb -I$S/tests
+-I$S -I$RL_BUILD
 $(pkg-config --cflags libprotobuf-c openblas)"
 cache="$RL_BUILD/fuzz-obj"
 mkdir -p "$cache"
 # One hash over every header the sources may include: any header change recompiles all.
-hdrs=$(find "$S/common" "$S/format" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" "$S/tests" \
+hdrs=$(find "$S/common" "$S/input" "$S/wire" "$S/storage" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" "$S/tests" \
     -name '*.h' | sort | xargs cat | sha1sum | cut -c1-40)
 ccver=$("$CC" --version | head -1)
 
@@ -98,7 +98,7 @@ obj() {
         cat "$1"
     )
     key=$(printf '%s' "$key" | sha1sum | cut -c1-16)
-    # name from the path (format/reader.c -> format_reader), so two dirs never share one
+    # name from the path (input/reader.c -> input_reader), so two dirs never share one
     base=$(echo "$1" | sed "s|^$S/||; s|^$RL_BUILD/||; s|\.c\$||; s|/|_|g")
     o="$cache/$base-$key.o"
     if [ ! -f "$o" ]; then

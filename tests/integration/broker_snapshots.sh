@@ -1,6 +1,6 @@
 # broker_snapshots.sh - `relearn snapshots` lists and fetches what is on a snapshot topic.
-# Snapshots are real ones (rl_snapshot_gen: format/snapshot.h encoder and splitter) published
-# with kcat and the headers relearnd uses (format/kafka_headers.h), so this test needs no
+# Snapshots are real ones (rl_snapshot_gen: storage/snapshot.h encoder and splitter) published
+# with kcat and the headers relearnd uses (wire/kafka_headers.h), so this test needs no
 # daemon: chunked and whole versions, two models, a message without headers (identified by its
 # frame), a duplicate chunk, a version with a missing chunk, and a non-snapshot message.
 . "$RL_TESTS/integration/lib.sh"

@@ -1,4 +1,4 @@
-# daemon_dict.sh - relearnd keeps the feature names behind its hashed slots (format/dict.h):
+# daemon_dict.sh - relearnd keeps the feature names behind its hashed slots (model/dict.h):
 # events with named features (VW text through `relearn produce`) leave those names in every
 # checkpoint and snapshot, so `relearn inspect` shows names, not slot numbers; a restart
 # restores them from the checkpoint and keeps counting, so names learned before it survive.

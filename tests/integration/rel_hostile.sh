@@ -5,7 +5,7 @@
 # message, NaN/Inf labels, weights and values, duplicate features, non-UTF-8 names, a nameless
 # feature, a newer format version, a label outside the domain. relearnd must:
 #   - learn exactly the good events and the hostile-but-valid ones (repeated label, unknown
-#     fields, duplicate features, non-UTF-8 names: format/event_codec.h accepts them);
+#     fields, duplicate features, non-UTF-8 names: wire/event_codec.h accepts them);
 #   - refuse every other one with its reason, counted per reason in /metrics, logged with its
 #     offset, and dead-lettered with a relearn-reason header (an oversized one without its
 #     bytes, which the dead-letter topic would refuse too, but with relearn-size);
