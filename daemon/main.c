@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "  0  clean shutdown (final checkpoint written), or --check-config passed\n"
             "  1  start-up failed (checkpoint dir, model load, Kafka client), the final\n"
             "     checkpoint could not be written, or --check-config could not write stdout\n"
-            "  2  usage or configuration error (message names file:line, [section] key)\n");
+            "  2  usage or configuration error (message names file:line, [section] key), or a\n"
+            "     configured topic the cluster does not have\n");
 }
 
 static void on_stop(int sig)
@@ -106,6 +107,7 @@ int main(int argc, char **argv)
     char e[2048];
     static rld_config cfg;
     rld_daemon *d = NULL;
+    rl_err err;
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         const char *flag = NULL, *section = NULL, *key = NULL;
@@ -223,6 +225,11 @@ int main(int argc, char **argv)
     }
     rld_log_level = (rld_level)rld_log_level_parse(cfg.log_level);
     install_signals();
+    err = rld_topics_check(&cfg, 10000, e, sizeof(e));
+    if (err != RL_OK) {
+        rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"", e);
+        return err == RL_ERR_NOT_FOUND ? RLD_EXIT_CONFIG : RLD_EXIT_FAILURE;
+    }
     if (rld_daemon_new(&cfg, &d, e, sizeof(e)) != RL_OK) {
         rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"", e);
         return RLD_EXIT_FAILURE;

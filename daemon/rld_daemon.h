@@ -36,6 +36,11 @@ typedef struct rld_daemon rld_daemon;
  * published snapshot version, starts the HTTP endpoint. The config is copied. Errors: RL_ERR_*
  * with a one-line message naming what failed. */
 rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, size_t errstr_size);
+/* Asks the cluster (once, waiting up to timeout_ms per request) whether every topic of the
+ * config exists: [input] topics must; an [output] topic may instead be created on use where the
+ * cluster allows it. RL_ERR_NOT_FOUND names the first missing topic, its config key and the
+ * reason (exit status RLD_EXIT_CONFIG); no answer from the brokers is logged and is RL_OK. */
+rl_err rld_topics_check(const rld_config *cfg, int timeout_ms, char *errstr, size_t errstr_size);
 /* Runs until rld_stop_requested; returns an RLD_EXIT_* status. */
 int rld_daemon_run(rld_daemon *d);
 void rld_daemon_destroy(rld_daemon *d); /* NULL: no-op */

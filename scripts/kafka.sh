@@ -175,7 +175,14 @@ $2"; shift 2 ;;
         i=$((i + 1))
     done
     echo "$N" >"$DIR/nodes"
-    cid=$(/usr/bin/python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
+    # A random cluster id as Kafka writes them (base64url of 16 bytes); never one starting with
+    # '-', which kafka-storage would take for an option.
+    cid=$(/usr/bin/python3 -c 'import base64, os
+while True:
+    c = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+    if c[0] != "-":
+        print(c)
+        break')
     echo "$cid" >"$DIR/cluster.id"
     i=1
     while [ $i -le "$N" ]; do
@@ -186,7 +193,9 @@ $2"; shift 2 ;;
         cp=$(nth $((2 * i)) $ports)
         # Defaults a test cluster must change: the internal topics' replication factor (3 by
         # default: a 1-node cluster could not create them), the 3 s wait before a new group's
-        # first rebalance, the 5 min between retention checks; thread pools sized for 2 cores.
+        # first rebalance, the 5 min between retention checks, the 6 s floor on a consumer's
+        # session timeout (kill -9 tests use 3 s so a dead member's partitions move quickly);
+        # thread pools sized for 2 cores.
         cat >"$nd/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
@@ -208,6 +217,7 @@ transaction.state.log.num.partitions=4
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
 group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
 log.retention.check.interval.ms=1000
 log.cleaner.backoff.ms=500
 num.network.threads=2
@@ -307,7 +317,11 @@ cmd_node() {
     [ -n "${DIR:-}" ] && [ -n "$NODE" ] || die "$what: --dir and --node are required"
     [ -f "$DIR/node-$NODE/server.properties" ] || die "$what: no node $NODE under $DIR"
     if [ "$what" = stop-node ]; then
-        stop_nodes "${KILL:+KILL}${KILL:-TERM}" "$NODE"
+        if [ -n "$KILL" ]; then
+            stop_nodes KILL "$NODE"
+        else
+            stop_nodes TERM "$NODE"
+        fi
         return 0
     fi
     node_alive "$NODE" && die "start-node: node $NODE is running"

@@ -7,8 +7,8 @@ rl_init broker_produce
 DUMP="$RL_BUILD/tests/rl_event_dump"
 [ -x "$DUMP" ] || rl_fail "no $DUMP"
 
-rl_broker_start b --partitions 1 --topics one
-rl_broker_ctl b "create-topic four 4"
+rl_broker_start b --partitions 1 --topics one,vw,paced,strict
+rl_topic_create b four 4
 bs=$(rl_bootstrap b)
 
 # 600 libsvm lines (labels +1/-1, sparse indices, one index beyond 2^18 to exercise hashing),

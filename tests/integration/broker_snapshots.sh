@@ -120,7 +120,7 @@ rl_assert_eq "exit status for a missing version" 1 $?
 
 # An empty topic lists nothing and succeeds. (The mock broker auto-creates any topic a client
 # asks metadata for, so "no such topic" cannot be tested against it.)
-rl_broker_ctl b "create-topic empty 3"
+rl_topic_create b empty 3
 timeout 60 "$RELEARN" snapshots --brokers "$bs" --topic empty --timeout 10 >"$RL_WORK/empty.txt" ||
     rl_fail "listing an empty topic failed"
 rl_assert_eq "lines for an empty topic" 0 "$(wc -l <"$RL_WORK/empty.txt" | tr -d ' ')"

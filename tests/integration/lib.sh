@@ -54,9 +54,6 @@ rl_skip() {
 
 rl_cleanup() {
     rc=$?
-    for d in $RL_KAFKA_DIRS; do
-        sh "$RL_KAFKA_SH" stop --dir "$d" 2>>"$RL_WORK/kafka-stop.log" || :
-    done
     for p in $RL_PIDS; do
         if kill -0 "$p" 2>/dev/null; then
             kill -TERM "$p" 2>/dev/null || :
@@ -71,6 +68,10 @@ rl_cleanup() {
         # Usually already gone: under `set -e` (bench scripts) a failed kill would turn a
         # successful run's exit status into 1.
         kill -KILL "$p" 2>/dev/null || :
+    done
+    # Brokers last: their clients above get to close while the broker still answers.
+    for d in $RL_KAFKA_DIRS; do
+        sh "$RL_KAFKA_SH" stop --dir "$d" 2>>"$RL_WORK/kafka-stop.log" || :
     done
     if [ $rc -ne 0 ] && [ -n "$RL_WORK" ] && [ -d "$RL_WORK" ]; then
         for f in "$RL_WORK"/*.log "$RL_WORK"/kafka-*/node-*/server.log; do
@@ -147,24 +148,26 @@ rl_wait_for() {
 # rl_broker_start NAME [--partitions N] [--topics A,B] [--brokers N] [relearn broker args...]:
 # starts a broker, waits for its bootstrap file (mock: 10 s; kafka: 120 s, a JVM start). Under
 # RL_BROKER=mock extra args go to `relearn broker` with a control file; under RL_BROKER=kafka
-# --partitions/--topics/--brokers are honoured (topics with replication factor min(N, 3)) and
-# any other argument fails the test.
+# --partitions/--topics/--brokers are honoured (topics with replication factor min(N, 3)),
+# --set KEY=VALUE is a broker setting (kafka.sh start --set) and any other argument fails.
 rl_broker_start() {
     name=$1
     shift
     rm -f "$RL_WORK/broker-$name.bootstrap" "$RL_WORK/broker-$name.ctl"
     if [ "$RL_BROKER" = kafka ]; then
-        _k_parts=1 _k_topics="" _k_n=1
+        _k_parts=1 _k_topics="" _k_n=1 _k_sets=""
         while [ $# -gt 0 ]; do
             case $1 in
             --partitions) _k_parts=$2; shift 2 ;;
             --topics) _k_topics=$(echo "$2" | tr ',' ' '); shift 2 ;;
             --brokers) _k_n=$2; shift 2 ;;
+            --set) _k_sets="$_k_sets --set $2"; shift 2 ;;
             *) rl_fail "rl_broker_start: '$1' is for relearn broker only (RL_BROKER=kafka)" ;;
             esac
         done
         RL_KAFKA_DIRS="$RL_KAFKA_DIRS $RL_WORK/kafka-$name"
-        sh "$RL_KAFKA_SH" start --dir "$RL_WORK/kafka-$name" --brokers "$_k_n" --owner $$ \
+        # shellcheck disable=SC2086
+        sh "$RL_KAFKA_SH" start --dir "$RL_WORK/kafka-$name" --brokers "$_k_n" --owner $$ $_k_sets \
             --bootstrap-file "$RL_WORK/broker-$name.bootstrap" 2>"$RL_WORK/broker-$name.log" ||
             rl_fail "broker $name (Apache Kafka) did not start: $(tail -n 3 "$RL_WORK/broker-$name.log")"
         echo "$_k_n" >"$RL_WORK/broker-$name.nodes"
@@ -206,6 +209,21 @@ rl_topics() {
     shift
     timeout 60 /usr/bin/python3 "$RL_TESTS/kafka/topics.py" -b "$(rl_bootstrap "$_t_name")" "$@" ||
         rl_fail "topics.py $* failed on broker $_t_name"
+}
+
+# rl_kafka_node NAME stop|kill|start I: stops (SIGTERM), kills (SIGKILL) or restarts node I of
+# real Kafka NAME; start returns once the node serves metadata again (same ports, same data).
+rl_kafka_node() {
+    case $2 in
+    stop) sh "$RL_KAFKA_SH" stop-node --dir "$RL_WORK/kafka-$1" --node "$3" ;;
+    kill) sh "$RL_KAFKA_SH" stop-node --dir "$RL_WORK/kafka-$1" --node "$3" --kill ;;
+    start) sh "$RL_KAFKA_SH" start-node --dir "$RL_WORK/kafka-$1" --node "$3" ;;
+    esac 2>>"$RL_WORK/broker-$1.log" || rl_fail "kafka.sh could not $2 node $3 of broker $1"
+}
+
+# rl_topic_exists NAME TOPIC: 0 if the Admin API lists TOPIC on broker NAME (real Kafka only).
+rl_topic_exists() {
+    timeout 60 /usr/bin/python3 "$RL_TESTS/kafka/topics.py" -b "$(rl_bootstrap "$1")" exists "$2"
 }
 
 # rl_topic_create NAME TOPIC PARTITIONS [KEY=VALUE...]: a topic on either broker (mock: the
