@@ -69,14 +69,34 @@ static void score_example(const relearn_model *m, const rl_example *ex, relearn_
     }
 }
 
-relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
-                            relearn_prediction *out, double *probs)
+/* Events of up to SMALL_EVENT features hash into one-page stack arrays; larger ones take
+ * predict_large's frame of RELEARN_MAX_FEATURES. Not one big array for all: a 72 KiB frame is
+ * probed page by page on every call (stack-clash protection) and pushes half of L1 out. */
+#define SMALL_EVENT 256
+
+static __attribute__((noinline)) relearn_err predict_large(const relearn_model *m,
+                                                            const relearn_event *ev,
+                                                            relearn_prediction *out, double *probs)
 {
     rl_feature feats[RELEARN_MAX_FEATURES];
     uint8_t ns[RELEARN_MAX_FEATURES];
     rl_example ex;
+    relearn_err e = hash_event(m, ev, feats, ns, &ex);
+    if (e == RELEARN_OK)
+        score_example(m, &ex, out, probs);
+    return e;
+}
+
+relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
+                            relearn_prediction *out, double *probs)
+{
+    rl_feature feats[SMALL_EVENT];
+    uint8_t ns[SMALL_EVENT];
+    rl_example ex;
     if (!m || !ev || !out)
         return RELEARN_ERR_INVALID_ARG;
+    if (ev->n_features > SMALL_EVENT)
+        return predict_large(m, ev, out, probs);
     relearn_err e = hash_event(m, ev, feats, ns, &ex);
     if (e != RELEARN_OK)
         return e;
@@ -154,10 +174,16 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
     if (pred)
         *pred = p;
     const uint32_t row = m->output == RELEARN_OUT_CLASSES && p.cls > 0 ? (uint32_t)p.cls : 0;
-    /* the features' terms, then the dense block's (when it counts), then the bias's */
-    size_t n =
-        rl_predictor_contrib(m->pred, &ex, row, contrib, sizeof(contrib) / sizeof(contrib[0]));
-    size_t n_dense = n - ex.n_feats - 1;
+    /* the features' terms, then the crossed features' (interactions), then the dense block's
+     * (when it counts), then the bias's; when the crossed ones fill the room, the rest is cut */
+    const size_t cap = sizeof(contrib) / sizeof(contrib[0]);
+    size_t n = rl_predictor_contrib(m->pred, &ex, row, contrib, cap);
+    size_t n_dense = ex.dense && m->snap.dense_dim && ex.n_dense == m->snap.dense_dim
+                         ? m->snap.dense_dim
+                         : 0;
+    size_t n_crossed = n < cap ? n - ex.n_feats - n_dense - 1 : n - ex.n_feats;
+    if (n == cap)
+        n_dense = 0;
     for (size_t i = 0; i < n; i++) {
         memset(&t, 0, sizeof(t));
         t.contribution = contrib[i];
@@ -173,9 +199,14 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
             } else if (m->snap.dict && (t.name = rl_dict_lookup(m->snap.dict, t.slot, &len))) {
                 t.name_len = len;
             }
-        } else if (i < ex.n_feats + n_dense) {
+        } else if (i < ex.n_feats + n_crossed) {
+            t.kind = RELEARN_TERM_CROSSED;
+            t.value = NAN;
+            t.name = "(interaction)";
+            t.name_len = 13;
+        } else if (i < ex.n_feats + n_crossed + n_dense) {
             t.kind = RELEARN_TERM_DENSE;
-            t.slot = (uint32_t)(i - ex.n_feats);
+            t.slot = (uint32_t)(i - ex.n_feats - n_crossed);
             t.value = ex.dense[t.slot];
             t.name = "(dense)";
             t.name_len = 7;

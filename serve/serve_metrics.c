@@ -117,10 +117,15 @@ void rl_serve_metrics_text(const rl_serve_metrics *m, relearn_follower *f, rl_sb
                    "# TYPE relearn_serve_snapshot_versions_total counter\n"
                    "relearn_serve_snapshot_versions_total %llu\n"
                    "# TYPE relearn_serve_broker_up gauge\n"
-                   "relearn_serve_broker_up %d\n",
+                   "relearn_serve_broker_up %d\n"
+                   "# HELP relearn_serve_snapshot_last_message_age_seconds Since the last "
+                   "snapshot message of this model arrived (-1: none yet).\n"
+                   "# TYPE relearn_serve_snapshot_last_message_age_seconds gauge\n"
+                   "relearn_serve_snapshot_last_message_age_seconds %.3f\n",
                    (unsigned long long)atomic_load(&m->predictions),
                    (unsigned long long)st.served_version, (unsigned long long)st.newest_version,
                    st.served_version ? (double)(now_ms - st.served_created_ms) / 1000.0 : -1.0,
                    st.pinned, (unsigned long long)st.messages, (unsigned long long)st.refused,
-                   (unsigned long long)st.versions, st.broker_up);
+                   (unsigned long long)st.versions, st.broker_up,
+                   st.last_message_ms ? (double)(now_ms - st.last_message_ms) / 1000.0 : -1.0);
 }

@@ -265,6 +265,47 @@ static void test_explain_adds_up(void **state)
     rl_learner_destroy(l);
 }
 
+/* With namespace interactions (-q ff) the crossed features are terms too: explain reports them
+ * as RELEARN_TERM_CROSSED and all terms still add up to the score. */
+static void test_explain_with_interactions(void **state)
+{
+    (void)state;
+    rl_learner_params p;
+    rl_learner *l = NULL;
+    char err[256];
+    rl_learner_params_default(&p);
+    assert_int_equal(rl_learner_params_set(&p, "bits", "12", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_learner_params_set(&p, "schedule", "constant", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_learner_params_set(&p, "interactions", "ff", err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_learner_new(&p, &l, err, sizeof(err)), RL_OK);
+    tu_stream st;
+    tu_stream_init(&st, 3, l, 1u << 30);
+    rl_example ex;
+    rl_pred pr;
+    for (int i = 0; i < 300; i++) {
+        tu_example(&st, &ex, NULL);
+        rl_learner_learn(l, &ex, &pr);
+    }
+    relearn_model *m = open_learner(l, 1);
+    probe q;
+    relearn_contribution top[2000];
+    relearn_prediction pred;
+    size_t n = 0, crossed = 0;
+    make_probe(&q, 5, 0);
+    q.ev.n_features = 10;
+    assert_int_equal(relearn_explain(m, &q.ev, 2000, top, &n, &pred), RELEARN_OK);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += top[i].contribution;
+        crossed += top[i].kind == RELEARN_TERM_CROSSED;
+    }
+    assert_int_equal(crossed, 55); /* 10 features of namespace f: 10 * 11 / 2 unordered pairs */
+    assert_int_equal(n, 10 + 55 + 1);
+    assert_true(fabs(sum - pred.score) < 1e-4 * (1 + fabs(pred.score)));
+    relearn_model_release(m);
+    rl_learner_destroy(l);
+}
+
 /* A relearn.Event body (no label: a scoring request has none) scores as the same features given
  * by name; garbage and a NaN value are refused with a reason. */
 static void test_protobuf_event(void **state)
@@ -513,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_chunks_in_any_order),
         cmocka_unit_test(test_explain_adds_up),
         cmocka_unit_test(test_protobuf_event),
+        cmocka_unit_test(test_explain_with_interactions),
         cmocka_unit_test(test_threads_predict_on_one_model),
         cmocka_unit_test(test_follower_swaps_pins_rolls_back_refuses),
         cmocka_unit_test(test_follower_swaps_under_readers),
