@@ -185,8 +185,9 @@ typedef struct relearn_contribution {
 #define RELEARN_TERM_FEATURE 0
 #define RELEARN_TERM_DENSE   1
 #define RELEARN_TERM_BIAS    2
-#define RELEARN_TERM_CROSSED 3 /* a feature crossed by the model's namespace interactions:
-                                  name "(interaction)", value NAN */
+#define RELEARN_TERM_CROSSED                                                                       \
+    3 /* a feature crossed by the model's namespace interactions:                                  \
+         name "(interaction)", value NAN */
 
 /* Scores ev (as relearn_predict, into *pred if non-NULL) and writes its k terms of largest
  * |contribution| into out[0..*n_out), largest first (features, dense values and the bias,

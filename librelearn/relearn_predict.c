@@ -75,8 +75,8 @@ static void score_example(const relearn_model *m, const rl_example *ex, relearn_
 #define SMALL_EVENT 256
 
 static __attribute__((noinline)) relearn_err predict_large(const relearn_model *m,
-                                                            const relearn_event *ev,
-                                                            relearn_prediction *out, double *probs)
+                                                           const relearn_event *ev,
+                                                           relearn_prediction *out, double *probs)
 {
     rl_feature feats[RELEARN_MAX_FEATURES];
     uint8_t ns[RELEARN_MAX_FEATURES];
@@ -178,9 +178,8 @@ relearn_err relearn_explain(const relearn_model *m, const relearn_event *ev, siz
      * (when it counts), then the bias's; when the crossed ones fill the room, the rest is cut */
     const size_t cap = sizeof(contrib) / sizeof(contrib[0]);
     size_t n = rl_predictor_contrib(m->pred, &ex, row, contrib, cap);
-    size_t n_dense = ex.dense && m->snap.dense_dim && ex.n_dense == m->snap.dense_dim
-                         ? m->snap.dense_dim
-                         : 0;
+    size_t n_dense =
+        ex.dense && m->snap.dense_dim && ex.n_dense == m->snap.dense_dim ? m->snap.dense_dim : 0;
     size_t n_crossed = n < cap ? n - ex.n_feats - n_dense - 1 : n - ex.n_feats;
     if (n == cap)
         n_dense = 0;
