@@ -13,8 +13,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "rld_daemon.h"
-#include "rld_log.h"
+#include "daemon/rld_daemon.h"
+#include "daemon/rld_log.h"
 
 /* Whether TOPIC is in MD; *err gets its per-topic error when it is. */
 static int listed(const struct rd_kafka_metadata *md, const char *topic, rd_kafka_resp_err_t *err)
