@@ -62,6 +62,10 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
         rd_kafka_conf_destroy(conf);
         return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer config: %s", e);
     }
+    if (rld_fetch_bounds_get(conf, &d->fetch_bounds, errstr, errstr_size) != RL_OK) {
+        rd_kafka_conf_destroy(conf);
+        return RL_ERR_KAFKA;
+    }
     rd_kafka_conf_set_opaque(conf, d);
     rd_kafka_conf_set_rebalance_cb(conf, rld_on_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_consumer_error);
@@ -71,6 +75,8 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
         return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer: %s", e);
     }
     rd_kafka_poll_set_consumer(d->consumer);
+    if (rld_fetch_wake_new(d->consumer, &d->waker, errstr, errstr_size) != RL_OK)
+        return RL_ERR_NOMEM;
     subs = rd_kafka_topic_partition_list_new(4);
     for (p = d->cfg.topics; *p;) {
         char t[256];
@@ -464,6 +470,7 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
         return;
     }
     topic = rd_kafka_topic_name(m->rkt);
+    d->payload_bytes += m->len;
     p = rld_part_find(d, topic, m->partition, 1);
     if (p && rld_offset_check(d, p, m))
         return; /* learned already, before a backward jump */
@@ -582,8 +589,11 @@ int rld_daemon_run(rld_daemon *d)
         rld_snapshot_tick(d, forced);
         probe_brokers(d, now);
         refresh_stats(d);
+        rld_fetch_wake_tick(d, q, now);
     }
 
+    rld_fetch_wake_destroy(d->waker);
+    d->waker = NULL;
     rd_kafka_queue_destroy(q);
     free(msgs);
     rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
@@ -619,6 +629,7 @@ void rld_daemon_destroy(rld_daemon *d)
     if (!d)
         return;
     rld_http_stop(d->http);
+    rld_fetch_wake_destroy(d->waker);
     if (d->consumer)
         rd_kafka_destroy(d->consumer);
     if (d->producer) {

@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "daemon/rld_config.h"
 #include "daemon/rld_daemon.h"
+#include "daemon/rld_fetch_wake.h"
 #include "daemon/rld_http.h"
 #include "daemon/rld_log.h"
 #include "daemon/rld_stats.h"
@@ -66,6 +67,11 @@ struct rld_daemon {
     rl_dict *dict;
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
+    /* librdkafka's fetcher stalls up to 1 s after its queue was full (rld_fetch_wake.h) */
+    rld_fetch_wake *waker;
+    rld_fetch_bounds fetch_bounds;
+    double last_wake;       /* monotonic */
+    uint64_t payload_bytes; /* of every message consumed, for the mean payload size */
 
     rld_part *parts;
     size_t n_parts, cap_parts;
@@ -128,6 +134,9 @@ rl_err rld_dict_copy(const rl_dict *src, rl_dict **out, char *errstr, size_t err
 void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque);
 void rld_on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason);
+
+/* rld_fetch_wake.c: wakes the fetcher when the queue runs low while partitions lag. */
+void rld_fetch_wake_tick(rld_daemon *d, rd_kafka_queue_t *q, double now);
 
 /* rld_publish.c */
 rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size);

@@ -150,6 +150,9 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     for (size_t i = 0; i < d->n_parts; i++)
         fprintf(f, "relearnd_offset_lost_events_total{topic=\"%s\",partition=\"%d\"} %llu\n",
                 d->parts[i].topic, d->parts[i].partition, (unsigned long long)d->parts[i].lost);
+    metric(f, "fetch_wakeups_total", "counter",
+           "Requests sent to wake librdkafka's fetcher after its prefetch queue was drained.");
+    fprintf(f, "relearnd_fetch_wakeups_total %llu\n", (unsigned long long)d->fetch_wakeups);
     metric(f, "events_per_second", "gauge", "Consumption rate over the last seconds.");
     val(f, "events_per_second", d->events_per_s);
 

@@ -44,6 +44,7 @@ typedef struct rld_stats_data {
     uint64_t dead_letter_produced; /* delivery reports OK */
     uint64_t dead_letter_failed;   /* delivery failed (logged, counted) */
     uint64_t offset_resets;        /* offset out of range -> auto.offset.reset */
+    uint64_t fetch_wakeups;        /* fetcher wake-ups sent (rld_fetch_wake.h) */
     double events_per_s;           /* over the last ~5 s */
     /* model */
     uint64_t model_position; /* events stepped in the model's whole life (across restarts) */
