@@ -35,75 +35,8 @@
 #include "model/dict.h"
 #include "model/model.h"
 #include "common/rl_common.h"
-
-/* ---- framing (shared with snapshot.h) ---- */
-#define RL_FRAME_VERSION     1
-#define RL_FRAME_HEADER_LEN  24
-#define RL_FRAME_TRAILER_LEN 8
-#define RL_FRAME_ZSTD        0x0001u /* flag: payload is zstd-compressed */
-#define RL_FRAME_ZERO_RUNS   0x0002u /* flag: payload is zero-run coded (checkpoints only) */
-#define RL_FRAME_KNOWN       (RL_FRAME_ZSTD | RL_FRAME_ZERO_RUNS) /* flags this build reads */
-#define RL_MAGIC_CKPT        "RLCK"
-#define RL_MAGIC_SNAPSHOT    "RLSN"
-#define RL_MAGIC_CHUNK       "RLSC"
-/* Largest payload (after decompression) a reader accepts, so a hostile header cannot make it
- * allocate without bound. Overridable at compile time (the fuzz targets lower it). */
-#ifndef RL_FRAME_MAX_RAW
-#define RL_FRAME_MAX_RAW ((uint64_t)16 << 30)
-#endif
-
-typedef struct rl_frame_info {
-    char magic[5];    /* NUL-terminated */
-    uint16_t version; /* container version */
-    uint16_t flags;
-    uint64_t payload_len; /* stored */
-    uint64_t raw_len;     /* after decompression */
-    uint64_t checksum;    /* the trailer */
-    size_t total_len;     /* header + payload + trailer */
-} rl_frame_info;
-
-/* How a payload is stored, for people: "plain", "zstd", "zero runs" or "zero runs + zstd". */
-const char *rl_frame_coding_name(unsigned flags);
-
-/* Frames payload (len bytes) under magic (4 chars); RL_FRAME_ZSTD compresses it (zstd_level
- * 0 = default 1; ignored otherwise). Appends to out. */
-rl_err rl_frame_encode(const char *magic, const void *payload, size_t len, unsigned flags,
-                       int zstd_level, rl_buf *out, char *errstr, size_t errstr_size);
-/* Checks the frame in p[0..len): magic (expect_magic, or any of ours when NULL), container
- * version, lengths (a truncated or over-long input is refused), checksum. On success *info is
- * filled and *payload / *payload_len give the raw payload: a pointer into p when not compressed
- * (*owned = NULL), else a malloc'd buffer that the caller frees (*owned = the same pointer). */
-rl_err rl_frame_decode(const void *p, size_t len, const char *expect_magic, rl_frame_info *info,
-                       const uint8_t **payload, size_t *payload_len, void **owned, char *errstr,
-                       size_t errstr_size);
-/* Reads a whole file into out (replacing its contents). */
-rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size);
-
-/* Atomic replace of path with data: temp file in the same directory (mode 0600), write, fsync,
- * close, rename over path, fsync of the directory. On failure path is untouched and the temp
- * file is removed. Refuses a world-writable directory. */
-rl_err rl_file_write_atomic(const char *path, const void *data, size_t len, char *errstr,
-                            size_t errstr_size);
-
-/* The same, with the bytes given as pieces (written in order, never joined in memory). */
-struct iovec;
-rl_err rl_file_write_atomic_iov(const char *path, const struct iovec *iov, int n_iov, char *errstr,
-                                size_t errstr_size);
-
-/* Fault seam: every system call of the write path goes through this table, so tests can fail
- * open/write/fsync/rename with ENOSPC or EIO at any point. rl_ckpt_set_io(NULL) restores the
- * real calls. Process-global; set it only in tests, before any writer thread starts. */
-typedef struct rl_ckpt_io {
-    int version; /* 1 */
-    int (*open)(const char *path, int flags, mode_t mode);
-    ssize_t (*write)(int fd, const void *p, size_t n);
-    int (*fsync)(int fd);
-    int (*close)(int fd);
-    int (*rename)(const char *from, const char *to);
-    int (*unlink)(const char *path);
-} rl_ckpt_io;
-void rl_ckpt_set_io(const rl_ckpt_io *io);
-const rl_ckpt_io *rl_ckpt_default_io(void);
+#include "storage/file_io.h"
+#include "storage/frame.h"
 
 /* ---- checkpoint ---- */
 #define RL_CKPT_FORMAT_VERSION 1

@@ -1,10 +1,29 @@
-/* ckpt_pb.c - the config and dictionary messages checkpoints and snapshots both carry:
- * rl_learner_params + hashing <-> LearnerConfig, rl_dict <-> FeatureDict. */
+/* ckpt_pb.c - what the checkpoint and snapshot messages both carry: rl_learner_params +
+ * hashing <-> LearnerConfig, rl_dict <-> FeatureDict, strings and the creation time. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "storage/ckpt_internal.h"
 #include "learners/interactions.h"
+
+int64_t rl_fmt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *rl_fmt_strdup(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
 
 /* ---- config and dictionary conversions ---- */
 void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,

@@ -30,7 +30,7 @@ S=$RL_SRC
 pb="$RL_BUILD/proto"
 
 # Sources per target (the fuzz_<target>.c entry point is added to each).
-model_srcs="$S/storage/ckpt*.c $S/storage/snapshot*.c $S/storage/zero_runs.c
+model_srcs="$S/storage/ckpt*.c $S/storage/frame.c $S/storage/file_io.c $S/storage/snapshot*.c $S/storage/zero_runs.c
 $pb/checkpoint.pb-c.c $pb/snapshot.pb-c.c
 $S/model/*.c $S/learners/*.c $S/drift/*.c $S/common/*.c"
 reader_srcs="$S/input/reader*.c $S/learners/features.c $S/common/rl_common.c"
