@@ -241,6 +241,10 @@ relearn_err relearn_follower_feed(relearn_follower *f, const void *value, size_t
  * is loaded. Never waits for a swap in progress. */
 relearn_model *relearn_follower_acquire(relearn_follower *f);
 
+/* Kept version `version` (served or not), with a reference the caller must release; NULL when
+ * it is not kept. For scoring with a given version without pinning it for everyone. */
+relearn_model *relearn_follower_acquire_version(relearn_follower *f, uint64_t version);
+
 /* Serves `version` (one of the kept ones) until unpinned, whatever arrives meanwhile. */
 relearn_err relearn_follower_pin(relearn_follower *f, uint64_t version, char *errstr,
                                  size_t errstr_size);

@@ -218,6 +218,17 @@ relearn_err relearn_follower_feed(relearn_follower *f, const void *value, size_t
     return (relearn_err)e;
 }
 
+relearn_model *relearn_follower_acquire_version(relearn_follower *f, uint64_t version)
+{
+    relearn_model *m = NULL;
+    pthread_mutex_lock(&f->lock);
+    for (uint32_t i = 0; i < f->n_kept && !m; i++)
+        if (f->kept[i]->snap.version == version)
+            m = relearn_model_ref(f->kept[i]);
+    pthread_mutex_unlock(&f->lock);
+    return m;
+}
+
 relearn_err relearn_follower_pin(relearn_follower *f, uint64_t version, char *errstr,
                                  size_t errstr_size)
 {

@@ -3,6 +3,7 @@
  *
  *   GET  /v1/models/NAME              the served version: name, version, parent, learner, age,
  *                                     metrics at publish, kept versions, pinned
+ *   .../v1/models/NAME/versions/N[:predict|:explain]   the same with kept version N
  *   POST /v1/models/NAME:predict      {"instances": [{"f^o=LAS": 1, "f^ldist": 7.6}, ...]} ->
  *                                     {"predictions": [...], "model_version": N}; or one
  *                                     relearn.Event (Content-Type: application/x-protobuf)

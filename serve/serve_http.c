@@ -187,11 +187,19 @@ static unsigned dispatch(rl_serve *s, struct MHD_Connection *conn, const char *u
                        (unsigned long long)gs.timed_out, gs.open);
         return 200;
     }
-    if (strncmp(url, s->prefix, pl) != 0 || (url[pl] != '\0' && url[pl] != ':')) {
+    /* /v1/models/NAME[/versions/N][:verb] (TF Serving's versioned form: a kept version) */
+    const char *rest = url + pl;
+    uint64_t version = 0;
+    if (strncmp(url, s->prefix, pl) == 0 && strncmp(rest, "/versions/", 10) == 0) {
+        char *end = NULL;
+        version = strtoull(rest + 10, &end, 10);
+        rest = version && end != rest + 10 ? end : "?";
+    }
+    if (strncmp(url, s->prefix, pl) != 0 || (*rest != '\0' && *rest != ':')) {
         rl_serve_error_json(out, "no such path: %.200s (this server serves %s)", url, s->prefix);
         return 404;
     }
-    const char *verb = url[pl] == ':' ? url + pl + 1 : NULL;
+    const char *verb = *rest == ':' ? rest + 1 : NULL;
     *route = route_of(verb);
     if ((verb && !post) || (!verb && !get)) {
         rl_serve_error_json(out, "%s takes %s", url, verb ? "POST" : "GET");
@@ -201,9 +209,19 @@ static unsigned dispatch(rl_serve *s, struct MHD_Connection *conn, const char *u
         rl_serve_error_json(out, "request body larger than %zu bytes", s->cfg.max_body);
         return 413;
     }
-    if (*route == RL_ROUTE_ADMIN)
+    if (*route == RL_ROUTE_ADMIN && !version)
         return admin(s, conn, verb, out);
-    relearn_model *m = relearn_follower_acquire(s->f);
+    if (*route == RL_ROUTE_ADMIN) {
+        rl_serve_error_json(out, ":%.50s takes no version in the path", verb);
+        return 404;
+    }
+    relearn_model *m =
+        version ? relearn_follower_acquire_version(s->f, version) : relearn_follower_acquire(s->f);
+    if (!m && version) {
+        rl_serve_error_json(out, "version %llu is not among the versions kept",
+                            (unsigned long long)version);
+        return 404;
+    }
     if (!m) {
         rl_serve_error_json(out, "no model loaded yet");
         return 503;

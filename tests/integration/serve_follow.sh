@@ -73,6 +73,13 @@ done
 cmp -s "$RL_WORK/want1" "$RL_WORK/want$VERSIONS" && rl_fail "versions 1 and $VERSIONS score alike: the test sees nothing"
 rl_daemon_stop a
 
+# a kept version by path (TF Serving's form), without pinning it
+curl -s --data-binary "@$RL_WORK/body.json" "$RL_SERVE_URL/v1/models/m/versions/1:predict" >"$RL_WORK/got"
+cmp -s "$RL_WORK/want1" "$RL_WORK/got" || rl_fail "versions/1:predict answers: $(head -c 300 "$RL_WORK/got")"
+rl_serve_get /v1/models/m/versions/3 | grep -q '"version": 3,' || rl_fail "GET versions/3: $(rl_serve_get /v1/models/m/versions/3)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$RL_SERVE_URL/v1/models/m/versions/99")
+rl_assert_eq "a version not kept" 404 "$code"
+
 # pin, unpin, roll back: each answer is the pinned version's exact answer
 curl -s -X POST "$RL_SERVE_URL/v1/models/m:pin?version=2" >/dev/null
 curl -s --data-binary "@$RL_WORK/body.json" "$RL_SERVE_URL/v1/models/m:predict" >"$RL_WORK/got"
