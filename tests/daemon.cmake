@@ -1,9 +1,7 @@
 # relearnd: configuration (unit) and the daemon end to end (integration, against `relearn
 # broker` in its own process, kcat as the independent client).
-if(TARGET rl_daemon)
-  rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
-  rl_unit_test(test_fetch_wake SOURCES test_fetch_wake.c LIBS rl_daemon LABELS daemon)
-endif()
+rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
+rl_unit_test(test_fetch_wake SOURCES test_fetch_wake.c LIBS rl_daemon LABELS daemon)
 foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health
     chunks)
   rl_script_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon")

@@ -5,16 +5,12 @@
 # tests/fuzz/run_fuzz.sh; every committed fuzz corpus is replayed as a unit test (below).
 
 # rel_ckpt_dump: reads a checkpoint as relearnd does; prints offsets, counters and state hashes.
-if(TARGET rl_storage AND TARGET rl_model)
-  add_executable(rel_ckpt_dump rel_ckpt_dump.c)
-  target_link_libraries(rel_ckpt_dump PRIVATE rl_storage rl_model PkgConfig::XXHASH)
-endif()
+add_executable(rel_ckpt_dump rel_ckpt_dump.c)
+target_link_libraries(rel_ckpt_dump PRIVATE rl_storage rl_model PkgConfig::XXHASH)
 
 # rel_hostile_gen: hostile Event payloads, one file per message, and what relearnd must do.
-if(TARGET rl_storage)
-  add_executable(rel_hostile_gen rel_hostile_gen.c)
-  target_link_libraries(rel_hostile_gen PRIVATE rl_wire ${MATH_LIB})
-endif()
+add_executable(rel_hostile_gen rel_hostile_gen.c)
+target_link_libraries(rel_hostile_gen PRIVATE rl_wire ${MATH_LIB})
 
 # rel_committed: a group's committed offsets as the broker holds them (never joins the group).
 add_executable(rel_committed rel_committed.c)
@@ -30,18 +26,14 @@ set_property(TARGET rl_faultfs PROPERTY C_EXTENSIONS ON)
 target_link_libraries(rl_faultfs PRIVATE ${CMAKE_DL_LIBS} Threads::Threads)
 
 foreach(t kill9 broker_faults rebalance disk hostile security soak)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/rel_${t}.sh)
-    rl_script_test(rel_${t} integration/rel_${t}.sh "reliability;integration")
-    set_tests_properties(rel_${t} PROPERTIES TIMEOUT 1800)
-  endif()
+  rl_script_test(rel_${t} integration/rel_${t}.sh "reliability;integration")
+  set_tests_properties(rel_${t} PROPERTIES TIMEOUT 1800)
 endforeach()
 
 # Fuzzing relearnd's config parser (libFuzzer, clang) through the checkpoint engineer's runner.
-if(TARGET rl_daemon)
-  rl_script_test(fuzz_config fuzz/run_fuzz.sh "fuzz;reliability")
-  set_property(TEST fuzz_config APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=config")
-  set_tests_properties(fuzz_config PROPERTIES TIMEOUT 900)
-endif()
+rl_script_test(fuzz_config fuzz/run_fuzz.sh "fuzz;reliability")
+set_property(TEST fuzz_config APPEND PROPERTY ENVIRONMENT "RL_FUZZ_TARGETS=config")
+set_tests_properties(fuzz_config PROPERTIES TIMEOUT 900)
 
 # Corpus replays: every committed fuzz input (seeds and regressions) run once through its
 # target's entry point in the normal build, so a crash once found stays fixed (label unit: the
@@ -53,12 +45,6 @@ function(rel_replay name target corpus)
   set_tests_properties(${name} PROPERTIES LABELS "unit;reliability;fuzz"
     ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endfunction()
-if(TARGET rl_daemon)
-  rel_replay(replay_config fuzz_config config rl_daemon)
-endif()
-if(TARGET rl_storage AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_reader.c)
-  rel_replay(replay_reader fuzz_reader reader rl_input ${MATH_LIB})
-endif()
-if(TARGET rl_storage AND TARGET rl_proto AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_event.c)
-  rel_replay(replay_event fuzz_event event rl_wire rl_proto ${MATH_LIB})
-endif()
+rel_replay(replay_config fuzz_config config rl_daemon)
+rel_replay(replay_reader fuzz_reader reader rl_input ${MATH_LIB})
+rel_replay(replay_event fuzz_event event rl_wire rl_proto ${MATH_LIB})
