@@ -36,15 +36,15 @@ typedef struct rl_kv {
 
 typedef struct rl_detector {
     const struct rl_detector_ops *ops;
-    uint64_t n;            /* values seen since create/import (not reset by drifts) */
-    uint64_t n_warnings;   /* transitions into warning */
+    uint64_t n;          /* values seen since create/import (not reset by drifts) */
+    uint64_t n_warnings; /* transitions into warning */
     uint64_t n_drifts;
 } rl_detector;
 
 struct rl_detector_ops {
-    int version;          /* RL_DETECTOR_OPS_VERSION */
-    const char *name;     /* "ddm", "eddm", "adwin", "page_hinkley", "hddm_a" */
-    const char *summary;  /* one line for --help, with the defaults */
+    int version;         /* RL_DETECTOR_OPS_VERSION */
+    const char *name;    /* "ddm", "eddm", "adwin", "page_hinkley", "hddm_a" */
+    const char *summary; /* one line for --help, with the defaults */
     /* Unknown keys and out-of-range values are rejected; errstr names key, value and bounds. */
     rl_err (*create)(const rl_kv *params, size_t n_params, rl_detector **out, char *errstr,
                      size_t errstr_size);
@@ -65,8 +65,8 @@ struct rl_detector_ops {
 const struct rl_detector_ops *const *rl_detector_all(void); /* NULL-terminated */
 const struct rl_detector_ops *rl_detector_find(const char *name);
 
-rl_err rl_detector_new(const char *name, const rl_kv *params, size_t n_params,
-                       rl_detector **out, char *errstr, size_t errstr_size);
+rl_err rl_detector_new(const char *name, const rl_kv *params, size_t n_params, rl_detector **out,
+                       char *errstr, size_t errstr_size);
 void rl_detector_destroy(rl_detector *d); /* NULL: no-op */
 rl_err rl_detector_update(rl_detector *d, double x, rl_drift_state *state);
 void rl_detector_reset(rl_detector *d);

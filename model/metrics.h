@@ -13,7 +13,7 @@
 #include "common/rl_common.h"
 
 #define RL_METRICS_WINDOW_DEFAULT 1000
-#define RL_METRICS_WINDOW_MAX 1000000
+#define RL_METRICS_WINDOW_MAX     1000000
 
 typedef struct rl_metrics rl_metrics;
 

@@ -126,8 +126,8 @@ static rl_err chunk_decode(const void *p, size_t len, Relearn__SnapshotChunk **o
         e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "chunk format_version missing");
         goto fail;
     }
-    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_CHUNK_FORMAT_VERSION, "chunk", errstr,
-                                errstr_size);
+    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_CHUNK_FORMAT_VERSION, "chunk",
+                                errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
     if (!m->has_version || !m->has_index || !m->has_count || !m->has_total_length ||

@@ -5,3 +5,6 @@ rl_script_test(docs_readme integration/docs_readme.sh "integration;cli;docs")
 set_tests_properties(docs_readme PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
 rl_script_test(docs_deploy integration/docs_deploy.sh "integration;daemon;docs")
 set_tests_properties(docs_deploy PROPERTIES TIMEOUT 60)
+# Formatting: every tracked .c/.h as clang-format writes it (exit 77 = clang-format missing).
+rl_script_test(format_check format_check.sh "docs;format")
+set_tests_properties(format_check PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
