@@ -153,7 +153,7 @@ void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *
  * back below the expected offset (a backward reset), so it was learned already. A jump either
  * way is logged, counted per partition, alerted and marks /healthz degraded. */
 int rld_offset_check(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m);
-/* "earliest", "latest", "none" for librdkafka's logical offsets, else the number. */
+/* The number, "earliest" (librdkafka's logical offset), or "none" (relearnd's -1: none yet). */
 const char *rld_offset_str(int64_t off, char *buf, size_t size);
 /* Starts publishing a snapshot if one is due (or forced); drives retries. */
 void rld_snapshot_tick(rld_daemon *d, int forced);

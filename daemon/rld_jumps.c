@@ -28,9 +28,7 @@ const char *rld_offset_str(int64_t off, char *buf, size_t size)
         snprintf(buf, size, "%" PRId64, off);
     else if (off == RD_KAFKA_OFFSET_BEGINNING)
         snprintf(buf, size, "earliest");
-    else if (off == RD_KAFKA_OFFSET_END)
-        snprintf(buf, size, "latest");
-    else
+    else /* relearnd's own -1 (none yet) and librdkafka's INVALID */
         snprintf(buf, size, "none");
     return buf;
 }
