@@ -92,6 +92,8 @@ static const opt opts[] = {
      "0.1..3600 (s, backoff cap)"},
     {"checkpoint", "compress", OPT_COMPRESS, N(ckpt_compress), 0, 0, "auto",
      "auto, zstd, none (auto: zstd only when the state is mostly zeros)"},
+    {"checkpoint", "max_file_size", OPT_U64, N(ckpt_max_file), 4096, 1e13, "2147483648",
+     "4096..10^13 (bytes; a larger checkpoint file is refused unread)"},
 
     {"snapshot", "every_events", OPT_U64, N(snap_every_events), 0, 1e12, "0", "0 (off)..10^12"},
     {"snapshot", "every_seconds", OPT_DBL, N(snap_every_seconds), 0, 86400, "60", "0 (off)..86400"},

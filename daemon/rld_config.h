@@ -53,6 +53,7 @@ typedef struct rld_config {
     uint64_t ckpt_every_events;
     double ckpt_every_seconds;
     uint64_t ckpt_keep;
+    uint64_t ckpt_max_file; /* bytes: larger checkpoint files are refused unread */
     double ckpt_retry_max_s;
     unsigned
         ckpt_compress; /* flags for rl_ckpt_dir_write: RL_CKPT_COMPRESS_AUTO, RL_FRAME_ZSTD, 0 */

@@ -294,6 +294,8 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     snprintf(d->sd.model_name, sizeof(d->sd.model_name), "%s", cfg->model_name);
     snprintf(d->sd.instance_id, sizeof(d->sd.instance_id), "%s", cfg->instance_id);
 
+    /* A checkpoint file over the bound is refused from its size, never read into memory. */
+    rl_fmt_set_max_file_bytes(cfg->ckpt_max_file);
     err = load_model(d, &ckpt_ver, errstr, errstr_size);
     if (err != RL_OK)
         goto fail;

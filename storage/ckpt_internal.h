@@ -2,6 +2,8 @@
 #ifndef RL_CKPT_INTERNAL_H
 #define RL_CKPT_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include <protobuf-c/protobuf-c.h>
 
 #include "proto/checkpoint.pb-c.h"
@@ -37,6 +39,17 @@ typedef struct rl_fmt_sum {
     uint64_t hash;
     size_t len;
 } rl_fmt_sum;
+
+/* Files above this size have their header and checksum checked in a streamed pass before a
+ * reader allocates a buffer for them (ckpt_frame_open.c). */
+#ifndef RL_FMT_PRECHECK_BYTES
+#define RL_FMT_PRECHECK_BYTES ((uint64_t)64 << 20)
+#endif
+/* Opens path for reading without trusting it (ckpt_frame_open.c): refuses a non-regular file before
+ * opening it for reading, a file over rl_fmt_max_file_bytes(), and, with check_frame, a file
+ * over RL_FMT_PRECHECK_BYTES whose header or checksum is wrong. *fd at offset 0, *st its stat. */
+rl_err rl_fmt_open_checked(const char *path, int check_frame, int *fd, struct stat *st,
+                           char *errstr, size_t errstr_size);
 
 /* Reads a whole regular file into a buffer (*out, capacity *cap, release with free()), in
  * chunks, hashing everything but the last 8 bytes (a frame's trailer) chunk by chunk as it

@@ -42,6 +42,8 @@
  * calls (64 KiB reads cost ~10% of a 16 MiB load here), and still hashed while in L2. */
 #define DIRECT_CHUNK        ((size_t)1 << 20)
 #define ZSTD_WINDOW_LOG_MAX 20
+/* The fields before the state blobs (ids, offsets, config, dictionary): far below this. */
+#define SMALL_FIELDS_MAX ((size_t)64 << 20)
 
 /* The loader's own working memory (the zstd decoder's window and tables, the zero-run reader's
  * buffer: ~0.5 MiB) comes from one 2 MiB block advised for huge pages. A process that has just
@@ -269,8 +271,7 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
     s.fd = -1;
     rl_buf_init(&small);
     *out = NULL;
-    s.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (s.fd < 0 || fstat(s.fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+    if (rl_fmt_open_checked(path, 0, &s.fd, &st, sub, sizeof(sub)) != RL_OK ||
         read_full(s.fd, h, sizeof(h)) != 0)
         goto fail;
     rl_frame_read_header(h, &info);
@@ -323,6 +324,10 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
             goto fail;
         uint64_t field = key >> 3;
         unsigned wire = (unsigned)(key & 7);
+        /* Field 0 does not exist in protobuf (a file of zeros reads as an endless run of it), and
+         * the small fields are small: either way this is no checkpoint relearn wrote. */
+        if (field == 0 || small.len > SMALL_FIELDS_MAX)
+            goto fail;
         if (wire == 2 && field >= 10 && field <= 12) {
             small.len = start; /* the state blobs are not part of the small fields */
             if (pull_varint(&s, &len, NULL) != 0 || len > s.raw_left)

@@ -321,7 +321,7 @@ rl_err rl_ckpt_decode(const void *p, size_t len, rl_ckpt *c, char *errstr, size_
 static int peek_flags(const char *path)
 {
     uint8_t h[8];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (fd < 0)
         return -1;
     ssize_t n = pread(fd, h, sizeof(h), 0);

@@ -49,20 +49,11 @@ void *rl_fmt_alloc_big(size_t n, int round_up, size_t *cap)
 rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size)
 {
     rl_buf_reset(out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rl_set_err(errstr, errstr_size, errno == ENOENT ? RL_ERR_NOT_FOUND : RL_ERR_IO,
-                          "%s: %s", path, strerror(errno));
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int en = errno;
-        close(fd);
-        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path, strerror(en));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: not a regular file", path);
-    }
+    rl_err ce = rl_fmt_open_checked(path, 1, &fd, &st, errstr, errstr_size);
+    if (ce != RL_OK)
+        return ce;
     /* Size from fstat, then read until EOF anyway: the file may change under us. */
     size_t want = (size_t)st.st_size + 1;
     for (;;) {
@@ -101,19 +92,11 @@ rl_err rl_fmt_file_load(const char *path, void *reuse, size_t reuse_cap, uint8_t
     *cap = 0;
     sum->hash = 0;
     sum->len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        e = rl_set_err(errstr, errstr_size, errno == ENOENT ? RL_ERR_NOT_FOUND : RL_ERR_IO,
-                       "%s: %s", path, strerror(errno));
-        goto fail;
-    }
+    int fd;
     struct stat st = {0};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int reg = S_ISREG(st.st_mode);
-        e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path,
-                       reg ? strerror(errno) : "not a regular file");
+    e = rl_fmt_open_checked(path, 1, &fd, &st, errstr, errstr_size);
+    if (e != RL_OK)
         goto fail;
-    }
     if ((uint64_t)st.st_size >= SIZE_MAX / 2) {
         e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: %lld bytes: too large to read", path,
                        (long long)st.st_size);

@@ -3,11 +3,18 @@
 #define RL_FILE_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/rl_common.h"
 
-/* Reads a whole file into out (replacing its contents). */
+/* The largest file any relearn reader reads (0: the default, RL_FRAME_MAX_RAW plus framing).
+ * Larger files are refused from their size, unread. Process-wide. */
+void rl_fmt_set_max_file_bytes(uint64_t n);
+uint64_t rl_fmt_max_file_bytes(void);
+/* Reads a whole file into out (replacing its contents); refuses what rl_fmt_open_checked
+ * (storage/ckpt_frame_open.c) refuses: non-regular files before opening them, files over the
+ * bound, large files whose header or checksum is wrong, before reading them into memory. */
 rl_err rl_file_read(const char *path, rl_buf *out, char *errstr, size_t errstr_size);
 
 /* Atomic replace of path with data: temp file in the same directory (mode 0600), write, fsync,
