@@ -3,16 +3,25 @@
 #include "daemon/rld_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
+
+/* A config is a few kilobytes: more than this is not one (and /dev/zero never ends). */
+#define CONFIG_MAX_BYTES ((size_t)1 << 20)
 
 struct reader {
     FILE *f;
     int line;
     int long_line;  /* first line that did not fit inih's buffer */
+    int nul_line;   /* first line holding a NUL byte (it would cut the value short) */
     int read_errno; /* errno of a failed read (a directory, EIO), else 0 */
+    size_t total;   /* bytes read so far */
+    int too_big;    /* stopped at CONFIG_MAX_BYTES */
 };
 
 struct parse_ctx {
@@ -29,22 +38,38 @@ struct parse_ctx {
 static char *count_reader(char *str, int num, void *stream)
 {
     struct reader *rd = stream;
+    size_t len = 0;
+    int ch = EOF;
     errno = 0;
-    char *s = fgets(str, num, rd->f);
-    if (!s) {
+    /* By bytes, not fgets: a NUL inside a line must be seen, not end the value there. */
+    while (len + 1 < (size_t)num && (ch = getc(rd->f)) != EOF) {
+        if (++rd->total > CONFIG_MAX_BYTES) {
+            rd->too_big = 1;
+            return NULL;
+        }
+        if (ch == '\0' && !rd->nul_line)
+            rd->nul_line = rd->line + 1;
+        str[len++] = ch == '\0' ? ' ' : (char)ch;
+        if (ch == '\n')
+            break;
+    }
+    if (len == 0) {
         if (ferror(rd->f))
             rd->read_errno = errno ? errno : EIO;
         return NULL;
     }
+    str[len] = '\0';
+    char *s = str;
     rd->line++;
-    size_t len = strlen(s);
     if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(rd->f)) {
-        int ch;
         if (!rd->long_line)
             rd->long_line = rd->line;
         /* Swallow the rest of the line so the line count stays right. */
-        while ((ch = fgetc(rd->f)) != EOF && ch != '\n')
-            ;
+        while ((ch = getc(rd->f)) != EOF && ch != '\n')
+            if (++rd->total > CONFIG_MAX_BYTES) {
+                rd->too_big = 1;
+                return NULL;
+            }
         s[0] = '\0';
     }
     /* Indentation means nothing here: inih would take an indented line after a key as a
@@ -103,10 +128,38 @@ rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t err
     struct parse_ctx p = {c, &rd, path, RL_OK, errstr, errstr_size};
     int r;
 
-    rd.f = fopen(path, "r");
-    if (!rd.f)
+    struct stat st;
+    int fd;
+    /* A FIFO, a device (/dev/zero, /dev/urandom) or a directory is refused before it is opened
+     * for reading: it could block the open or never end. */
+    if (stat(path, &st) != 0)
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot open: %s", path,
                           strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot read: %s", path,
+                          strerror(EISDIR));
+    if (!S_ISREG(st.st_mode))
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO,
+                          "%s: not a regular file (a config is read from a file)", path);
+    if ((size_t)st.st_size > CONFIG_MAX_BYTES)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: %lld bytes (allowed: at most %zu)", path, (long long)st.st_size,
+                          CONFIG_MAX_BYTES);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int en = fd < 0 ? errno : EINVAL;
+        if (fd >= 0)
+            close(fd);
+        return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot open: %s", path,
+                          en == EINVAL ? "not a regular file" : strerror(en));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    rd.f = fdopen(fd, "r");
+    if (!rd.f) {
+        close(fd);
+        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "%s: cannot open: %s", path,
+                          strerror(errno));
+    }
     snprintf(c->path, sizeof(c->path), "%s", path);
     r = ini_parse_stream(count_reader, &rd, handler, &p);
     fclose(rd.f);
@@ -115,6 +168,15 @@ rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t err
     if (rd.read_errno && p.err == RL_OK)
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: cannot read: %s", path,
                           strerror(rd.read_errno));
+    if (rd.too_big)
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s: more than %zu bytes (allowed: at most that)", path,
+                          CONFIG_MAX_BYTES);
+    if (rd.nul_line && (p.err == RL_OK || rd.nul_line <= r || r == 0))
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "%s:%d: NUL byte in the line (it would cut the value short; is this a "
+                          "text file?)",
+                          path, rd.nul_line);
     if (rd.long_line && (p.err == RL_OK || rd.long_line < r))
         return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
                           "%s:%d: line too long (allowed: at most %d bytes per line)", path,
