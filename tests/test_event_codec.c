@@ -568,6 +568,112 @@ static void test_text_records(void **state)
     check_text_path("t.csv", "label,f1,f2\n1,0.5,\n0,,3\n", RL_TEXT_CSV);
 }
 
+/* One Feature message: name (or index when name is NULL) and value, in the writer's order or,
+ * with value_first, the other way round (which the decoder's shortcut for the usual shape does
+ * not take). Returns the bytes written. */
+static size_t put_feature(uint8_t *o, const char *name, size_t name_len, uint64_t index,
+                          uint32_t value_bits, int value_first)
+{
+    uint8_t body[512];
+    size_t n = 0, k = 0;
+    if (value_first) {
+        body[n++] = 0x1d;
+        memcpy(body + n, &value_bits, 4);
+        n += 4;
+    }
+    if (name) {
+        body[n++] = 0x0a;
+        size_t l = name_len;
+        do {
+            body[n++] = (uint8_t)((l & 0x7f) | (l > 0x7f ? 0x80 : 0));
+            l >>= 7;
+        } while (l);
+        memcpy(body + n, name, name_len);
+        n += name_len;
+    } else {
+        body[n++] = 0x10;
+        uint64_t v = index;
+        do {
+            body[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+            v >>= 7;
+        } while (v);
+    }
+    if (!value_first) {
+        body[n++] = 0x1d;
+        memcpy(body + n, &value_bits, 4);
+        n += 4;
+    }
+    o[k++] = 0x22; /* Event.features */
+    size_t l = n;
+    do {
+        o[k++] = (uint8_t)((l & 0x7f) | (l > 0x7f ? 0x80 : 0));
+        l >>= 7;
+    } while (l);
+    memcpy(o + k, body, n);
+    return k + n;
+}
+
+static void test_feature_shortcut_matches_general(void **state)
+{
+    (void)state;
+    char long_name[200];
+    memset(long_name, 'n', sizeof(long_name));
+    const struct {
+        const char *name;
+        size_t len;
+        uint64_t index;
+        float value;
+    } cases[] = {
+        {"carrier=AA", 10, 0, 1.0f},
+        {"", 0, 0, 2.5f},
+        {long_name, 127, 0, -1.0f},
+        {long_name, 128, 0, 0.25f},
+        {long_name, 200, 0, 3.0f},
+        {NULL, 0, 3, 0.5f},
+        {NULL, 0, 300, 1.5f},
+        {NULL, 0, 1ull << 40, 7.0f},
+        {"x", 1, 0, NAN},
+        {"y", 1, 0, 1e30f},
+        {NULL, 0, 5, INFINITY},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rl_event_decoder *a = binary_decoder(), *b = binary_decoder();
+        uint8_t ma[600], mb[600];
+        const uint8_t label[] = {0x15, 0x00, 0x00, 0x80, 0x3f};
+        uint32_t bits;
+        memcpy(&bits, &cases[i].value, 4);
+        memcpy(ma, label, 5);
+        memcpy(mb, label, 5);
+        size_t la = 5 + put_feature(ma + 5, cases[i].name, cases[i].len, cases[i].index, bits, 0);
+        size_t lb = 5 + put_feature(mb + 5, cases[i].name, cases[i].len, cases[i].index, bits, 1);
+        rl_example ea, eb;
+        char e1[256] = "", e2[256] = "";
+        rl_event_reason ra = rl_event_decode(a, ma, la, &ea, NULL, e1, sizeof(e1));
+        rl_event_reason rb = rl_event_decode(b, mb, lb, &eb, NULL, e2, sizeof(e2));
+        assert_int_equal(ra, rb);
+        assert_string_equal(e1, e2);
+        if (ra == RL_EVENT_OK) {
+            size_t na, nb;
+            assert_int_equal(ea.n_feats, 1);
+            assert_int_equal(eb.n_feats, 1);
+            assert_int_equal(ea.feats[0].index, eb.feats[0].index);
+            assert_memory_equal(&ea.feats[0].value, &eb.feats[0].value, sizeof(float));
+            const uint8_t *fa = rl_event_feature_name(a, 0, &na);
+            const uint8_t *fb = rl_event_feature_name(b, 0, &nb);
+            assert_int_equal(na, nb);
+            assert_true((fa == NULL) == (fb == NULL));
+            if (fa)
+                assert_memory_equal(fa, fb, na);
+        }
+        /* a truncated shortcut-shaped feature is refused as the general reader refuses it */
+        ma[6]--;
+        assert_int_equal(rl_event_decode(a, ma, la - 1, &ea, NULL, e1, sizeof(e1)),
+                         RL_EVENT_UNDECODABLE);
+        rl_event_decoder_destroy(a);
+        rl_event_decoder_destroy(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_reason_names_and_config),
         cmocka_unit_test(test_text_records),
+        cmocka_unit_test(test_feature_shortcut_matches_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,6 +266,14 @@ typedef struct parsed {
     uint64_t first_big_feat, first_big_dense;
 } parsed;
 
+/* The float in the last 4 bytes of c (little-endian), whatever c->p is. */
+static float last_fixed32(const cursor *c)
+{
+    const uint8_t *q = c->end - 4;
+    return bits_to_float((uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                         (uint32_t)q[3] << 24);
+}
+
 /* Parses one Feature message into slot (if non-NULL). Returns 0 or -1 (undecodable). */
 static int parse_feature(rl_event_decoder *d, cursor *c, rl_feature *slot, parsed *ps)
 {
@@ -275,6 +283,26 @@ static int parse_feature(rl_event_decoder *d, cursor *c, rl_feature *slot, parse
     uint64_t index = 0;
     float value = 1.0f;
 
+    /* The shape relearn produce (and protobuf-c) writes: a name shorter than 128 bytes or an
+     * index, then the value, nothing else. Read it straight; any other bytes take the general
+     * loop below, which would read these exactly the same way. */
+    const uint8_t tag_name = FT_NAME << 3 | WT_LEN, tag_index = FT_INDEX << 3 | WT_VARINT;
+    const uint8_t tag_value = FT_VALUE << 3 | WT_FIXED32;
+    if (c->end - c->p >= 7 && c->p[0] == tag_name && c->p[1] < 0x80 &&
+        c->end - c->p == 7 + (ptrdiff_t)c->p[1] && c->end[-5] == tag_value) {
+        name = c->p + 2;
+        name_len = c->p[1];
+        has_name = 1;
+        value = last_fixed32(c);
+        c->p = c->end;
+    } else if (c->end - c->p >= 7 && c->p[0] == tag_index && c->end[-5] == tag_value) {
+        cursor v = {c->p + 1, c->end - 5};
+        if (read_varint(&v, &index) == 0 && v.p == v.end) {
+            has_index = 1;
+            value = last_fixed32(c);
+            c->p = c->end;
+        }
+    }
     while (c->p < c->end) {
         uint64_t field;
         unsigned wt;
