@@ -1,5 +1,6 @@
 # librelearn (include/relearn.h) and `relearn serve`.
-rl_unit_test(test_relearn SOURCES test_relearn.c LIBS rl_relearn rl_storage pthread)
+rl_unit_test(test_relearn SOURCES test_relearn.c LIBS rl_relearn rl_storage pthread
+  "-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc")
 add_executable(relearn_score relearn_score.c)
 target_link_libraries(relearn_score PRIVATE rl_relearn)
 rl_script_test(serve_file integration/serve_file.sh "integration")

@@ -345,6 +345,63 @@ static void test_protobuf_event(void **state)
     rl_learner_destroy(l);
 }
 
+/* relearn_predict and relearn_explain allocate nothing: malloc, calloc and realloc are wrapped
+ * (-Wl,--wrap, tests/relearn.cmake) and counted while they run. */
+static int g_counting;
+static unsigned g_allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t k);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+    g_allocs += (unsigned)g_counting;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t k)
+{
+    g_allocs += (unsigned)g_counting;
+    return __real_calloc(n, k);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    g_allocs += (unsigned)g_counting;
+    return __real_realloc(p, n);
+}
+
+static void test_predict_allocates_nothing(void **state)
+{
+    (void)state;
+    rl_learner *l = trained("softmax", NULL, 300);
+    relearn_model *m = open_learner(l, 1);
+    probe p;
+    relearn_prediction out;
+    relearn_contribution top[8];
+    double probs[3];
+    size_t n;
+    make_probe(&p, 2, 0);
+    g_allocs = 0;
+    g_counting = 1;
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(relearn_predict(m, &p.ev, &out, probs), RELEARN_OK);
+        assert_int_equal(relearn_predict_batch(m, &p.ev, 1, &out, probs, &n), RELEARN_OK);
+        assert_int_equal(relearn_explain(m, &p.ev, 8, top, &n, &out), RELEARN_OK);
+    }
+    g_counting = 0;
+    assert_int_equal(g_allocs, 0);
+    /* and the counting works: the protobuf path allocates its decoder */
+    rl_buf b;
+    rl_buf_init(&b);
+    rl_buf_put_u8(&b, 0x0a); /* an empty feature: refused, after the decoder was made */
+    rl_buf_put_u8(&b, 0x00);
+    g_counting = 1;
+    relearn_predict_protobuf(m, b.data, b.len, &out, NULL, NULL, 0);
+    g_counting = 0;
+    assert_true(g_allocs > 0);
+    rl_buf_free(&b);
+    relearn_model_release(m);
+    rl_learner_destroy(l);
+}
+
 /* Threads share one model and must each get the single-threaded answers. */
 typedef struct shared_run {
     relearn_model *m;
@@ -555,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_explain_adds_up),
         cmocka_unit_test(test_protobuf_event),
         cmocka_unit_test(test_explain_with_interactions),
+        cmocka_unit_test(test_predict_allocates_nothing),
         cmocka_unit_test(test_threads_predict_on_one_model),
         cmocka_unit_test(test_follower_swaps_pins_rolls_back_refuses),
         cmocka_unit_test(test_follower_swaps_under_readers),
