@@ -6,12 +6,12 @@
  * --moa runs only the MOA-style tables (bench_moa() says what they hold), apart from the
  * default run so that one stays the length it was.
  *
- * Setup (DRIFT-NOTES' standard ones): 100 000-event streams; abrupt = drifts at 20k/40k/60k/80k
- * with a sigmoid of width 50; gradual = drifts at 25k/50k/75k with width 500. SEA has its 10%
- * label noise, hyperplane 5%. A drift "happens" at t = position - width/2 (where the new concept
- * reaches 12%), and a detection is true if it is the first alarm in [t, t + Delta], Delta = 250
- * (abrupt) or 1000 (gradual). Every other alarm is a false positive; a drift without a true
- * detection is missed. Mean delay is over caught drifts only, with the missed rate beside it
+ * Setup (the standard ones, docs/DESIGN.md): 100 000-event streams; abrupt = drifts at
+ * 20k/40k/60k/80k with a sigmoid of width 50; gradual = drifts at 25k/50k/75k with width 500. SEA
+ * has its 10% label noise, hyperplane 5%. A drift "happens" at t = position - width/2 (where the
+ * new concept reaches 12%), and a detection is true if it is the first alarm in [t, t + Delta],
+ * Delta = 250 (abrupt) or 1000 (gradual). Every other alarm is a false positive; a drift without a
+ * true detection is missed. Mean delay is over caught drifts only, with the missed rate beside it
  * (misses are never counted as delay Delta).
  *
  * The detectors watch the prequential 0/1 error of an "sgd" learner (learners/learner.h,
@@ -409,7 +409,7 @@ static void moa_rows(const char *gen, const setup *su, const learner_choice *lc,
     fflush(stdout);
 }
 
-/* DRIFT-NOTES' MOA setup: one concept switch at 55 000 (SEA theta 8 -> 9, Agrawal function
+/* The MOA setup (docs/DESIGN.md): one concept switch at 55 000 (SEA theta 8 -> 9, Agrawal function
  * 1 -> 2), widths 1, 500, 1000, 5000, with the default learner. Then SEA's abrupt streams (the
  * single switch, and bench_detectors()' four drifts) with slower learners, to tell a detector
  * that misses from an error rise that is gone before a detector could see it: sgd at a constant

@@ -2,8 +2,8 @@
  * configuration from --brokers and repeated `-X key=value` options, routing librdkafka's own log
  * lines into relearn's log format, and one-line log records on stderr.
  *
- * Log lines follow STYLE.md: `level=info msg="..." key=value`, written with one fputs so lines
- * from librdkafka's threads never interleave. */
+ * Log lines are logfmt (docs/DESIGN.md): `level=info msg="..." key=value`, written with one fputs
+ * so lines from librdkafka's threads never interleave. */
 #ifndef RL_KAFKA_UTIL_H
 #define RL_KAFKA_UTIL_H
 

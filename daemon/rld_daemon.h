@@ -2,7 +2,7 @@
  *
  * One thread runs everything that touches the model (the consume loop, the rebalance callback,
  * delivery reports, the schedules); librdkafka's threads move bytes and the HTTP thread reads a
- * published copy of the counters. Exactly-once follows DESIGN.md: a checkpoint holds the whole
+ * published copy of the counters. Exactly-once follows docs/DESIGN.md: a checkpoint holds the whole
  * learning state and, per partition, the next offset to read; offsets are committed to the
  * group (metadata "<instance-id>:<checkpoint-seq>") only once that checkpoint is durable; on
  * assignment a partition resumes at this instance's checkpoint offset if this instance made the

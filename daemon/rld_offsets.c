@@ -1,6 +1,6 @@
 /* rld_offsets.c - where each partition resumes and how far it is committed: the partition
  * table, checkpoints followed by commits (metadata "<instance-id>:<seq>"), and the rebalance
- * callback that applies DESIGN.md's rule on assignment and checkpoints + commits on revoke. */
+ * callback that applies docs/DESIGN.md's rule on assignment and checkpoints + commits on revoke. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -303,7 +303,7 @@ static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_li
 
     snprintf(mine, sizeof(mine), "%s:", d->cfg.instance_id);
     mine_len = strlen(mine);
-    /* Who committed last decides where each partition resumes (DESIGN.md). A coordinator that
+    /* Who committed last decides where each partition resumes (docs/DESIGN.md). A coordinator that
      * does not answer is retried; after that, this instance's checkpoint is the fallback. */
     for (int attempt = 0; attempt < 5 && !rld_stop_requested; attempt++) {
         kerr = rd_kafka_committed(rk, c, 5000);

@@ -1,6 +1,6 @@
 /* rld_snapver.c - what this (model, instance) line last wrote, read from its topics themselves.
  *
- * Snapshot versions (DESIGN.md: the topic is the truth for versions). A version counts only
+ * Snapshot versions (docs/DESIGN.md: the topic is the truth for versions). A version counts only
  * once its last chunk is on the topic (chunks of one version go in order to one partition, so
  * the last chunk implies the others; a reader discards a partial version).
  *

@@ -19,10 +19,10 @@
  * goes, the part after it stays). MOA and River drop one bucket and test again until no split
  * cuts; that stops as soon as the leftover old values are too few to be significant, and they
  * become significant again a clock or two later - three alarms for one abrupt change on the
- * DRIFT-NOTES stream. We drop everything older than the newest cutting split instead, then test
- * again until nothing cuts. Any cutting split is a valid ADWIN cut, so detection times are the
- * same as MOA/River's (1023 on the notes' stream); only the leftover window is smaller, and one
- * abrupt change raises one alarm. One update returns DRIFT at most once.
+ * reference stream (docs/DESIGN.md). We drop everything older than the newest cutting split
+ * instead, then test again until nothing cuts. Any cutting split is a valid ADWIN cut, so detection
+ * times are the same as MOA/River's (1023 on the notes' stream); only the leftover window is
+ * smaller, and one abrupt change raises one alarm. One update returns DRIFT at most once.
  *
  * ADWIN sees change in both directions (direction=both, the literature's default). On an error
  * stream a fall of the error - a learner still converging - is a change too, and counts as a

@@ -48,7 +48,7 @@ HEADER_LEN = 24
 TRAILER_LEN = 8
 SCORE_CLAMP = 50.0
 LEARNERS = ("sgd", "ogd", "ftrl", "perceptron", "avg_perceptron", "softmax")
-FNV = 16777619  # the interaction hash's multiplier (FORMAT.md section 6)
+FNV = 16777619  # the interaction hash's multiplier (docs/FORMAT.md section 6)
 VALUE_MAX = 999999984306749440.0  # f32(1e18): the largest feature value (section 5)
 LOSSES = ("logistic", "hinge", "squared", "poisson")
 
@@ -143,7 +143,7 @@ def _zero_runs_decode(coded, raw_len):
 
 
 def decode_frame(data, magic):
-    """Verifies a frame (FORMAT.md section 1) and returns its decoded payload."""
+    """Verifies a frame (docs/FORMAT.md section 1) and returns its decoded payload."""
     data = bytes(data)
     if len(data) < 4 or data[:4] != magic:
         got = data[:4]
@@ -278,7 +278,7 @@ def load(path, *more):
     return assemble(blobs)
 
 
-# ---- hashing (FORMAT.md section 5) ----
+# ---- hashing (docs/FORMAT.md section 5) ----
 def hash_name(name, bits, seed):
     if isinstance(name, str):
         name = name.encode("utf-8")
@@ -332,7 +332,7 @@ def _row(row, n_slots, what):
 
 
 class Snapshot:
-    """A decoded, verified snapshot (FORMAT.md section 2) and its scoring function."""
+    """A decoded, verified snapshot (docs/FORMAT.md section 2) and its scoring function."""
 
     def __init__(self, framed):
         pb = _messages()
@@ -368,7 +368,7 @@ class Snapshot:
         self.seed = lc.hash_seed
         self.dense_dim = lc.dense_dim
         self.bias = lc.bias if lc.HasField("bias") else True
-        # FORMAT.md section 6: namespace interactions, terms of 2 or 3 namespace bytes
+        # docs/FORMAT.md section 6: namespace interactions, terms of 2 or 3 namespace bytes
         self.interactions = []
         if lc.HasField("interactions") and lc.interactions:
             if self.format_version < 3:
@@ -439,7 +439,7 @@ class Snapshot:
         return b[0] if b else 0x20
 
     def _crossed(self, terms, ns):
-        """The crossed (slot, value) pairs of FORMAT.md section 6, in their order."""
+        """The crossed (slot, value) pairs of docs/FORMAT.md section 6, in their order."""
         mask, out, n = (1 << self.bits) - 1, [], len(terms)
 
         def product(a, b):
@@ -464,7 +464,7 @@ class Snapshot:
                             out.append((s, product(v12, terms[k][1])))
         return out
 
-    # ---- scoring (FORMAT.md sections 7 and 8) ----
+    # ---- scoring (docs/FORMAT.md sections 7 and 8) ----
     def predict(self, features, dense=None):
         """features: iterable of (name or index, value), in the event's order."""
         features = list(features)

@@ -36,7 +36,7 @@ def reframe(payload):
 
 
 def refusals(d, expect):
-    """What a reader must refuse (FORMAT.md section 9) is refused, with the right error."""
+    """What a reader must refuse (docs/FORMAT.md section 9) is refused, with the right error."""
     good = open(os.path.join(d, "ftrl.rlsn"), "rb").read()
 
     def verdict(data):

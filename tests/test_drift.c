@@ -249,7 +249,7 @@ static void test_invalid_inputs(void **unused)
  * Before the change: ADWIN, Page-Hinkley and HDDM-A bound their false-positive rate and must stay
  * silent. DDM and EDDM do not: DDM takes (p_min, s_min) from whatever the first min_n values
  * gave, so a lucky low start makes ordinary noise look like a rise - the published algorithm's
- * known early false alarm (DRIFT-NOTES: 21 false alarms for DDM on the EDDM stream), kept
+ * known early false alarm (docs/DESIGN.md: 21 false alarms for DDM on the EDDM stream), kept
  * because the defaults must match the literature: we allow one drift before the change. EDDM at
  * a 20% error rate false-alarms every few hundred values (see test_stationary_quiet), so before
  * the change it is not checked; that it still sees the change is. */
@@ -648,8 +648,9 @@ static void test_reference_eddm(void **unused)
 }
 
 /* ---- detector-specific behaviour ---- */
-/* DRIFT-NOTES pitfall: with p + s >= p_min + 3 s_min (not strictly >), a stream of nothing but
- * errors fires, because s = 0. Constant streams of either value never fire, for any detector. */
+/* A known pitfall (docs/DESIGN.md): with p + s >= p_min + 3 s_min (not strictly >), a stream of
+ * nothing but errors fires, because s = 0. Constant streams of either value never fire, for any
+ * detector. */
 static double gen_ones(long i, uint64_t *s)
 {
     return 1.0;
@@ -744,7 +745,7 @@ static void test_adwin_memory(void **unused)
     rl_detector_destroy(c);
 }
 
-/* ---- DRIFT-NOTES reference streams (sanity anchors, with tolerance) ---- */
+/* ---- the literature's reference streams (docs/DESIGN.md; anchors, with tolerance) ---- */
 static void test_reference_ddm(void **unused)
 {
     /* Notes: DDM on {0,1} then {6..11} fires at 1004. Those inputs move p by ~0.01 per value;

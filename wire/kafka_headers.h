@@ -4,7 +4,7 @@
  * (readers), so the two never drift apart. Header values are ASCII text (decimal numbers), never
  * binary, so kcat -f '%h' shows them as they are.
  *
- * Snapshot topic (DESIGN.md "Snapshot versions"): the message key is the model name; every
+ * Snapshot topic (docs/DESIGN.md "Snapshot versions"): the message key is the model name; every
  * message of one snapshot carries
  *   relearn-model     model name (same as the key; present so a header-only reader needs no key)
  *   relearn-version   decimal version, 1, 2, ... per (model, instance); never reused or skipped

@@ -1,6 +1,6 @@
 # daemon_group.sh - two relearnd instances in one consumer group split the partitions; when one
 # joins later, the partitions that move are resumed by the other at the group commit. Restarted
-# together, each partition resumes where DESIGN.md's rule says: at this instance's checkpoint if
+# together, each partition resumes where docs/DESIGN.md's rule says: at this instance's checkpoint if
 # it made the last commit, else at the group's commit. Across both models every event is learned
 # exactly once.
 #

@@ -5,7 +5,7 @@
   fetch DUMP OUT           the newest snapshot among the messages of a kcat dump
                            (-f '%S\\n%s\\n': size line, then the value), reassembled from its
                            chunks by relearn_snapshot.assemble, written to OUT
-  probes OUT               probe events (FORMAT.md vector schema): the stream's features, values
+  probes OUT               probe events (docs/FORMAT.md vector schema): the stream's features, values
                            far beyond their training range (up to 1e18), unseen names
   check SNAPSHOT SCORED    the Python prediction of every event of SCORED (the C predictor's
                            output, rl_snapshot_score) must equal the C one bit for bit
