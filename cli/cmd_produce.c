@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "wire/event_codec.h"
+#include "wire/event_json.h"
 #include "cli/kafka_util.h"
 #include "input/reader.h"
 #include "cli/reader_args.h"
@@ -33,6 +34,7 @@ typedef struct produce_opts {
     const char *input;
     rl_reader_opts reader;
     rl_cli_csv_lists csv_lists;
+    int as_json; /* --as json: one JSON object per message instead of an Event */
     key_mode key;
     const char *partitioner;
     int32_t partition; /* RD_KAFKA_PARTITION_UA unless --partition */
@@ -78,6 +80,9 @@ static void usage(FILE *f)
         "column)\n" RL_CLI_CSV_HELP "  --max-line BYTES   longest accepted line (default %u)\n"
         "  --strict           stop at the first bad line (exit status 1)\n"
         "Output:\n"
+        "  --as F             event (default: relearn.Event protobuf) or json (one object\n"
+        "                     per message: {\"label\": y, \"city\": \"paris\", \"age\": 30, ...},\n"
+        "                     what relearnd's [input] format = json reads by default)\n"
         "  --key MODE         message key: none (default), tag (the VW tag; also sent as\n"
         "                     Event.key), line (the input line number)\n"
         "  --partitioner P    librdkafka partitioner: consistent_random (default),\n"
@@ -196,6 +201,12 @@ static int parse_args(int argc, char **argv, produce_opts *o)
             if (rl_cli_parse_ll(val, RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX, &v) != 0)
                 goto bad_number;
             o->reader.max_line = (size_t)v;
+        } else if (strcmp(a, "--as") == 0) {
+            if (strcmp(val, "event") != 0 && strcmp(val, "json") != 0) {
+                fprintf(stderr, "relearn produce: --as: '%s' is not event or json\n", val);
+                return 2;
+            }
+            o->as_json = strcmp(val, "json") == 0;
         } else if (strcmp(a, "--key") == 0) {
             if (strcmp(val, "none") == 0)
                 o->key = KEY_NONE;
@@ -405,7 +416,8 @@ int rl_cmd_produce(int argc, char **argv)
         if (!rec)
             break;
         rl_buf_reset(&buf);
-        if (rl_event_encode_text(rec, &buf) != RL_OK) {
+        if ((o.as_json ? rl_event_encode_json(rec, &buf) : rl_event_encode_text(rec, &buf)) !=
+            RL_OK) {
             fprintf(stderr, "relearn produce: out of memory encoding %s:%llu\n", rl_reader_name(rd),
                     (unsigned long long)rec->line);
             read_failed = 1;

@@ -75,6 +75,17 @@ static const opt opts[] = {
     {"input", "batch_size", OPT_U64, N(batch_size), 1, 100000, "1000", "1..100000"},
     {"input", "batch_timeout", OPT_DBL, N(batch_timeout_s), 0.001, 10, "0.1", "0.001..10 (s)"},
     {"input", "stuck_after", OPT_DBL, N(stuck_after_s), 1, 86400, "60", "1..86400 (s)"},
+    {"input", "format", OPT_STR, S(input_format), 0, 0, "event",
+     "event (relearn.Event protobuf) or json (one object per message, mapped by [json])"},
+    {"input", "topic_formats", OPT_STR, S(topic_formats), 0, 0, NULL,
+     "topic:event or topic:json, comma-separated (overrides format for those topics)"},
+    {"json", "label", OPT_STR, S(json_label), 0, 0, "label", "the label's field path (a.b)"},
+    {"json", "weight", OPT_STR, S(json_weight), 0, 0, "weight",
+     "the importance weight's field path, or none"},
+    {"json", "features", OPT_STR, S(json_features), 0, 0, NULL,
+     "comma-separated field paths that are features (default: every other field)"},
+    {"json", "label_values", OPT_STR, S(json_label_values), 0, 0, NULL,
+     "string labels' class names in class order, comma-separated (default: yes/no, true/false)"},
 
     {"output", "snapshot_topic", OPT_TOPIC, S(snapshot_topic), 0, 0, "relearn-snapshots",
      "a topic name"},
@@ -124,7 +135,41 @@ static const struct {
 };
 
 static const char *const sections[] = {"model", "input",   "output", "checkpoint", "snapshot",
-                                       "drift", "metrics", "log",    "kafka"};
+                                       "drift", "metrics", "log",    "kafka",      "json"};
+
+static int valid_topic(const char *t, size_t len);
+
+/* "topic:format,...": NULL when well formed, else why not. */
+static const char *bad_topic_formats(const char *v)
+{
+    for (const char *p = v; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        const char *colon = memchr(p, ':', l);
+        if (!colon || !valid_topic(p, (size_t)(colon - p)))
+            return "not topic:format";
+        size_t fl = l - (size_t)(colon + 1 - p);
+        if (!(fl == 5 && memcmp(colon + 1, "event", 5) == 0) &&
+            !(fl == 4 && memcmp(colon + 1, "json", 4) == 0))
+            return "a format other than event or json";
+        p += l + (comma ? 1 : 0);
+    }
+    return NULL;
+}
+
+int rld_config_topic_is_json(const rld_config *c, const char *topic)
+{
+    size_t tl = strlen(topic);
+    for (const char *p = c->topic_formats; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        const char *colon = memchr(p, ':', l);
+        if (colon && (size_t)(colon - p) == tl && memcmp(p, topic, tl) == 0)
+            return colon[1] == 'j';
+        p += l + (comma ? 1 : 0);
+    }
+    return strcmp(c->input_format, "json") == 0;
+}
 
 int rld_config_is_secret(const char *k)
 {
@@ -282,7 +327,7 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         if (!known)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
                               "%s: [%s] %s: unknown section (allowed: model, input, output, "
-                              "checkpoint, snapshot, drift, metrics, log, kafka)",
+                              "checkpoint, snapshot, drift, metrics, log, kafka, json)",
                               where, section, key);
         section_keys(section, keys, sizeof(keys));
         return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
@@ -321,6 +366,11 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
                     bad = "trailing comma";
             }
         }
+        if (!bad && strcmp(section, "input") == 0 && strcmp(key, "format") == 0 &&
+            strcmp(value, "event") != 0 && strcmp(value, "json") != 0)
+            bad = "unknown format (vw, libsvm and csv lines on Kafka are not read yet)";
+        if (!bad && strcmp(key, "topic_formats") == 0)
+            bad = bad_topic_formats(value);
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
             bad = "contains ':' (the commit metadata uses it as separator)";
         if (bad)

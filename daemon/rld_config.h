@@ -43,7 +43,14 @@ typedef struct rld_config {
     uint64_t max_event_bytes;
     uint64_t batch_size;
     double batch_timeout_s;
-    double stuck_after_s; /* /healthz fails when lag > 0 and nothing consumed for this long */
+    double stuck_after_s;     /* /healthz fails when lag > 0 and nothing consumed for this long */
+    char input_format[16];    /* event (protobuf) or json: every topic's, unless listed below */
+    char topic_formats[1024]; /* "topic:format,..." overriding input_format per topic */
+    /* [json]: the field mapping of JSON topics (wire/event_json.h) */
+    char json_label[RLD_CONF_STR];
+    char json_weight[RLD_CONF_STR]; /* "none": no weight field */
+    char json_features[1024];       /* empty: every field but label and weight */
+    char json_label_values[1024];
     /* [output] */
     char snapshot_topic[RLD_CONF_STR];
     char alerts_topic[RLD_CONF_STR];
@@ -77,6 +84,10 @@ typedef struct rld_config {
     /* command line only */
     char init_model[RLD_CONF_PATH];
 } rld_config;
+
+/* The format of topic's messages: 1 JSON, 0 Event protobuf (per [input] format and
+ * topic_formats). */
+int rld_config_topic_is_json(const rld_config *c, const char *topic);
 
 /* Defaults for every key (no file). */
 void rld_config_default(rld_config *c);

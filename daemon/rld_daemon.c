@@ -271,6 +271,15 @@ static rl_err decoder_new(rld_daemon *d, char *errstr, size_t errstr_size)
     c.max_bytes = (size_t)d->cfg.max_event_bytes;
     if (rl_event_decoder_new(&c, &d->dec, e, sizeof(e)) != RL_OK)
         return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "event decoder: %s", e);
+    if (strcmp(d->cfg.input_format, "json") == 0 || strstr(d->cfg.topic_formats, ":json")) {
+        const rld_config *f = &d->cfg;
+        rl_json_mapping m = {f->json_label,
+                             strcmp(f->json_weight, "none") == 0 ? "" : f->json_weight,
+                             f->json_features[0] ? f->json_features : NULL,
+                             f->json_label_values[0] ? f->json_label_values : NULL};
+        if (rl_json_decoder_new(&c, &m, &d->jdec, e, sizeof(e)) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "JSON decoder: %s", e);
+    }
     return RL_OK;
 }
 
@@ -476,14 +485,19 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
     p = rld_part_find(d, topic, m->partition, 1);
     if (p && rld_offset_check(d, p, m))
         return; /* learned already, before a backward jump */
-    reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
+    const int json = d->jdec && rld_config_topic_is_json(&d->cfg, topic);
+    if (json)
+        reason = rl_json_decode(d->jdec, m->payload, m->len, &ex, e, sizeof(e));
+    else
+        reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
     if (reason == RL_EVENT_OK) {
         rl_event_pos pos = {topic, m->partition, m->offset};
-        /* Names point into the message; the dictionary copies at most RL_DICT_NAME_MAX bytes
-         * into its fixed entries, so nothing is allocated here. */
+        /* Names point into the message (or the JSON decoder's names); the dictionary copies at
+         * most RL_DICT_NAME_MAX bytes into its fixed entries, so nothing is allocated here. */
         for (uint32_t i = 0; i < ex.n_feats; i++) {
             size_t nl;
-            const uint8_t *nm = rl_event_feature_name(d->dec, i, &nl);
+            const uint8_t *nm = json ? rl_json_feature_name(d->jdec, i, &nl)
+                                     : rl_event_feature_name(d->dec, i, &nl);
             if (nm)
                 rl_dict_add(d->dict, ex.feats[i].index, nm, nl);
         }
@@ -641,6 +655,7 @@ void rld_daemon_destroy(rld_daemon *d)
     /* Only now: unconfirmed snapshot chunks were produced without a copy. */
     rld_publish_destroy(d);
     rl_event_decoder_destroy(d->dec);
+    rl_json_decoder_destroy(d->jdec);
     rl_dict_destroy(d->dict);
     rl_ckpt_clear(&d->last_ck);
     rl_ckpt_clear(&d->committed_ck);

@@ -9,6 +9,7 @@
 
 #include "storage/ckpt.h"
 #include "wire/event_codec.h"
+#include "wire/event_json.h"
 #include "daemon/rld_alert_ids.h"
 #include "model/model.h"
 #include "daemon/rld_config.h"
@@ -61,6 +62,7 @@ struct rld_daemon {
     rld_config cfg;
     rl_model *model;
     rl_event_decoder *dec;
+    rl_json_decoder *jdec; /* NULL unless a topic is JSON ([input] format, topic_formats) */
     /* The names behind the most frequent slots (heavy hitters, fixed memory), fed by every
      * decoded event, copied into each checkpoint and sent with each snapshot, so `relearn
      * inspect` shows names. */

@@ -1,6 +1,7 @@
 # Kafka tools: the Event codec (unit) and relearn broker / produce / snapshots (integration,
 # against `relearn broker` in its own process, kcat as the independent client).
 rl_unit_test(test_event_codec SOURCES test_event_codec.c LIBS rl_wire rl_proto LABELS kafka)
+rl_unit_test(test_event_json SOURCES test_event_json.c LIBS rl_wire rl_proto LABELS kafka)
 # rl_event_dump: decodes kcat '%R%s' output (or a text file, the eval way) for the scripts.
 add_executable(rl_event_dump kafka_event_dump.c)
 target_link_libraries(rl_event_dump PRIVATE rl_wire)

@@ -457,8 +457,8 @@ static int parse_event(rl_event_decoder *d, cursor *c, parsed *ps, rl_event_info
     return 0;
 }
 
-static rl_event_reason check_label(const rl_event_codec_config *cfg, float *label, char *errstr,
-                                   size_t errstr_size)
+rl_event_reason rl_event_check_label(const rl_event_codec_config *cfg, float *label, char *errstr,
+                                     size_t errstr_size)
 {
     float y = *label;
     if (!isfinite(y)) {
@@ -543,7 +543,7 @@ rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len
         rl_set_err(errstr, errstr_size, RL_ERR_BAD_EVENT, "event has no label");
         return RL_EVENT_MISSING_LABEL;
     }
-    rl_event_reason r = check_label(&d->cfg, &ps.label, errstr, errstr_size);
+    rl_event_reason r = rl_event_check_label(&d->cfg, &ps.label, errstr, errstr_size);
     if (r != RL_EVENT_OK)
         return r;
     if (!isfinite(ps.weight) || ps.weight < 0.0f) {

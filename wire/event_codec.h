@@ -107,6 +107,12 @@ void rl_event_decoder_destroy(rl_event_decoder *d); /* NULL: no-op */
 rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len, rl_example *ex,
                                 rl_event_info *info, char *errstr, size_t errstr_size);
 
+/* Checks a label against c's task (the rules above) and maps binary -1 to 0 in place:
+ * RL_EVENT_OK, NONFINITE_LABEL or LABEL_DOMAIN with errstr saying why. Shared with the JSON
+ * decoder (event_json.h). */
+rl_event_reason rl_event_check_label(const rl_event_codec_config *c, float *label, char *errstr,
+                                     size_t errstr_size);
+
 /* The name of feature i (0 <= i < ex->n_feats) of the event last decoded with RL_EVENT_OK, as
  * it was hashed into ex->feats[i].index: a pointer into that event's input bytes (valid while
  * they are; not NUL-terminated, any bytes), *len its length. NULL (and *len 0) for a feature
