@@ -20,7 +20,7 @@ foreach(t rebalance)
 endforeach()
 
 # Real-Kafka-only tests (tests/integration/kafka_*.sh), each named by what it proves.
-foreach(t autocreate_off restart cluster group retention)
+foreach(t autocreate_off restart cluster group retention compaction)
   rl_script_test(kafka_${t} integration/kafka_${t}.sh "integration;daemon;kafka-real")
   set_property(TEST kafka_${t} APPEND PROPERTY ENVIRONMENT "RL_BROKER=kafka")
   set_tests_properties(kafka_${t} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
