@@ -14,7 +14,9 @@
  *
  * Threads: a relearn_model is immutable once opened. Any number of threads may predict and
  * explain with one model at once, without locks. relearn_predict allocates nothing and does no
- * I/O. A follower's functions may be called from any thread.
+ * I/O: its scratch is on the stack (2 KiB for events of up to 256 features, ~72 KiB for up to
+ * RELEARN_MAX_FEATURES; relearn_explain ~170 KiB), so give threads that call them a stack of
+ * at least 256 KiB. A follower's functions may be called from any thread.
  *
  * Ownership: handles are opaque. Every _open/_new has a matching _release/_destroy that accepts
  * NULL. A model is reference counted: relearn_model_ref() adds a reference, relearn_model_release()
