@@ -81,9 +81,10 @@ void rl_sgd_scoring(const rl_learner *l, rl_scoring *out);
 void rl_sgd_destroy(rl_learner *l);
 void rl_sgd_prefetch(rl_learner *l, const rl_example *ex);
 #if defined(__SSE2__)
-/* 1 (default): the normalized rule's prediction and first pass take four coordinates at a time
- * with SSE, bitwise the same as one at a time; 0 forces the scalar loops (tests compare). */
-extern int rl_sgd_simd;
+/* For tests only, to compare the two paths: 1 (the default) lets the normalized rule's
+ * prediction and first pass take four coordinates at a time with SSE, bitwise the same as one at
+ * a time; 0 forces the scalar loops. Process-global; never called outside tests. */
+void rl_sgd_test_set_simd(int on);
 #endif
 
 /* Soft threshold: v moved toward 0 by k >= 0, stopping at 0. Branch-free (the signs of weights

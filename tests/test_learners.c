@@ -1223,11 +1223,11 @@ static void test_sgd_simd_matches_scalar(void **state)
                                                            : (float)(0.3 * z);
             rl_pred pa, pb;
             rl_learner_prefetch(a, &ex); /* a hint only: b never gets it */
-            rl_sgd_simd = 1;
+            rl_sgd_test_set_simd(1);
             double la = rl_learner_learn(a, &ex, &pa);
-            rl_sgd_simd = 0;
+            rl_sgd_test_set_simd(0);
             double lb = rl_learner_learn(b, &ex, &pb);
-            rl_sgd_simd = 1;
+            rl_sgd_test_set_simd(1);
             assert_same_pred(&pa, &pb, kvs[c], i);
             if (!same_bits(la, lb))
                 fail_msg("%s: example %d: losses differ (%.17g vs %.17g)", kvs[c], i, la, lb);
