@@ -1,14 +1,13 @@
 /* main.c - relearnd: parse flags, read and check the config, run the daemon. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/rld_config.h"
 #include "daemon/rld_daemon.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
 
 static void usage(FILE *f)
 {
@@ -42,32 +41,6 @@ static void usage(FILE *f)
             "     checkpoint could not be written, or --check-config could not write stdout\n"
             "  2  usage or configuration error (message names file:line, [section] key), or a\n"
             "     configured topic the cluster does not have\n");
-}
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    rld_stop_requested = 1;
-}
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    rld_snapshot_requested = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -223,15 +196,15 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    rld_log_level = (rld_level)rld_log_level_parse(cfg.log_level);
-    install_signals();
+    rl_log_min_level = (rl_log_level)rl_log_level_parse(cfg.log_level);
+    rl_signals_install(RL_SIGNALS_STOP | RL_SIGNALS_USR1 | RL_SIGNALS_NO_SIGPIPE);
     err = rld_topics_check(&cfg, 10000, e, sizeof(e));
     if (err != RL_OK) {
-        rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"", e);
+        rl_log(RL_LOG_ERROR, "start-up failed", "error=\"%s\"", e);
         return err == RL_ERR_NOT_FOUND ? RLD_EXIT_CONFIG : RLD_EXIT_FAILURE;
     }
     if (rld_daemon_new(&cfg, &d, e, sizeof(e)) != RL_OK) {
-        rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"", e);
+        rl_log(RL_LOG_ERROR, "start-up failed", "error=\"%s\"", e);
         return RLD_EXIT_FAILURE;
     }
     status = rld_daemon_run(d);

@@ -12,7 +12,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "storage/ckpt.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
 
 typedef enum opt_type {
     OPT_STR,      /* free string, length-checked */
@@ -346,7 +346,7 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             bad = "too long";
         else if (o->type == OPT_TOPIC && !valid_topic(value, len))
             bad = "not a valid topic name";
-        else if (o->type == OPT_LEVEL && rld_log_level_parse(value) < 0)
+        else if (o->type == OPT_LEVEL && rl_log_level_parse(value) < 0)
             bad = "unknown level";
         else if (o->type == OPT_LISTEN && !valid_listen(value))
             bad = "not host:port";
@@ -612,13 +612,13 @@ void rld_config_print(const rld_config *c, FILE *out)
         fprintf(out, "\n; --init-model %s\n", c->init_model);
 }
 
-rl_err rld_config_apply_kafka(const rld_config *c, void *rd_conf, char *errstr, size_t errstr_size)
+rd_kafka_conf_t *rld_config_kafka_conf(const rld_config *c, rd_kafka_type_t type,
+                                       const char *const *defaults, char *errstr,
+                                       size_t errstr_size)
 {
-    char e[512];
+    rl_kafka_prop props[RLD_CONF_MAX_KAFKA];
     for (size_t i = 0; i < c->n_kafka; i++)
-        if (rd_kafka_conf_set(rd_conf, c->kafka[i].key, c->kafka[i].value, e, sizeof(e)) !=
-            RD_KAFKA_CONF_OK)
-            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s:%d: [kafka] %s: %s", c->path,
-                              c->kafka[i].line, c->kafka[i].key, e);
-    return RL_OK;
+        props[i] = (rl_kafka_prop){c->kafka[i].key, c->kafka[i].value, c->path, c->kafka[i].line};
+    rl_kafka_client client = {type, c->brokers, "[input] brokers", defaults, props, c->n_kafka};
+    return rl_kafka_conf_new(&client, errstr, errstr_size);
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "model/model.h"
 #include "common/rl_common.h"
 
@@ -116,8 +118,12 @@ void rld_config_print(const rld_config *c, FILE *out);
 /* 1 if a [kafka] key holds a secret and must never be printed or logged. */
 int rld_config_is_secret(const char *kafka_key);
 
-/* Copies the [kafka] keys into a librdkafka conf (rd_kafka_conf_t *, typed void* so this
- * header does not need rdkafka.h). */
-rl_err rld_config_apply_kafka(const rld_config *c, void *rd_conf, char *errstr, size_t errstr_size);
+/* The conf of one relearnd client (consumer or producer, kafka/kafka.h rl_kafka_conf_new):
+ * [input] brokers, the client's own defaults (NULL-terminated key, value pairs), then the
+ * [kafka] keys that apply to this kind of client. NULL with "FILE:LINE: [kafka] KEY: reason" on
+ * failure; the caller owns the conf until rd_kafka_new() takes it. */
+rd_kafka_conf_t *rld_config_kafka_conf(const rld_config *c, rd_kafka_type_t type,
+                                       const char *const *defaults, char *errstr,
+                                       size_t errstr_size);
 
 #endif

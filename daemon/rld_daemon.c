@@ -17,9 +17,6 @@
 #include "daemon/rld_int.h"
 #include "storage/snapshot.h"
 
-volatile sig_atomic_t rld_stop_requested;
-volatile sig_atomic_t rld_snapshot_requested;
-
 static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     rld_daemon *d = opaque;
@@ -27,41 +24,27 @@ static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void 
     snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s", reason);
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
         d->sd.brokers_down = 1;
-    rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "kafka error", "code=%s reason=\"%s\"",
-                    rd_kafka_err2name(err), reason);
+    rl_log_limited(&d->rl_kafka, 5, RL_LOG_WARN, "kafka error", "code=%s reason=\"%s\"",
+                   rd_kafka_err2name(err), reason);
 }
 
 /* ---- start-up ---- */
 
-static int kafka_key_set(const rld_config *c, const char *key)
-{
-    for (size_t i = 0; i < c->n_kafka; i++)
-        if (strcmp(c->kafka[i].key, key) == 0)
-            return 1;
-    return 0;
-}
-
 static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
 {
     char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_topic_partition_list_t *subs;
     rd_kafka_resp_err_t kerr;
     const char *p;
-
-    if (rld_config_apply_kafka(&d->cfg, conf, errstr, errstr_size) != RL_OK) {
-        rd_kafka_conf_destroy(conf);
+    /* Offsets move only after a durable checkpoint (rld_offsets.c); [kafka] cannot change
+     * these, but auto.offset.reset it can. */
+    const char *const defaults[] = {
+        "group.id", d->cfg.group,        "enable.auto.commit", "false", "enable.auto.offset.store",
+        "false",    "auto.offset.reset", "earliest",           NULL};
+    rd_kafka_conf_t *conf =
+        rld_config_kafka_conf(&d->cfg, RD_KAFKA_CONSUMER, defaults, errstr, errstr_size);
+    if (!conf)
         return RL_ERR_CONFIG;
-    }
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", d->cfg.brokers, e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "group.id", d->cfg.group, e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof(e)) ||
-        (!kafka_key_set(&d->cfg, "auto.offset.reset") &&
-         rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", e, sizeof(e)))) {
-        rd_kafka_conf_destroy(conf);
-        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "consumer config: %s", e);
-    }
     if (rld_fetch_bounds_get(conf, &d->fetch_bounds, errstr, errstr_size) != RL_OK) {
         rd_kafka_conf_destroy(conf);
         return RL_ERR_KAFKA;
@@ -114,11 +97,11 @@ static void warn_misnamed(const char *dir)
         if (k == 20)
             continue;
         char q[512];
-        rld_log_quote(n, q, sizeof(q));
-        rld_log(RLD_WARN, "file in the checkpoint directory ignored",
-                "dir=\"%s\" file=\"%s\" reason=\"not named ckpt-<20-digit seq>.rlck; to load it, "
-                "rename it to that name with the seq relearn inspect shows\"",
-                dir, q);
+        rl_log_quote(n, q, sizeof(q));
+        rl_log(RL_LOG_WARN, "file in the checkpoint directory ignored",
+               "dir=\"%s\" file=\"%s\" reason=\"not named ckpt-<20-digit seq>.rlck; to load it, "
+               "rename it to that name with the seq relearn inspect shows\"",
+               dir, q);
     }
     closedir(dh);
 }
@@ -178,20 +161,20 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
                                       rld_alert_cb, d, &d->model, path, sizeof(path), e, sizeof(e));
     if (err == RL_OK) {
         if (strcmp(ck.instance_id, d->cfg.instance_id) != 0)
-            rld_log(RLD_WARN, "checkpoint written by another instance id",
-                    "path=\"%s\" checkpoint_instance=\"%s\" instance=\"%s\"", path, ck.instance_id,
-                    d->cfg.instance_id);
+            rl_log(RL_LOG_WARN, "checkpoint written by another instance id",
+                   "path=\"%s\" checkpoint_instance=\"%s\" instance=\"%s\"", path, ck.instance_id,
+                   d->cfg.instance_id);
         char ix_ck[RL_INTERACTIONS_MAX * 4 + 1], ix_cfg[sizeof(ix_ck)];
         rl_interactions_format(&ck.config.learner.interactions, ix_ck, sizeof(ix_ck));
         rl_interactions_format(&d->cfg.model.learner.interactions, ix_cfg, sizeof(ix_cfg));
         if (strcmp(ck.config.learner.learner, d->cfg.model.learner.learner) != 0 ||
             ck.config.learner.bits != d->cfg.model.learner.bits || strcmp(ix_ck, ix_cfg) != 0)
-            rld_log(RLD_WARN, "checkpoint model differs from [model]; the checkpoint wins",
-                    "path=\"%s\" checkpoint_learner=%s checkpoint_bits=%u "
-                    "checkpoint_interactions=\"%s\"",
-                    path, ck.config.learner.learner, ck.config.learner.bits, ix_ck);
+            rl_log(RL_LOG_WARN, "checkpoint model differs from [model]; the checkpoint wins",
+                   "path=\"%s\" checkpoint_learner=%s checkpoint_bits=%u "
+                   "checkpoint_interactions=\"%s\"",
+                   path, ck.config.learner.learner, ck.config.learner.bits, ix_ck);
         if (d->cfg.init_model[0])
-            rld_log(RLD_WARN, "--init-model ignored: a checkpoint exists", "path=\"%s\"", path);
+            rl_log(RL_LOG_WARN, "--init-model ignored: a checkpoint exists", "path=\"%s\"", path);
         d->ckpt_seq = ck.seq;
         d->ckpt_position = ck.events;
         *ckpt_snap_version = ck.snapshot_version;
@@ -208,10 +191,10 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
             if (p)
                 p->ckpt_next = ck.offsets[i].next_offset;
         }
-        rld_log(RLD_INFO, "warm start from checkpoint",
-                "path=\"%s\" seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu "
-                "snapshot_version=%" PRIu64,
-                path, ck.seq, ck.events, ck.n_offsets, ck.snapshot_version);
+        rl_log(RL_LOG_INFO, "warm start from checkpoint",
+               "path=\"%s\" seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu "
+               "snapshot_version=%" PRIu64,
+               path, ck.seq, ck.events, ck.n_offsets, ck.snapshot_version);
         d->sd.ckpt_seq = ck.seq;
         rl_ckpt_clear(&ck);
         return RL_OK;
@@ -236,9 +219,9 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         if (err == RL_OK)
             err = rl_snapshot_apply_to_model(&snap, d->model, e, sizeof(e));
         if (err == RL_OK)
-            rld_log(RLD_INFO, "warm start from snapshot weights",
-                    "path=\"%s\" model=%s version=%" PRIu64 " instance=%s", d->cfg.init_model,
-                    snap.model_name, snap.version, snap.instance_id);
+            rl_log(RL_LOG_INFO, "warm start from snapshot weights",
+                   "path=\"%s\" model=%s version=%" PRIu64 " instance=%s", d->cfg.init_model,
+                   snap.model_name, snap.version, snap.instance_id);
         if (err == RL_OK && snap.dict) {
             d->dict = snap.dict; /* the weights' names come with them */
             snap.dict = NULL;
@@ -249,7 +232,7 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
                               e);
         return RL_OK;
     }
-    rld_log(RLD_INFO, "fresh model: no checkpoint", "dir=\"%s\"", d->cfg.checkpoint_dir);
+    rl_log(RL_LOG_INFO, "fresh model: no checkpoint", "dir=\"%s\"", d->cfg.checkpoint_dir);
     return RL_OK;
 }
 
@@ -298,7 +281,7 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     rl_ckpt_init(&d->last_ck);
     rl_ckpt_init(&d->committed_ck);
     rld_stats_init(&d->stats);
-    d->sd.started_ms = d->sd.last_progress_ms = rld_now_ms();
+    d->sd.started_ms = d->sd.last_progress_ms = rl_now_ms();
     d->sd.stuck_after_s = cfg->stuck_after_s;
     snprintf(d->sd.model_name, sizeof(d->sd.model_name), "%s", cfg->model_name);
     snprintf(d->sd.instance_id, sizeof(d->sd.instance_id), "%s", cfg->instance_id);
@@ -334,14 +317,14 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
      * topic's answer we cannot know, so wait for it (a stop request ends the wait). */
     for (int attempt = 1;; attempt++) {
         err = rld_snapshot_topic_last_version(&d->cfg, 10000, &topic_ver, e, sizeof(e));
-        if (err == RL_OK || rld_stop_requested)
+        if (err == RL_OK || rl_stop_signals)
             break;
         if (err == RL_ERR_CONFIG) {
             rl_set_err(errstr, errstr_size, err, "%s", e);
             goto fail;
         }
-        rld_log(RLD_WARN, "cannot read the snapshot topic yet; retrying",
-                "topic=%s attempt=%d error=\"%s\"", d->cfg.snapshot_topic, attempt, e);
+        rl_log(RL_LOG_WARN, "cannot read the snapshot topic yet; retrying",
+               "topic=%s attempt=%d error=\"%s\"", d->cfg.snapshot_topic, attempt, e);
         sleep(2);
     }
     if (err != RL_OK) {
@@ -351,30 +334,30 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     d->snap_version = topic_ver > ckpt_ver ? topic_ver : ckpt_ver;
     d->sd.snapshot_version = d->snap_version;
     d->snap_position = rl_model_position(d->model);
-    d->snap_last_mono = d->ckpt_last_mono = d->rate_t = rld_mono_s();
-    rld_log(RLD_INFO, "snapshot versions",
-            "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
-            d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
+    d->snap_last_mono = d->ckpt_last_mono = d->rate_t = rl_mono_s();
+    rl_log(RL_LOG_INFO, "snapshot versions",
+           "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
+           d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
     /* When a version was published after the last checkpoint, the loss known is its parent's:
      * still the best reference there is, and said so. */
     if (d->have_pub_loss)
-        rld_log(RLD_INFO, "promotion gate reference restored",
-                "published_loss=%.6g of_version=%" PRIu64 " latest_version=%" PRIu64, d->pub_loss,
-                ckpt_ver, d->snap_version);
+        rl_log(RL_LOG_INFO, "promotion gate reference restored",
+               "published_loss=%.6g of_version=%" PRIu64 " latest_version=%" PRIu64, d->pub_loss,
+               ckpt_ver, d->snap_version);
 
     /* Alerts already sent for events that will be applied again (after a crash) are not sent
      * twice. Without the topic's answer relearnd still runs: at worst ops see them twice. */
     err = rld_alerts_topic_sent(&d->cfg, d->ckpt_seq, d->ckpt_position, 10000, &d->alert_ids, e,
                                 sizeof(e));
     if (err == RL_OK)
-        rld_log(RLD_INFO, "alerts already sent",
-                "topic=%s checkpoint_seq=%" PRIu64 " checkpoint_position=%" PRIu64
-                " alerts_after_it=%zu last_position=%" PRIu64,
-                d->cfg.alerts_topic, d->ckpt_seq, d->ckpt_position, d->alert_ids.n,
-                d->alert_ids.n ? d->alert_ids.v[0].position : 0);
+        rl_log(RL_LOG_INFO, "alerts already sent",
+               "topic=%s checkpoint_seq=%" PRIu64 " checkpoint_position=%" PRIu64
+               " alerts_after_it=%zu last_position=%" PRIu64,
+               d->cfg.alerts_topic, d->ckpt_seq, d->ckpt_position, d->alert_ids.n,
+               d->alert_ids.n ? d->alert_ids.v[0].position : 0);
     else
-        rld_log(RLD_WARN, "cannot read the alerts topic: alerts of replayed events may repeat",
-                "topic=%s error=\"%s\"", d->cfg.alerts_topic, e);
+        rl_log(RL_LOG_WARN, "cannot read the alerts topic: alerts of replayed events may repeat",
+               "topic=%s error=\"%s\"", d->cfg.alerts_topic, e);
 
     err = consumer_new(d, errstr, errstr_size);
     if (err != RL_OK)
@@ -383,8 +366,8 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
         err = rld_http_start(d->cfg.metrics_listen, &d->stats, &d->http, errstr, errstr_size);
         if (err != RL_OK)
             goto fail;
-        rld_log(RLD_INFO, "metrics endpoint listening", "listen=%s port=%d", d->cfg.metrics_listen,
-                rld_http_port(d->http));
+        rl_log(RL_LOG_INFO, "metrics endpoint listening", "listen=%s port=%d",
+               d->cfg.metrics_listen, rld_http_port(d->http));
     }
     rld_stats_publish(&d->stats, &d->sd);
     *out = d;
@@ -399,7 +382,7 @@ fail:
 /* Lag, rate, model figures: refreshed once per batch and published for the HTTP thread. */
 static void refresh_stats(rld_daemon *d)
 {
-    double now = rld_mono_s();
+    double now = rl_mono_s();
     rld_stats_data *s = &d->sd;
     uint64_t total = s->events_ok + s->events_bad;
     size_t n = 0;
@@ -457,14 +440,14 @@ static void handle_error_message(rld_daemon *d, rd_kafka_message_t *m)
     if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
         m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
         d->sd.offset_resets++;
-        rld_log(RLD_ERROR, "offset out of range",
-                "topic=%s partition=%d offset=%" PRId64 " error=\"%s\"", topic, m->partition,
-                m->offset, rd_kafka_message_errstr(m));
+        rl_log(RL_LOG_ERROR, "offset out of range",
+               "topic=%s partition=%d offset=%" PRId64 " error=\"%s\"", topic, m->partition,
+               m->offset, rd_kafka_message_errstr(m));
         return;
     }
-    rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "consumer error",
-                    "topic=%s partition=%d code=%s error=\"%s\"", topic, m->partition,
-                    rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
+    rl_log_limited(&d->rl_kafka, 5, RL_LOG_WARN, "consumer error",
+                   "topic=%s partition=%d code=%s error=\"%s\"", topic, m->partition,
+                   rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
 }
 
 /* The per-event path: decode, step, track the offset. Allocates nothing. */
@@ -506,9 +489,9 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
     } else {
         d->sd.events_bad++;
         d->sd.bad_by_reason[reason]++;
-        rld_log_limited(&d->rl_bad, 10, RLD_WARN, "bad event dead-lettered",
-                        "topic=%s partition=%d offset=%" PRId64 " reason=%s detail=\"%s\"", topic,
-                        m->partition, m->offset, rl_event_reason_name(reason), e);
+        rl_log_limited(&d->rl_bad, 10, RL_LOG_WARN, "bad event dead-lettered",
+                       "topic=%s partition=%d offset=%" PRId64 " reason=%s detail=\"%s\"", topic,
+                       m->partition, m->offset, rl_event_reason_name(reason), e);
         rld_dead_letter(d, m, reason, e);
     }
     if (p) {
@@ -540,7 +523,7 @@ static void probe_brokers(rld_daemon *d, double now)
     d->last_broker_probe = now;
     if (rd_kafka_metadata(d->consumer, 0, NULL, &md, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         d->sd.brokers_down = 0;
-        rld_log(RLD_INFO, "brokers reachable again", "brokers=%s", d->cfg.brokers);
+        rl_log(RL_LOG_INFO, "brokers reachable again", "brokers=%s", d->cfg.brokers);
     }
     if (md)
         rd_kafka_metadata_destroy(md);
@@ -553,26 +536,26 @@ int rld_daemon_run(rld_daemon *d)
     rd_kafka_message_t **msgs = calloc(batch, sizeof(*msgs));
 
     if (!q || !msgs) {
-        rld_log(RLD_ERROR, "start-up failed", "error=\"%s\"",
-                q ? "out of memory" : "no consumer queue");
+        rl_log(RL_LOG_ERROR, "start-up failed", "error=\"%s\"",
+               q ? "out of memory" : "no consumer queue");
         if (q)
             rd_kafka_queue_destroy(q);
         free(msgs);
         return RLD_EXIT_FAILURE;
     }
-    rld_log(RLD_INFO, "relearnd running",
-            "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
-            d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
-    while (!rld_stop_requested) {
+    rl_log(RL_LOG_INFO, "relearnd running",
+           "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
+           d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
+    while (!rl_stop_signals) {
         int forced = 0, timeout_ms;
         size_t n;
         ssize_t got;
         double now;
 
-        if (rld_snapshot_requested) {
-            rld_snapshot_requested = 0;
+        if (rl_usr1_received) {
+            rl_usr1_received = 0;
             forced = 1;
-            rld_log(RLD_INFO, "SIGUSR1: publishing a snapshot now", NULL);
+            rl_log(RL_LOG_INFO, "SIGUSR1: publishing a snapshot now", NULL);
         }
         /* One call takes up to a batch from the consumer queue (rebalance callbacks are
          * served inside it): it returns when the batch is full or the timeout passes, so an
@@ -584,8 +567,8 @@ int rld_daemon_run(rld_daemon *d)
                          : (int)(d->cfg.batch_timeout_s * 1000.0 + 0.5);
         got = rd_kafka_consume_batch_queue(q, timeout_ms, msgs, batch);
         if (got < 0) {
-            rld_log_limited(&d->rl_kafka, 5, RLD_WARN, "consume failed", "error=\"%s\"",
-                            rd_kafka_err2str(rd_kafka_last_error()));
+            rl_log_limited(&d->rl_kafka, 5, RL_LOG_WARN, "consume failed", "error=\"%s\"",
+                           rd_kafka_err2str(rd_kafka_last_error()));
             got = 0;
         }
         for (ssize_t i = 0; i < got; i++) {
@@ -593,9 +576,9 @@ int rld_daemon_run(rld_daemon *d)
             rd_kafka_message_destroy(msgs[i]);
         }
         n = (size_t)got;
-        now = rld_mono_s();
+        now = rl_mono_s();
         if (n > 0) {
-            d->sd.last_progress_ms = rld_now_ms();
+            d->sd.last_progress_ms = rl_now_ms();
             if (d->sd.brokers_down)
                 d->sd.brokers_down = 0;
         }
@@ -612,7 +595,7 @@ int rld_daemon_run(rld_daemon *d)
     d->waker = NULL;
     rd_kafka_queue_destroy(q);
     free(msgs);
-    rld_log(RLD_INFO, "stopping: final checkpoint and commit", NULL);
+    rl_log(RL_LOG_INFO, "stopping: final checkpoint and commit", NULL);
     d->exit_status = RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)
         rld_commit_offsets(d);
@@ -624,8 +607,8 @@ int rld_daemon_run(rld_daemon *d)
             nanosleep(&ts, NULL);
         }
         if (d->dirty || d->pub_dirty) {
-            rld_log(RLD_ERROR, "final checkpoint failed; offsets stay at the last durable one",
-                    "seq=%" PRIu64, d->ckpt_seq);
+            rl_log(RL_LOG_ERROR, "final checkpoint failed; offsets stay at the last durable one",
+                   "seq=%" PRIu64, d->ckpt_seq);
             d->exit_status = RLD_EXIT_FAILURE;
         }
     }
@@ -633,10 +616,10 @@ int rld_daemon_run(rld_daemon *d)
     rd_kafka_consumer_close(d->consumer);
     rld_publish_drain(d, 10000);
     refresh_stats(d);
-    rld_log(RLD_INFO, "relearnd stopped",
-            "events=%" PRIu64 " bad=%" PRIu64 " checkpoint_seq=%" PRIu64
-            " snapshot_version=%" PRIu64 " exit=%d",
-            d->sd.events_ok, d->sd.events_bad, d->ckpt_seq, d->snap_version, d->exit_status);
+    rl_log(RL_LOG_INFO, "relearnd stopped",
+           "events=%" PRIu64 " bad=%" PRIu64 " checkpoint_seq=%" PRIu64 " snapshot_version=%" PRIu64
+           " exit=%d",
+           d->sd.events_ok, d->sd.events_bad, d->ckpt_seq, d->snap_version, d->exit_status);
     return d->exit_status;
 }
 

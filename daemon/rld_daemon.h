@@ -8,13 +8,11 @@
  * assignment a partition resumes at this instance's checkpoint offset if this instance made the
  * last commit, else at the committed offset, else per auto.offset.reset.
  *
- * Signals: main.c installs handlers that only set the two flags below; the loop acts on them
- * between batches (SIGTERM/SIGINT: finish the batch, checkpoint, commit, close; SIGUSR1: publish
- * a snapshot now). */
+ * Signals: main.c installs rl_signals_install()'s handlers (kafka/kafka.h), which only record;
+ * the loop acts on rl_stop_signals and rl_usr1_received between batches (SIGTERM/SIGINT: finish
+ * the batch, checkpoint, commit, close; SIGUSR1: publish a snapshot now). */
 #ifndef RLD_DAEMON_H
 #define RLD_DAEMON_H
-
-#include <signal.h>
 
 #include "common/rl_common.h"
 #include "daemon/rld_config.h"
@@ -25,9 +23,6 @@
     1                     /* start-up failed (Kafka client, checkpoint dir, model load) or the     \
                              final checkpoint could not be written */
 #define RLD_EXIT_CONFIG 2 /* usage or configuration error */
-
-extern volatile sig_atomic_t rld_stop_requested;     /* SIGTERM, SIGINT */
-extern volatile sig_atomic_t rld_snapshot_requested; /* SIGUSR1 */
 
 typedef struct rld_daemon rld_daemon;
 
@@ -41,7 +36,7 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
  * cluster allows it. RL_ERR_NOT_FOUND names the first missing topic, its config key and the
  * reason (exit status RLD_EXIT_CONFIG); no answer from the brokers is logged and is RL_OK. */
 rl_err rld_topics_check(const rld_config *cfg, int timeout_ms, char *errstr, size_t errstr_size);
-/* Runs until rld_stop_requested; returns an RLD_EXIT_* status. */
+/* Runs until a stop signal (rl_stop_signals); returns an RLD_EXIT_* status. */
 int rld_daemon_run(rld_daemon *d);
 void rld_daemon_destroy(rld_daemon *d); /* NULL: no-op */
 

@@ -12,7 +12,7 @@
 #include <microhttpd.h>
 
 #include "http/http_guard.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
 
 struct rld_http {
     struct MHD_Daemon *mhd;
@@ -36,8 +36,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
         snprintf(h->start_err, sizeof(h->start_err), "%s", msg);
         return;
     }
-    rld_log_quote(msg, q, sizeof(q));
-    rld_log(RLD_WARN, "metrics endpoint", "detail=\"%s\"", q);
+    rl_log_quote(msg, q, sizeof(q));
+    rl_log(RL_LOG_WARN, "metrics endpoint", "detail=\"%s\"", q);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -98,7 +98,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rld_http *h = cls;
     rld_stats_data *d;
     enum MHD_Result ret;
-    int64_t now = rld_now_ms();
+    int64_t now = rl_now_ms();
     char reason[400];
 
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)

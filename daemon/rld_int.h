@@ -16,7 +16,7 @@
 #include "daemon/rld_daemon.h"
 #include "daemon/rld_fetch_wake.h"
 #include "daemon/rld_http.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
 #include "daemon/rld_stats.h"
 
 /* What a produced message was, carried as its msg_opaque to the delivery report. */
@@ -114,7 +114,7 @@ struct rld_daemon {
     double rate_t; /* events/s sampling */
     uint64_t rate_events;
     double last_broker_probe;
-    rld_ratelimit rl_bad, rl_kafka, rl_dlq, rl_replayed_alert;
+    rl_ratelimit rl_bad, rl_kafka, rl_dlq, rl_replayed_alert;
     uint64_t pending_records; /* dead letters + alerts produced, delivery report not yet in */
     /* Model alerts sent already, by identity (rld_alert_ids.h): read back from the alerts topic
      * at start, extended by every alert sent, pruned at each commit. Events applied again after

@@ -65,7 +65,7 @@ static void report(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m, int6
                  "; events below %" PRId64 " were learned already and are skipped",
                  p->topic, p->partition, expected, m->offset, expected);
     snprintf(d->sd.degraded_reason, sizeof(d->sd.degraded_reason), "%s", detail);
-    d->sd.degraded_ms = rld_now_ms();
+    d->sd.degraded_ms = rl_now_ms();
     rld_alert_send(d, "offset_jump", RL_DRIFT_WARNING, fwd ? "events_lost" : "skipped", detail, NAN,
                    &pos);
 }
@@ -87,9 +87,9 @@ static void seek_forward(rld_daemon *d, rld_part *p)
     rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->next;
     err = rd_kafka_seek_partitions(d->consumer, l, 0); /* asynchronous: the loop never waits */
     if (err) {
-        rld_log(RLD_WARN, "seek to the expected offset failed; skipping instead",
-                "topic=%s partition=%d offset=%" PRId64 " error=\"%s\"", p->topic, p->partition,
-                p->next, rd_kafka_error_string(err));
+        rl_log(RL_LOG_WARN, "seek to the expected offset failed; skipping instead",
+               "topic=%s partition=%d offset=%" PRId64 " error=\"%s\"", p->topic, p->partition,
+               p->next, rd_kafka_error_string(err));
         rd_kafka_error_destroy(err);
     }
     rd_kafka_topic_partition_list_destroy(l);
@@ -102,11 +102,11 @@ int rld_offset_check(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m)
         if (p->from_reset && m->offset > 0 && reset_is_earliest(&d->cfg)) {
             p->jumps_fwd++;
             p->lost += (uint64_t)m->offset;
-            rld_log(RLD_ERROR, "offset jump forward: events lost",
-                    "topic=%s partition=%d expected=0 got=%" PRId64 " lost=%" PRId64
-                    " when=first_assignment note=\"removed by retention before this group read "
-                    "them\"",
-                    p->topic, p->partition, m->offset, m->offset);
+            rl_log(RL_LOG_ERROR, "offset jump forward: events lost",
+                   "topic=%s partition=%d expected=0 got=%" PRId64 " lost=%" PRId64
+                   " when=first_assignment note=\"removed by retention before this group read "
+                   "them\"",
+                   p->topic, p->partition, m->offset, m->offset);
             report(d, p, m, 0, "at first assignment");
         }
         p->from_reset = 0;
@@ -117,9 +117,9 @@ int rld_offset_check(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m)
         if (!p->skipping) {
             p->skipping = 1;
             p->jumps_back++;
-            rld_log(RLD_ERROR, "offset jump backward: events already learned are skipped",
-                    "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " to_skip=%" PRId64,
-                    p->topic, p->partition, p->next, m->offset, p->next - m->offset);
+            rl_log(RL_LOG_ERROR, "offset jump backward: events already learned are skipped",
+                   "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " to_skip=%" PRId64,
+                   p->topic, p->partition, p->next, m->offset, p->next - m->offset);
             report(d, p, m, p->next, "");
             seek_forward(d, p);
         }
@@ -128,17 +128,17 @@ int rld_offset_check(rld_daemon *d, rld_part *p, const rd_kafka_message_t *m)
     }
     if (p->skipping) {
         p->skipping = 0;
-        rld_log(RLD_WARN, "offset jump backward: caught up with the expected offset",
-                "topic=%s partition=%d offset=%" PRId64 " skipped_total=%" PRIu64, p->topic,
-                p->partition, m->offset, p->skipped);
+        rl_log(RL_LOG_WARN, "offset jump backward: caught up with the expected offset",
+               "topic=%s partition=%d offset=%" PRId64 " skipped_total=%" PRIu64, p->topic,
+               p->partition, m->offset, p->skipped);
     }
     if (m->offset > p->next) {
         p->jumps_fwd++;
         p->lost += (uint64_t)(m->offset - p->next);
-        rld_log(RLD_ERROR, "offset jump forward: events lost",
-                "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " lost=%" PRId64
-                " note=\"offsets removed (retention) or never written before they were read\"",
-                p->topic, p->partition, p->next, m->offset, m->offset - p->next);
+        rl_log(RL_LOG_ERROR, "offset jump forward: events lost",
+               "topic=%s partition=%d expected=%" PRId64 " got=%" PRId64 " lost=%" PRId64
+               " note=\"offsets removed (retention) or never written before they were read\"",
+               p->topic, p->partition, p->next, m->offset, m->offset - p->next);
         report(d, p, m, p->next, "");
     }
     return 0;

@@ -50,8 +50,8 @@ rld_part *rld_part_find(rld_daemon *d, const char *topic, int32_t partition, int
 void rld_on_ckpt_report(void *opaque, const char *path, rl_err err, const char *reason)
 {
     (void)opaque;
-    rld_log(RLD_WARN, "checkpoint file skipped", "path=\"%s\" error=%s reason=\"%s\"", path,
-            rl_err_str(err), reason);
+    rl_log(RL_LOG_WARN, "checkpoint file skipped", "path=\"%s\" error=%s reason=\"%s\"", path,
+           rl_err_str(err), reason);
 }
 
 /* Commits the last durable checkpoint's offsets of the assigned partitions, with metadata
@@ -92,8 +92,8 @@ rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d)
         }
         if (err) {
             d->sd.commits_failed++;
-            rld_log(RLD_WARN, "offset commit failed; the next checkpoint commits again",
-                    "seq=%" PRIu64 " error=\"%s\"", d->ckpt_seq, rd_kafka_err2str(err));
+            rl_log(RL_LOG_WARN, "offset commit failed; the next checkpoint commits again",
+                   "seq=%" PRIu64 " error=\"%s\"", d->ckpt_seq, rd_kafka_err2str(err));
         } else {
             d->sd.commits_ok++;
             if (d->last_ck.seq == d->ckpt_seq && d->ckpt_seq > 0) {
@@ -104,8 +104,8 @@ rd_kafka_resp_err_t rld_commit_offsets(rld_daemon *d)
                 /* nothing rolls back below the committed checkpoint: its alerts are settled */
                 rld_alert_ids_prune(&d->alert_ids, d->committed_ck.events);
             }
-            rld_log(RLD_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
-                    n);
+            rl_log(RL_LOG_DEBUG, "offsets committed", "seq=%" PRIu64 " partitions=%d", d->ckpt_seq,
+                   n);
         }
     }
     rd_kafka_topic_partition_list_destroy(l);
@@ -153,12 +153,12 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     char e[1024], path[2048];
     rl_ckpt ck;
     rl_err err;
-    double t0 = rld_mono_s(), dur;
+    double t0 = rl_mono_s(), dur;
 
     /* Dead letters and alerts of the events below these offsets go out first, as far as the
      * broker lets them within a short wait (failures are counted and logged by position). A
      * snapshot in flight is not waited for: it does not depend on the offsets. */
-    while (d->producer && d->pending_records > 0 && rld_mono_s() - t0 < 2.0)
+    while (d->producer && d->pending_records > 0 && rl_mono_s() - t0 < 2.0)
         rd_kafka_poll(d->producer, 10);
     rl_ckpt_init(&ck);
     err = rl_ckpt_set_ids(&ck, d->cfg.model_name, d->cfg.instance_id, e, sizeof(e));
@@ -182,7 +182,7 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
         err = rl_ckpt_dir_write(d->cfg.checkpoint_dir, &ck, d->cfg.ckpt_compress,
                                 (uint32_t)d->cfg.ckpt_keep, rld_on_ckpt_report, d, path,
                                 sizeof(path), e, sizeof(e));
-    dur = rld_mono_s() - t0;
+    dur = rl_mono_s() - t0;
     if (err != RL_OK) {
         double backoff;
         d->ckpt_failures++;
@@ -191,11 +191,11 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
         backoff = 0.5 * pow(2.0, (double)(d->ckpt_failures - 1));
         if (backoff > d->cfg.ckpt_retry_max_s)
             backoff = d->cfg.ckpt_retry_max_s;
-        d->ckpt_retry_at = rld_mono_s() + backoff;
-        rld_log(RLD_ERROR, "checkpoint failed; offsets not committed",
-                "why=%s seq=%" PRIu64 " failures_in_a_row=%u retry_in_s=%.1f error=%s "
-                "detail=\"%s\"",
-                why, ck.seq, d->ckpt_failures, backoff, rl_err_str(err), e);
+        d->ckpt_retry_at = rl_mono_s() + backoff;
+        rl_log(RL_LOG_ERROR, "checkpoint failed; offsets not committed",
+               "why=%s seq=%" PRIu64 " failures_in_a_row=%u retry_in_s=%.1f error=%s "
+               "detail=\"%s\"",
+               why, ck.seq, d->ckpt_failures, backoff, rl_err_str(err), e);
         /* Alert on the first failure and then every 10th, so a full disk does not flood. */
         if (d->ckpt_failures == 1 || d->ckpt_failures % 10 == 0) {
             char detail[300];
@@ -207,12 +207,12 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
         return err;
     }
     if (d->ckpt_failures)
-        rld_log(RLD_INFO, "checkpoints recovered", "failures_before=%u", d->ckpt_failures);
+        rl_log(RL_LOG_INFO, "checkpoints recovered", "failures_before=%u", d->ckpt_failures);
     d->ckpt_failures = 0;
     d->ckpt_retry_at = 0;
     d->ckpt_seq = ck.seq;
     d->ckpt_position = rl_model_position(d->model);
-    d->ckpt_last_mono = rld_mono_s();
+    d->ckpt_last_mono = rl_mono_s();
     d->dirty = 0;
     d->pub_dirty = 0;
     d->commit_pending = 1;
@@ -224,11 +224,11 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     d->sd.ckpt_seq = ck.seq;
     d->sd.ckpt_ok++;
     d->sd.ckpt_consecutive_failures = 0;
-    d->sd.ckpt_last_ms = rld_now_ms();
+    d->sd.ckpt_last_ms = rl_now_ms();
     d->sd.ckpt_last_duration_s = dur;
-    rld_log(RLD_INFO, "checkpoint written",
-            "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
-            ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
+    rl_log(RL_LOG_INFO, "checkpoint written",
+           "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
+           ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
     rl_ckpt_clear(&d->last_ck);
     d->last_ck = ck; /* ownership moves: kept until the group accepts its offsets */
     rld_commit_offsets(d);
@@ -248,8 +248,8 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
     rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(4);
 
     if (rl_ckpt_to_model(&d->committed_ck, rld_alert_cb, d, &m, e, sizeof(e)) != RL_OK) {
-        rld_log(RLD_ERROR, "cannot roll back to the last committed checkpoint",
-                "seq=%" PRIu64 " error=\"%s\"", d->committed_ck.seq, e);
+        rl_log(RL_LOG_ERROR, "cannot roll back to the last committed checkpoint",
+               "seq=%" PRIu64 " error=\"%s\"", d->committed_ck.seq, e);
         rd_kafka_topic_partition_list_destroy(seek);
         return;
     }
@@ -261,8 +261,8 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
             rl_dict_destroy(d->dict);
             d->dict = nd;
         } else {
-            rld_log(RLD_WARN, "feature names not rolled back; they may count some events twice",
-                    "error=\"%s\"", e);
+            rl_log(RL_LOG_WARN, "feature names not rolled back; they may count some events twice",
+                   "error=\"%s\"", e);
         }
     }
     for (size_t i = 0; i < d->n_parts; i++) {
@@ -275,16 +275,16 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
     }
     d->ckpt_position = rl_model_position(m);
     d->dirty = 1;
-    rld_log(RLD_WARN, "hand-over commit refused: rolled back to the last committed checkpoint",
-            "seq=%" PRIu64 " events_before=%" PRIu64 " events_after=%" PRIu64
-            " note=\"events after it are read again, by whichever instance owns them\"",
-            d->committed_ck.seq, from, rl_model_position(m));
+    rl_log(RL_LOG_WARN, "hand-over commit refused: rolled back to the last committed checkpoint",
+           "seq=%" PRIu64 " events_before=%" PRIu64 " events_after=%" PRIu64
+           " note=\"events after it are read again, by whichever instance owns them\"",
+           d->committed_ck.seq, from, rl_model_position(m));
     d->sd.rollbacks++;
     if (seek->cnt > 0) {
         rd_kafka_error_t *err = rd_kafka_seek_partitions(rk, seek, 5000);
         if (err) {
-            rld_log(RLD_ERROR, "seek after roll-back failed", "error=\"%s\"",
-                    rd_kafka_error_string(err));
+            rl_log(RL_LOG_ERROR, "seek after roll-back failed", "error=\"%s\"",
+                   rd_kafka_error_string(err));
             rd_kafka_error_destroy(err);
         }
     }
@@ -305,12 +305,12 @@ static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_li
     mine_len = strlen(mine);
     /* Who committed last decides where each partition resumes (docs/DESIGN.md). A coordinator that
      * does not answer is retried; after that, this instance's checkpoint is the fallback. */
-    for (int attempt = 0; attempt < 5 && !rld_stop_requested; attempt++) {
+    for (int attempt = 0; attempt < 5 && !rl_stop_signals; attempt++) {
         kerr = rd_kafka_committed(rk, c, 5000);
         if (!kerr)
             break;
-        rld_log(RLD_WARN, "cannot read committed offsets, retrying", "attempt=%d error=\"%s\"",
-                attempt + 1, rd_kafka_err2str(kerr));
+        rl_log(RL_LOG_WARN, "cannot read committed offsets, retrying", "attempt=%d error=\"%s\"",
+               attempt + 1, rd_kafka_err2str(kerr));
     }
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *t = &parts->elems[i];
@@ -330,10 +330,10 @@ static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_li
         }
         is_mine = strncmp(owner, mine, mine_len) == 0;
         if (!p) {
-            rld_log(RLD_ERROR, "too many partitions; this one is not tracked",
-                    "topic=%s "
-                    "partition=%d max=%d",
-                    t->topic, t->partition, RLD_STATS_MAX_PARTS);
+            rl_log(RL_LOG_ERROR, "too many partitions; this one is not tracked",
+                   "topic=%s "
+                   "partition=%d max=%d",
+                   t->topic, t->partition, RLD_STATS_MAX_PARTS);
             continue;
         }
         if (is_mine && p->ckpt_next >= 0) {
@@ -359,13 +359,13 @@ static void on_assign(rld_daemon *d, rd_kafka_t *rk, rd_kafka_topic_partition_li
         p->skipping = 0;
         {
             char s1[24], s2[24], s3[24];
-            rld_log(RLD_INFO, "partition assigned",
-                    "topic=%s partition=%d start=%s why=\"%s\" committed=%s committed_by=\"%s\" "
-                    "checkpoint_offset=%s",
-                    t->topic, t->partition,
-                    start < 0 ? "auto.offset.reset" : rld_offset_str(start, s1, sizeof(s1)), why,
-                    rld_offset_str(committed, s2, sizeof(s2)), owner,
-                    rld_offset_str(p->ckpt_next, s3, sizeof(s3)));
+            rl_log(RL_LOG_INFO, "partition assigned",
+                   "topic=%s partition=%d start=%s why=\"%s\" committed=%s committed_by=\"%s\" "
+                   "checkpoint_offset=%s",
+                   t->topic, t->partition,
+                   start < 0 ? "auto.offset.reset" : rld_offset_str(start, s1, sizeof(s1)), why,
+                   rld_offset_str(committed, s2, sizeof(s2)), owner,
+                   rld_offset_str(p->ckpt_next, s3, sizeof(s3)));
         }
     }
     rd_kafka_topic_partition_list_destroy(c);
@@ -378,10 +378,10 @@ static void mark_unassigned(rld_daemon *d, rd_kafka_topic_partition_list_t *part
         if (p) {
             p->assigned = 0;
             char s1[24], s2[24];
-            rld_log(RLD_INFO, "partition revoked",
-                    "topic=%s partition=%d next=%s checkpoint_offset=%s", p->topic, p->partition,
-                    rld_offset_str(p->next, s1, sizeof(s1)),
-                    rld_offset_str(p->ckpt_next, s2, sizeof(s2)));
+            rl_log(RL_LOG_INFO, "partition revoked",
+                   "topic=%s partition=%d next=%s checkpoint_offset=%s", p->topic, p->partition,
+                   rld_offset_str(p->next, s1, sizeof(s1)),
+                   rld_offset_str(p->ckpt_next, s2, sizeof(s2)));
         }
     }
     if (!parts)
@@ -400,10 +400,10 @@ static void report_handover(rld_daemon *d, rd_kafka_topic_partition_list_t *part
         if (!p || p->next < 0 || p->committed == p->next)
             continue;
         d->sd.handover_behind++;
-        rld_log(RLD_ERROR, "partition given up with its commit behind the checkpoint",
-                "topic=%s partition=%d committed=%" PRId64 " checkpoint_offset=%" PRId64
-                " consumed=%" PRId64 " note=\"the next owner may learn these events again\"",
-                p->topic, p->partition, p->committed, p->ckpt_next, p->next);
+        rl_log(RL_LOG_ERROR, "partition given up with its commit behind the checkpoint",
+               "topic=%s partition=%d committed=%" PRId64 " checkpoint_offset=%" PRId64
+               " consumed=%" PRId64 " note=\"the next owner may learn these events again\"",
+               p->topic, p->partition, p->committed, p->ckpt_next, p->next);
     }
 }
 
@@ -427,8 +427,8 @@ void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
          * already own them, and a commit from here would be refused or wrong). */
         int lost = rd_kafka_assignment_lost(rk);
         if (lost)
-            rld_log(RLD_WARN, "partitions lost (session timeout?); not committing", "count=%d",
-                    parts->cnt);
+            rl_log(RL_LOG_WARN, "partitions lost (session timeout?); not committing", "count=%d",
+                   parts->cnt);
         else if (d->dirty)
             rld_checkpoint(d, "revoke");
         else if (d->commit_pending)
@@ -447,14 +447,15 @@ void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else
             aerr = rd_kafka_assign(rk, NULL);
     } else {
-        rld_log(RLD_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(err));
+        rl_log(RL_LOG_ERROR, "rebalance error", "error=\"%s\"", rd_kafka_err2str(err));
         mark_unassigned(d, NULL);
         aerr = rd_kafka_assign(rk, NULL);
     }
     if (e2) {
-        rld_log(RLD_ERROR, "incremental assign failed", "error=\"%s\"", rd_kafka_error_string(e2));
+        rl_log(RL_LOG_ERROR, "incremental assign failed", "error=\"%s\"",
+               rd_kafka_error_string(e2));
         rd_kafka_error_destroy(e2);
     }
     if (aerr)
-        rld_log(RLD_ERROR, "assign failed", "error=\"%s\"", rd_kafka_err2str(aerr));
+        rl_log(RL_LOG_ERROR, "assign failed", "error=\"%s\"", rd_kafka_err2str(aerr));
 }

@@ -21,21 +21,11 @@ static void hdr_add(rd_kafka_headers_t *h, const char *name, const char *value)
     rd_kafka_header_add(h, name, -1, value, -1);
 }
 
+/* A header of a message being reported on, for its log line. */
 static const char *hdr_get(const rd_kafka_message_t *m, const char *name, char *out,
                            size_t out_size)
 {
-    rd_kafka_headers_t *h = NULL;
-    const void *v;
-    size_t n;
-    snprintf(out, out_size, "?");
-    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(h, name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR && v) {
-        if (n >= out_size)
-            n = out_size - 1;
-        memcpy(out, v, n);
-        out[n] = '\0';
-    }
-    return out;
+    return rl_kafka_message_header(m, name, "?", out, out_size);
 }
 
 static void snapshot_delivered(rld_daemon *d);
@@ -52,12 +42,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         d->pending_records--;
         if (m->err) {
             d->sd.dead_letter_failed++;
-            rld_log(RLD_ERROR, "dead-letter record not delivered",
-                    "topic=%s partition=%s offset=%s dlq=%s error=\"%s\"",
-                    hdr_get(m, RL_HDR_TOPIC, t, sizeof(t)),
-                    hdr_get(m, RL_HDR_PARTITION, p, sizeof(p)),
-                    hdr_get(m, RL_HDR_OFFSET, o, sizeof(o)), d->cfg.dead_letter_topic,
-                    rd_kafka_err2str(m->err));
+            rl_log(RL_LOG_ERROR, "dead-letter record not delivered",
+                   "topic=%s partition=%s offset=%s dlq=%s error=\"%s\"",
+                   hdr_get(m, RL_HDR_TOPIC, t, sizeof(t)),
+                   hdr_get(m, RL_HDR_PARTITION, p, sizeof(p)),
+                   hdr_get(m, RL_HDR_OFFSET, o, sizeof(o)), d->cfg.dead_letter_topic,
+                   rd_kafka_err2str(m->err));
         } else {
             d->sd.dead_letter_produced++;
         }
@@ -66,8 +56,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         d->pending_records--;
         if (m->err) {
             d->sd.alerts_failed++;
-            rld_log(RLD_ERROR, "alert not delivered", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
-                    rd_kafka_err2str(m->err));
+            rl_log(RL_LOG_ERROR, "alert not delivered", "topic=%s error=\"%s\"",
+                   d->cfg.alerts_topic, rd_kafka_err2str(m->err));
         } else {
             d->sd.alerts_sent++;
         }
@@ -78,9 +68,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         d->fl.reports++;
         if (m->err) {
             d->fl.failures++;
-            rld_log(RLD_WARN, "snapshot chunk not delivered",
-                    "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version,
-                    hdr_get(m, RL_HDR_CHUNK, t, sizeof(t)), rd_kafka_err2str(m->err));
+            rl_log(RL_LOG_WARN, "snapshot chunk not delivered",
+                   "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version,
+                   hdr_get(m, RL_HDR_CHUNK, t, sizeof(t)), rd_kafka_err2str(m->err));
         }
         if (d->fl.reports == d->fl.n_chunks)
             snapshot_delivered(d);
@@ -97,23 +87,18 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s", reason);
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
         d->sd.brokers_down = 1;
-    rld_log_limited(&d->rl_kafka, 5, err == RD_KAFKA_RESP_ERR__FATAL ? RLD_ERROR : RLD_WARN,
-                    "kafka error", "code=%s reason=\"%s\"", rd_kafka_err2name(err), reason);
+    rl_log_limited(&d->rl_kafka, 5, err == RD_KAFKA_RESP_ERR__FATAL ? RL_LOG_ERROR : RL_LOG_WARN,
+                   "kafka error", "code=%s reason=\"%s\"", rd_kafka_err2name(err), reason);
 }
 
 rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size)
 {
     char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rld_config_apply_kafka(&d->cfg, conf, errstr, errstr_size) != RL_OK) {
-        rd_kafka_conf_destroy(conf);
+    static const char *const defaults[] = {"enable.idempotence", "true", NULL};
+    rd_kafka_conf_t *conf =
+        rld_config_kafka_conf(&d->cfg, RD_KAFKA_PRODUCER, defaults, errstr, errstr_size);
+    if (!conf)
         return RL_ERR_CONFIG;
-    }
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", d->cfg.brokers, e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "enable.idempotence", "true", e, sizeof(e))) {
-        rd_kafka_conf_destroy(conf);
-        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "producer config: %s", e);
-    }
     rd_kafka_conf_set_opaque(conf, d);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
@@ -181,9 +166,9 @@ void rld_dead_letter(rld_daemon *d, const rd_kafka_message_t *m, rl_event_reason
                   reason == RL_EVENT_OVERSIZED ? 0 : m->len, h, 1, RLD_MSG_DEAD_LETTER);
     if (err) {
         d->sd.dead_letter_failed++;
-        rld_log(RLD_ERROR, "dead-letter record not produced",
-                "topic=%s partition=%s offset=%s reason=%s error=\"%s\"", topic, p, o,
-                rl_event_reason_name(reason), rd_kafka_err2str(err));
+        rl_log(RL_LOG_ERROR, "dead-letter record not produced",
+               "topic=%s partition=%s offset=%s reason=%s error=\"%s\"", topic, p, o,
+               rl_event_reason_name(reason), rd_kafka_err2str(err));
     }
 }
 
@@ -199,21 +184,21 @@ static void alert_emit(rld_daemon *d, json_t *o)
     json_object_set_new(o, "model", json_string(d->cfg.model_name));
     json_object_set_new(o, "instance_id", json_string(d->cfg.instance_id));
     json_object_set_new(o, "model_version", json_integer((json_int_t)d->snap_version));
-    json_object_set_new(o, "time_ms", json_integer((json_int_t)rld_now_ms()));
+    json_object_set_new(o, "time_ms", json_integer((json_int_t)rl_now_ms()));
     json_object_set_new(o, "checkpoint_seq", json_integer((json_int_t)d->ckpt_seq));
     s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     if (!s) {
-        rld_log(RLD_ERROR, "alert not encoded", "error=\"out of memory\"");
+        rl_log(RL_LOG_ERROR, "alert not encoded", "error=\"out of memory\"");
         return;
     }
-    rld_log(RLD_WARN, "alert", "json=%s", s);
+    rl_log(RL_LOG_WARN, "alert", "json=%s", s);
     if (d->producer) {
         err = produce(d, d->cfg.alerts_topic, d->cfg.model_name, strlen(d->cfg.model_name), s,
                       strlen(s), NULL, 1, RLD_MSG_ALERT);
         if (err) {
             d->sd.alerts_failed++;
-            rld_log(RLD_ERROR, "alert not produced", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
-                    rd_kafka_err2str(err));
+            rl_log(RL_LOG_ERROR, "alert not produced", "topic=%s error=\"%s\"", d->cfg.alerts_topic,
+                   rd_kafka_err2str(err));
         }
     }
     free(s);
@@ -226,14 +211,14 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
     if (rld_alert_ids_has(&d->alert_ids, a->position, src, (int)a->level)) {
         /* an event applied again after a crash or roll-back: this alert went out already */
         d->sd.alerts_already_sent++;
-        rld_log_limited(&d->rl_replayed_alert, 5, RLD_INFO, "alert already sent; not sent again",
-                        "source=%s level=%s position=%" PRIu64, a->source ? a->source : "error",
-                        rl_alert_level_name(a->level), a->position);
+        rl_log_limited(&d->rl_replayed_alert, 5, RL_LOG_INFO, "alert already sent; not sent again",
+                       "source=%s level=%s position=%" PRIu64, a->source ? a->source : "error",
+                       rl_alert_level_name(a->level), a->position);
         return;
     }
     if (rld_alert_ids_add(&d->alert_ids, a->position, src, (int)a->level) != 0)
-        rld_log(RLD_WARN, "alert not remembered as sent; a roll-back may send it again",
-                "position=%" PRIu64, a->position);
+        rl_log(RL_LOG_WARN, "alert not remembered as sent; a roll-back may send it again",
+               "position=%" PRIu64, a->position);
     json_t *o = rl_alert_to_json(a);
     if (!o)
         return;
@@ -297,9 +282,9 @@ static void snapshot_produce(rld_daemon *d)
             produce(d, d->cfg.snapshot_topic, d->cfg.model_name, strlen(d->cfg.model_name),
                     msg->data, msg->len, h, 0, RLD_MSG_SNAPSHOT | ((uintptr_t)d->fl.attempt << 4));
         if (err) {
-            rld_log(RLD_WARN, "snapshot chunk not produced",
-                    "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version, chunk,
-                    rd_kafka_err2str(err));
+            rl_log(RL_LOG_WARN, "snapshot chunk not produced",
+                   "version=%" PRIu64 " chunk=%s error=\"%s\"", d->fl.version, chunk,
+                   rd_kafka_err2str(err));
             d->fl.reports++;
             d->fl.failures++;
         }
@@ -310,16 +295,16 @@ static void snapshot_produce(rld_daemon *d)
 
 static void snapshot_delivered(rld_daemon *d)
 {
-    double now = rld_mono_s();
+    double now = rl_mono_s();
     if (d->fl.failures) {
         /* The same version and bytes go out again: a version is never skipped, and the
          * idempotent producer keeps the log free of duplicates within a session. */
         double backoff = 0.5 * (double)(1u << (d->fl.attempt < 6 ? d->fl.attempt : 6));
         d->sd.snapshots_failed++;
         d->fl.retry_at = now + backoff;
-        rld_log(RLD_WARN, "snapshot publish failed, will retry the same version",
-                "version=%" PRIu64 " failed_chunks=%zu chunks=%zu retry_in_s=%.1f", d->fl.version,
-                d->fl.failures, d->fl.n_chunks, backoff);
+        rl_log(RL_LOG_WARN, "snapshot publish failed, will retry the same version",
+               "version=%" PRIu64 " failed_chunks=%zu chunks=%zu retry_in_s=%.1f", d->fl.version,
+               d->fl.failures, d->fl.n_chunks, backoff);
         return;
     }
     d->snap_version = d->fl.version;
@@ -327,22 +312,22 @@ static void snapshot_delivered(rld_daemon *d)
     d->have_pub_loss = isfinite(d->fl.recent_loss);
     d->pub_dirty = 1;
     d->sd.snapshot_version = d->fl.version;
-    d->sd.snapshot_last_ms = rld_now_ms();
+    d->sd.snapshot_last_ms = rl_now_ms();
     d->sd.snapshots_published++;
     d->sd.snapshot_last_latency_s = now - d->fl.t_tick;
     d->sd.snapshot_last_loss = d->fl.recent_loss;
-    rld_log(RLD_INFO, "snapshot published",
-            "version=%" PRIu64 " bytes=%zu chunks=%zu latency_ms=%.1f recent_loss=%.6g "
-            "topic=%s",
-            d->fl.version, d->fl.total_len, d->fl.n_chunks, (now - d->fl.t_tick) * 1000.0,
-            d->fl.recent_loss, d->cfg.snapshot_topic);
+    rl_log(RL_LOG_INFO, "snapshot published",
+           "version=%" PRIu64 " bytes=%zu chunks=%zu latency_ms=%.1f recent_loss=%.6g "
+           "topic=%s",
+           d->fl.version, d->fl.total_len, d->fl.n_chunks, (now - d->fl.t_tick) * 1000.0,
+           d->fl.recent_loss, d->cfg.snapshot_topic);
     snapshot_free(d);
 }
 
 void rld_snapshot_tick(rld_daemon *d, int forced)
 {
     char e[512];
-    double now = rld_mono_s();
+    double now = rl_mono_s();
     uint64_t pos = rl_model_position(d->model);
     rl_metrics_summary sum;
     rl_snapshot_meta meta;
@@ -354,8 +339,8 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
         if (d->fl.retry_at > 0 && now >= d->fl.retry_at)
             snapshot_produce(d);
         if (forced)
-            rld_log(RLD_INFO, "snapshot requested while one is in flight", "version=%" PRIu64,
-                    d->fl.version);
+            rl_log(RL_LOG_INFO, "snapshot requested while one is in flight", "version=%" PRIu64,
+                   d->fl.version);
         return;
     }
     due = forced ||
@@ -378,14 +363,14 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
             d->sd.snapshots_held++;
             snprintf(detail, sizeof(detail), "gate: recent_loss %.6g > published %.6g + %.6g",
                      sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance);
-            rld_log(RLD_WARN, "snapshot held back by the promotion gate",
-                    "candidate_loss=%.6g published_loss=%.6g tolerance=%.6g position=%" PRIu64,
-                    sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance, pos);
+            rl_log(RL_LOG_WARN, "snapshot held back by the promotion gate",
+                   "candidate_loss=%.6g published_loss=%.6g tolerance=%.6g position=%" PRIu64,
+                   sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance, pos);
             rld_alert_send(d, "gate", RL_DRIFT_STABLE, "held_back", detail, sum.recent_loss, NULL);
             return;
         }
-        rld_log(RLD_WARN, "promotion gate bypassed by SIGUSR1",
-                "candidate_loss=%.6g published_loss=%.6g", sum.recent_loss, d->pub_loss);
+        rl_log(RL_LOG_WARN, "promotion gate bypassed by SIGUSR1",
+               "candidate_loss=%.6g published_loss=%.6g", sum.recent_loss, d->pub_loss);
     }
 
     memset(&meta, 0, sizeof(meta));
@@ -415,8 +400,8 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
                            meta.version, d->cfg.snap_chunk_bytes, &d->fl.chunks, &d->fl.n_chunks, e,
                            sizeof(e)) != RL_OK)) {
         d->sd.snapshots_failed++;
-        rld_log(RLD_ERROR, "snapshot not encoded", "version=%" PRIu64 " error=\"%s\"", meta.version,
-                e);
+        rl_log(RL_LOG_ERROR, "snapshot not encoded", "version=%" PRIu64 " error=\"%s\"",
+               meta.version, e);
         /* A failed allocation sticks to an rl_buf: start the next attempt from scratch. */
         rl_buf_free(framed);
         rl_buf_init(framed);
@@ -436,10 +421,10 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
 
 void rld_publish_drain(rld_daemon *d, int timeout_ms)
 {
-    double deadline = rld_mono_s() + timeout_ms / 1000.0;
+    double deadline = rl_mono_s() + timeout_ms / 1000.0;
     if (!d->producer)
         return;
-    while (rld_mono_s() < deadline) {
+    while (rl_mono_s() < deadline) {
         if (d->fl.active && d->fl.retry_at > 0)
             snapshot_produce(d);
         if (rd_kafka_outq_len(d->producer) == 0 && !d->fl.active)
@@ -447,8 +432,8 @@ void rld_publish_drain(rld_daemon *d, int timeout_ms)
         rd_kafka_poll(d->producer, 100);
     }
     if (d->fl.active)
-        rld_log(RLD_WARN, "snapshot still unconfirmed at shutdown; the next start republishes",
-                "version=%" PRIu64, d->fl.version);
+        rl_log(RL_LOG_WARN, "snapshot still unconfirmed at shutdown; the next start republishes",
+               "version=%" PRIu64, d->fl.version);
 }
 
 void rld_publish_destroy(rld_daemon *d)

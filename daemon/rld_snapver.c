@@ -1,8 +1,7 @@
 /* rld_snapver.c - what this (model, instance) line last wrote, read from its topics themselves.
  *
- * Snapshot versions (docs/DESIGN.md: the topic is the truth for versions). A version counts only
- * once its last chunk is on the topic (chunks of one version go in order to one partition, so
- * the last chunk implies the others; a reader discards a partial version).
+ * Snapshot versions (docs/DESIGN.md: the topic is the truth for versions):
+ * rl_snaptopic_last_version (kafka/kafka.h) counts a version once its last chunk is on the topic.
  *
  * Alert identities. After a crash the events since the last checkpoint are read and applied
  * again, and they raise the same alerts again: ops were paged twice for one drift. The model
@@ -16,8 +15,8 @@
  * again marks where this line began: older alerts are not ours. The reading stops there, or at
  * the first alert at or below the starting position.
  *
- * Both read backwards from each partition's end in growing windows until a message of this
- * (model, instance) line turns up, so a long topic costs a short read. */
+ * Both read only each partition's tail, backwards in growing windows (rl_kafka_read_tails), so
+ * a long topic costs a short read. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,24 +25,16 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
-#include "wire/alert_json.h"
-#include "wire/kafka_headers.h"
 #include "daemon/rld_alert_ids.h"
 #include "daemon/rld_daemon.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
+#include "wire/alert_json.h"
 
-/* A header value as a NUL-terminated string (truncated to out_size - 1); 0 if absent. */
-static int header_str(rd_kafka_headers_t *h, const char *name, char *out, size_t out_size)
+/* The short-lived consumer that reads a topic's tail: no group membership, no commits. */
+static rd_kafka_conf_t *probe_conf(const rld_config *cfg, char *errstr, size_t errstr_size)
 {
-    const void *v;
-    size_t n;
-    if (!h || rd_kafka_header_get_last(h, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR || !v)
-        return 0;
-    if (n >= out_size)
-        n = out_size - 1;
-    memcpy(out, v, n);
-    out[n] = '\0';
-    return 1;
+    static const char *const defaults[] = {"group.id", "relearnd-version-probe", NULL};
+    return rld_config_kafka_conf(cfg, RD_KAFKA_CONSUMER, defaults, errstr, errstr_size);
 }
 
 /* A model alert of our line, as the window being read holds it. */
@@ -53,11 +44,10 @@ typedef struct alert_rec {
     int level;
 } alert_rec;
 
-/* What the messages of our line say. Snapshots: the highest version (found once one turned up).
- * Alerts: the identities to skip (ids), gathered window by window, newest first. */
+/* The identities to skip (ids), gathered window by window, newest first; the window's records
+ * and where the reading of the partition stands. */
 typedef struct scan_state {
-    int found;
-    uint64_t version;
+    const rld_config *cfg;
     uint64_t ckpt_seq, ckpt_pos;
     rld_alert_ids *ids;
     alert_rec *win; /* this window's records of ours, in offset order */
@@ -66,57 +56,24 @@ typedef struct scan_state {
     int stop;
 } scan_state;
 
-typedef void (*scan_fn)(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st);
-/* After each window: 1 when no older window needs reading. */
-typedef int (*window_fn)(scan_state *st);
-
-/* Is this message the completing message of a version of our line? Returns the version or 0. */
-static uint64_t our_version(const rld_config *cfg, const rd_kafka_message_t *m)
+/* A partition's reading starts afresh (the window buffer is kept). */
+static void alerts_begin(void *ctx, int32_t partition)
 {
-    rd_kafka_headers_t *h = NULL;
-    char model[256], inst[256], ver[32], chunk[32];
-    unsigned long long v;
-    unsigned ci, cn;
-    char *end;
-
-    if (rd_kafka_message_headers(m, &h) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        return 0;
-    if (!header_str(h, RL_HDR_MODEL, model, sizeof(model)) ||
-        !header_str(h, RL_HDR_INSTANCE, inst, sizeof(inst)) ||
-        !header_str(h, RL_HDR_VERSION, ver, sizeof(ver)))
-        return 0;
-    if (strcmp(model, cfg->model_name) != 0 || strcmp(inst, cfg->instance_id) != 0)
-        return 0;
-    v = strtoull(ver, &end, 10);
-    if (*end != '\0')
-        return 0;
-    if (header_str(h, RL_HDR_CHUNK, chunk, sizeof(chunk))) {
-        if (sscanf(chunk, "%u/%u", &ci, &cn) != 2 || cn == 0 || ci + 1 != cn)
-            return 0; /* not the last chunk: the version counts at its last one */
-    }
-    return v;
-}
-
-static void scan_version(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
-{
-    uint64_t v = our_version(cfg, m);
-    if (v > st->version)
-        st->version = v;
-    if (v)
-        st->found = 1;
-}
-
-static int version_found(scan_state *st)
-{
-    return st->found;
+    scan_state *st = ctx;
+    (void)partition;
+    st->n_win = 0;
+    st->prev_seq = UINT64_MAX;
+    st->stop = 0;
 }
 
 /* A model alert of our line (JSON, rld_publish.c): kept in the window's records. Only model
  * alerts (source "error" or "feature:...") are replayed; the daemon's own (gate, checkpoint,
  * offset_jump, checkpoint_dir) are not. An alert without checkpoint_seq (older relearnd) cannot
  * be placed on a line and is left out. */
-static void scan_alert(const rld_config *cfg, const rd_kafka_message_t *m, scan_state *st)
+static void scan_alert(void *ctx, const rd_kafka_message_t *m)
 {
+    scan_state *st = ctx;
+    const rld_config *cfg = st->cfg;
     json_error_t je;
     json_t *o;
     const char *model, *inst, *src, *lvl;
@@ -157,8 +114,9 @@ done:
 }
 
 /* The window's records, newest first: identities of our line above the starting position. */
-static int alerts_window_done(scan_state *st)
+static int alerts_window_done(void *ctx)
 {
+    scan_state *st = ctx;
     for (size_t i = st->n_win; i-- > 0 && !st->stop;) {
         const alert_rec *r = &st->win[i];
         /* Raised after a checkpoint this start does not have (another line: a fresh model after
@@ -171,8 +129,8 @@ static int alerts_window_done(scan_state *st)
         }
         st->prev_seq = r->seq;
         if (st->ids->n >= RLD_ALERT_IDS_MAX) {
-            rld_log(RLD_WARN, "too many alerts to read back; older ones may be sent again",
-                    "max=%d", RLD_ALERT_IDS_MAX);
+            rl_log(RL_LOG_WARN, "too many alerts to read back; older ones may be sent again",
+                   "max=%d", RLD_ALERT_IDS_MAX);
             st->stop = 1;
             break;
         }
@@ -182,162 +140,27 @@ static int alerts_window_done(scan_state *st)
     return st->stop;
 }
 
-/* Reads [from, to) of one partition through scan. */
-static rl_err read_range(rd_kafka_t *rk, const char *topic, int32_t part, int64_t from, int64_t to,
-                         int timeout_ms, scan_fn scan, scan_state *st, char *errstr,
-                         size_t errstr_size)
-{
-    const rld_config *cfg = rd_kafka_opaque(rk);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rl_err err = RL_OK;
-    double deadline = rld_mono_s() + timeout_ms / 1000.0;
-
-    rd_kafka_topic_partition_list_add(l, topic, part)->offset = from;
-    if (rd_kafka_assign(rk, l) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "%s/%d: cannot assign", topic, part);
-        goto done;
-    }
-    for (;;) {
-        rd_kafka_message_t *m;
-        if (rld_mono_s() > deadline) {
-            err = rl_set_err(errstr, errstr_size, RL_ERR_TIMEOUT,
-                             "%s/%d: reading offsets %" PRId64 "..%" PRId64 " timed out", topic,
-                             part, from, to);
-            break;
-        }
-        m = rd_kafka_consumer_poll(rk, 200);
-        if (!m)
-            continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            rd_kafka_message_destroy(m);
-            break;
-        }
-        if (m->err) {
-            rld_log(RLD_WARN, "reading back our own topic", "topic=%s partition=%d error=\"%s\"",
-                    topic, part, rd_kafka_message_errstr(m));
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        if (m->offset < to)
-            scan(cfg, m, st);
-        if (m->offset + 1 >= to) {
-            rd_kafka_message_destroy(m);
-            break;
-        }
-        rd_kafka_message_destroy(m);
-    }
-done:
-    rd_kafka_assign(rk, NULL);
-    rd_kafka_topic_partition_list_destroy(l);
-    return err;
-}
-
-/* What scan finds in the tail of every partition of topic: per partition, windows are read
- * backwards until done says the older ones are not needed (a version found; the alerts of our
- * line covered); the highest version over the partitions goes to version. */
-static rl_err topic_last(const rld_config *cfg, const char *topic, scan_fn scan, window_fn done,
-                         const scan_state *init, int timeout_ms, uint64_t *version, char *errstr,
-                         size_t errstr_size)
-{
-    char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_t *rk = NULL;
-    rd_kafka_topic_t *rkt = NULL;
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t kerr;
-    rl_err err = RL_OK;
-    uint64_t best = 0;
-    alert_rec *win = NULL; /* the window buffer, kept across partitions */
-    size_t cap_win = 0;
-
-    if (version)
-        *version = 0;
-    if (rld_config_apply_kafka(cfg, conf, errstr, errstr_size) != RL_OK) {
-        rd_kafka_conf_destroy(conf);
-        return RL_ERR_CONFIG;
-    }
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", e, sizeof(e)) ||
-        rd_kafka_conf_set(conf, "group.id", "relearnd-version-probe", e, sizeof(e))) {
-        rd_kafka_conf_destroy(conf);
-        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "version probe config: %s", e);
-    }
-    rd_kafka_conf_set_opaque(conf, (void *)cfg);
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "version probe: %s", e);
-    }
-    rkt = rd_kafka_topic_new(rk, topic, NULL);
-    kerr = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-    if (kerr) {
-        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s: metadata: %s", topic,
-                         rd_kafka_err2str(kerr));
-        goto done;
-    }
-    if (md->topic_cnt < 1 || md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        md->topics[0].partition_cnt == 0) {
-        /* No topic yet: nothing was ever published. */
-        goto done;
-    }
-    if (md->topics[0].err) {
-        err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s: %s", topic,
-                         rd_kafka_err2str(md->topics[0].err));
-        goto done;
-    }
-    for (int i = 0; i < md->topics[0].partition_cnt && err == RL_OK; i++) {
-        int32_t p = md->topics[0].partitions[i].id;
-        int64_t lo, hi, to, window = 64;
-        scan_state st = *init;
-        st.win = win;
-        st.cap_win = cap_win;
-        st.prev_seq = UINT64_MAX;
-        kerr = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
-        if (kerr) {
-            err = rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic %s/%d: watermarks: %s",
-                             topic, p, rd_kafka_err2str(kerr));
-            break;
-        }
-        to = hi;
-        while (to > lo && err == RL_OK) {
-            int64_t from = to - window > lo ? to - window : lo;
-            err = read_range(rk, topic, p, from, to, timeout_ms, scan, &st, errstr, errstr_size);
-            to = from;
-            window *= 4;
-            if (done(&st))
-                break;
-        }
-        win = st.win;
-        cap_win = st.cap_win;
-        if (st.version > best)
-            best = st.version;
-    }
-done:
-    if (md)
-        rd_kafka_metadata_destroy(md);
-    if (rkt)
-        rd_kafka_topic_destroy(rkt);
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-    free(win);
-    if (err == RL_OK && version)
-        *version = best;
-    return err;
-}
-
 rl_err rld_snapshot_topic_last_version(const rld_config *cfg, int timeout_ms, uint64_t *out,
                                        char *errstr, size_t errstr_size)
 {
-    scan_state init = {0};
-    return topic_last(cfg, cfg->snapshot_topic, scan_version, version_found, &init, timeout_ms, out,
-                      errstr, errstr_size);
+    rd_kafka_conf_t *conf = probe_conf(cfg, errstr, errstr_size);
+    *out = 0;
+    if (!conf)
+        return RL_ERR_CONFIG;
+    return rl_snaptopic_last_version(conf, cfg->snapshot_topic, cfg->model_name, cfg->instance_id,
+                                     timeout_ms, out, errstr, errstr_size);
 }
 
 rl_err rld_alerts_topic_sent(const rld_config *cfg, uint64_t ckpt_seq, uint64_t ckpt_position,
                              int timeout_ms, rld_alert_ids *ids, char *errstr, size_t errstr_size)
 {
-    scan_state init = {.ckpt_seq = ckpt_seq, .ckpt_pos = ckpt_position, .ids = ids};
-    return topic_last(cfg, cfg->alerts_topic, scan_alert, alerts_window_done, &init, timeout_ms,
-                      NULL, errstr, errstr_size);
+    scan_state st = {.cfg = cfg, .ckpt_seq = ckpt_seq, .ckpt_pos = ckpt_position, .ids = ids};
+    rl_kafka_tail_scan scan = {alerts_begin, scan_alert, alerts_window_done, &st};
+    rd_kafka_conf_t *conf = probe_conf(cfg, errstr, errstr_size);
+    if (!conf)
+        return RL_ERR_CONFIG;
+    rl_err err =
+        rl_kafka_read_tails(conf, cfg->alerts_topic, timeout_ms, &scan, errstr, errstr_size);
+    free(st.win);
+    return err;
 }

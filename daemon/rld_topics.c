@@ -14,7 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "daemon/rld_daemon.h"
-#include "daemon/rld_log.h"
+#include "kafka/kafka.h"
 
 /* Whether TOPIC is in MD; *err gets its per-topic error when it is. */
 static int listed(const struct rd_kafka_metadata *md, const char *topic, rd_kafka_resp_err_t *err)
@@ -48,7 +48,7 @@ static int output_exists(rd_kafka_t *rk, const char *topic, int timeout_ms)
 rl_err rld_topics_check(const rld_config *cfg, int timeout_ms, char *errstr, size_t errstr_size)
 {
     char e[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_t *conf;
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t kerr, terr = RD_KAFKA_RESP_ERR_NO_ERROR;
     rd_kafka_t *rk;
@@ -57,14 +57,9 @@ rl_err rld_topics_check(const rld_config *cfg, int timeout_ms, char *errstr, siz
                               {"alerts_topic", cfg->alerts_topic},
                               {"dead_letter_topic", cfg->dead_letter_topic}};
 
-    if (rld_config_apply_kafka(cfg, conf, errstr, errstr_size) != RL_OK) {
-        rd_kafka_conf_destroy(conf);
+    conf = rld_config_kafka_conf(cfg, RD_KAFKA_PRODUCER, NULL, errstr, errstr_size);
+    if (!conf)
         return RL_ERR_CONFIG;
-    }
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, e, sizeof(e))) {
-        rd_kafka_conf_destroy(conf);
-        return rl_set_err(errstr, errstr_size, RL_ERR_KAFKA, "topic check config: %s", e);
-    }
     rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
@@ -72,8 +67,8 @@ rl_err rld_topics_check(const rld_config *cfg, int timeout_ms, char *errstr, siz
     }
     kerr = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
     if (kerr) {
-        rld_log(RLD_WARN, "cannot check the topics: no metadata from the brokers yet",
-                "brokers=%s error=\"%s\"", cfg->brokers, rd_kafka_err2str(kerr));
+        rl_log(RL_LOG_WARN, "cannot check the topics: no metadata from the brokers yet",
+               "brokers=%s error=\"%s\"", cfg->brokers, rd_kafka_err2str(kerr));
         goto done;
     }
     for (const char *p = cfg->topics; *p && err == RL_OK;) {

@@ -154,13 +154,13 @@ int rl_kafka_snapshot_headers(const rd_kafka_headers_t *h, rl_snapshot_id *id, u
 /* ---- reading a topic's tail ---- */
 
 /* What a tail read looks for. For each partition, windows of messages are read backwards from
- * the end (64, 256, 1024, ... messages) until found() says this partition holds what is
- * wanted or its start is reached; scan() sees every message of a window, in offset order.
- * begin() is called before each partition. */
+ * the end (64, 256, 1024, ... messages) until window_done() says no older window is needed or
+ * the partition's start is reached. begin() (may be NULL) is called before a partition's first
+ * window, scan() for every message of a window in offset order, window_done() after each. */
 typedef struct rl_kafka_tail_scan {
     void (*begin)(void *ctx, int32_t partition);
     void (*scan)(void *ctx, const rd_kafka_message_t *m);
-    int (*found)(void *ctx);
+    int (*window_done)(void *ctx);
     void *ctx;
 } rl_kafka_tail_scan;
 

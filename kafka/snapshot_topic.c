@@ -321,7 +321,7 @@ static void lv_scan(void *ctx, const rd_kafka_message_t *m)
         lv->best = id.version;
 }
 
-static int lv_found(void *ctx)
+static int lv_window_done(void *ctx)
 {
     return ((struct last_version *)ctx)->found;
 }
@@ -331,7 +331,7 @@ rl_err rl_snaptopic_last_version(rd_kafka_conf_t *conf, const char *topic, const
                                  size_t errstr_size)
 {
     struct last_version lv = {model, instance, 0, 0};
-    rl_kafka_tail_scan s = {lv_begin, lv_scan, lv_found, &lv};
+    rl_kafka_tail_scan s = {lv_begin, lv_scan, lv_window_done, &lv};
     rl_err err = rl_kafka_read_tails(conf, topic, timeout_ms, &s, errstr, errstr_size);
     *out = err == RL_OK ? lv.best : 0;
     return err;

@@ -104,11 +104,13 @@ rl_err rl_kafka_read_tails(rd_kafka_conf_t *conf, const char *topic, int timeout
         if (s->begin)
             s->begin(s->ctx, p);
         to = hi;
-        while (to > lo && !s->found(s->ctx) && err == RL_OK) {
+        while (to > lo && err == RL_OK) {
             int64_t from = to - window > lo ? to - window : lo;
             err = read_range(rk, topic, p, from, to, timeout_ms, s, errstr, errstr_size);
             to = from;
             window *= 4;
+            if (s->window_done(s->ctx))
+                break;
         }
     }
 done:

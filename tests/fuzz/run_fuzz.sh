@@ -37,7 +37,7 @@ reader_srcs="$S/input/reader*.c $S/learners/features.c $S/common/rl_common.c"
 target_srcs() {
     case $1 in
     ckpt | ckpt_load | snapshot) echo "$model_srcs" ;;
-    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_file.c $S/daemon/rld_log.c" ;;
+    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_file.c $S/kafka/log.c $S/kafka/client.c" ;;
     event) echo "$S/wire/event_codec.c $reader_srcs $pb/event.pb-c.c" ;;
     reader) echo "$reader_srcs" ;;
     *) return 1 ;;
@@ -86,7 +86,7 @@ $(pkg-config --cflags libprotobuf-c openblas)"
 cache="$RL_BUILD/fuzz-obj"
 mkdir -p "$cache"
 # One hash over every header the sources may include: any header change recompiles all.
-hdrs=$(find "$S/common" "$S/input" "$S/wire" "$S/storage" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$pb" "$S/tests" \
+hdrs=$(find "$S/common" "$S/input" "$S/wire" "$S/storage" "$S/learners" "$S/drift" "$S/model" "$S/daemon" "$S/kafka" "$pb" "$S/tests" \
     -name '*.h' | sort | xargs cat | sha1sum | cut -c1-40)
 ccver=$("$CC" --version | head -1)
 
