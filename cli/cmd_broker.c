@@ -42,13 +42,6 @@
 #define MAX_TOPICS   64
 #define CTL_LINE_MAX 1024
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    stop_requested = sig; /* which one, for the log line (never 0: signal numbers start at 1) */
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -299,24 +292,24 @@ static void control_line(control *c, rd_kafka_mock_cluster_t *mc)
     size_t n = strlen(s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         s[--n] = '\0';
-    rl_cli_quote(s, q, sizeof(q));
+    rl_log_quote(s, q, sizeof(q));
     if (c->overlong) {
-        rl_cli_log("error", "control",
-                   "seq=%lu cmd=\"%.60s...\" result=error reason=\"line "
-                   "longer than %d bytes\"",
-                   c->seq, q, CTL_LINE_MAX - 1);
+        rl_log(RL_LOG_ERROR, "control",
+               "seq=%lu cmd=\"%.60s...\" result=error reason=\"line "
+               "longer than %d bytes\"",
+               c->seq, q, CTL_LINE_MAX - 1);
         return;
     }
     if (n == 0 || s[0] == '#') {
-        rl_cli_log("info", "control", "seq=%lu cmd=\"%s\" result=ignored", c->seq, q);
+        rl_log(RL_LOG_INFO, "control", "seq=%lu cmd=\"%s\" result=ignored", c->seq, q);
         return;
     }
     snprintf(copy, sizeof(copy), "%s", s);
     if (apply_command(mc, copy, why, sizeof(why)) == 0)
-        rl_cli_log("info", "control", "seq=%lu cmd=\"%s\" result=ok", c->seq, q);
+        rl_log(RL_LOG_INFO, "control", "seq=%lu cmd=\"%s\" result=ok", c->seq, q);
     else
-        rl_cli_log("error", "control", "seq=%lu cmd=\"%s\" result=error reason=\"%s\"", c->seq, q,
-                   why);
+        rl_log(RL_LOG_ERROR, "control", "seq=%lu cmd=\"%s\" result=error reason=\"%s\"", c->seq, q,
+               why);
 }
 
 /* Reads what is available and applies each complete line. */
@@ -457,19 +450,14 @@ int rl_cmd_broker(int argc, char **argv)
     if (topics && !valid_topic_list(topics))
         return 2;
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rl_signals_install(RL_SIGNALS_STOP | RL_SIGNALS_NO_SIGPIPE);
 
     /* The handle only anchors the cluster; it never connects anywhere itself. */
     rl_kafka_opts ko;
     memset(&ko, 0, sizeof(ko));
     static const char *const defaults[] = {"client.id", "relearn-broker", "log_level", "3", NULL};
-    rd_kafka_conf_t *conf = rl_kafka_conf_new(&ko, defaults, errstr, sizeof(errstr));
+    rd_kafka_conf_t *conf =
+        rl_cli_kafka_conf(&ko, RD_KAFKA_PRODUCER, defaults, errstr, sizeof(errstr));
     if (!conf) {
         fprintf(stderr, "relearn broker: %s\n", errstr);
         goto done;
@@ -514,11 +502,11 @@ int rl_cmd_broker(int argc, char **argv)
     }
     printf("%s\n", bootstrap);
     fflush(stdout);
-    rl_cli_log("info", "broker up",
-               "bootstrap=%s brokers=%lld partitions=%lld replication=%lld topics=\"%s\" pid=%ld",
-               bootstrap, brokers, partitions, replication, topics ? topics : "", (long)getpid());
+    rl_log(RL_LOG_INFO, "broker up",
+           "bootstrap=%s brokers=%lld partitions=%lld replication=%lld topics=\"%s\" pid=%ld",
+           bootstrap, brokers, partitions, replication, topics ? topics : "", (long)getpid());
 
-    while (!stop_requested) {
+    while (!rl_stop_signals) {
         if (have_ctl && ctl.is_fifo) {
             struct pollfd pfd = {.fd = ctl.fd, .events = POLLIN};
             int r = poll(&pfd, 1, 500);
@@ -531,10 +519,10 @@ int rl_cmd_broker(int argc, char **argv)
                 control_read(&ctl, mc);
         }
     }
-    rl_cli_log("info", "broker stopping", "signal=%s",
-               stop_requested == SIGINT    ? "SIGINT"
-               : stop_requested == SIGTERM ? "SIGTERM"
-                                           : "?");
+    rl_log(RL_LOG_INFO, "broker stopping", "signal=%s",
+           rl_stop_signo == SIGINT    ? "SIGINT"
+           : rl_stop_signo == SIGTERM ? "SIGTERM"
+                                      : "?");
     status = 0;
 done:
     if (have_ctl)

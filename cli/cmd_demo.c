@@ -29,14 +29,7 @@
 
 #include "cli/commands.h"
 #include "wire/event_codec.h"
-
-static volatile sig_atomic_t demo_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    demo_stop = 1;
-}
+#include "kafka/kafka.h"
 
 struct demo {
     char dir[64];
@@ -49,13 +42,6 @@ struct demo {
     double rate;
     int port;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void sleep_s(double s)
 {
@@ -92,7 +78,7 @@ static pid_t spawn(char *const argv[], const char *logfile)
 static int stop_child(pid_t *pid, double timeout_s)
 {
     int st = 0;
-    double t0 = now_s();
+    double t0 = rl_mono_s();
     if (*pid <= 0)
         return 0;
     kill(*pid, SIGTERM);
@@ -100,7 +86,7 @@ static int stop_child(pid_t *pid, double timeout_s)
         pid_t r = waitpid(*pid, &st, WNOHANG);
         if (r == *pid)
             break;
-        if (r < 0 || now_s() - t0 > timeout_s) {
+        if (r < 0 || rl_mono_s() - t0 > timeout_s) {
             kill(*pid, SIGKILL);
             waitpid(*pid, &st, 0);
             *pid = 0;
@@ -370,9 +356,9 @@ static int run(struct demo *d)
     }
     if (d->broker < 0)
         return 1;
-    t0 = now_s();
+    t0 = rl_mono_s();
     while (read_file_line(path, bootstrap, sizeof(bootstrap)) != 0) {
-        if (demo_stop || now_s() - t0 > 10) {
+        if (rl_stop_signals || rl_mono_s() - t0 > 10) {
             fprintf(stderr, "relearn demo: the broker did not start (see %s)\n", log);
             return 1;
         }
@@ -393,9 +379,10 @@ static int run(struct demo *d)
     }
     if (d->daemon < 0)
         return 1;
-    t0 = now_s();
+    t0 = rl_mono_s();
     while (!(d->port = find_port(log))) {
-        if (demo_stop || now_s() - t0 > 30 || waitpid(d->daemon, &st, WNOHANG) == d->daemon) {
+        if (rl_stop_signals || rl_mono_s() - t0 > 30 ||
+            waitpid(d->daemon, &st, WNOHANG) == d->daemon) {
             fprintf(stderr, "relearn demo: relearnd did not start (see %s)\n", log);
             return 1;
         }
@@ -426,9 +413,9 @@ static int run(struct demo *d)
             "and %llu\n",
             (unsigned long long)d->events, d->rate, (unsigned long long)(d->events / 4),
             (unsigned long long)(d->events / 2), (unsigned long long)(d->events * 3 / 4));
-    t0 = now_s();
-    while (!demo_stop) {
-        double t = now_s() - t0;
+    t0 = rl_mono_s();
+    while (!rl_stop_signals) {
+        double t = rl_mono_s() - t0;
         uint64_t due = (uint64_t)(t * d->rate);
         if (due > d->events)
             due = d->events;
@@ -463,11 +450,11 @@ static int run(struct demo *d)
         }
         sleep_s(0.05);
     }
-    if (demo_stop) {
+    if (rl_stop_signals) {
         fprintf(stderr, "\nrelearn demo: interrupted\n");
         goto done;
     }
-    live_line(d, now_s() - t0, produced, m);
+    live_line(d, rl_mono_s() - t0, produced, m);
     if (isatty(STDERR_FILENO))
         fprintf(stderr, "\n");
     rd_kafka_flush(rk, 5000);
@@ -552,7 +539,6 @@ static void remove_tree(const char *dir)
 int rl_cmd_demo(int argc, char **argv)
 {
     struct demo d;
-    struct sigaction sa;
     int rc;
 
     memset(&d, 0, sizeof(d));
@@ -595,12 +581,7 @@ int rl_cmd_demo(int argc, char **argv)
         fprintf(stderr, "relearn demo: mkdtemp: %s\n", strerror(errno));
         return 1;
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rl_signals_install(RL_SIGNALS_STOP | RL_SIGNALS_NO_SIGPIPE);
 
     rc = run(&d);
 
@@ -611,5 +592,5 @@ int rl_cmd_demo(int argc, char **argv)
         fprintf(stderr, "relearn demo: logs, config and checkpoints kept in %s\n", d.dir);
     else
         remove_tree(d.dir);
-    return demo_stop ? 1 : rc;
+    return rl_stop_signals ? 1 : rc;
 }

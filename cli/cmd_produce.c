@@ -52,14 +52,6 @@ typedef struct dr_state {
     uint64_t shown;
 } dr_state;
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested++;
-}
-
 static void usage(FILE *f)
 {
     fprintf(
@@ -120,13 +112,6 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     if (st->shown++ < MAX_DR_ERRORS_SHOWN)
         fprintf(stderr, "relearn produce: delivery to %s [%d] failed: %s\n",
                 rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int parse_args(int argc, char **argv, produce_opts *o)
@@ -273,9 +258,9 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, in
                              key_len, NULL) == 0)
             return RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_resp_err_t e = rd_kafka_last_error();
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || stop_requested)
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || rl_stop_signals)
             return e;
-        double now = now_s();
+        double now = rl_mono_s();
         if (since == 0 || dr->delivered + dr->failed != reports) {
             reports = dr->delivered + dr->failed;
             since = now;
@@ -333,7 +318,8 @@ int rl_cmd_produce(int argc, char **argv)
         "relearn-produce",
         NULL,
     };
-    rd_kafka_conf_t *conf = rl_kafka_conf_new(&o.kafka, defaults, err, sizeof(err));
+    rd_kafka_conf_t *conf =
+        rl_cli_kafka_conf(&o.kafka, RD_KAFKA_PRODUCER, defaults, err, sizeof(err));
     if (!conf) {
         fprintf(stderr, "relearn produce: %s\n", err);
         status = 2;
@@ -343,7 +329,7 @@ int rl_cmd_produce(int argc, char **argv)
      * no -X names the codec, so -X stays the last word. */
     int x_codec = 0;
     for (int i = 0; i < o.kafka.n_x; i++)
-        if (strncmp(o.kafka.x[i], "compression.", 12) == 0)
+        if (strncmp(o.kafka.keys[i], "compression.", 12) == 0)
             x_codec = 1;
     if (!x_codec && rd_kafka_conf_set(conf, "compression.codec", o.compression, err, sizeof(err)) !=
                         RD_KAFKA_CONF_OK) {
@@ -388,15 +374,10 @@ int rl_cmd_produce(int argc, char **argv)
         goto done;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    rl_signals_install(RL_SIGNALS_STOP);
 
-    double t0 = now_s(), next_poll = t0;
-    while (!stop_requested && (o.limit == 0 || produced < o.limit)) {
+    double t0 = rl_mono_s(), next_poll = t0;
+    while (!rl_stop_signals && (o.limit == 0 || produced < o.limit)) {
         const rl_record *rec = NULL;
         re = rl_reader_next(rd, &rec, err, sizeof(err));
         if (re == RL_ERR_FORMAT) {
@@ -460,20 +441,20 @@ int rl_cmd_produce(int argc, char **argv)
         }
         produced++;
         if (o.progress && produced % o.progress == 0) {
-            double el = now_s() - t0;
-            rl_cli_log("info", "produce progress",
-                       "produced=%llu delivered=%llu failed=%llu bad_lines=%llu events_per_s=%.0f",
-                       (unsigned long long)produced, (unsigned long long)dr.delivered,
-                       (unsigned long long)(dr.failed + local_fail), (unsigned long long)bad,
-                       el > 0 ? (double)produced / el : 0.0);
+            double el = rl_mono_s() - t0;
+            rl_log(RL_LOG_INFO, "produce progress",
+                   "produced=%llu delivered=%llu failed=%llu bad_lines=%llu events_per_s=%.0f",
+                   (unsigned long long)produced, (unsigned long long)dr.delivered,
+                   (unsigned long long)(dr.failed + local_fail), (unsigned long long)bad,
+                   el > 0 ? (double)produced / el : 0.0);
         }
         if (o.rate > 0) {
             /* Pace against the start time, so short stalls are caught up, not accumulated. */
             double due = t0 + (double)produced / o.rate;
-            for (double now = now_s(); now < due && !stop_requested; now = now_s())
+            for (double now = rl_mono_s(); now < due && !rl_stop_signals; now = rl_mono_s())
                 rd_kafka_poll(rk, (int)((due - now) * 1000) + 1);
         } else {
-            double now = (produced & 1023) == 0 ? now_s() : 0;
+            double now = (produced & 1023) == 0 ? rl_mono_s() : 0;
             if (now >= next_poll) {
                 rd_kafka_poll(rk, 0);
                 next_poll = now + 0.01;
@@ -484,12 +465,12 @@ int rl_cmd_produce(int argc, char **argv)
     /* Wait for every delivery report, at most message.timeout.ms (+5 s of slack) past the
      * last produce; a second signal, or that deadline, purges what is left (counted as failed
      * through its delivery reports). */
-    int signals_at_flush = stop_requested;
-    double deadline = now_s() + msg_timeout_s + 5.0;
+    int signals_at_flush = rl_stop_signals;
+    double deadline = rl_mono_s() + msg_timeout_s + 5.0;
     while (rd_kafka_outq_len(rk) > 0) {
         rd_kafka_flush(rk, 200);
-        int timed_out = stalled || now_s() > deadline;
-        if (stop_requested > signals_at_flush || timed_out) {
+        int timed_out = stalled || rl_mono_s() > deadline;
+        if (rl_stop_signals > signals_at_flush || timed_out) {
             if (timed_out && !stalled)
                 fprintf(stderr,
                         "relearn produce: %d messages still undelivered %.0f s after the last "
@@ -502,22 +483,21 @@ int rl_cmd_produce(int argc, char **argv)
     }
     rd_kafka_poll(rk, 0);
 
-    double el = now_s() - t0;
+    double el = rl_mono_s() - t0;
     uint64_t failed = dr.failed + local_fail;
     rl_reader_stats rs;
     rl_reader_get_stats(rd, &rs);
-    rl_cli_log(failed ? "error" : "info", "produce done",
-               "input=%s format=%s topic=%s produced=%llu delivered=%llu failed=%llu "
-               "bad_lines=%llu skipped_lines=%llu seconds=%.3f events_per_s=%.0f%s",
-               rl_reader_name(rd), rl_text_format_name(rl_reader_format(rd)), o.topic,
-               (unsigned long long)produced, (unsigned long long)dr.delivered,
-               (unsigned long long)failed, (unsigned long long)bad, (unsigned long long)rs.skipped,
-               el, el > 0 ? (double)dr.delivered / el : 0.0,
-               stop_requested ? " interrupted=1" : "");
+    rl_log(failed ? RL_LOG_ERROR : RL_LOG_INFO, "produce done",
+           "input=%s format=%s topic=%s produced=%llu delivered=%llu failed=%llu "
+           "bad_lines=%llu skipped_lines=%llu seconds=%.3f events_per_s=%.0f%s",
+           rl_reader_name(rd), rl_text_format_name(rl_reader_format(rd)), o.topic,
+           (unsigned long long)produced, (unsigned long long)dr.delivered,
+           (unsigned long long)failed, (unsigned long long)bad, (unsigned long long)rs.skipped, el,
+           el > 0 ? (double)dr.delivered / el : 0.0, rl_stop_signals ? " interrupted=1" : "");
     if (bad > MAX_BAD_SHOWN)
         fprintf(stderr, "relearn produce: %llu bad lines (the first %d shown)\n",
                 (unsigned long long)bad, MAX_BAD_SHOWN);
-    status = (failed || read_failed || strict_stop || stop_requested || dr.delivered != produced)
+    status = (failed || read_failed || strict_stop || rl_stop_signals || dr.delivered != produced)
                  ? 1
                  : 0;
 done:

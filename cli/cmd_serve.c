@@ -15,13 +15,6 @@
 #include "relearn.h"
 #include "serve/serve.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    stop_requested = sig;
-}
-
 static void usage(FILE *o)
 {
     fprintf(
@@ -102,7 +95,6 @@ int rl_cmd_serve(int argc, char **argv)
     rl_kafka_opts ko;
     const char *topic = NULL, *snapshot = NULL, *instance = NULL;
     const char *conf_kv[2 * RL_KAFKA_MAX_X + 1];
-    char kv_copy[RL_KAFKA_MAX_X][512];
     long long keep = 8, v;
     char err[512];
     relearn_follower *f = NULL;
@@ -190,11 +182,8 @@ int rl_cmd_serve(int argc, char **argv)
         relearn_follower_conf fc;
         size_t n = 0;
         for (int i = 0; i < ko.n_x; i++) {
-            snprintf(kv_copy[i], sizeof(kv_copy[i]), "%s", ko.x[i]);
-            char *eq = strchr(kv_copy[i], '=');
-            *eq = '\0';
-            conf_kv[n++] = kv_copy[i];
-            conf_kv[n++] = eq + 1;
+            conf_kv[n++] = ko.keys[i];
+            conf_kv[n++] = ko.values[i];
         }
         conf_kv[n] = NULL;
         memset(&fc, 0, sizeof(fc));
@@ -212,13 +201,7 @@ int rl_cmd_serve(int argc, char **argv)
         }
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rl_signals_install(RL_SIGNALS_STOP | RL_SIGNALS_NO_SIGPIPE);
 
     if (rl_serve_start(&sc, f, &srv, err, sizeof(err)) != RELEARN_OK) {
         fprintf(stderr, "relearn serve: %s\n", err);
@@ -232,15 +215,15 @@ int rl_cmd_serve(int argc, char **argv)
                  rl_serve_port(srv));
         printf("listening=%s\n", addr);
         fflush(stdout);
-        rl_cli_log("info", "serving", "listen=%s model=%s source=%s", addr, sc.model_name,
-                   snapshot ? "file" : "topic");
+        rl_log(RL_LOG_INFO, "serving", "listen=%s model=%s source=%s", addr, sc.model_name,
+               snapshot ? "file" : "topic");
     }
-    while (!stop_requested) {
+    while (!rl_stop_signals) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    rl_cli_log("info", "serve stopping", "signal=%s",
-               stop_requested == SIGINT ? "SIGINT" : "SIGTERM");
+    rl_log(RL_LOG_INFO, "serve stopping", "signal=%s",
+           rl_stop_signo == SIGINT ? "SIGINT" : "SIGTERM");
     rc = 0;
 done:
     rl_serve_stop(srv);

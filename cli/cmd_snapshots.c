@@ -1,30 +1,26 @@
 /* cmd_snapshots.c - `relearn snapshots`: list the model versions published on a snapshot topic,
  * or fetch one (`--get V -o FILE`), reassembling its chunks.
  *
- * Reads the whole topic once, from each partition's low watermark to the high watermark it had
- * when we started (later messages are ignored, so the command always ends). Message headers
- * (wire/kafka_headers.h) say model, version, instance and chunk; a message without them is
- * identified from its own frame (rl_snapshot_peek). Chunks of the requested version go through
- * rl_snapshot_asm (storage/snapshot.h), which verifies every chunk and the reassembled
- * checksum. A manual-assign consumer with no commits: reading never moves anyone's offsets. */
+ * Reads the whole topic once through the snapshot-topic reader (kafka/kafka.h rl_snaptopic):
+ * from each partition's low watermark to the high watermark it had when we started (later
+ * messages are ignored, so the command always ends), each message identified by its headers or
+ * its own frame, the chunks of the requested version reassembled and verified. Reading never
+ * moves anyone's offsets. This file keeps the listing and what is printed. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cli/commands.h"
-#include "wire/kafka_headers.h"
 #include "cli/kafka_util.h"
 #include "storage/snapshot.h"
 
 #define NAME_MAX_LEN 128
-#define MAX_CHUNKS   1000000u
 
 typedef struct version_entry {
     char model[NAME_MAX_LEN];
@@ -160,79 +156,6 @@ static int parse_args(int argc, char **argv, snap_opts *o)
     return 0;
 }
 
-/* Copies header `name` into out (NUL-terminated); 0 if present. */
-static int hdr_get(rd_kafka_headers_t *h, const char *name, char *out, size_t out_size)
-{
-    const void *v = NULL;
-    size_t n = 0;
-    if (!h || rd_kafka_header_get_last(h, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR || !v)
-        return -1;
-    if (n >= out_size)
-        n = out_size - 1;
-    memcpy(out, v, n);
-    out[n] = '\0';
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* Identifies a message: from headers, else from the value's own frame. 0 on success. */
-static int identify(const rd_kafka_message_t *m, rl_snapshot_id *id, uint64_t *size_hdr, char *why,
-                    size_t why_size)
-{
-    rd_kafka_headers_t *h = NULL;
-    char ver[32], chunk[48], size[32];
-    memset(id, 0, sizeof(*id));
-    *size_hdr = 0;
-    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        hdr_get(h, RL_HDR_MODEL, id->model_name, sizeof(id->model_name)) == 0 &&
-        hdr_get(h, RL_HDR_VERSION, ver, sizeof(ver)) == 0) {
-        if (parse_u64(ver, &id->version) != 0 || id->version == 0) {
-            snprintf(why, why_size, "bad %s header", RL_HDR_VERSION);
-            return -1;
-        }
-        if (hdr_get(h, RL_HDR_INSTANCE, id->instance_id, sizeof(id->instance_id)) != 0)
-            snprintf(id->instance_id, sizeof(id->instance_id), "-");
-        id->index = 0;
-        id->count = 1;
-        if (hdr_get(h, RL_HDR_CHUNK, chunk, sizeof(chunk)) == 0) {
-            char *slash = strchr(chunk, '/');
-            uint64_t i, n;
-            if (!slash)
-                goto bad_chunk;
-            *slash = '\0';
-            if (parse_u64(chunk, &i) != 0 || parse_u64(slash + 1, &n) != 0 || n == 0 ||
-                n > MAX_CHUNKS || i >= n)
-                goto bad_chunk;
-            id->index = (uint32_t)i;
-            id->count = (uint32_t)n;
-            id->is_chunk = n > 1;
-        }
-        if (hdr_get(h, RL_HDR_SIZE, size, sizeof(size)) == 0 && parse_u64(size, size_hdr) != 0)
-            *size_hdr = 0;
-        return 0;
-    }
-    /* No headers: a relearn frame still says what it is. */
-    if (rl_snapshot_peek(m->payload, m->len, id, why, why_size) != RL_OK)
-        return -1;
-    *size_hdr = id->total_length;
-    return 0;
-bad_chunk:
-    snprintf(why, why_size, "bad %s header (want i/n)", RL_HDR_CHUNK);
-    return -1;
-}
-
 static version_entry *find_or_add(listing *l, const rl_snapshot_id *id)
 {
     for (size_t i = l->n; i-- > 0;) {
@@ -359,37 +282,67 @@ static int print_listing_json(const listing *l)
     return 0;
 }
 
-int rl_cmd_snapshots(int argc, char **argv)
+/* Counts one message of a listed version. */
+static int record(listing *l, const rl_snaptopic_event *ev)
 {
-    snap_opts o;
-    char err[512];
-    rd_kafka_t *rk = NULL;
-    const rd_kafka_metadata_t *md = NULL;
-    rd_kafka_topic_partition_list_t *assign = NULL;
-    rl_snapshot_asm *as = NULL;
-    listing l = {NULL, 0, 0, 0};
-    int64_t *hi = NULL;
-    int *done = NULL;
-    int status = 1;
+    version_entry *e = find_or_add(l, &ev->id);
+    if (!e)
+        return -1;
+    uint32_t idx = ev->id.index < e->n_chunks ? ev->id.index : 0;
+    if (e->n_seen == 0 && !e->seen[idx]) {
+        e->ts_ms = ev->timestamp_ms;
+        e->partition = ev->partition;
+        e->offset = ev->offset;
+    }
+    if (e->seen[idx]) {
+        e->duplicates++;
+    } else {
+        e->seen[idx] = 1;
+        e->n_seen++;
+        if (ev->size) {
+            e->size = ev->size;
+            e->size_from_hdr = 1;
+        } else if (!e->size_from_hdr) {
+            e->size += ev->len;
+        }
+    }
+    return 0;
+}
+
+/* What --get found: the reassembled version, or why there is none. */
+typedef struct fetched {
     rl_buf whole;
-    rl_snapshot_id got_id;
-    int have_whole = 0, ambiguous = 0;
-    uint64_t corrupt = 0;
+    rl_snapshot_id id;
+    int have, ambiguous;
+    uint64_t corrupt;
+} fetched;
 
-    rl_buf_init(&whole);
-    int pa = parse_args(argc, argv, &o);
-    if (pa != 0)
-        return pa == 1 ? 0 : pa;
+static void take_whole(fetched *f, rl_snaptopic_event *ev)
+{
+    if (!f->have) {
+        rl_buf tmp = f->whole;
+        f->whole = ev->whole; /* swapped, not copied: the reader reuses tmp's buffer */
+        ev->whole = tmp;
+        f->id = ev->whole_id;
+        f->have = 1;
+    } else if (strcmp(ev->whole_id.model_name, f->id.model_name) != 0 ||
+               strcmp(ev->whole_id.instance_id, f->id.instance_id) != 0) {
+        f->ambiguous = 1;
+    }
+}
 
+/* Reads the topic to the end it had at the start into l (and f for --get). 0, or the exit
+ * status after saying why: 2 for a client configuration librdkafka refuses, else 1. */
+static int read_topic(const snap_opts *o, listing *l, fetched *f)
+{
+    char err[512];
+    rl_snaptopic *r = NULL;
+    rl_snaptopic_event ev;
+    int rc = 1;
+    rl_err e;
     static const char *const defaults[] = {
         "group.id",
         "relearn-snapshots", /* the mock broker wants one even for assign() */
-        "enable.auto.commit",
-        "false",
-        "enable.auto.offset.store",
-        "false",
-        "enable.partition.eof",
-        "true",
         "auto.offset.reset",
         "earliest",
         "fetch.message.max.bytes",
@@ -398,253 +351,134 @@ int rl_cmd_snapshots(int argc, char **argv)
         "relearn-snapshots",
         NULL,
     };
-    rd_kafka_conf_t *conf = rl_kafka_conf_new(&o.kafka, defaults, err, sizeof(err));
+    rd_kafka_conf_t *conf =
+        rl_cli_kafka_conf(&o->kafka, RD_KAFKA_CONSUMER, defaults, err, sizeof(err));
     if (!conf) {
         fprintf(stderr, "relearn snapshots: %s\n", err);
         return 2;
     }
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
+    rl_snaptopic_opts so = {o->topic, o->model, o->instance, o->get ? o->get_version : 0, 0};
+    if ((e = rl_snaptopic_new(conf, &so, o->timeout_s * 1000, &r, err, sizeof(err))) != RL_OK) {
         fprintf(stderr, "relearn snapshots: %s\n", err);
-        return 2;
+        return e == RL_ERR_CONFIG ? 2 : 1;
     }
-    if (o.get && rl_snapshot_asm_new(0, &as, err, sizeof(err)) != RL_OK) {
-        fprintf(stderr, "relearn snapshots: %s\n", err);
-        goto done;
-    }
-
-    int tmo_ms = o.timeout_s * 1000;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o.topic, NULL);
-    if (!rkt) {
-        fprintf(stderr, "relearn snapshots: topic %s: %s\n", o.topic,
-                rd_kafka_err2str(rd_kafka_last_error()));
-        goto done;
-    }
-    rd_kafka_resp_err_t kerr = rd_kafka_metadata(rk, 0, rkt, &md, tmo_ms);
-    rd_kafka_topic_destroy(rkt);
-    if (kerr) {
-        fprintf(stderr, "relearn snapshots: %s: cannot read metadata of %s: %s\n", o.kafka.brokers,
-                o.topic, rd_kafka_err2str(kerr));
-        goto done;
-    }
-    if (md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "relearn snapshots: topic %s: %s\n", o.topic,
-                md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "not found");
-        goto done;
-    }
-    int np = md->topics[0].partition_cnt;
-    hi = calloc((size_t)np + 1, sizeof(*hi));
-    done = calloc((size_t)np + 1, sizeof(*done));
-    assign = rd_kafka_topic_partition_list_new(np > 0 ? np : 1);
-    if (!hi || !done || !assign) {
-        fprintf(stderr, "relearn snapshots: out of memory\n");
-        goto done;
-    }
-    int pending = 0;
-    for (int i = 0; i < np; i++) {
-        int32_t p = md->topics[0].partitions[i].id;
-        int64_t lo_off = 0, hi_off = 0;
-        if (p < 0 || p >= np) {
-            fprintf(stderr, "relearn snapshots: topic %s: unexpected partition id %d\n", o.topic,
-                    (int)p);
-            goto done;
-        }
-        kerr = rd_kafka_query_watermark_offsets(rk, o.topic, p, &lo_off, &hi_off, tmo_ms);
-        if (kerr) {
-            fprintf(stderr, "relearn snapshots: %s [%d]: cannot read offsets: %s\n", o.topic,
-                    (int)p, rd_kafka_err2str(kerr));
-            goto done;
-        }
-        hi[p] = hi_off;
-        if (hi_off > lo_off) {
-            rd_kafka_topic_partition_list_add(assign, o.topic, p)->offset = lo_off;
-            pending++;
-        } else {
-            done[p] = 1;
-        }
-    }
-    if (pending > 0 && (kerr = rd_kafka_assign(rk, assign)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        fprintf(stderr, "relearn snapshots: assign %s: %s\n", o.topic, rd_kafka_err2str(kerr));
-        goto done;
-    }
-
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (pending > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec >= o.timeout_s) {
+    memset(&ev, 0, sizeof(ev));
+    double t0 = rl_mono_s();
+    for (;;) {
+        if (rl_mono_s() - t0 >= o->timeout_s) {
             fprintf(stderr,
                     "relearn snapshots: timed out after %d s with %d partition(s) of %s not "
                     "read to the end\n",
-                    o.timeout_s, pending, o.topic);
+                    o->timeout_s, rl_snaptopic_pending(r), o->topic);
             goto done;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
-        if (!m)
-            continue;
-        int32_t p = m->partition;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (p >= 0 && p < np && !done[p] && m->offset >= hi[p]) {
-                done[p] = 1;
-                pending--;
-            }
-            rd_kafka_message_destroy(m);
-            continue;
+        if (rl_snaptopic_poll(r, 500, &ev, err, sizeof(err)) != RL_OK) {
+            fprintf(stderr, "relearn snapshots: %s\n", err);
+            goto done;
         }
-        if (m->err) {
-            /* Transient errors are retried by librdkafka; report and keep going until the
-             * deadline, except for the ones that cannot heal. */
-            fprintf(stderr, "relearn snapshots: %s [%d]: %s\n", o.topic, (int)p,
-                    rd_kafka_message_errstr(m));
-            int fatal = m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-                        m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-                        m->err == RD_KAFKA_RESP_ERR__FATAL;
-            rd_kafka_message_destroy(m);
-            if (fatal)
-                goto done;
+        if (ev.kind == RL_SNAPTOPIC_END)
+            break;
+        if (ev.kind == RL_SNAPTOPIC_KAFKA_ERROR)
+            fprintf(stderr, "relearn snapshots: %s\n", ev.why);
+        if (ev.kind == RL_SNAPTOPIC_SKIPPED && l->unrecognized++ < 5)
+            fprintf(stderr, "relearn snapshots: %s [%d] offset %" PRId64 ": skipped: %s\n",
+                    o->topic, (int)ev.partition, ev.offset, ev.why);
+        if (ev.kind != RL_SNAPTOPIC_MESSAGE)
             continue;
-        }
-        if (p < 0 || p >= np || done[p] || m->offset >= hi[p]) {
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        if (m->offset >= hi[p] - 1) {
-            done[p] = 1;
-            pending--;
-        }
-        rl_snapshot_id id;
-        uint64_t size_hdr;
-        char why[256];
-        if (identify(m, &id, &size_hdr, why, sizeof(why)) != 0) {
-            if (l.unrecognized++ < 5)
-                fprintf(stderr, "relearn snapshots: %s [%d] offset %" PRId64 ": skipped: %s\n",
-                        o.topic, (int)p, m->offset, why);
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        if ((o.model && strcmp(o.model, id.model_name) != 0) ||
-            (o.instance && strcmp(o.instance, id.instance_id) != 0)) {
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        version_entry *e = find_or_add(&l, &id);
-        if (!e) {
-            rd_kafka_message_destroy(m);
+        if (record(l, &ev) != 0) {
             fprintf(stderr, "relearn snapshots: out of memory\n");
             goto done;
         }
-        uint32_t idx = id.index < e->n_chunks ? id.index : 0;
-        if (e->n_seen == 0 && !e->seen[idx]) {
-            rd_kafka_timestamp_type_t tst;
-            e->ts_ms = rd_kafka_message_timestamp(m, &tst);
-            e->partition = p;
-            e->offset = m->offset;
+        if (ev.corrupt) {
+            f->corrupt++;
+            fprintf(stderr, "relearn snapshots: %s [%d] offset %" PRId64 ": %s\n", o->topic,
+                    (int)ev.partition, ev.offset, ev.why);
+        } else if (ev.complete) {
+            take_whole(f, &ev);
         }
-        if (e->seen[idx]) {
-            e->duplicates++;
-        } else {
-            e->seen[idx] = 1;
-            e->n_seen++;
-            if (size_hdr) {
-                e->size = size_hdr;
-                e->size_from_hdr = 1;
-            } else if (!e->size_from_hdr) {
-                e->size += m->len;
-            }
-        }
-        if (as && id.version == o.get_version) {
-            int complete = 0;
-            rl_snapshot_id cid;
-            rl_buf tmp;
-            rl_buf_init(&tmp);
-            if (rl_snapshot_asm_add(as, m->payload, m->len, &complete, &cid, &tmp, why,
-                                    sizeof(why)) != RL_OK) {
-                corrupt++;
-                fprintf(stderr, "relearn snapshots: %s [%d] offset %" PRId64 ": %s\n", o.topic,
-                        (int)p, m->offset, why);
-            } else if (complete) {
-                if (!have_whole) {
-                    rl_buf_free(&whole);
-                    whole = tmp;
-                    rl_buf_init(&tmp);
-                    got_id = cid;
-                    have_whole = 1;
-                } else if (strcmp(cid.model_name, got_id.model_name) != 0 ||
-                           strcmp(cid.instance_id, got_id.instance_id) != 0) {
-                    ambiguous = 1;
-                }
-            }
-            rl_buf_free(&tmp);
-        }
-        rd_kafka_message_destroy(m);
     }
+    rc = 0;
+done:
+    rl_snaptopic_event_free(&ev);
+    rl_snaptopic_destroy(r);
+    return rc;
+}
 
-    if (!o.get) {
-        if (l.n > 0)
-            qsort(l.v, l.n, sizeof(*l.v), cmp_entry);
-        if ((o.json ? print_listing_json(&l) : print_listing_text(&l)) != 0 ||
-            fflush(stdout) != 0) {
-            fprintf(stderr, "relearn snapshots: writing the listing: %s\n", strerror(errno));
-            goto done;
-        }
-        status = 0;
-        goto done;
-    }
-
-    /* --get */
-    if (ambiguous) {
+/* Writes the version --get asked for, or says why it cannot. 0 or -1 (said). */
+static int write_fetched(const snap_opts *o, const listing *l, const fetched *f)
+{
+    char err[512];
+    if (f->ambiguous) {
         fprintf(stderr,
                 "relearn snapshots: version %" PRIu64 " exists for more than one model or "
                 "instance; choose with --model / --instance:\n",
-                o.get_version);
-        for (size_t i = 0; i < l.n; i++)
-            if (l.v[i].version == o.get_version)
-                fprintf(stderr, "  model=%s instance=%s\n", l.v[i].model, l.v[i].instance);
-        goto done;
+                o->get_version);
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i].version == o->get_version)
+                fprintf(stderr, "  model=%s instance=%s\n", l->v[i].model, l->v[i].instance);
+        return -1;
     }
-    if (!have_whole) {
+    if (!f->have) {
         int found = 0;
-        for (size_t i = 0; i < l.n; i++) {
-            const version_entry *e = &l.v[i];
-            if (e->version != o.get_version)
+        for (size_t i = 0; i < l->n; i++) {
+            const version_entry *e = &l->v[i];
+            if (e->version != o->get_version)
                 continue;
             found = 1;
             fprintf(stderr,
                     "relearn snapshots: version %" PRIu64 " of model %s (instance %s) is %s: "
                     "%u of %u chunks present\n",
                     e->version, e->model, e->instance,
-                    corrupt ? "corrupt or incomplete" : "incomplete", e->n_seen, e->n_chunks);
+                    f->corrupt ? "corrupt or incomplete" : "incomplete", e->n_seen, e->n_chunks);
         }
         if (!found)
-            fprintf(stderr, "relearn snapshots: no version %" PRIu64 "%s%s on %s\n", o.get_version,
-                    o.model ? " of model " : "", o.model ? o.model : "", o.topic);
-        goto done;
+            fprintf(stderr, "relearn snapshots: no version %" PRIu64 "%s%s on %s\n", o->get_version,
+                    o->model ? " of model " : "", o->model ? o->model : "", o->topic);
+        return -1;
     }
-    if (rl_snapshot_write_file(o.out, whole.data, whole.len, err, sizeof(err)) != RL_OK) {
+    if (rl_snapshot_write_file(o->out, f->whole.data, f->whole.len, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn snapshots: %s\n", err);
-        goto done;
+        return -1;
     }
     fprintf(stderr,
             "relearn snapshots: wrote %s: model %s version %" PRIu64 " instance %s, %zu bytes%s\n",
-            o.out, got_id.model_name, got_id.version, got_id.instance_id, whole.len,
-            got_id.is_chunk ? " (reassembled)" : "");
+            o->out, f->id.model_name, f->id.version, f->id.instance_id, f->whole.len,
+            f->id.is_chunk ? " (reassembled)" : "");
+    return 0;
+}
+
+int rl_cmd_snapshots(int argc, char **argv)
+{
+    snap_opts o;
+    listing l = {NULL, 0, 0, 0};
+    fetched f;
+    int status = 1;
+
+    int pa = parse_args(argc, argv, &o);
+    if (pa != 0)
+        return pa == 1 ? 0 : pa;
+    memset(&f, 0, sizeof(f));
+    rl_buf_init(&f.whole);
+    int rt = read_topic(&o, &l, &f);
+    if (rt != 0) {
+        status = rt;
+        goto done;
+    }
+    if (o.get) {
+        status = write_fetched(&o, &l, &f) == 0 ? 0 : 1;
+        goto done;
+    }
+    if (l.n > 0)
+        qsort(l.v, l.n, sizeof(*l.v), cmp_entry);
+    if ((o.json ? print_listing_json(&l) : print_listing_text(&l)) != 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "relearn snapshots: writing the listing: %s\n", strerror(errno));
+        goto done;
+    }
     status = 0;
 done:
     for (size_t i = 0; i < l.n; i++)
         free(l.v[i].seen);
     free(l.v);
-    free(hi);
-    free(done);
-    if (assign)
-        rd_kafka_topic_partition_list_destroy(assign);
-    if (md)
-        rd_kafka_metadata_destroy(md);
-    rl_snapshot_asm_destroy(as);
-    rl_buf_free(&whole);
-    if (rk) {
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
-    }
+    rl_buf_free(&f.whole);
     return status;
 }
