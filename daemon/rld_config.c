@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "storage/ckpt.h"
+#include "common/rl_param.h"
 #include "kafka/kafka.h"
 
 typedef enum opt_type {
@@ -177,34 +178,16 @@ int rld_config_is_secret(const char *k)
            strstr(k, "oauthbearer.config") || strstr(k, "jaas") || strstr(k, "token");
 }
 
-static int parse_u64(const char *v, uint64_t *out)
+/* A number of the table checked by the one parameter parser (common/rl_param.h): [min, max],
+ * whole for U64 and SEED (SEED: any 64-bit value), "inf" for a DBL whose max is INFINITY. */
+static int parse_number(const opt *o, const char *v, rl_param_value *out)
 {
-    char *end;
-    unsigned long long x;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    if (*v == '-' || *v == '+' || *v == '\0')
-        return -1;
-    errno = 0;
-    x = strtoull(v, &end, 10);
-    if (errno || end == v || *end != '\0')
-        return -1;
-    *out = x;
-    return 0;
-}
-
-static int parse_dbl(const char *v, double *out)
-{
-    char *end;
-    double x;
-    if (*v == '\0')
-        return -1;
-    errno = 0;
-    x = strtod(v, &end);
-    if (errno == ERANGE || end == v || *end != '\0' || isnan(x))
-        return -1;
-    *out = x;
-    return 0;
+    rl_param_spec s = {o->key, RL_PARAM_REAL, o->min, o->max, 0, 0, 0, NULL, RL_PARAM_INF_OK};
+    if (o->type != OPT_DBL)
+        s.kind = RL_PARAM_UINT;
+    if (o->type == OPT_SEED)
+        s.hi = 0x1p64;
+    return rl_param_parse(&s, v, out) == RL_PARAM_OK ? 0 : -1;
 }
 
 static int valid_topic(const char *t, size_t len)
@@ -223,13 +206,12 @@ static int valid_topic(const char *t, size_t len)
 /* "host:port" with a numeric port 1..65535 (host may be empty = all interfaces, or [v6]). */
 static int valid_listen(const char *v)
 {
+    static const rl_param_spec port = {"port", RL_PARAM_UINT, 0, 65535, 0, 0, 0, NULL, 0};
     const char *colon = strrchr(v, ':');
-    uint64_t port;
+    rl_param_value p;
     if (strcmp(v, "off") == 0)
         return 1;
-    if (!colon || parse_u64(colon + 1, &port) != 0 || port > 65535)
-        return 0;
-    return 1;
+    return colon && rl_param_parse(&port, colon + 1, &p) == RL_PARAM_OK;
 }
 
 static const opt *find_opt(const char *section, const char *key)
@@ -380,26 +362,19 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         return RL_OK;
     }
     case OPT_U64:
-    case OPT_SEED: {
-        uint64_t x;
-        if (parse_u64(value, &x) != 0 ||
-            (o->type == OPT_U64 && ((double)x < o->min || (double)x > o->max)))
+    case OPT_SEED:
+    case OPT_DBL: {
+        rl_param_value x;
+        if (parse_number(o, value, &x) != 0)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
                               "%s: [%s] %s: '%s' is not valid (allowed: %s)", where, section, key,
                               value, o->allowed);
         if (o->type == OPT_SEED)
-            c->model.hash_seed = x;
+            c->model.hash_seed = x.u;
+        else if (o->type == OPT_U64)
+            memcpy(base + o->offset, &x.u, sizeof(x.u));
         else
-            memcpy(base + o->offset, &x, sizeof(x));
-        return RL_OK;
-    }
-    case OPT_DBL: {
-        double x;
-        if (parse_dbl(value, &x) != 0 || x < o->min || x > o->max || (isinf(x) && !isinf(o->max)))
-            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
-                              "%s: [%s] %s: '%s' is not valid (allowed: %s)", where, section, key,
-                              value, o->allowed);
-        memcpy(base + o->offset, &x, sizeof(x));
+            memcpy(base + o->offset, &x.real, sizeof(x.real));
         return RL_OK;
     }
     case OPT_COMPRESS: {

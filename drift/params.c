@@ -1,71 +1,28 @@
 /* params.c - parameter tables and state headers shared by the detectors (see params.h). */
 #include "drift/params.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void describe_range(const rl_param_spec *s, char *out, size_t out_size)
-{
-    if (s->kind == RL_PARAM_CHOICE) {
-        size_t used = 0;
-        out[0] = '\0';
-        for (size_t i = 0; s->choices[i]; i++) {
-            int w =
-                snprintf(out + used, out_size - used, "%s%s", i ? "|" : "one of ", s->choices[i]);
-            if (w < 0 || (size_t)w >= out_size - used)
-                return;
-            used += (size_t)w;
-        }
-        return;
-    }
-    char lo[RL_FMT_DOUBLE_LEN], hi[RL_FMT_DOUBLE_LEN];
-    snprintf(out, out_size, "%s in %c%s, %s%c", s->kind == RL_PARAM_INT ? "integer" : "real",
-             s->lo_open ? '(' : '[', rl_fmt_double(lo, sizeof(lo), s->lo),
-             rl_fmt_double(hi, sizeof(hi), s->hi), s->hi_open ? ')' : ']');
-}
 
 static rl_err parse_one(const char *detector, const rl_param_spec *s, const char *value,
                         double *out, char *errstr, size_t errstr_size)
 {
     char range[160];
-    describe_range(s, range, sizeof(range));
-    if (!value || !*value)
+    rl_param_value v;
+    rl_param_fault f = rl_param_parse(s, value, &v);
+    if (f == RL_PARAM_OK) {
+        *out = v.real;
+        return RL_OK;
+    }
+    rl_param_describe(s, range, sizeof(range));
+    if (f == RL_PARAM_EMPTY)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "%s: parameter %s has an empty value (allowed: %s)", detector, s->key,
                           range);
-    if (s->kind == RL_PARAM_CHOICE) {
-        for (size_t i = 0; s->choices[i]; i++) {
-            if (strcmp(value, s->choices[i]) == 0) {
-                *out = (double)i;
-                return RL_OK;
-            }
-        }
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: parameter %s=%s is not allowed (allowed: %s)", detector, s->key,
-                          value, range);
-    }
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: parameter %s=%s is not a finite number (allowed: %s)", detector,
-                          s->key, value, range);
-    if (s->kind == RL_PARAM_INT && v != floor(v))
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: parameter %s=%s is not a whole number (allowed: %s)", detector,
-                          s->key, value, range);
-    int below = s->lo_open ? !(v > s->lo) : !(v >= s->lo);
-    int above = s->hi_open ? !(v < s->hi) : !(v <= s->hi);
-    if (below || above)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: parameter %s=%s is out of range (allowed: %s)", detector, s->key,
-                          value, range);
-    *out = v;
-    return RL_OK;
+    return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                      "%s: parameter %s=%s %s (allowed: %s)", detector, s->key, value,
+                      rl_param_fault_str(f), range);
 }
 
 rl_err rl_drift_params_parse(const char *detector, const rl_param_spec *spec, size_t n_spec,

@@ -1,7 +1,8 @@
 /* params.h - internal to drift/: the parameter table every detector declares, the parser that
  * checks rl_kv pairs against it, and the state-blob header every detector writes.
  *
- * As redis's config table: each parameter is (key, type, bounds, default); parsing rejects
+ * As redis's config table: each parameter is a row of common/rl_param.h (key, type, bounds,
+ * default), checked by rl_param_parse; rl_drift_params_parse rejects
  * unknown keys, repeated keys, text that is not a number and values out of range, and the
  * message names the detector, key, value and the allowed range. Values land in one double array
  * indexed like the table, so a detector formats, exports and compares its parameters in one
@@ -12,22 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/rl_param.h"
 #include "drift/detector.h"
-
-typedef enum rl_param_kind {
-    RL_PARAM_REAL = 0, /* finite double in the bounds */
-    RL_PARAM_INT,      /* whole number in the bounds */
-    RL_PARAM_CHOICE,   /* one of `choices`; stored as its index */
-} rl_param_kind;
-
-typedef struct rl_param_spec {
-    const char *key;
-    rl_param_kind kind;
-    double lo, hi;
-    int lo_open, hi_open;       /* 1: the bound itself is excluded */
-    double def;                 /* default (CHOICE: index) */
-    const char *const *choices; /* CHOICE: NULL-terminated names */
-} rl_param_spec;
 
 /* Fills out[0..n_spec) with defaults, then applies kv. errstr names what is wrong. */
 rl_err rl_drift_params_parse(const char *detector, const rl_param_spec *spec, size_t n_spec,

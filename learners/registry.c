@@ -1,12 +1,11 @@
 /* registry.c - the list of learners, their hyperparameters as config keys, and the calls
  * through the ops table. Adding a learner: one new file with its ops table, one line below. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "common/rl_param.h"
 #include "learners/interactions.h"
 #include "learners/learner_impl.h"
 
@@ -77,32 +76,34 @@ const char *rl_task_name(rl_task t)
     return (unsigned)t < N_OF(task_names) ? task_names[t] : "unknown";
 }
 
-/* One table of (key, type, bounds) as redis does its config; the setter below walks it. */
-enum ptype { PT_UINT, PT_DOUBLE, PT_BOOL };
-
+/* One table of (key, type, bounds) as redis does its config (common/rl_param.h); the setter
+ * below walks it. */
 struct pdesc {
-    const char *key;
-    enum ptype type;
-    double min, max;
-    int min_open; /* 1: value must be > min */
+    rl_param_spec spec;
     size_t off;
     const char *doc;
 };
 
 #define OFF(f) offsetof(rl_learner_params, f)
 static const struct pdesc pdescs[] = {
-    {"bits", PT_UINT, RL_BITS_MIN, RL_BITS_MAX, 0, OFF(bits), "2^bits hashed weights"},
-    {"dense_dim", PT_UINT, 0, 1 << 24, 0, OFF(dense_dim), "size of the dense block"},
-    {"classes", PT_UINT, 2, RL_CLASSES_MAX, 0, OFF(n_classes), "softmax classes"},
-    {"eta", PT_DOUBLE, 0, 1e6, 1, OFF(eta), "base learning rate"},
-    {"power_t", PT_DOUBLE, 0, 10, 0, OFF(power_t), "invscaling exponent"},
-    {"t0", PT_DOUBLE, 0, 1e12, 0, OFF(t0), "invscaling offset"},
-    {"l1", PT_DOUBLE, 0, 1e6, 0, OFF(l1), "L1 strength"},
-    {"l2", PT_DOUBLE, 0, 1e6, 0, OFF(l2), "L2 strength"},
-    {"alpha", PT_DOUBLE, 0, 1e6, 1, OFF(ftrl_alpha), "FTRL alpha"},
-    {"beta", PT_DOUBLE, 0, 1e6, 0, OFF(ftrl_beta), "FTRL beta"},
-    {"radius", PT_DOUBLE, 0, 1e12, 1, OFF(radius), "ogd's L2 ball radius"},
-    {"bias", PT_BOOL, 0, 1, 0, OFF(bias), "learn a bias term"},
+    {{"bits", RL_PARAM_UINT, RL_BITS_MIN, RL_BITS_MAX, 0, 0, 0, NULL, 0},
+     OFF(bits),
+     "2^bits hashed weights"},
+    {{"dense_dim", RL_PARAM_UINT, 0, 1 << 24, 0, 0, 0, NULL, 0},
+     OFF(dense_dim),
+     "size of the dense block"},
+    {{"classes", RL_PARAM_UINT, 2, RL_CLASSES_MAX, 0, 0, 0, NULL, 0},
+     OFF(n_classes),
+     "softmax classes"},
+    {{"eta", RL_PARAM_REAL, 0, 1e6, 1, 0, 0, NULL, 0}, OFF(eta), "base learning rate"},
+    {{"power_t", RL_PARAM_REAL, 0, 10, 0, 0, 0, NULL, 0}, OFF(power_t), "invscaling exponent"},
+    {{"t0", RL_PARAM_REAL, 0, 1e12, 0, 0, 0, NULL, 0}, OFF(t0), "invscaling offset"},
+    {{"l1", RL_PARAM_REAL, 0, 1e6, 0, 0, 0, NULL, 0}, OFF(l1), "L1 strength"},
+    {{"l2", RL_PARAM_REAL, 0, 1e6, 0, 0, 0, NULL, 0}, OFF(l2), "L2 strength"},
+    {{"alpha", RL_PARAM_REAL, 0, 1e6, 1, 0, 0, NULL, 0}, OFF(ftrl_alpha), "FTRL alpha"},
+    {{"beta", RL_PARAM_REAL, 0, 1e6, 0, 0, 0, NULL, 0}, OFF(ftrl_beta), "FTRL beta"},
+    {{"radius", RL_PARAM_REAL, 0, 1e12, 1, 0, 0, NULL, 0}, OFF(radius), "ogd's L2 ball radius"},
+    {{"bias", RL_PARAM_BOOL, 0, 1, 0, 0, 0, NULL, 0}, OFF(bias), "learn a bias term"},
 };
 #undef OFF
 
@@ -146,48 +147,33 @@ static rl_err set_number(rl_learner_params *p, const struct pdesc *d, const char
                          char *errstr, size_t errstr_size)
 {
     char *base = (char *)p;
-    if (d->type == PT_BOOL) {
-        static const char *const yes[] = {"1", "true", "yes", "on"};
-        static const char *const no[] = {"0", "false", "no", "off"};
-        for (size_t i = 0; i < N_OF(yes); i++) {
-            if (strcasecmp(value, yes[i]) == 0) {
-                *(int *)(base + d->off) = 1;
-                return RL_OK;
-            }
-            if (strcasecmp(value, no[i]) == 0) {
-                *(int *)(base + d->off) = 0;
-                return RL_OK;
-            }
-        }
+    const rl_param_spec *s = &d->spec;
+    rl_param_value v;
+    rl_param_fault f = rl_param_parse(s, value, &v);
+    if (f == RL_PARAM_OK) {
+        if (s->kind == RL_PARAM_BOOL)
+            *(int *)(base + d->off) = (int)v.i;
+        else if (s->kind == RL_PARAM_UINT)
+            *(uint32_t *)(base + d->off) = (uint32_t)v.u;
+        else
+            *(double *)(base + d->off) = v.real;
+        return RL_OK;
+    }
+    if (s->kind == RL_PARAM_BOOL)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "%s: invalid value \"%s\" (allowed: 0/1, true/false, yes/no, on/off)",
-                          d->key, value);
-    }
-    /* strtod in the C locale (relearn never calls setlocale): "0.5" always parses the same. */
-    errno = 0;
-    char *end = NULL;
-    double v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+                          s->key, value);
+    if (f == RL_PARAM_NOT_NUMBER || f == RL_PARAM_EMPTY)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: invalid value \"%s\" (expected a finite %s number)", d->key, value,
-                          d->type == PT_UINT ? "integer" : "decimal");
-    }
-    int bad_int = d->type == PT_UINT && v != floor(v);
-    int below = d->min_open ? !(v > d->min) : !(v >= d->min);
-    if (bad_int || below || v > d->max) {
-        if (d->type == PT_UINT)
-            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                              "%s: invalid value \"%s\" (allowed: an integer in %.0f..%.0f, %s)",
-                              d->key, value, d->min, d->max, d->doc);
+                          "%s: invalid value \"%s\" (expected a finite %s number)", s->key, value,
+                          s->kind == RL_PARAM_UINT ? "integer" : "decimal");
+    if (s->kind == RL_PARAM_UINT)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "%s: invalid value \"%s\" (allowed: a number %s %g and <= %g, %s)",
-                          d->key, value, d->min_open ? ">" : ">=", d->min, d->max, d->doc);
-    }
-    if (d->type == PT_UINT)
-        *(uint32_t *)(base + d->off) = (uint32_t)v;
-    else
-        *(double *)(base + d->off) = v;
-    return RL_OK;
+                          "%s: invalid value \"%s\" (allowed: an integer in %.0f..%.0f, %s)",
+                          s->key, value, s->lo, s->hi, d->doc);
+    return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                      "%s: invalid value \"%s\" (allowed: a number %s %g and <= %g, %s)", s->key,
+                      value, s->lo_open ? ">" : ">=", s->lo, s->hi, d->doc);
 }
 
 /* The keys of rl_learner_params.set_keys, bit i for key_bits[i]. */
@@ -222,7 +208,7 @@ static rl_err set_key(rl_learner_params *p, const char *key, const char *value, 
     if (strcmp(key, "interactions") == 0)
         return rl_interactions_add(&p->interactions, value, errstr, errstr_size);
     for (size_t i = 0; i < N_OF(pdescs); i++)
-        if (strcmp(key, pdescs[i].key) == 0)
+        if (strcmp(key, pdescs[i].spec.key) == 0)
             return set_number(p, &pdescs[i], value, errstr, errstr_size);
     return rl_set_err(errstr, errstr_size, RL_ERR_NOT_FOUND,
                       "%s: unknown learner parameter (known: learner, loss, schedule, bits, "
@@ -298,14 +284,15 @@ size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t ou
         } else {
             const struct pdesc *d = &pdescs[i];
             const char *base = (const char *)p;
-            if (d->type == PT_UINT)
-                k = snprintf(line, sizeof(line), "%s=%u\n", d->key,
+            const char *key = d->spec.key;
+            if (d->spec.kind == RL_PARAM_UINT)
+                k = snprintf(line, sizeof(line), "%s=%u\n", key,
                              *(const uint32_t *)(base + d->off));
-            else if (d->type == PT_BOOL)
-                k = snprintf(line, sizeof(line), "%s=%d\n", d->key, *(const int *)(base + d->off));
+            else if (d->spec.kind == RL_PARAM_BOOL)
+                k = snprintf(line, sizeof(line), "%s=%d\n", key, *(const int *)(base + d->off));
             else {
                 char num[RL_FMT_DOUBLE_LEN];
-                k = snprintf(line, sizeof(line), "%s=%s\n", d->key,
+                k = snprintf(line, sizeof(line), "%s=%s\n", key,
                              rl_fmt_double(num, sizeof(num), *(const double *)(base + d->off)));
             }
         }

@@ -1,12 +1,13 @@
 /* model_config.c - the model's configuration: defaults, the [drift] keys, response names.
  * Values are parsed without the locale (strtod in the C locale; relearn never calls
  * setlocale). Range checks that need the whole config happen in rl_model_new(). */
-#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rl_param.h"
 #include "learners/features.h"
 #include "model/model_internal.h"
 
@@ -51,41 +52,42 @@ const char *rl_response_name(rl_response r)
     return response_names[r];
 }
 
-static rl_err parse_double(const char *key, const char *value, double lo, double hi, int lo_open,
-                           double *out, char *errstr, size_t errstr_size)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "drift: %s = \"%s\" is not a finite number", key, value);
-    if ((lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi))
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "drift: %s = %s out of range %c%g, %g]", key, value, lo_open ? '(' : '[',
-                          lo, hi);
-    *out = v;
-    return RL_OK;
-}
+/* The [drift] keys that are numbers: a common/rl_param.h row and where the value goes (a
+ * double for REAL, a uint64_t or uint32_t by size for UINT). */
+static const struct number_key {
+    rl_param_spec spec;
+    size_t off, size;
+} number_keys[] = {
+#define AT(f) offsetof(rl_model_config, f), sizeof(((rl_model_config *)0)->f)
+    {{"boost_factor", RL_PARAM_REAL, 1, 1e6, 0, 0, 0, NULL, 0}, AT(boost_factor)},
+    {{"boost_halflife", RL_PARAM_REAL, 0, 1e12, 1, 0, 0, NULL, 0}, AT(boost_halflife)},
+    {{"error_scale", RL_PARAM_REAL, 0, 1e300, 1, 0, 0, NULL, 0}, AT(error_scale)},
+    {{"alert_min_gap", RL_PARAM_UINT, 0, 0x1p64, 0, 0, 0, NULL, 0}, AT(alert_min_gap)},
+    {{"window", RL_PARAM_UINT, 1, RL_METRICS_WINDOW_MAX, 0, 0, 0, NULL, 0}, AT(metrics_window)},
+#undef AT
+};
+#define N_NUMBER_KEYS (sizeof(number_keys) / sizeof(number_keys[0]))
 
-static rl_err parse_u64(const char *key, const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
-                        char *errstr, size_t errstr_size)
+static rl_err parse_number(const rl_param_spec *s, const char *value, rl_param_value *out,
+                           char *errstr, size_t errstr_size)
 {
-    char *end = NULL;
-    const char *s = value;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '-' || *s == '+' || end == s || *end != '\0' || errno == ERANGE)
+    rl_param_fault f = rl_param_parse(s, value, out);
+    if (f == RL_PARAM_OK)
+        return RL_OK;
+    if (s->kind == RL_PARAM_REAL) {
+        if (f != RL_PARAM_OUT_OF_RANGE)
+            return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                              "drift: %s = \"%s\" is not a finite number", s->key, value);
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "drift: %s = \"%s\" is not a non-negative integer", key, value);
-    if (v < lo || v > hi)
+                          "drift: %s = %s out of range %c%g, %g]", s->key, value,
+                          s->lo_open ? '(' : '[', s->lo, s->hi);
+    }
+    if (f != RL_PARAM_OUT_OF_RANGE || value[0] == '-')
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "drift: %s = %s out of range [%llu, %llu]", key, value,
-                          (unsigned long long)lo, (unsigned long long)hi);
-    *out = (uint64_t)v;
-    return RL_OK;
+                          "drift: %s = \"%s\" is not a non-negative integer", s->key, value);
+    return rl_set_err(
+        errstr, errstr_size, RL_ERR_INVALID_ARG, "drift: %s = %s out of range [%llu, %llu]", s->key,
+        value, (unsigned long long)s->lo, s->hi >= 0x1p64 ? UINT64_MAX : (unsigned long long)s->hi);
 }
 
 static rl_err copy_str(char *dst, size_t dst_size, const char *key, const char *value, char *errstr,
@@ -151,7 +153,6 @@ static rl_err set_detector_param(rl_model_config *c, const char *key, const char
 rl_err rl_model_config_set_drift(rl_model_config *c, const char *key, const char *value,
                                  char *errstr, size_t errstr_size)
 {
-    uint64_t u = 0;
     rl_err err;
 
     if (!key || !value || key[0] == '\0')
@@ -167,19 +168,22 @@ rl_err rl_model_config_set_drift(rl_model_config *c, const char *key, const char
                               value);
         return RL_OK;
     }
-    if (strcmp(key, "boost_factor") == 0)
-        return parse_double(key, value, 1, 1e6, 0, &c->boost_factor, errstr, errstr_size);
-    if (strcmp(key, "boost_halflife") == 0)
-        return parse_double(key, value, 0, 1e12, 1, &c->boost_halflife, errstr, errstr_size);
-    if (strcmp(key, "error_scale") == 0)
-        return parse_double(key, value, 0, 1e300, 1, &c->error_scale, errstr, errstr_size);
-    if (strcmp(key, "alert_min_gap") == 0)
-        return parse_u64(key, value, 0, UINT64_MAX, &c->alert_min_gap, errstr, errstr_size);
-    if (strcmp(key, "window") == 0) {
-        err = parse_u64(key, value, 1, RL_METRICS_WINDOW_MAX, &u, errstr, errstr_size);
-        if (err == RL_OK)
-            c->metrics_window = (uint32_t)u;
-        return err;
+    for (size_t i = 0; i < N_NUMBER_KEYS; i++) {
+        const struct number_key *n = &number_keys[i];
+        char *dst = (char *)c + n->off;
+        rl_param_value v;
+        if (strcmp(key, n->spec.key) != 0)
+            continue;
+        err = parse_number(&n->spec, value, &v, errstr, errstr_size);
+        if (err != RL_OK)
+            return err;
+        if (n->spec.kind == RL_PARAM_REAL)
+            memcpy(dst, &v.real, sizeof(v.real));
+        else if (n->size == sizeof(uint64_t))
+            memcpy(dst, &v.u, sizeof(v.u));
+        else
+            *(uint32_t *)dst = (uint32_t)v.u;
+        return RL_OK;
     }
     if (strcmp(key, "watch_feature") == 0) {
         int is_index;
