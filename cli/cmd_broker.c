@@ -389,7 +389,7 @@ static int valid_topic_list(const char *list)
 
 int rl_cmd_broker(int argc, char **argv)
 {
-    long long partitions = 1, brokers = 1, replication = -1;
+    int64_t partitions = 1, brokers = 1, replication = -1;
     const char *topics = NULL, *bootstrap_file = NULL, *control_path = NULL;
     char errstr[512];
     rd_kafka_t *rk = NULL;
@@ -398,53 +398,28 @@ int rl_cmd_broker(int argc, char **argv)
     int have_ctl = 0, status = 1, wrote_file = 0;
     char *topics_copy = NULL;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (!v) {
-            fprintf(stderr, "relearn broker: %s: unknown option or missing value\n", a);
-            usage(stderr);
-            return 2;
-        }
-        if (strcmp(a, "--partitions") == 0) {
-            if (rl_cli_parse_ll(v, 1, 10000, &partitions) != 0)
-                goto bad_value;
-        } else if (strcmp(a, "--brokers") == 0) {
-            if (rl_cli_parse_ll(v, 1, 32, &brokers) != 0)
-                goto bad_value;
-        } else if (strcmp(a, "--replication") == 0) {
-            if (rl_cli_parse_ll(v, 1, 32, &replication) != 0)
-                goto bad_value;
-        } else if (strcmp(a, "--topics") == 0 || strcmp(a, "--bootstrap-file") == 0 ||
-                   strcmp(a, "--control") == 0) {
-            if (rl_cli_value_is_option("broker", a, v))
-                return 2;
-            if (strcmp(a, "--topics") == 0)
-                topics = v;
-            else if (strcmp(a, "--bootstrap-file") == 0)
-                bootstrap_file = v;
-            else
-                control_path = v;
-        } else {
-            fprintf(stderr, "relearn broker: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
-        }
-        i++;
-        continue;
-    bad_value:
-        fprintf(stderr, "relearn broker: %s %s: not a valid number for this option\n", a, v);
+    int first;
+    const rl_opt opts[] = {
+        RL_OPT_NUMBER_ROW("partitions", 0, &partitions, RL_PARAM_INT, 1, 10000, NULL),
+        RL_OPT_NUMBER_ROW("brokers", 0, &brokers, RL_PARAM_INT, 1, 32, NULL),
+        RL_OPT_NUMBER_ROW("replication", 0, &replication, RL_PARAM_INT, 1, 32, NULL),
+        RL_OPT_STRING_ROW("topics", 0, &topics),
+        RL_OPT_STRING_ROW("bootstrap-file", 0, &bootstrap_file),
+        RL_OPT_STRING_ROW("control", 0, &control_path),
+        {RL_OPT_END},
+    };
+    int rc = rl_opts_parse(argc, argv, "broker", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    if (first < argc) {
+        fprintf(stderr, "relearn broker: unexpected argument '%s' (see --help)\n", argv[first]);
         return 2;
     }
     if (replication < 0)
         replication = brokers < 3 ? brokers : 3;
     if (replication > brokers) {
-        fprintf(stderr, "relearn broker: --replication %lld exceeds --brokers %lld\n", replication,
-                brokers);
+        fprintf(stderr, "relearn broker: --replication %lld exceeds --brokers %lld\n",
+                (long long)replication, (long long)brokers);
         return 2;
     }
     if (topics && !valid_topic_list(topics))
@@ -504,7 +479,8 @@ int rl_cmd_broker(int argc, char **argv)
     fflush(stdout);
     rl_log(RL_LOG_INFO, "broker up",
            "bootstrap=%s brokers=%lld partitions=%lld replication=%lld topics=\"%s\" pid=%ld",
-           bootstrap, brokers, partitions, replication, topics ? topics : "", (long)getpid());
+           bootstrap, (long long)brokers, (long long)partitions, (long long)replication,
+           topics ? topics : "", (long)getpid());
 
     while (!rl_stop_signals) {
         if (have_ctl && ctl.is_fifo) {

@@ -27,6 +27,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "wire/event_codec.h"
 #include "kafka/kafka.h"
@@ -544,32 +545,20 @@ int rl_cmd_demo(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     d.events = 60000;
     d.rate = 2000;
-    for (int i = 1; i < argc; i++) {
-        char *end;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--keep")) {
-            d.keep = 1;
-        } else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
-            unsigned long long v = strtoull(argv[++i], &end, 10);
-            if (*end || v < 100 || v > 10000000) {
-                fprintf(stderr, "relearn demo: --events: '%s' (allowed: 100..10000000)\n", argv[i]);
-                return 2;
-            }
-            d.events = v;
-        } else if (!strcmp(argv[i], "--rate") && i + 1 < argc) {
-            double v = strtod(argv[++i], &end);
-            if (*end || !(v >= 10 && v <= 1e6)) {
-                fprintf(stderr, "relearn demo: --rate: '%s' (allowed: 10..1000000)\n", argv[i]);
-                return 2;
-            }
-            d.rate = v;
-        } else {
-            fprintf(stderr, "relearn demo: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
+    int first;
+    const rl_opt opts[] = {
+        RL_OPT_FLAG_ROW("keep", 0, &d.keep),
+        RL_OPT_NUMBER_ROW("events", 0, &d.events, RL_PARAM_UINT, 100, 10000000, "100..10000000"),
+        RL_OPT_NUMBER_ROW("rate", 0, &d.rate, RL_PARAM_REAL, 10, 1e6, "10..1000000"),
+        {RL_OPT_END},
+    };
+    rc = rl_opts_parse(argc, argv, "demo", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    if (first < argc) {
+        fprintf(stderr, "relearn demo: unknown argument '%s'\n", argv[first]);
+        usage(stderr);
+        return 2;
     }
     if (find_binaries(&d) != 0) {
         fprintf(stderr, "relearn demo: relearnd not found next to %s or in ../daemon/\n",

@@ -135,20 +135,6 @@ static const struct {
     {"--bias", "bias"},       {"--radius", "radius"},
 };
 
-static int parse_u64_arg(const char *flag, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*v == '-' || *v == '\0' || *end != '\0' || errno == ERANGE || x < lo || x > hi) {
-        fprintf(stderr, "relearn eval: %s: '%s' is not an integer in [%llu, %llu]\n", flag, v,
-                (unsigned long long)lo, (unsigned long long)hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* 1 if paths a and b name the same existing file (same device and inode), or are the same
  * string; "-" (stdin) is never a file here. */
 static int same_file(const char *a, const char *b)
@@ -163,180 +149,135 @@ static int same_file(const char *a, const char *b)
 }
 
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error (already reported). */
-static int parse_args(int argc, char **argv, eval_opts *o)
+/* --learner, --bits, ...: a learner hyperparameter, checked by the learner's own table. */
+static int set_learner_flag(void *opts, const char *flag, const char *value)
 {
+    eval_opts *o = opts;
     char err[256];
+    for (size_t k = 0; k < sizeof(learner_flags) / sizeof(learner_flags[0]); k++) {
+        if (strcmp(flag, learner_flags[k].flag) != 0)
+            continue;
+        if (rl_learner_params_set(&o->cfg.learner, learner_flags[k].key, value, err, sizeof(err)) !=
+            RL_OK) {
+            fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* --drift DETECTOR, --drift-response R, --drift-param KEY=VALUE: the [drift] keys. */
+static int set_drift_flag(void *opts, const char *flag, const char *v)
+{
+    eval_opts *o = opts;
+    char err[256], kbuf[64];
+    const char *key = strcmp(flag, "--drift") == 0 ? "detector" : "response";
+    if (strcmp(flag, "--drift-param") == 0) {
+        const char *e = strchr(v, '=');
+        if (!e || e == v || (size_t)(e - v) >= sizeof(kbuf)) {
+            fprintf(stderr, "relearn eval: --drift-param: '%s' is not KEY=VALUE\n", v);
+            return 2;
+        }
+        memcpy(kbuf, v, (size_t)(e - v));
+        kbuf[e - v] = '\0';
+        key = kbuf;
+        v = e + 1;
+    }
+    if (rl_model_config_set_drift(&o->cfg, key, v, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+        return 2;
+    }
+    return 0;
+}
+
+/* VW's spellings of interactions: -q ab (pairs), --cubic abc, --interactions ab,abc. */
+static int set_interactions(void *opts, const char *flag, const char *v)
+{
+    eval_opts *o = opts;
+    char err[256];
+    int ix_len = strcmp(flag, "-q") == 0 || strcmp(flag, "--quadratic") == 0 ? 2
+                 : strcmp(flag, "--cubic") == 0                              ? 3
+                                                                             : 1;
+    if (ix_len > 1 && strlen(v) != (size_t)ix_len) {
+        fprintf(stderr, "relearn eval: %s: '%s' is not %d namespace letters (e.g. %s)\n", flag, v,
+                ix_len, ix_len == 2 ? "-q ab" : "--cubic abc");
+        return 2;
+    }
+    if (rl_learner_params_set(&o->cfg.learner, "interactions", v, err, sizeof(err)) != RL_OK) {
+        fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
+        return 2;
+    }
+    return 0;
+}
+
+#define LEARNER_ROW(name) RL_OPT_CALL_ROW(name, 0, set_learner_flag, o, 1)
+#define DRIFT_ROW(name)   RL_OPT_CALL_ROW(name, 0, set_drift_flag, o, 1)
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, eval_opts *o, rl_reader_args *ra)
+{
+    uint64_t passes = 1;
+    int first;
     memset(o, 0, sizeof(*o));
     rl_model_config_default(&o->cfg);
     rl_reader_opts_default(&o->ropts);
     o->progress = 100000;
-    o->passes = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (o->input) {
-                fprintf(stderr, "relearn eval: more than one input file ('%s', '%s')\n", o->input,
-                        a);
-                return -1;
-            }
-            o->input = a;
-            continue;
-        }
-        if (strcmp(a, "--strict") == 0) {
-            o->strict = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-header") == 0) {
-            o->ropts.header = 0;
-            continue;
-        }
-        if (strcmp(a, "--parse-only") == 0) {
-            o->parse_only = 1;
-            continue;
-        }
-        if (strcmp(a, "--quiet-alerts") == 0) {
-            o->quiet_alerts = 1;
-            continue;
-        }
-        /* Everything else takes a value: "--flag value" or "--flag=value". */
-        char flag[64];
-        const char *v;
-        const char *eq = strchr(a, '=');
-        if (eq && (size_t)(eq - a) < sizeof(flag)) {
-            memcpy(flag, a, (size_t)(eq - a));
-            flag[eq - a] = '\0';
-            v = eq + 1;
-        } else {
-            snprintf(flag, sizeof(flag), "%s", a);
-            if (i + 1 >= argc) {
-                fprintf(stderr, "relearn eval: %s needs a value (see --help)\n", flag);
-                return -1;
-            }
-            v = argv[++i];
-            /* "--save --strict data.svm" would save to a file named --strict: a separate
-             * value that looks like an option is an omitted value (--save=--x still works). */
-            if (strncmp(v, "--", 2) == 0) {
-                fprintf(stderr,
-                        "relearn eval: %s needs a value, got the option '%s' (write %s=VALUE for "
-                        "a value starting with --)\n",
-                        flag, v, flag);
-                return -1;
-            }
-        }
-        /* VW's spellings of interactions: -q ab (pairs), --cubic abc, --interactions ab,abc. */
-        int ix_len = strcmp(flag, "-q") == 0 || strcmp(flag, "--quadratic") == 0 ? 2
-                     : strcmp(flag, "--cubic") == 0                              ? 3
-                     : strcmp(flag, "--interactions") == 0                       ? 1
-                                                                                 : 0;
-        if (ix_len) {
-            if (ix_len > 1 && strlen(v) != (size_t)ix_len) {
-                fprintf(stderr, "relearn eval: %s: '%s' is not %d namespace letters (e.g. %s)\n",
-                        flag, v, ix_len, ix_len == 2 ? "-q ab" : "--cubic abc");
-                return -1;
-            }
-            if (rl_learner_params_set(&o->cfg.learner, "interactions", v, err, sizeof(err)) !=
-                RL_OK) {
-                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
-                return -1;
-            }
-            continue;
-        }
-        int handled = 0;
-        for (size_t k = 0; k < sizeof(learner_flags) / sizeof(learner_flags[0]); k++) {
-            if (strcmp(flag, learner_flags[k].flag) != 0)
-                continue;
-            if (rl_learner_params_set(&o->cfg.learner, learner_flags[k].key, v, err, sizeof(err)) !=
-                RL_OK) {
-                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
-                return -1;
-            }
-            handled = 1;
-        }
-        if (handled)
-            continue;
-        uint64_t u;
-        if (strcmp(flag, "--seed") == 0) {
-            if (parse_u64_arg(flag, v, 0, UINT64_MAX, &u))
-                return -1;
-            o->cfg.hash_seed = u;
-        } else if (strcmp(flag, "--format") == 0) {
-            if (rl_text_format_parse(v, &o->ropts.format) != RL_OK) {
-                fprintf(stderr, "relearn eval: --format: '%s' is not libsvm, vw, csv or auto\n", v);
-                return -1;
-            }
-        } else if ((u = (uint64_t)rl_cli_csv_flag("eval", flag, v, &o->ropts, &o->csv_lists))) {
-            if (u != 1)
-                return -1;
-        } else if (strcmp(flag, "--label-col") == 0) {
-            o->ropts.label_col = v;
-        } else if (strcmp(flag, "--delimiter") == 0) {
-            if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0) {
-                o->ropts.delimiter = '\t';
-            } else if (strlen(v) == 1) {
-                o->ropts.delimiter = v[0];
-            } else {
-                fprintf(stderr, "relearn eval: --delimiter: '%s' is not one character\n", v);
-                return -1;
-            }
-        } else if (strcmp(flag, "--max-line") == 0) {
-            if (parse_u64_arg(flag, v, RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX, &u))
-                return -1;
-            o->ropts.max_line = (size_t)u;
-        } else if (strcmp(flag, "--passes") == 0) {
-            if (parse_u64_arg(flag, v, 1, 100000, &u))
-                return -1;
-            o->passes = (uint32_t)u;
-        } else if (strcmp(flag, "--progress") == 0) {
-            if (parse_u64_arg(flag, v, 0, UINT64_MAX, &u))
-                return -1;
-            o->progress = u;
-        } else if (strcmp(flag, "--test") == 0) {
-            o->test = v;
-        } else if (strcmp(flag, "--save") == 0) {
-            o->save = v;
-        } else if (strcmp(flag, "--init-model") == 0) {
-            o->init_model = v;
-        } else if (strcmp(flag, "--alerts-json") == 0) {
-            o->alerts_json = v;
-        } else if (strcmp(flag, "--drift") == 0 || strcmp(flag, "--drift-response") == 0 ||
-                   strcmp(flag, "--drift-param") == 0) {
-            const char *key = strcmp(flag, "--drift") == 0 ? "detector" : "response";
-            char kbuf[64];
-            if (strcmp(flag, "--drift-param") == 0) {
-                const char *e = strchr(v, '=');
-                if (!e || e == v || (size_t)(e - v) >= sizeof(kbuf)) {
-                    fprintf(stderr, "relearn eval: --drift-param: '%s' is not KEY=VALUE\n", v);
-                    return -1;
-                }
-                memcpy(kbuf, v, (size_t)(e - v));
-                kbuf[e - v] = '\0';
-                key = kbuf;
-                v = e + 1;
-            }
-            if (rl_model_config_set_drift(&o->cfg, key, v, err, sizeof(err)) != RL_OK) {
-                fprintf(stderr, "relearn eval: %s: %s\n", flag, err);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "relearn eval: unknown option '%s' (see --help)\n", flag);
-            return -1;
-        }
+    *ra = (rl_reader_args){"eval", &o->ropts, &o->csv_lists};
+    const rl_opt opts[] = {
+        LEARNER_ROW("learner"),
+        LEARNER_ROW("loss"),
+        LEARNER_ROW("schedule"),
+        LEARNER_ROW("bits"),
+        LEARNER_ROW("eta"),
+        LEARNER_ROW("power-t"),
+        LEARNER_ROW("t0"),
+        LEARNER_ROW("l1"),
+        LEARNER_ROW("l2"),
+        LEARNER_ROW("alpha"),
+        LEARNER_ROW("beta"),
+        LEARNER_ROW("classes"),
+        LEARNER_ROW("bias"),
+        LEARNER_ROW("radius"),
+        RL_OPT_CALL_ROW("quadratic", 'q', set_interactions, o, 1),
+        RL_OPT_CALL_ROW("cubic", 0, set_interactions, o, 1),
+        RL_OPT_CALL_ROW("interactions", 0, set_interactions, o, 1),
+        DRIFT_ROW("drift"),
+        DRIFT_ROW("drift-response"),
+        DRIFT_ROW("drift-param"),
+        RL_READER_OPT_ROWS(ra),
+        RL_OPT_NUMBER_ROW("seed", 0, &o->cfg.hash_seed, RL_PARAM_UINT, 0, 0x1p64, NULL),
+        RL_OPT_NUMBER_ROW("passes", 0, &passes, RL_PARAM_UINT, 1, 100000, NULL),
+        RL_OPT_NUMBER_ROW("progress", 0, &o->progress, RL_PARAM_UINT, 0, 0x1p64, NULL),
+        RL_OPT_STRING_ROW("test", 0, &o->test),
+        RL_OPT_STRING_ROW("save", 0, &o->save),
+        RL_OPT_STRING_ROW("init-model", 0, &o->init_model),
+        RL_OPT_STRING_ROW("alerts-json", 0, &o->alerts_json),
+        RL_OPT_FLAG_ROW("strict", 0, &o->strict),
+        RL_OPT_FLAG_ROW("parse-only", 0, &o->parse_only),
+        RL_OPT_FLAG_ROW("quiet-alerts", 0, &o->quiet_alerts),
+        {RL_OPT_END},
+    };
+    int rc = rl_opts_parse(argc, argv, "eval", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    o->passes = (uint32_t)passes;
+    if (argc - first > 1) {
+        fprintf(stderr, "relearn eval: more than one input file ('%s', '%s')\n", argv[first],
+                argv[first + 1]);
+        return 2;
     }
+    o->input = first < argc ? argv[first] : NULL;
     if (!o->input) {
         fprintf(stderr, "relearn eval: no input FILE (see --help)\n");
-        return -1;
+        return 2;
     }
     if (o->test && strcmp(o->test, "-") == 0 && strcmp(o->input, "-") == 0) {
         fprintf(stderr, "relearn eval: --test -: stdin is already the input\n");
-        return -1;
+        return 2;
     }
     if (o->passes > 1 && strcmp(o->input, "-") == 0) {
         fprintf(stderr, "relearn eval: --passes %u: stdin can be read only once\n", o->passes);
-        return -1;
+        return 2;
     }
     struct stat st;
     /* A pipe (e.g. <(zcat data.gz)) or a device reads empty on the second pass: the run said
@@ -346,13 +287,13 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 "relearn eval: --passes %u: %s is not a regular file (a pipe or device can be "
                 "read only once)\n",
                 o->passes, o->input);
-        return -1;
+        return 2;
     }
     if ((o->alerts_json || o->cfg.n_det_params || o->cfg.response != RL_RESPONSE_ALERT) &&
         !o->cfg.detector[0]) {
         fprintf(stderr, "relearn eval: --alerts-json, --drift-param and --drift-response need "
                         "--drift DETECTOR\n");
-        return -1;
+        return 2;
     }
     /* --alerts-json is truncated before the input is read and --save replaces its file after:
      * either one naming an input would destroy the data (the run then "succeeded" on 0 events). */
@@ -364,14 +305,14 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 fprintf(stderr,
                         "relearn eval: %s %s: is also the %s file; refusing to overwrite it\n",
                         outs[k][0], outs[k][1], ins[m][0]);
-                return -1;
+                return 2;
             }
     if (o->save && o->alerts_json && same_file(o->save, o->alerts_json)) {
         fprintf(stderr, "relearn eval: --save and --alerts-json name the same file (%s)\n",
                 o->save);
-        return -1;
+        return 2;
     }
-    return 0;
+    return -1;
 }
 
 static double now_s(void)
@@ -763,10 +704,11 @@ static int save_target_unusable(const char *path)
 int rl_cmd_eval(int argc, char **argv)
 {
     eval_opts o;
-    int pr = parse_args(argc, argv, &o);
-    if (pr != 0) {
+    rl_reader_args ra;
+    int pr = parse_args(argc, argv, &o, &ra);
+    if (pr >= 0) {
         rl_cli_csv_lists_free(&o.csv_lists);
-        return pr > 0 ? 0 : 2;
+        return pr;
     }
     if (o.parse_only) {
         pr = run_parse_only(&o);

@@ -114,133 +114,71 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
                 rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
 }
 
-static int parse_args(int argc, char **argv, produce_opts *o)
+static int set_format_out(void *opts, const char *flag, const char *value)
 {
-    long long v;
-    memset(o, 0, sizeof(*o));
-    rl_reader_opts_default(&o->reader);
-    o->partition = RD_KAFKA_PARTITION_UA;
-    o->compression = "lz4";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "--strict") == 0) {
-            o->strict = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-header") == 0) {
-            o->reader.header = 0;
-            continue;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (o->input) {
-                fprintf(stderr, "relearn produce: more than one input file ('%s', '%s')\n",
-                        o->input, a);
-                return 2;
-            }
-            o->input = a;
-            continue;
-        }
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!val) {
-            fprintf(stderr, "relearn produce: %s needs a value (see --help)\n", a);
-            return 2;
-        }
-        i++;
-        int taken = rl_kafka_opts_take(&o->kafka, &o->topic, "produce", a, val);
-        if (taken < 0)
-            return 2;
-        if (taken) {
-            if (rl_cli_value_is_option("produce", a, val))
-                return 2;
-            continue;
-        }
-        int csv = rl_cli_csv_flag("produce", a, val, &o->reader, &o->csv_lists);
-        if (csv < 0)
-            return 2;
-        if (csv) {
-            continue;
-        } else if (strcmp(a, "--format") == 0) {
-            if (rl_text_format_parse(val, &o->reader.format) != RL_OK) {
-                fprintf(stderr, "relearn produce: --format: '%s' is not libsvm, vw, csv or auto\n",
-                        val);
-                return 2;
-            }
-        } else if (strcmp(a, "--label-col") == 0) {
-            if (rl_cli_value_is_option("produce", a, val))
-                return 2;
-            o->reader.label_col = val;
-        } else if (strcmp(a, "--delimiter") == 0) {
-            if (strcmp(val, "tab") == 0)
-                o->reader.delimiter = '\t';
-            else if (strlen(val) == 1)
-                o->reader.delimiter = val[0];
-            else {
-                fprintf(stderr, "relearn produce: --delimiter: '%s' is not one character\n", val);
-                return 2;
-            }
-        } else if (strcmp(a, "--max-line") == 0) {
-            if (rl_cli_parse_ll(val, RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX, &v) != 0)
-                goto bad_number;
-            o->reader.max_line = (size_t)v;
-        } else if (strcmp(a, "--as") == 0) {
-            if (strcmp(val, "event") != 0 && strcmp(val, "json") != 0) {
-                fprintf(stderr, "relearn produce: --as: '%s' is not event or json\n", val);
-                return 2;
-            }
-            o->as_json = strcmp(val, "json") == 0;
-        } else if (strcmp(a, "--key") == 0) {
-            if (strcmp(val, "none") == 0)
-                o->key = KEY_NONE;
-            else if (strcmp(val, "tag") == 0)
-                o->key = KEY_TAG;
-            else if (strcmp(val, "line") == 0)
-                o->key = KEY_LINE;
-            else {
-                fprintf(stderr, "relearn produce: --key: '%s' is not none, tag or line\n", val);
-                return 2;
-            }
-        } else if (strcmp(a, "--partitioner") == 0) {
-            o->partitioner = val;
-        } else if (strcmp(a, "--partition") == 0) {
-            if (rl_cli_parse_ll(val, 0, INT32_MAX, &v) != 0)
-                goto bad_number;
-            o->partition = (int32_t)v;
-        } else if (strcmp(a, "--compression") == 0) {
-            o->compression = val;
-        } else if (strcmp(a, "--rate") == 0) {
-            char *end;
-            errno = 0;
-            o->rate = strtod(val, &end);
-            if (errno || *end || !(o->rate >= 0) || o->rate > 1e9) {
-                fprintf(stderr, "relearn produce: --rate: '%s' is not a number >= 0\n", val);
-                return 2;
-            }
-        } else if (strcmp(a, "--progress") == 0) {
-            if (rl_cli_parse_ll(val, 0, INT64_MAX, &v) != 0)
-                goto bad_number;
-            o->progress = (uint64_t)v;
-        } else if (strcmp(a, "--limit") == 0) {
-            if (rl_cli_parse_ll(val, 0, INT64_MAX, &v) != 0)
-                goto bad_number;
-            o->limit = (uint64_t)v;
-        } else {
-            fprintf(stderr, "relearn produce: unknown option '%s' (see --help)\n", a);
-            return 2;
-        }
-        continue;
-    bad_number:
-        fprintf(stderr, "relearn produce: %s: '%s' is not a valid number here\n", a, val);
+    produce_opts *o = opts;
+    if (strcmp(value, "event") != 0 && strcmp(value, "json") != 0) {
+        fprintf(stderr, "relearn produce: %s: '%s' is not event or json\n", flag, value);
         return 2;
     }
+    o->as_json = strcmp(value, "json") == 0;
+    return 0;
+}
+
+static int set_key_mode(void *opts, const char *flag, const char *value)
+{
+    static const char *const modes[] = {"none", "tag", "line"}; /* in key_mode order */
+    produce_opts *o = opts;
+    for (int k = 0; k < 3; k++) {
+        if (strcmp(value, modes[k]) == 0) {
+            o->key = (key_mode)k;
+            return 0;
+        }
+    }
+    fprintf(stderr, "relearn produce: %s: '%s' is not none, tag or line\n", flag, value);
+    return 2;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, produce_opts *o, rl_reader_args *ra)
+{
+    int64_t partition = -1;
+    int first;
+    memset(o, 0, sizeof(*o));
+    rl_reader_opts_default(&o->reader);
+    o->compression = "lz4";
+    o->kafka.cmd = "produce";
+    o->kafka.topic = &o->topic;
+    *ra = (rl_reader_args){"produce", &o->reader, &o->csv_lists};
+    const rl_opt opts[] = {
+        RL_KAFKA_OPT_ROWS(&o->kafka),
+        RL_READER_OPT_ROWS(ra),
+        RL_OPT_FLAG_ROW("strict", 0, &o->strict),
+        RL_OPT_CALL_ROW("as", 0, set_format_out, o, 1),
+        RL_OPT_CALL_ROW("key", 0, set_key_mode, o, 1),
+        RL_OPT_STRING_ROW("partitioner", 0, &o->partitioner),
+        RL_OPT_NUMBER_ROW("partition", 0, &partition, RL_PARAM_INT, 0, INT32_MAX, NULL),
+        RL_OPT_STRING_ROW("compression", 0, &o->compression),
+        RL_OPT_NUMBER_ROW("rate", 0, &o->rate, RL_PARAM_REAL, 0, 1e9, "a number >= 0"),
+        RL_OPT_NUMBER_ROW("progress", 0, &o->progress, RL_PARAM_UINT, 0, INT64_MAX, NULL),
+        RL_OPT_NUMBER_ROW("limit", 0, &o->limit, RL_PARAM_UINT, 0, INT64_MAX, NULL),
+        {RL_OPT_END},
+    };
+    int rc = rl_opts_parse(argc, argv, "produce", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    o->partition = partition >= 0 ? (int32_t)partition : RD_KAFKA_PARTITION_UA;
+    if (argc - first > 1) {
+        fprintf(stderr, "relearn produce: more than one input file ('%s', '%s')\n", argv[first],
+                argv[first + 1]);
+        return 2;
+    }
+    o->input = first < argc ? argv[first] : NULL;
     if (!o->kafka.brokers || !o->topic || !o->input) {
         fprintf(stderr, "relearn produce: --brokers, --topic and FILE are required (see --help)\n");
         return 2;
     }
-    return 0;
+    return -1;
 }
 
 /* Produces one payload, waiting (and serving delivery reports) while the local queue is full.
@@ -284,10 +222,11 @@ int rl_cmd_produce(int argc, char **argv)
     int status = 1, read_failed = 0, strict_stop = 0, stalled = 0;
 
     rl_buf_init(&buf);
-    int pa = parse_args(argc, argv, &o);
-    if (pa != 0) {
+    rl_reader_args ra;
+    int pa = parse_args(argc, argv, &o, &ra);
+    if (pa >= 0) {
         rl_cli_csv_lists_free(&o.csv_lists);
-        return pa == 1 ? 0 : pa;
+        return pa;
     }
 
     rl_err re = rl_reader_open(o.input, &o.reader, &rd, err, sizeof(err));

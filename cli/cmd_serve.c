@@ -95,7 +95,7 @@ int rl_cmd_serve(int argc, char **argv)
     rl_kafka_opts ko;
     const char *topic = NULL, *snapshot = NULL, *instance = NULL;
     const char *conf_kv[2 * RL_KAFKA_MAX_X + 1];
-    long long keep = 8, v;
+    int64_t keep = 8;
     char err[512];
     relearn_follower *f = NULL;
     rl_serve *srv = NULL;
@@ -103,63 +103,46 @@ int rl_cmd_serve(int argc, char **argv)
 
     rl_serve_config_default(&sc);
     memset(&ko, 0, sizeof(ko));
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (!val) {
-            fprintf(stderr, "relearn serve: %s: unknown option or missing value\n", a);
-            usage(stderr);
-            return 2;
-        }
-        int t = rl_kafka_opts_take(&ko, &topic, "serve", a, val);
-        if (t < 0)
-            return 2;
-        if (t == 0 && rl_cli_value_is_option("serve", a, val))
-            return 2;
-        if (t == 1) {
-        } else if (strcmp(a, "--model") == 0) {
-            sc.model_name = val;
-        } else if (strcmp(a, "--snapshot") == 0) {
-            snapshot = val;
-        } else if (strcmp(a, "--listen") == 0) {
-            sc.listen = val;
-        } else if (strcmp(a, "--instance") == 0) {
-            instance = val;
-        } else if (strcmp(a, "--keep") == 0 || strcmp(a, "--max-age") == 0 ||
-                   strcmp(a, "--threads") == 0 || strcmp(a, "--max-connections") == 0 ||
-                   strcmp(a, "--max-per-ip") == 0 || strcmp(a, "--max-body") == 0 ||
-                   strcmp(a, "--max-instances") == 0 || strcmp(a, "--request-timeout") == 0) {
-            long long lo = strcmp(a, "--max-age") == 0 ? 0 : 1;
-            if (rl_cli_parse_ll(val, lo, 1ll << 40, &v) != 0) {
-                fprintf(stderr, "relearn serve: %s %s: not a valid number (>= %lld)\n", a, val, lo);
-                return 2;
-            }
-            if (strcmp(a, "--keep") == 0)
-                keep = v;
-            else if (strcmp(a, "--max-age") == 0)
-                sc.max_age_s = v;
-            else if (strcmp(a, "--threads") == 0)
-                sc.threads = (uint32_t)(v > 256 ? 256 : v);
-            else if (strcmp(a, "--max-connections") == 0)
-                sc.max_connections = (uint32_t)(v > 100000 ? 100000 : v);
-            else if (strcmp(a, "--max-per-ip") == 0)
-                sc.max_per_ip = (uint32_t)(v > 100000 ? 100000 : v);
-            else if (strcmp(a, "--max-body") == 0)
-                sc.max_body = (size_t)(v > (1ll << 30) ? (1ll << 30) : v); /* jsmn: int offsets */
-            else if (strcmp(a, "--max-instances") == 0)
-                sc.max_instances = (uint32_t)(v > 1000000 ? 1000000 : v);
-            else
-                sc.request_timeout_s = (uint32_t)(v > 3600 ? 3600 : v);
-        } else {
-            fprintf(stderr, "relearn serve: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
-        }
-        i++;
+    ko.cmd = "serve";
+    ko.topic = &topic;
+    /* Numbers are read in [lo, 2^40] and capped where the server has a limit, as always. */
+    int64_t max_age = (int64_t)sc.max_age_s, threads = sc.threads, conns = sc.max_connections;
+    int64_t per_ip = sc.max_per_ip;
+    int64_t body = (int64_t)sc.max_body, insts = sc.max_instances, tmo = sc.request_timeout_s;
+    int first;
+#define SERVE_NUMBER(name, dst, lo) RL_OPT_NUMBER_ROW(name, 0, dst, RL_PARAM_INT, lo, 0x1p40, NULL)
+    const rl_opt opts[] = {
+        RL_KAFKA_OPT_ROWS(&ko),
+        RL_OPT_STRING_ROW("model", 0, &sc.model_name),
+        RL_OPT_STRING_ROW("snapshot", 0, &snapshot),
+        RL_OPT_STRING_ROW("listen", 0, &sc.listen),
+        RL_OPT_STRING_ROW("instance", 0, &instance),
+        SERVE_NUMBER("keep", &keep, 1),
+        SERVE_NUMBER("max-age", &max_age, 0),
+        SERVE_NUMBER("threads", &threads, 1),
+        SERVE_NUMBER("max-connections", &conns, 1),
+        SERVE_NUMBER("max-per-ip", &per_ip, 1),
+        SERVE_NUMBER("max-body", &body, 1),
+        SERVE_NUMBER("max-instances", &insts, 1),
+        SERVE_NUMBER("request-timeout", &tmo, 1),
+        {RL_OPT_END},
+    };
+#undef SERVE_NUMBER
+    rc = rl_opts_parse(argc, argv, "serve", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    rc = 1;
+    if (first < argc) {
+        fprintf(stderr, "relearn serve: unexpected argument '%s' (see --help)\n", argv[first]);
+        return 2;
     }
+    sc.max_age_s = max_age;
+    sc.threads = (uint32_t)(threads > 256 ? 256 : threads);
+    sc.max_connections = (uint32_t)(conns > 100000 ? 100000 : conns);
+    sc.max_per_ip = (uint32_t)(per_ip > 100000 ? 100000 : per_ip);
+    sc.max_body = (size_t)(body > (1ll << 30) ? (1ll << 30) : body); /* jsmn: int offsets */
+    sc.max_instances = (uint32_t)(insts > 1000000 ? 1000000 : insts);
+    sc.request_timeout_s = (uint32_t)(tmo > 3600 ? 3600 : tmo);
     if (!snapshot == !(ko.brokers || topic)) {
         fprintf(stderr, "relearn serve: give either --snapshot FILE or --brokers B --topic T "
                         "--model NAME\n");

@@ -46,7 +46,7 @@ typedef struct snap_opts {
     int get;
     int json;
     uint64_t get_version;
-    int timeout_s;
+    uint64_t timeout_s;
 } snap_opts;
 
 typedef struct listing {
@@ -86,60 +86,33 @@ static void usage(FILE *f)
             "incomplete or corrupt; 2 usage error.\n");
 }
 
+/* Returns -1 to go on, else the exit status (0 after --help). */
 static int parse_args(int argc, char **argv, snap_opts *o)
 {
-    long long v;
+    int first_operand;
     memset(o, 0, sizeof(*o));
     o->timeout_s = 30;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-            continue;
-        }
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!val) {
-            fprintf(stderr, "relearn snapshots: %s needs a value or is unknown (see --help)\n", a);
-            return 2;
-        }
-        i++;
-        int taken = rl_kafka_opts_take(&o->kafka, &o->topic, "snapshots", a, val);
-        if (taken < 0)
-            return 2;
-        if (taken) {
-            if (rl_cli_value_is_option("snapshots", a, val))
-                return 2;
-            continue;
-        } else if (strcmp(a, "--model") == 0) {
-            o->model = val;
-        } else if (strcmp(a, "--instance") == 0) {
-            o->instance = val;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (rl_cli_value_is_option("snapshots", a, val))
-                return 2;
-            o->out = val;
-        } else if (strcmp(a, "--get") == 0) {
-            if (rl_cli_parse_ll(val, 1, INT64_MAX, &v) != 0) {
-                fprintf(stderr, "relearn snapshots: --get: '%s' is not a version >= 1\n", val);
-                return 2;
-            }
-            o->get = 1;
-            o->get_version = (uint64_t)v;
-        } else if (strcmp(a, "--timeout") == 0) {
-            if (rl_cli_parse_ll(val, 1, 86400, &v) != 0) {
-                fprintf(stderr, "relearn snapshots: --timeout: '%s' is not 1..86400\n", val);
-                return 2;
-            }
-            o->timeout_s = (int)v;
-        } else {
-            fprintf(stderr, "relearn snapshots: unknown option '%s' (see --help)\n", a);
-            return 2;
-        }
+    o->kafka.cmd = "snapshots";
+    o->kafka.topic = &o->topic;
+    const rl_opt opts[] = {
+        RL_KAFKA_OPT_ROWS(&o->kafka),
+        RL_OPT_FLAG_ROW("json", 0, &o->json),
+        RL_OPT_STRING_ROW("model", 0, &o->model),
+        RL_OPT_STRING_ROW("instance", 0, &o->instance),
+        RL_OPT_STRING_ROW("output", 'o', &o->out),
+        RL_OPT_NUMBER_ROW("get", 0, &o->get_version, RL_PARAM_UINT, 1, INT64_MAX, "a version >= 1"),
+        RL_OPT_NUMBER_ROW("timeout", 0, &o->timeout_s, RL_PARAM_UINT, 1, 86400, "1..86400"),
+        {RL_OPT_END},
+    };
+    int rc = rl_opts_parse(argc, argv, "snapshots", opts, usage, &first_operand);
+    if (rc >= 0)
+        return rc;
+    if (first_operand < argc) {
+        fprintf(stderr, "relearn snapshots: unexpected argument '%s' (see --help)\n",
+                argv[first_operand]);
+        return 2;
     }
+    o->get = o->get_version > 0;
     if (!o->kafka.brokers || !o->topic) {
         fprintf(stderr, "relearn snapshots: --brokers and --topic are required (see --help)\n");
         return 2;
@@ -153,7 +126,7 @@ static int parse_args(int argc, char **argv, snap_opts *o)
                 "relearn snapshots: --json lists; it does not go with --get (see --help)\n");
         return 2;
     }
-    return 0;
+    return -1;
 }
 
 static version_entry *find_or_add(listing *l, const rl_snapshot_id *id)
@@ -358,18 +331,19 @@ static int read_topic(const snap_opts *o, listing *l, fetched *f)
         return 2;
     }
     rl_snaptopic_opts so = {o->topic, o->model, o->instance, o->get ? o->get_version : 0, 0};
-    if ((e = rl_snaptopic_new(conf, &so, o->timeout_s * 1000, &r, err, sizeof(err))) != RL_OK) {
+    if ((e = rl_snaptopic_new(conf, &so, (int)o->timeout_s * 1000, &r, err, sizeof(err))) !=
+        RL_OK) {
         fprintf(stderr, "relearn snapshots: %s\n", err);
         return e == RL_ERR_CONFIG ? 2 : 1;
     }
     memset(&ev, 0, sizeof(ev));
     double t0 = rl_mono_s();
     for (;;) {
-        if (rl_mono_s() - t0 >= o->timeout_s) {
+        if (rl_mono_s() - t0 >= (double)o->timeout_s) {
             fprintf(stderr,
                     "relearn snapshots: timed out after %d s with %d partition(s) of %s not "
                     "read to the end\n",
-                    o->timeout_s, rl_snaptopic_pending(r), o->topic);
+                    (int)o->timeout_s, rl_snaptopic_pending(r), o->topic);
             goto done;
         }
         if (rl_snaptopic_poll(r, 500, &ev, err, sizeof(err)) != RL_OK) {
@@ -455,8 +429,8 @@ int rl_cmd_snapshots(int argc, char **argv)
     int status = 1;
 
     int pa = parse_args(argc, argv, &o);
-    if (pa != 0)
-        return pa == 1 ? 0 : pa;
+    if (pa >= 0)
+        return pa;
     memset(&f, 0, sizeof(f));
     rl_buf_init(&f.whole);
     int rt = read_topic(&o, &l, &f);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "storage/model_file.h"
 
@@ -50,40 +51,26 @@ static int verify_one(const char *path)
     return rc;
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: relearn verify FILE...\n"
+               "  Checks checksums and structure of checkpoints, snapshots and snapshot\n"
+               "  chunks; exit status 0 only if every file verifies. '--' before a file named\n"
+               "  like an option.\n");
+}
+
 int rl_cmd_verify(int argc, char **argv)
 {
-    int n = 0, bad = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: relearn verify FILE...\n"
-                   "  Checks checksums and structure of checkpoints, snapshots and snapshot\n"
-                   "  chunks; exit status 0 only if every file verifies.\n");
-            return 0;
-        }
-        /* An option verify does not have (--json is inspect's) is a usage error, not a file
-         * that fails to verify; after "--" every argument is a file. */
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr,
-                    "relearn verify: unknown option '%s' (verify takes only FILEs; '--' "
-                    "before a file named like an option)\n",
-                    argv[i]);
-            return 2;
-        }
-    }
-    int files = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0 && !files) {
-            files = 1;
-            continue;
-        }
-        n++;
-        bad += verify_one(argv[i]);
-    }
-    if (n == 0) {
-        fprintf(stderr, "usage: relearn verify FILE...\n");
+    static const rl_opt opts[] = {{RL_OPT_END}};
+    int first, bad = 0;
+    int rc = rl_opts_parse(argc, argv, "verify", opts, usage, &first);
+    if (rc >= 0)
+        return rc;
+    if (first == argc) {
+        usage(stderr);
         return 2;
     }
+    for (int i = first; i < argc; i++)
+        bad += verify_one(argv[i]);
     return bad ? 1 : 0;
 }

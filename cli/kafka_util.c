@@ -1,9 +1,7 @@
 /* kafka_util.c - the Kafka options shared by the CLI's Kafka commands (see kafka_util.h). */
 #include "cli/kafka_util.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t errstr_size)
@@ -55,6 +53,12 @@ int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, co
     return 1;
 }
 
+int rl_kafka_opt(void *k, const char *flag, const char *value)
+{
+    rl_kafka_opts *o = k;
+    return rl_kafka_opts_take(o, o->topic, o->cmd, flag, value) < 0 ? 2 : 0;
+}
+
 rd_kafka_conf_t *rl_cli_kafka_conf(const rl_kafka_opts *o, rd_kafka_type_t type,
                                    const char *const *defaults, char *errstr, size_t errstr_size)
 {
@@ -63,25 +67,4 @@ rd_kafka_conf_t *rl_cli_kafka_conf(const rl_kafka_opts *o, rd_kafka_type_t type,
         x[i] = (rl_kafka_prop){o->keys[i], o->values[i], "-X", 0};
     rl_kafka_client c = {type, o->brokers, "--brokers", defaults, x, (size_t)o->n_x};
     return rl_kafka_conf_new(&c, errstr, errstr_size);
-}
-
-int rl_cli_parse_ll(const char *s, long long min, long long max, long long *out)
-{
-    char *end;
-    if (!s || !*s)
-        return -1;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int rl_cli_value_is_option(const char *cmd, const char *flag, const char *val)
-{
-    if (strncmp(val, "--", 2) != 0)
-        return 0;
-    fprintf(stderr, "relearn %s: %s needs a value, got the option '%s'\n", cmd, flag, val);
-    return 1;
 }

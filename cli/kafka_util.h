@@ -8,14 +8,18 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cli/options.h"
 #include "kafka/kafka.h"
 
 #define RL_KAFKA_MAX_X 64
 
 #define RL_KAFKA_MAX_KEY 128
 
-/* Collected -X options: values point into argv (owned by the caller), keys are copied. */
+/* Collected --brokers, --topic and -X options: values point into argv (owned by the caller),
+ * keys are copied. cmd (for messages) and topic (where --topic goes) are set by the command. */
 typedef struct rl_kafka_opts {
+    const char *cmd;
+    const char **topic;
     const char *brokers;
     char keys[RL_KAFKA_MAX_X][RL_KAFKA_MAX_KEY];
     const char *values[RL_KAFKA_MAX_X];
@@ -33,19 +37,19 @@ int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t e
 int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
                        const char *val);
 
+/* The option rows (options.h) of --brokers LIST, --topic NAME and -X key=value, which every
+ * Kafka-speaking command shares; k is its rl_kafka_opts. */
+int rl_kafka_opt(void *k, const char *flag, const char *value);
+#define RL_KAFKA_OPT_ROWS(k)                                                                       \
+    RL_OPT_CALL_ROW("brokers", 0, rl_kafka_opt, k, 1),                                             \
+        RL_OPT_CALL_ROW("topic", 0, rl_kafka_opt, k, 1),                                           \
+        RL_OPT_CALL_ROW(NULL, 'X', rl_kafka_opt, k, 1)
+
 /* A new conf for a client of `type` (rl_kafka_conf_new): bootstrap.servers = o->brokers (when
  * set), the given defaults (a NULL-terminated list of key, value pairs, applied first so -X
  * overrides them), and every -X option that applies to this kind of client. NULL with errstr
  * naming the bad key on failure. The caller owns the conf until rd_kafka_new() takes it. */
 rd_kafka_conf_t *rl_cli_kafka_conf(const rl_kafka_opts *o, rd_kafka_type_t type,
                                    const char *const *defaults, char *errstr, size_t errstr_size);
-
-/* Parses a decimal integer in [min, max]; 0 on success. */
-int rl_cli_parse_ll(const char *s, long long min, long long max, long long *out);
-
-/* 1 (after saying so on stderr, as "relearn CMD: FLAG needs a value ...") when val, the argument
- * after FLAG, is itself an option ("--..."): FLAG's value was left out, and taking the next
- * option as it would silently change what the command does. */
-int rl_cli_value_is_option(const char *cmd, const char *flag, const char *val);
 
 #endif

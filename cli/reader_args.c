@@ -1,4 +1,4 @@
-/* reader_args.c - checks on the text-input options shared by relearn eval and relearn produce. */
+/* reader_args.c - the text-input options shared by relearn eval and relearn produce. */
 #include "cli/reader_args.h"
 
 #include <stdio.h>
@@ -87,3 +87,42 @@ int rl_cli_csv_flag(const char *cmd, const char *flag, const char *v, rl_reader_
     }
     return 0;
 }
+
+int rl_reader_opt(void *args, const char *flag, const char *value)
+{
+    static const rl_param_spec max_line = {
+        "max-line", RL_PARAM_UINT, RL_READER_MAX_LINE_MIN, RL_READER_MAX_LINE_MAX, 0, 0, 0, NULL,
+        0};
+    rl_reader_args *a = args;
+    rl_param_value v;
+    int csv = rl_cli_csv_flag(a->cmd, flag, value, a->ro, a->lists);
+    if (csv != 0)
+        return csv < 0 ? 2 : 0;
+    if (strcmp(flag, "--no-header") == 0) {
+        a->ro->header = 0;
+    } else if (strcmp(flag, "--label-col") == 0) {
+        a->ro->label_col = value;
+    } else if (strcmp(flag, "--format") == 0) {
+        if (rl_text_format_parse(value, &a->ro->format) != RL_OK) {
+            fprintf(stderr, "relearn %s: --format: '%s' is not libsvm, vw, csv or auto\n", a->cmd,
+                    value);
+            return 2;
+        }
+    } else if (strcmp(flag, "--delimiter") == 0) {
+        if (strcmp(value, "tab") == 0 || strcmp(value, "\\t") == 0) {
+            a->ro->delimiter = '\t';
+        } else if (strlen(value) == 1) {
+            a->ro->delimiter = value[0];
+        } else {
+            fprintf(stderr, "relearn %s: --delimiter: '%s' is not one character\n", a->cmd, value);
+            return 2;
+        }
+    } else {
+        if (rl_opt_number(a->cmd, flag, value, &max_line, NULL, &v) != 0)
+            return 2;
+        a->ro->max_line = (size_t)v.u;
+    }
+    return 0;
+}
+#include <stdlib.h>
+#include <string.h>

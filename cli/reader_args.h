@@ -1,7 +1,10 @@
-/* reader_args.h - checks on the text-input options shared by relearn eval and relearn produce. */
+/* reader_args.h - the text-input options shared by relearn eval and relearn produce: --format,
+ * --label-col, --delimiter, --no-header, --max-line (option rows, options.h), and the check that
+ * CSV-only ones were given for CSV. */
 #ifndef RL_READER_ARGS_H
 #define RL_READER_ARGS_H
 
+#include "cli/options.h"
 #include "input/reader.h"
 
 /* The CSV-only options (--label-col, --delimiter, --no-header) given for an input that was read
@@ -24,6 +27,30 @@ void rl_cli_csv_lists_free(rl_cli_csv_lists *l);
  * 0 when flag is not one of them, -1 after saying on stderr what is wrong with v. */
 int rl_cli_csv_flag(const char *cmd, const char *flag, const char *v, rl_reader_opts *o,
                     rl_cli_csv_lists *l);
+
+/* What the reader option rows fill: the reader's options, the CSV column lists, and the
+ * command's name for messages. */
+typedef struct rl_reader_args {
+    const char *cmd;
+    rl_reader_opts *ro;
+    rl_cli_csv_lists *lists;
+} rl_reader_args;
+
+/* One row handler for every text-input option (--format, --label-col, --delimiter,
+ * --no-header, --max-line and the CSV column options above); a is the rl_reader_args. */
+int rl_reader_opt(void *a, const char *flag, const char *value);
+#define RL_READER_OPT_ROWS(a)                                                                      \
+    RL_OPT_CALL_ROW("format", 0, rl_reader_opt, a, 1),                                             \
+        RL_OPT_CALL_ROW("label-col", 0, rl_reader_opt, a, 1),                                      \
+        RL_OPT_CALL_ROW("delimiter", 0, rl_reader_opt, a, 1),                                      \
+        RL_OPT_CALL_ROW("no-header", 0, rl_reader_opt, a, 0),                                      \
+        RL_OPT_CALL_ROW("max-line", 0, rl_reader_opt, a, 1),                                       \
+        RL_OPT_CALL_ROW("ignore", 0, rl_reader_opt, a, 1),                                         \
+        RL_OPT_CALL_ROW("categorical", 0, rl_reader_opt, a, 1),                                    \
+        RL_OPT_CALL_ROW("numeric", 0, rl_reader_opt, a, 1),                                        \
+        RL_OPT_CALL_ROW("missing", 0, rl_reader_opt, a, 1),                                        \
+        RL_OPT_CALL_ROW("na-values", 0, rl_reader_opt, a, 1),                                      \
+        RL_OPT_CALL_ROW("label-values", 0, rl_reader_opt, a, 1)
 
 /* Help text for those options, 2-space indented, for usage(). */
 #define RL_CLI_CSV_HELP                                                                            \

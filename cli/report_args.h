@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli/options.h"
+
 #define RL_REPORT_TOP_DEFAULT 20
 #define RL_REPORT_TOP_MAX     100000
 
