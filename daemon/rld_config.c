@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -190,9 +191,15 @@ static int parse_number(const opt *o, const char *v, rl_param_value *out)
     return rl_param_parse(&s, v, out) == RL_PARAM_OK ? 0 : -1;
 }
 
+/* Kafka's rules for a topic name: 1..249 of [A-Za-z0-9._-], not "." or "..", and none of the
+ * broker's internal topics (reading or writing them would be an accident). */
 static int valid_topic(const char *t, size_t len)
 {
     if (len == 0 || len > 249)
+        return 0;
+    if ((len == 1 && t[0] == '.') || (len == 2 && t[0] == '.' && t[1] == '.') ||
+        (len == 18 && memcmp(t, "__consumer_offsets", 18) == 0) ||
+        (len == 19 && memcmp(t, "__transaction_state", 19) == 0))
         return 0;
     for (size_t i = 0; i < len; i++) {
         char ch = t[i];
@@ -201,6 +208,39 @@ static int valid_topic(const char *t, size_t len)
             return 0;
     }
     return 1;
+}
+
+/* A control character (C0, DEL, C1) or a bidirectional-text control (U+061C, U+200E/F,
+ * U+202A..E, U+2066..9) in s: printed raw into logs, headers and metric labels, they hide or
+ * reorder what an operator reads. Returns a description, or NULL when s is clean. */
+static const char *unsafe_text(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return "contains a control character";
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            return "contains a control character";
+        if ((p[0] == 0xd8 && p[1] == 0x9c) ||
+            (p[0] == 0xe2 && p[1] == 0x80 &&
+             (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
+            (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))
+            return "contains a bidirectional-text control character";
+    }
+    return NULL;
+}
+
+/* A checkpoint directory others can write to: anyone in the group could plant a newer
+ * ckpt-*.rlck. Checked when the config names it (if it exists) and again at start-up. */
+static const char *unsafe_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return NULL; /* created 0700 at start-up, or refused there */
+    if (st.st_mode & S_IWOTH)
+        return "world-writable (chmod go-w it)";
+    if (st.st_mode & S_IWGRP)
+        return "group-writable (chmod go-w it)";
+    return NULL;
 }
 
 /* "host:port" with a numeric port 1..65535 (host may be empty = all interfaces, or [v6]). */
@@ -355,6 +395,10 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             bad = bad_topic_formats(value);
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
             bad = "contains ':' (the commit metadata uses it as separator)";
+        if (!bad && o->type == OPT_STR && strcmp(key, "brokers") != 0 && strcmp(key, "dir") != 0)
+            bad = unsafe_text(value);
+        if (!bad && strcmp(section, "checkpoint") == 0 && strcmp(key, "dir") == 0)
+            bad = unsafe_dir(value);
         if (bad)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
                               where, section, key, bad, o->allowed);

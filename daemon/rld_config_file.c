@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,9 +25,19 @@ struct reader {
     int too_big;    /* stopped at CONFIG_MAX_BYTES */
 };
 
+/* A key already set in this file, and where: a second one is refused (last-wins hid typos and
+ * merges gone wrong). */
+struct seen_key {
+    char section[32];
+    char key[128];
+    int line;
+};
+
 struct parse_ctx {
     rld_config *c;
     struct reader *rd;
+    struct seen_key *seen;
+    size_t n_seen, cap_seen;
     const char *path;
     rl_err err;
     char *errstr;
@@ -117,6 +128,29 @@ static int handler(void *user, const char *section, const char *name, const char
                        "%s: [%s] %s: not printable ASCII (is this a text file?)", where, qs, qn);
         return 1;
     }
+    for (size_t i = 0; i < p->n_seen; i++)
+        if (strcmp(p->seen[i].section, section) == 0 && strcmp(p->seen[i].key, name) == 0) {
+            p->err = rl_set_err(p->errstr, p->errstr_size, RL_ERR_CONFIG,
+                                "%s: [%s] %s: duplicate key (first set at line %d; each key "
+                                "once)",
+                                where, qs, qn, p->seen[i].line);
+            return 1;
+        }
+    if (p->n_seen == p->cap_seen) {
+        size_t cap = p->cap_seen ? p->cap_seen * 2 : 32;
+        struct seen_key *ns = realloc(p->seen, cap * sizeof(*ns));
+        if (!ns) {
+            p->err =
+                rl_set_err(p->errstr, p->errstr_size, RL_ERR_NOMEM, "%s: out of memory", where);
+            return 1;
+        }
+        p->seen = ns;
+        p->cap_seen = cap;
+    }
+    struct seen_key *k = &p->seen[p->n_seen++];
+    snprintf(k->section, sizeof(k->section), "%s", section);
+    snprintf(k->key, sizeof(k->key), "%s", name);
+    k->line = p->rd->line;
     p->err = rld_config_set_line(p->c, where, section, name, value, p->rd->line, p->errstr,
                                  p->errstr_size);
     return 1;
@@ -125,7 +159,7 @@ static int handler(void *user, const char *section, const char *name, const char
 rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t errstr_size)
 {
     struct reader rd = {0};
-    struct parse_ctx p = {c, &rd, path, RL_OK, errstr, errstr_size};
+    struct parse_ctx p = {c, &rd, NULL, 0, 0, path, RL_OK, errstr, errstr_size};
     int r;
 
     struct stat st;
@@ -163,6 +197,7 @@ rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t err
     snprintf(c->path, sizeof(c->path), "%s", path);
     r = ini_parse_stream(count_reader, &rd, handler, &p);
     fclose(rd.f);
+    free(p.seen);
     /* fgets fails the same way at the end and on an error (EISDIR for a directory): without
      * this a directory or an unreadable file would read as an empty config. */
     if (rd.read_errno && p.err == RL_OK)

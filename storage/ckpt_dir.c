@@ -34,13 +34,14 @@ rl_err rl_ckpt_dir_prepare(const char *dir, char *errstr, size_t errstr_size)
     }
     if (!S_ISDIR(st.st_mode))
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: not a directory", dir);
-    /* Anyone could plant or swap a checkpoint in a world-writable directory, sticky or not
-     * (a planted newer ckpt-*.rlck would be loaded): refuse it outright. */
-    if (st.st_mode & S_IWOTH)
+    /* Anyone could plant or swap a checkpoint in a world- or group-writable directory, sticky
+     * or not (a planted newer ckpt-*.rlck would be loaded): refuse it outright. */
+    if (st.st_mode & (S_IWOTH | S_IWGRP))
         return rl_set_err(errstr, errstr_size, RL_ERR_IO,
-                          "%s: checkpoint directory is world-writable (mode %04o): refusing it; "
-                          "chmod o-w it",
-                          dir, (unsigned)(st.st_mode & 07777));
+                          "%s: checkpoint directory is %s-writable (mode %04o): refusing it; "
+                          "chmod go-w it",
+                          dir, st.st_mode & S_IWOTH ? "world" : "group",
+                          (unsigned)(st.st_mode & 07777));
     if (access(dir, W_OK | X_OK) != 0)
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: not writable: %s", dir,
                           strerror(errno));

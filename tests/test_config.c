@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "storage/ckpt.h"
@@ -329,6 +330,76 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(e, "/nonexistent/relearn.ini: cannot open"));
 }
 
+/* Issue 17, item 8: what was accepted silently is refused with FILE:LINE. */
+static void test_refused_with_file_line(void **state)
+{
+    (void)state;
+    /* a duplicate key: the last one won without a word */
+    expect_error("[model]\nname = a\nbits = 12\nname = b\n",
+                 ":4: [model] name: duplicate key (first set at line 2");
+    expect_error("[kafka]\nlinger.ms = 5\n[kafka]\nlinger.ms = 6\n",
+                 ":4: [kafka] linger.ms: duplicate key (first set at line 2");
+    /* control and bidirectional-text characters in names printed raw into logs and headers */
+    expect_error("[model]\nname = m\x1b[2J\n", ":2: [model] name: contains a control character");
+    expect_error("[model]\nname = safe\xe2\x80\xae"
+                 "evil\n",
+                 ":2: [model] name: contains a bidirectional-text control character");
+    expect_error("[model]\nname = a\xe2\x81\xa6"
+                 "b\n",
+                 "bidirectional-text control");
+    expect_error("[input]\ninstance_id = a\x7f\n", ":2: [input] instance_id: contains a control");
+    expect_error("[input]\ngroup = g\xc2\x85\n", ":2: [input] group: contains a control");
+    /* topics Kafka refuses or keeps for itself */
+    expect_error("[input]\ntopics = .\n", ":2: [input] topics: not a valid topic name list");
+    expect_error("[input]\ntopics = ok,..\n", ":2: [input] topics: not a valid topic name list");
+    expect_error("[input]\ntopics = __consumer_offsets\n", ":2: [input] topics: not a valid");
+    expect_error("[output]\nalerts_topic = __transaction_state\n",
+                 ":2: [output] alerts_topic: not a valid topic name");
+    expect_error("[output]\nsnapshot_topic = ..\n", ":2: [output] snapshot_topic: not a valid");
+}
+
+/* A NUL byte cut a value short: name = m<NUL>evil read as "m". */
+static void test_nul_byte_refused(void **state)
+{
+    static rld_config c;
+    static const char text[] = "[model]\nlearner = sgd\nname = m\0evil\n";
+    char e[512] = "";
+    int fd;
+    (void)state;
+    snprintf(tmp_path, sizeof(tmp_path), "/tmp/rl-test-config-XXXXXX");
+    fd = mkstemp(tmp_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    rld_config_default(&c);
+    assert_int_equal(rld_config_load(&c, tmp_path, e, sizeof(e)), RL_ERR_CONFIG);
+    unlink(tmp_path);
+    if (!strstr(e, ":3: NUL byte in the line"))
+        fail_msg("message '%s'", e);
+}
+
+/* A group- or world-writable checkpoint directory: anyone in the group could plant a newer
+ * checkpoint. */
+static void test_writable_checkpoint_dir(void **state)
+{
+    char dir[64], text[256];
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/rl-test-ckdir-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(text, sizeof(text), "[checkpoint]\ndir = %s\n", dir);
+    assert_int_equal(chmod(dir, 0775), 0);
+    expect_error(text, ":2: [checkpoint] dir: group-writable");
+    assert_int_equal(chmod(dir, 0707), 0);
+    expect_error(text, ":2: [checkpoint] dir: world-writable");
+    assert_int_equal(chmod(dir, 0700), 0);
+    {
+        static rld_config c;
+        char e[512];
+        assert_int_equal(load(&c, text, e, sizeof(e)), RL_OK);
+    }
+    rmdir(dir);
+}
+
 /* A directory (or any file that fails to read) is an error, not an empty config. */
 static void test_directory_is_not_a_config(void **state)
 {
@@ -385,6 +456,9 @@ int main(void)
         cmocka_unit_test(test_compress_options),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_is_not_a_config),
+        cmocka_unit_test(test_refused_with_file_line),
+        cmocka_unit_test(test_nul_byte_refused),
+        cmocka_unit_test(test_writable_checkpoint_dir),
         cmocka_unit_test(test_indented_keys),
         cmocka_unit_test(test_messages_readable),
     };

@@ -27,6 +27,32 @@ expect2
 grep -q "$cfg:2: \[kafka\] fetch.max.bytes:" "$RL_WORK/err.txt" ||
     rl_fail "kafka key message: $(cat "$RL_WORK/err.txt")"
 
+# Accepted silently before (issue 17, item 8): each refused with file:line.
+printf '[model]\nname = a\n[input]\nbrokers = a:1\n[model]\nname = b\n' >"$cfg"
+expect2 --check-config
+grep -q "$cfg:6: \[model\] name: duplicate key (first set at line 2" "$RL_WORK/err.txt" ||
+    rl_fail "duplicate key message: $(cat "$RL_WORK/err.txt")"
+printf '[model]\nlearner = sgd\nname = m\000evil\n' >"$cfg"
+expect2 --check-config
+grep -q "$cfg:3: NUL byte in the line" "$RL_WORK/err.txt" ||
+    rl_fail "NUL byte message: $(cat "$RL_WORK/err.txt")"
+printf '[model]\nname = ok\342\200\256gnp.exe\n' >"$cfg"
+expect2 --check-config
+grep -q "$cfg:2: \[model\] name: contains a bidirectional-text control character" "$RL_WORK/err.txt" ||
+    rl_fail "bidi message: $(cat "$RL_WORK/err.txt")"
+for t in . .. __consumer_offsets; do
+    printf '[input]\nbrokers = a:1\ntopics = %s\n' "$t" >"$cfg"
+    expect2 --check-config
+    grep -q "$cfg:3: \[input\] topics: not a valid topic name list" "$RL_WORK/err.txt" ||
+        rl_fail "topic '$t' message: $(cat "$RL_WORK/err.txt")"
+done
+mkdir -m 0775 "$RL_WORK/shared"
+chmod 0775 "$RL_WORK/shared"
+printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/shared\n' "$RL_WORK" >"$cfg"
+expect2 --check-config
+grep -q "$cfg:5: \[checkpoint\] dir: group-writable" "$RL_WORK/err.txt" ||
+    rl_fail "group-writable dir message: $(cat "$RL_WORK/err.txt")"
+
 printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n' "$RL_WORK" >"$cfg"
 expect2 --topic 'no spaces allowed'
 grep -q -- "--topic: \[input\] topics: not a valid topic name list" "$RL_WORK/err.txt" ||
