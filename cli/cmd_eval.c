@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/eval_grid.h"
 #include "cli/eval_run.h"
 #include "kafka/kafka.h"
 #include "storage/ckpt.h"
@@ -63,6 +64,11 @@ static void usage(FILE *f)
             "  --strict           stop at the first bad line, exit status 1\n"
             "  --save FILE        write the final model as a checkpoint file\n"
             "  --init-model SNAP  start from a snapshot's weights (same learner/bits/seed)\n"
+            "  --grid SPEC        learn several configurations in one pass (parse and hash\n"
+            "                     once) and rank them: \"eta=0.1;eta=0.5 l2=1e-6;...\" (';'\n"
+            "                     between configurations, each learner settings over the other\n"
+            "                     options), or auto (the rate: eta, ftrl's alpha, 0.1..8);\n"
+            "                     --save keeps the best\n"
             "  --parse-only       only read and parse FILE (the benchmark's baseline)\n"
             "Drift (off by default):\n"
             "  --drift DETECTOR   ddm | eddm | adwin | page_hinkley | hddm_a\n"
@@ -212,6 +218,7 @@ static int parse_args(int argc, char **argv, eval_opts *o, rl_reader_args *ra)
         RL_OPT_STRING_ROW("test", 0, &o->test),
         RL_OPT_STRING_ROW("save", 0, &o->save),
         RL_OPT_STRING_ROW("init-model", 0, &o->init_model),
+        RL_OPT_STRING_ROW("grid", 0, &o->grid),
         RL_OPT_STRING_ROW("alerts-json", 0, &o->alerts_json),
         RL_OPT_FLAG_ROW("strict", 0, &o->strict),
         RL_OPT_FLAG_ROW("parse-only", 0, &o->parse_only),
@@ -248,6 +255,11 @@ static int parse_args(int argc, char **argv, eval_opts *o, rl_reader_args *ra)
                 "relearn eval: --passes %u: %s is not a regular file (a pipe or device can be "
                 "read only once)\n",
                 o->passes, o->input);
+        return 2;
+    }
+    if (o->grid && (o->cfg.detector[0] || o->test || o->init_model)) {
+        fprintf(stderr, "relearn eval: --grid compares learners on one pass: run --drift, "
+                        "--test and --init-model on the chosen configuration\n");
         return 2;
     }
     if ((o->alerts_json || o->cfg.n_det_params || o->cfg.response != RL_RESPONSE_ALERT) &&
@@ -326,6 +338,9 @@ int rl_cmd_eval(int argc, char **argv)
     char err[512];
     int rc = 0;
     eval_ctx c = {.o = &o, .file = o.input};
+    rl_grid *g = NULL;
+    rl_model **gm = NULL; /* --grid: every configuration's model (gm[0] is s.m) */
+    uint32_t order[RL_GRID_MAX];
     run_state s;
     rl_reader *test = NULL;
     memset(&s, 0, sizeof(s));
@@ -349,7 +364,24 @@ int rl_cmd_eval(int argc, char **argv)
             goto done;
         }
     }
-    if (rl_model_new(&o.cfg, rl_eval_on_alert, &c, &s.m, err, sizeof(err)) != RL_OK) {
+    if (o.grid) {
+        g = calloc(1, sizeof(*g));
+        gm = g ? calloc(RL_GRID_MAX, sizeof(*gm)) : NULL;
+        if (!gm) {
+            fprintf(stderr, "relearn eval: --grid: out of memory\n");
+            rc = 2;
+            goto done;
+        }
+        if (rl_grid_build(&o.cfg, o.grid, g, err, sizeof(err)) != 0 ||
+            rl_grid_models(g, gm, err, sizeof(err)) != 0) {
+            fprintf(stderr, "relearn eval: --grid: %s\n", err);
+            rc = 2;
+            goto done;
+        }
+        s.m = gm[0];
+        s.xm = gm + 1;
+        s.n_xm = g->k - 1;
+    } else if (rl_model_new(&o.cfg, rl_eval_on_alert, &c, &s.m, err, sizeof(err)) != RL_OK) {
         fprintf(stderr, "relearn eval: %s\n", err);
         rc = 2;
         goto done;
@@ -395,7 +427,15 @@ int rl_cmd_eval(int argc, char **argv)
     printf("%-18s %llu\n", "events", (unsigned long long)s.events);
     printf("%-18s %llu\n", "bad lines", (unsigned long long)s.bad);
     printf("%-18s %llu\n", "skipped lines", (unsigned long long)s.skipped);
-    rl_eval_print_metrics("", &sum);
+    if (g) {
+        printf("%-18s %u configurations, one pass\n", "grid", g->k);
+        rl_grid_rank(gm, g->k, order);
+        rl_grid_print(g, gm, order);
+        s.m = gm[order[0]]; /* the best is the one --save keeps */
+        printf("%-18s %s\n", "best", g->label[order[0]]);
+    } else {
+        rl_eval_print_metrics("", &sum);
+    }
     printf("%-18s %.3f\n", "seconds", dt);
     printf("%-18s %.0f\n", "events/s", dt > 0 ? (double)s.events / dt : 0.0);
     if (o.cfg.detector[0]) {
@@ -440,6 +480,13 @@ done:
     rl_cli_csv_lists_free(&o.csv_lists);
     for (int k = 0; k < EVAL_SLOTS; k++)
         rl_example_builder_free(&s.b[k]);
+    if (gm) {
+        for (uint32_t k = 0; k < g->k; k++)
+            rl_model_destroy(gm[k]);
+        s.m = NULL;
+    }
+    free(gm);
+    free(g);
     rl_model_destroy(s.m);
     rl_dict_destroy(s.dict);
     fflush(stdout);

@@ -296,6 +296,8 @@ int rl_eval_pass(const eval_opts *o, run_state *s, eval_ctx *c, uint32_t pass)
             break;
         c->line = n[head].line;
         rl_model_step(s->m, &n[head].ex, NULL, NULL);
+        for (uint32_t k = 0; k < s->n_xm; k++)
+            rl_model_step(s->xm[k], &n[head].ex, NULL, NULL);
         head = (head + 1) % EVAL_SLOTS;
         have--;
         s->events++;

@@ -26,6 +26,7 @@ typedef struct eval_opts {
     const char *test;
     const char *save;
     const char *init_model; /* a snapshot to start from (relearnd --init-model's meaning) */
+    const char *grid;       /* --grid SPEC (eval_grid.h) */
     const char *alerts_json;
     uint64_t progress;
     uint32_t passes;
@@ -46,6 +47,8 @@ typedef struct eval_ctx {
 
 typedef struct run_state {
     rl_model *m;
+    rl_model **xm; /* --grid: the other configurations' models, stepped on the same examples */
+    uint32_t n_xm;
     rl_example_builder b[EVAL_SLOTS]; /* the example being learned and those read ahead */
     rl_hasher h;
     rl_dict *dict; /* with --save: the names behind the slots, saved with the model; else NULL */

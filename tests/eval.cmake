@@ -3,3 +3,4 @@
 rl_script_test(eval_cli eval_cli.sh "eval")
 rl_script_test(eval_convergence eval_convergence.sh "eval")
 rl_script_test(csv_tabular csv_tabular.sh "eval")
+rl_script_test(eval_grid eval_grid.sh "eval")
