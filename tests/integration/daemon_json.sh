@@ -25,7 +25,8 @@ for m in 'not json' '{"city": "oslo"}' '{"label": 1, "tags": [1, 2]}' '{"label":
     printf '%s\n' "$m" | rl_kcat b -P -t clicks || rl_fail "kcat -P"
 done
 
-rl_daemon_config a b "[input]" "topics = events,clicks" "topic_formats = clicks:json"
+rl_daemon_config a b "[input]" "topic_formats = clicks:json"
+sed -i 's/^topics = events$/topics = events,clicks/' "$RL_WORK/a.ini"
 rl_daemon_start a
 rl_wait_metric a model_events 110 60
 rl_wait_metric a 'events_total{outcome="dead_lettered"}' 4 10
