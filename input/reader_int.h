@@ -114,6 +114,9 @@ const char *rl_parse_f64(const char *p, size_t len, double *out);
 const char *rl_parse_f32(const char *p, size_t len, float *out);
 /* NULL when v is a feature value the learners take (|v| <= RL_FEATURE_VALUE_MAX), else why not. */
 const char *rl_check_feature_value(float v);
+/* 10^0 .. 10^22, each exact in a double (Clinger's fast path: m / 10^k with m < 2^53 rounds
+ * once, to the double strtod returns). */
+extern const double rl_pow10_exact[23];
 /* Decimal digits only, no sign; 0 on success, else a static reason. */
 const char *rl_parse_u64(const char *p, size_t len, uint64_t *out);
 

@@ -11,9 +11,9 @@
 
 /* ---- numbers ---- */
 
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double rl_pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* Clinger's fast path: a decimal with at most 19 significant digits whose mantissa is below
  * 2^53 and whose power of ten is within 10^±22 is m * 10^e or m / 10^e with both operands exact,
@@ -82,11 +82,11 @@ static int parse_fast(const char *p, const char *end, double *out)
     if (e < 0) {
         if (e < -22)
             return 0;
-        d /= pow10_exact[-e];
+        d /= rl_pow10_exact[-e];
     } else {
         if (e > 22)
             return 0;
-        d *= pow10_exact[e];
+        d *= rl_pow10_exact[e];
     }
     *out = neg ? -d : d;
     return 1;
@@ -153,7 +153,8 @@ const char *rl_parse_u64(const char *p, size_t len, uint64_t *out)
         if (p[i] < '0' || p[i] > '9')
             return "not a non-negative integer";
         unsigned dgt = (unsigned)(p[i] - '0');
-        if (v > (UINT64_MAX - dgt) / 10)
+        /* 19 digits never overflow (10^19 - 1 < 2^64): the division only from the 20th on */
+        if (i >= 19 && v > (UINT64_MAX - dgt) / 10)
             return "integer too large";
         v = v * 10 + dgt;
     }
