@@ -1,4 +1,4 @@
-/* bench_event_codec.c - Event decoding speed: relearn's bounded parser (wire/event_codec.c)
+/* bench_event_codec.c - Event decoding speed: relearn's bounded parser (wire/event_decode.c)
  * against protobuf-c's generated unpacker doing the same job (unpack, hash every feature into
  * an example, free), over the same encoded events in the same run.
  *

@@ -1,6 +1,6 @@
 /* bench_event_json.c - what reading events as JSON costs: per event, relearn's JSON decoder
  * (wire/event_json.c, jsmn tokens, no allocation) against the Event protobuf decoder
- * (wire/event_codec.c) on the same events, and against jansson doing the same job (parse into
+ * (wire/event_decode.c) on the same events, and against jansson doing the same job (parse into
  * its tree, hash every member into an example, free), in the same run.
  *
  *   bench_event_json [EVENTS [FEATURES [REPS]]]     (defaults 200000 20 5)

@@ -11,7 +11,7 @@
 
 #include "storage/ckpt_hash.h"
 #include "storage/ckpt_internal.h"
-#include "storage/varint.h"
+#include "common/varint.h"
 #include "storage/zero_runs.h"
 
 void rl_ckpt_init(rl_ckpt *c)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "storage/ckpt_internal.h"
-#include "storage/varint.h"
+#include "common/varint.h"
 
 /* ---- decode ---- */
 static rl_err copy_str(char *dst, size_t size, const char *src, const char *what, char *errstr,

@@ -1,7 +1,7 @@
 /* zero_runs.c - zero-run coding (zero_runs.h). */
 #include "storage/zero_runs.h"
 
-#include "storage/varint.h"
+#include "common/varint.h"
 
 #include <stdlib.h>
 #include <string.h>

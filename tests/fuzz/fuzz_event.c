@@ -1,4 +1,4 @@
-/* fuzz_event.c - libFuzzer target: the Event decoder (wire/event_codec.c) against protobuf-c.
+/* fuzz_event.c - libFuzzer target: the Event decoder (wire/event_decode.c) against protobuf-c.
  *
  * Beyond "does not crash": whenever our bounded parser accepts the wire format (any reason
  * other than undecodable / newer_version / oversized), protobuf-c's generated unpacker must

@@ -1,4 +1,5 @@
-/* event_codec.c - a bounded, allocation-free parser of relearn.Event and its encoder.
+/* event_decode.c - a bounded, allocation-free parser of relearn.Event (the encoder is
+ * event_encode.c).
  *
  * Why not protobuf-c's unpacker: it mallocs one struct per Feature plus every string, so a
  * batch of events would allocate thousands of times, and it would build the whole message
@@ -6,28 +7,14 @@
  * walk over the wire format is short, does no allocation, and stops storing at the limits.
  * tests/test_event_codec.c checks this parser against protobuf-c's packer and the encoder
  * against protobuf-c's unpacker, so the two implementations keep each other honest. */
+#include "common/varint.h"
 #include "wire/event_codec.h"
+#include "wire/event_wire.h"
 #include "learners/interactions.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Field numbers of proto/event.proto. */
-enum {
-    EV_FORMAT_VERSION = 1,
-    EV_LABEL = 2,
-    EV_WEIGHT = 3,
-    EV_FEATURES = 4,
-    EV_DENSE = 5,
-    EV_EVENT_TIME = 6,
-    EV_KEY = 7,
-    FT_NAME = 1,
-    FT_INDEX = 2,
-    FT_VALUE = 3,
-};
-
-enum { WT_VARINT = 0, WT_FIXED64 = 1, WT_LEN = 2, WT_FIXED32 = 5 };
 
 struct rl_event_decoder {
     rl_event_codec_config cfg;
@@ -166,18 +153,11 @@ typedef struct cursor {
 /* 0 on success. Refuses varints longer than 10 bytes, as protobuf does. */
 static int read_varint(cursor *c, uint64_t *out)
 {
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 70; shift += 7) {
-        if (c->p >= c->end)
-            return -1;
-        uint8_t b = *c->p++;
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
+    size_t pos = 0;
+    if (rl_varint_get(c->p, (size_t)(c->end - c->p), &pos, out) != 0)
+        return -1;
+    c->p += pos;
+    return 0;
 }
 
 static int read_fixed32(cursor *c, uint32_t *out)
@@ -607,153 +587,4 @@ const uint8_t *rl_event_feature_name(const rl_event_decoder *d, uint32_t i, size
     if (len)
         *len = d->name_lens[i];
     return d->names[i];
-}
-
-/* ---- encoding ---- */
-
-static size_t varint_size(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static void put_varint(rl_buf *b, uint64_t v)
-{
-    uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    rl_buf_put(b, tmp, n);
-}
-
-static void put_tag(rl_buf *b, unsigned field, unsigned wt)
-{
-    put_varint(b, (uint64_t)field << 3 | wt);
-}
-
-static int is_one(float v)
-{
-    float one = 1.0f;
-    return memcmp(&v, &one, sizeof(v)) == 0;
-}
-
-static size_t feature_size(const rl_event_feature *f)
-{
-    size_t n = 0;
-    if (f->name)
-        n += 1 + varint_size(f->name_len) + f->name_len;
-    else
-        n += 1 + varint_size(f->index);
-    if (!is_one(f->value))
-        n += 1 + 4;
-    return n;
-}
-
-rl_err rl_event_encode(const rl_event_record *rec, rl_buf *out)
-{
-    if (!rec || !out || (rec->n_feats > 0 && !rec->feats))
-        return RL_ERR_INVALID_ARG;
-    put_tag(out, EV_FORMAT_VERSION, WT_VARINT);
-    put_varint(out, RL_EVENT_FORMAT_VERSION);
-    if (rec->has_label) {
-        put_tag(out, EV_LABEL, WT_FIXED32);
-        rl_buf_put_f32(out, rec->label);
-    }
-    if (!is_one(rec->weight)) {
-        put_tag(out, EV_WEIGHT, WT_FIXED32);
-        rl_buf_put_f32(out, rec->weight);
-    }
-    for (size_t i = 0; i < rec->n_feats; i++) {
-        const rl_event_feature *f = &rec->feats[i];
-        put_tag(out, EV_FEATURES, WT_LEN);
-        put_varint(out, feature_size(f));
-        if (f->name) {
-            put_tag(out, FT_NAME, WT_LEN);
-            put_varint(out, f->name_len);
-            rl_buf_put(out, f->name, f->name_len);
-        } else {
-            put_tag(out, FT_INDEX, WT_VARINT);
-            put_varint(out, f->index);
-        }
-        if (!is_one(f->value)) {
-            put_tag(out, FT_VALUE, WT_FIXED32);
-            rl_buf_put_f32(out, f->value);
-        }
-    }
-    if (rec->dense && rec->n_dense > 0) {
-        put_tag(out, EV_DENSE, WT_LEN);
-        put_varint(out, (uint64_t)rec->n_dense * 4);
-        rl_buf_put_f32s(out, rec->dense, rec->n_dense);
-    }
-    if (rec->has_event_time) {
-        put_tag(out, EV_EVENT_TIME, WT_VARINT);
-        put_varint(out, (uint64_t)rec->event_time_ms);
-    }
-    if (rec->key) {
-        put_tag(out, EV_KEY, WT_LEN);
-        put_varint(out, rec->key_len);
-        rl_buf_put(out, rec->key, rec->key_len);
-    }
-    return out->failed ? RL_ERR_NOMEM : RL_OK;
-}
-
-rl_err rl_event_encode_text(const rl_record *rec, rl_buf *out)
-{
-    if (!rec || !out || (rec->n_feats > 0 && !rec->feats))
-        return RL_ERR_INVALID_ARG;
-    put_tag(out, EV_FORMAT_VERSION, WT_VARINT);
-    put_varint(out, RL_EVENT_FORMAT_VERSION);
-    put_tag(out, EV_LABEL, WT_FIXED32);
-    rl_buf_put_f32(out, rec->label);
-    if (rec->has_weight && !is_one(rec->weight)) {
-        put_tag(out, EV_WEIGHT, WT_FIXED32);
-        rl_buf_put_f32(out, rec->weight);
-    }
-    for (uint32_t i = 0; i < rec->n_feats; i++) {
-        const rl_text_feature *f = &rec->feats[i];
-        size_t body;
-        size_t name_len = 0;
-        if (f->name) {
-            char probe[1]; /* never NULL: an empty name would memcpy 0 bytes to it */
-            name_len = rl_record_feature_name(f, probe, 0);
-            body = 1 + varint_size(name_len) + name_len;
-        } else {
-            body = 1 + varint_size(f->index);
-        }
-        if (!is_one(f->value))
-            body += 1 + 4;
-        put_tag(out, EV_FEATURES, WT_LEN);
-        put_varint(out, body);
-        if (f->name) {
-            put_tag(out, FT_NAME, WT_LEN);
-            put_varint(out, name_len);
-            /* The name is composed in place, so "ns^name" never needs a scratch copy. */
-            if (rl_buf_reserve(out, name_len) != 0)
-                return RL_ERR_NOMEM;
-            size_t n = rl_record_feature_name(f, (char *)out->data + out->len, name_len);
-            if (n != name_len)
-                return RL_ERR_INVALID_ARG;
-            out->len += name_len;
-        } else {
-            put_tag(out, FT_INDEX, WT_VARINT);
-            put_varint(out, f->index);
-        }
-        if (!is_one(f->value)) {
-            put_tag(out, FT_VALUE, WT_FIXED32);
-            rl_buf_put_f32(out, f->value);
-        }
-    }
-    if (rec->tag) {
-        put_tag(out, EV_KEY, WT_LEN);
-        put_varint(out, rec->tag_len);
-        rl_buf_put(out, rec->tag, rec->tag_len);
-    }
-    return out->failed ? RL_ERR_NOMEM : RL_OK;
 }

@@ -1,6 +1,6 @@
 /* varint.h - protobuf's base-128 varints (7 bits a byte, low group first) in memory, for the
- * codecs that walk bytes themselves: the checkpoint reader's field scan and the zero-run
- * coding. */
+ * codecs that walk bytes themselves: the Event decoder and encoder, the checkpoint reader's
+ * field scan and the zero-run coding. */
 #ifndef RL_VARINT_H
 #define RL_VARINT_H
 
@@ -34,6 +34,17 @@ static inline size_t rl_varint_put(uint8_t *out, uint64_t v)
         v >>= 7;
         out[n++] = v ? (uint8_t)(b | 0x80) : b;
     } while (v);
+    return n;
+}
+
+/* The bytes rl_varint_put uses for v. */
+static inline size_t rl_varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
     return n;
 }
 
