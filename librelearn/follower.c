@@ -193,6 +193,14 @@ void rl_relearn_follower_refused(relearn_follower *f)
     pthread_mutex_unlock(&f->lock);
 }
 
+void rl_relearn_follower_message(relearn_follower *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->st.messages++;
+    f->st.last_message_ms = rl_relearn_now_ms();
+    pthread_mutex_unlock(&f->lock);
+}
+
 relearn_err relearn_follower_feed(relearn_follower *f, const void *value, size_t len, int *swapped,
                                   char *errstr, size_t errstr_size)
 {

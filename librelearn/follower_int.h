@@ -52,5 +52,7 @@ relearn_err rl_relearn_follower_offer(relearn_follower *f, const void *whole, si
                                       int *swapped, char *errstr, size_t errstr_size);
 /* Counts a message refused before it became a snapshot (corrupt chunk, failed reassembly). */
 void rl_relearn_follower_refused(relearn_follower *f);
+/* Counts a message of this model that arrived (the consumer thread's reader reassembles). */
+void rl_relearn_follower_message(relearn_follower *f);
 
 #endif

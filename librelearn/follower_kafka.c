@@ -1,17 +1,19 @@
-/* follower_kafka.c - the follower's consumer thread: every message of the model on the snapshot
- * topic goes to relearn_follower_feed.
+/* follower_kafka.c - the follower's consumer thread: the snapshot topic's versions of the model,
+ * reassembled and verified by kafka/'s snapshot-topic reader (rl_snaptopic, follow mode), are
+ * offered to the follower (follower.c), which decodes, keeps and swaps them in.
  *
- * The seam: this file only gets message values to the follower; reassembly, verification and
- * the swap are follower.c's. It reads with a manual-assign consumer (no group, no commits:
- * following never moves anyone's offsets) from the start of every partition the topic has at
- * start, so a new follower loads the newest version there is. librdkafka reconnects by itself
- * while the broker is away; meanwhile the last good version stays served. */
+ * The reader consumes with a manual-assign consumer (no commits: following never moves anyone's
+ * offsets) from the start of every partition, so a new follower loads the newest version there
+ * is. While the topic is missing or the broker away, the thread retries every second and the
+ * last good version stays served. The librdkafka configuration is built here, without kafka/'s
+ * logging callback: librelearn is a library and prints nothing. */
 #include <stdio.h>
-#include <time.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka/kafka.h"
 #include "librelearn/follower_int.h"
 
 static void set_broker_up(relearn_follower *f, int up)
@@ -21,79 +23,95 @@ static void set_broker_up(relearn_follower *f, int up)
     pthread_mutex_unlock(&f->lock);
 }
 
-static void *consume(void *arg)
+/* librdkafka's own log lines would go to stderr: a library keeps quiet. */
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    relearn_follower *f = arg;
-    rd_kafka_t *rk = NULL;
-    rd_kafka_conf_t *conf = NULL;
-    rd_kafka_topic_partition_list_t *assign = NULL;
-    const struct rd_kafka_metadata *md = NULL;
-    char err[512];
-    size_t klen = strlen(f->model_name);
-    int assigned = 0;
+    (void)rk, (void)level, (void)fac, (void)buf;
+}
 
-    conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", f->brokers, err, sizeof(err));
-    rd_kafka_conf_set(conf, "group.id", "relearn-follower", err, sizeof(err));
-    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
-    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
-    for (size_t i = 0; f->kafka_conf[i]; i += 2)
-        rd_kafka_conf_set(conf, f->kafka_conf[i], f->kafka_conf[i + 1], err, sizeof(err));
-    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-    if (!rk) {
+/* A consumer conf from the follower's settings; NULL with err on a refused setting. */
+static rd_kafka_conf_t *conf_new(const relearn_follower *f, char *err, size_t err_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", f->brokers, err, err_size) !=
+            RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "group.id", "relearn-follower", err, err_size) !=
+            RD_KAFKA_CONF_OK) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    rd_kafka_poll_set_consumer(rk);
-    while (!atomic_load(&f->stop)) {
-        if (!assigned) {
-            /* The topic may not exist yet, or the broker be away: try again every second. */
-            rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, f->topic, NULL);
-            rd_kafka_resp_err_t ke = rd_kafka_metadata(rk, 0, rkt, &md, 1000);
-            rd_kafka_topic_destroy(rkt);
-            if (ke == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
-                md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                md->topics[0].partition_cnt > 0) {
-                assign = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-                for (int p = 0; p < md->topics[0].partition_cnt; p++)
-                    rd_kafka_topic_partition_list_add(assign, f->topic,
-                                                      md->topics[0].partitions[p].id)
-                        ->offset = RD_KAFKA_OFFSET_BEGINNING;
-                assigned = rd_kafka_assign(rk, assign) == RD_KAFKA_RESP_ERR_NO_ERROR;
-                rd_kafka_topic_partition_list_destroy(assign);
-            }
-            if (md)
-                rd_kafka_metadata_destroy(md);
-            md = NULL;
-            set_broker_up(f, assigned);
-            if (!assigned) {
-                struct timespec ts = {0, 200 * 1000 * 1000};
-                nanosleep(&ts, NULL);
-            }
-            continue;
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
+    for (size_t i = 0; f->kafka_conf[i]; i += 2) {
+        if (rd_kafka_conf_set(conf, f->kafka_conf[i], f->kafka_conf[i + 1], err, err_size) !=
+            RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
-        if (!m)
-            continue;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                set_broker_up(f, 0);
-        } else {
-            set_broker_up(f, 1);
-            /* Keyed by model name (kafka_headers.h); a keyless message is offered too, and the
-             * snapshot's own model name decides. */
-            if (!m->key || (m->key_len == klen && memcmp(m->key, f->model_name, klen) == 0))
-                relearn_follower_feed(f, m->payload, m->len, NULL, err, sizeof(err));
-        }
-        rd_kafka_message_destroy(m);
     }
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
+    return conf;
+}
+
+static void *consume(void *arg)
+{
+    relearn_follower *f = arg;
+    rl_snaptopic *r = NULL;
+    rl_snaptopic_event ev;
+    rl_snaptopic_opts o;
+    char err[512];
+    memset(&ev, 0, sizeof(ev));
+    memset(&o, 0, sizeof(o));
+    o.topic = f->topic;
+    o.model = f->model_name;
+    o.instance = f->instance_id;
+    o.assemble = RL_SNAPTOPIC_EVERY_VERSION;
+    o.follow = 1;
+    while (!atomic_load(&f->stop)) {
+        if (!r) {
+            /* The topic may not exist yet, or the broker be away: try again every second. */
+            rd_kafka_conf_t *conf = conf_new(f, err, sizeof(err));
+            if (!conf || rl_snaptopic_new(conf, &o, 1000, &r, err, sizeof(err)) != RL_OK) {
+                r = NULL;
+                set_broker_up(f, 0);
+                struct timespec ts = {0, 500 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+            set_broker_up(f, 1);
+        }
+        if (rl_snaptopic_poll(r, 200, &ev, err, sizeof(err)) != RL_OK) {
+            set_broker_up(f, 0); /* cannot heal as it is: start the reader again */
+            rl_snaptopic_destroy(r);
+            r = NULL;
+            continue;
+        }
+        switch (ev.kind) {
+        case RL_SNAPTOPIC_MESSAGE:
+            set_broker_up(f, 1);
+            rl_relearn_follower_message(f);
+            if (ev.corrupt)
+                rl_relearn_follower_refused(f);
+            else if (ev.complete)
+                rl_relearn_follower_offer(f, ev.whole.data, ev.whole.len, NULL, err, sizeof(err));
+            break;
+        case RL_SNAPTOPIC_SKIPPED: /* neither a snapshot nor a chunk: refused, never served */
+            rl_relearn_follower_message(f);
+            rl_relearn_follower_refused(f);
+            break;
+        case RL_SNAPTOPIC_KAFKA_ERROR:
+            set_broker_up(f, 0);
+            break;
+        default:
+            break;
+        }
+    }
+    rl_snaptopic_event_free(&ev);
+    rl_snaptopic_destroy(r);
     return NULL;
 }
 
 relearn_err relearn_follower_start(relearn_follower *f, char *errstr, size_t errstr_size)
 {
+    char err[512];
     if (!f || !f->brokers || !f->topic || !*f->brokers || !*f->topic)
         return (relearn_err)rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
                                        "follower: brokers and topic are required");
@@ -101,15 +119,9 @@ relearn_err relearn_follower_start(relearn_follower *f, char *errstr, size_t err
         return (relearn_err)rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                                        "follower: already started");
     /* Check the settings once here, so a typo is an error now, not a silent thread. */
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; f->kafka_conf[i]; i += 2) {
-        if (rd_kafka_conf_set(conf, f->kafka_conf[i], f->kafka_conf[i + 1], err, sizeof(err)) !=
-            RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            return (relearn_err)rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "follower: %s", err);
-        }
-    }
+    rd_kafka_conf_t *conf = conf_new(f, err, sizeof(err));
+    if (!conf)
+        return (relearn_err)rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "follower: %s", err);
     rd_kafka_conf_destroy(conf);
     if (pthread_create(&f->thread, NULL, consume, f) != 0)
         return (relearn_err)rl_set_err(errstr, errstr_size, RL_ERR_NOMEM,
