@@ -60,6 +60,32 @@ want = [float(x) for x in want[1:] if x]
 assert len(want) == 40 and d["predictions"] == want, (d["predictions"][:3], want[:3])
 assert len(set(want)) > 10, "probes should not all score alike"
 PYEOF
+# the first probe as one relearn.Event protobuf (hand-encoded: Feature{name=1, value=3 float},
+# Event.features=4; no label) scores exactly as its JSON form
+$PY - "$RL_WORK/probes.txt" "$RL_WORK/event.pb" <<'PYEOF'
+import struct, sys
+def ld(field, b):
+    n, v = len(b), b""
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        v += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            break
+    return bytes([field << 3 | 2]) + v + b
+out = b""
+for tok in open(sys.argv[1]).readline().split():
+    name, val = tok.rsplit(":", 1)
+    out += ld(4, ld(1, name.encode()) + bytes([3 << 3 | 5]) + struct.pack("<f", float(val)))
+open(sys.argv[2], "wb").write(out)
+PYEOF
+status 200 POST /v1/models/flights:predict -H 'Content-Type: application/x-protobuf' --data-binary "@$RL_WORK/event.pb"
+$PY - "$RL_WORK/resp" "$RL_WORK/want.txt" <<'PYEOF' || rl_fail "protobuf prediction differs: $(cat "$RL_WORK/resp")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = float(open(sys.argv[2]).read().split("\n")[1])
+assert d["predictions"] == [want] and d["model_version"] == 7, (d, want)
+PYEOF
 status 200 POST '/v1/models/flights:explain?k=5' --data-binary "@$RL_WORK/body.json"
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["explanations"]; assert len(e)==40 and all(len(x["contributions"])==5 for x in e), d' "$RL_WORK/resp" ||
     rl_fail "explain: $(cat "$RL_WORK/resp")"
@@ -97,7 +123,7 @@ status 200 GET /healthz
 status 200 POST /v1/models/flights:predict --data-binary '{"instances": [{"f1": 1, "carrier": "AA", "x": null}]}'
 status 200 GET /metrics
 grep -q '^relearn_serve_model_version 7$' "$RL_WORK/resp" || rl_fail "metrics: $(cat "$RL_WORK/resp")"
-grep -q '^relearn_serve_predictions_total 84$' "$RL_WORK/resp" || rl_fail "metrics count: $(grep predictions_total "$RL_WORK/resp")"
+grep -q '^relearn_serve_predictions_total 85$' "$RL_WORK/resp" || rl_fail "metrics count: $(grep predictions_total "$RL_WORK/resp")"
 grep -q 'route="predict",status="400"} 11' "$RL_WORK/resp" || rl_fail "metrics 400s: $(grep requests_total "$RL_WORK/resp")"
 
 # a bad file is refused with its name; an old one fails /healthz under --max-age
