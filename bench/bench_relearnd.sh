@@ -38,6 +38,9 @@
 # partition and drops older message sets, so the default event counts per case are sized to
 # fit; a case that does not fit fails loudly (the consumer finds fewer than N messages).
 # bench_broker_start / bench_broker_stop are the only places that know which broker runs.
+# RL_BROKER=kafka runs every case against Apache Kafka instead (scripts/kafka.sh: one KRaft
+# node on loopback, heap 512m, full JIT; no 5 MiB limit, the same default event counts), the
+# bare consumer on the same topic in the same run as before.
 set -eu
 B=$(cd "${1:-build}" && pwd)
 S=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +50,10 @@ CONFIGS=${CONFIGS:-"default sgd"}
 REPS=${REPS:-3}
 COMPRESSION=${COMPRESSION:-lz4}
 export OPENBLAS_NUM_THREADS=1
+if [ "${RL_BROKER:-mock}" = kafka ]; then
+    RL_KAFKA_JVM_OPTS=${RL_KAFKA_JVM_OPTS:--XX:+UseSerialGC}
+    export RL_KAFKA_JVM_OPTS
+fi
 RL_BUILD=$B RL_TESTS=$S/tests
 export RL_BUILD RL_TESTS
 . "$S/tests/integration/lib.sh"

@@ -12,7 +12,7 @@
 # ${RL_KAFKA_CACHE:-~/.cache/relearn-kafka}/<pom hash>/, never in the repository). start formats
 # KRaft storage under D and runs N nodes (default 1), each broker and controller at once (the N
 # form the controller quorum), every listener on 127.0.0.1 on ports chosen free, heap
-# ${RL_KAFKA_HEAP:-512m}. Internal topics get replication factor min(N, 3); topic auto-creation
+# ${RL_KAFKA_HEAP:-512m}, JVM options ${RL_KAFKA_JVM_OPTS} (default below). Internal topics get replication factor min(N, 3); topic auto-creation
 # is off, as production clusters run: create topics explicitly (tests/kafka/topics.py). It
 # returns once every node is registered and serves metadata, then writes the bootstrap address
 # ("127.0.0.1:port,...") to F atomically (temp file + rename). --set adds a broker setting to
@@ -25,6 +25,9 @@ set -eu
 S=$(cd "$(dirname "$0")/.." && pwd)
 POM_DIR=$S/tests/kafka
 HEAP=${RL_KAFKA_HEAP:-512m}
+# The serial collector and the C1 compiler only: a test broker starts faster and takes less CPU
+# from the 2 cores it shares; benchmarks set RL_KAFKA_JVM_OPTS for full JIT.
+JVM_OPTS=${RL_KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 
 die() {
     echo "kafka.sh: $*" >&2
@@ -94,7 +97,8 @@ node_alive() {
 launch() {
     nd=$DIR/node-$1
     # shellcheck disable=SC2086
-    nohup java -Xmx"$HEAP" -Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    # shellcheck disable=SC2086
+    nohup java -Xmx"$HEAP" -Xms64m $JVM_OPTS \
         -Djava.awt.headless=true -Dlog4j2.configurationFile="$POM_DIR/log4j2.properties" \
         -cp "$JARS/*" kafka.Kafka "$nd/server.properties" >>"$nd/server.log" 2>&1 </dev/null &
     echo $! >"$nd/pid"

@@ -4,6 +4,9 @@
 # injects faults through relearn broker's control file stays mock-only. Tests that only a real
 # broker can run (restart with data on disk, retention, replication, the group coordinator,
 # compaction, auto-creation off) are tests/integration/kafka_*.sh.
+# Cost: 18 tests, each starting its own broker (4.6-16 s, by load; 3 nodes ~40 s loaded); the
+# whole label took 423 s of wall time at ctest -j2 with the machine at load average 20-28
+# (2026-12-08; 817 s of test time summed). `ctest -LE kafka-real` leaves them out.
 function(rl_kafka_real_test name script labels)
   rl_script_test(${name}_kafka ${script} "${labels};kafka-real")
   set_property(TEST ${name}_kafka APPEND PROPERTY ENVIRONMENT "RL_BROKER=kafka")
