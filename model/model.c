@@ -33,26 +33,8 @@
  *              running challenger (the detector jumped straight to DRIFT) changes nothing and
  *              reports response "alert".
  *
- * Alerts. Per source (error, feature) and per level:
- *   - rate limit: an alert of level L is emitted only if none of level L was emitted in the
- *     last alert_min_gap examples (position - last >= gap);
- *   - hysteresis (warnings): after a warning alert, warnings are disarmed until the detector
- *     has said STABLE for alert_min_gap consecutive examples, or a drift occurs: a drift
- *     always re-arms warnings, so the first warning about the new concept is reported once
- *     the gap allows (the gap itself is not cleared: a detector alternating warning, drift,
- *     warning, drift would otherwise flood warnings);
- *   - every alert swallowed is counted, and the count is carried into (and cleared by) the next
- *     emitted alert of the same source and level (rl_alert.suppressed);
- *   - the alert that ends a challenger (DRIFT: "challenger_promoted" / "challenger_dropped";
- *     STABLE: "challenger_dropped" on a return to stable) is emitted iff the alert that
- *     announced that challenger was, whatever the gap, so every start shown has its end shown
- *     (at most one forced alert per announced start, so this cannot flood either);
- *   - alert_min_gap = 0 turns rate limit and hysteresis off.
- * An alert's statistic is the detector's statistic after the value, except for a drift: a
- * detector restarts itself at drift, so a drift alert reports the statistic just before the
- * value that triggered it.
- * The limiter runs whether or not a callback is set, so state (and exports) do not depend on
- * it. Responses run even when their alert is swallowed. */
+ * Alerts (rate limit, hysteresis, suppressed counts): model_alerts.c. Responses run even when
+ * their alert is swallowed. */
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -245,115 +227,6 @@ void rl_model_destroy(rl_model *m)
     free(m);
 }
 
-/* ---- alerts ---- */
-
-/* Decides whether an alert of `level` on `src` is emitted now; force >= 0 overrides the
- * limiter (1 emit, 0 swallow). Updates the limiter either way. Returns the suppressed count to
- * report, or UINT64_MAX when the alert is swallowed. */
-static uint64_t limiter_take(rl_model *m, int src, rl_drift_state level, int force)
-{
-    alert_limiter *lim = &m->lim[src];
-    uint64_t gap = m->cfg.alert_min_gap;
-    int pass;
-
-    if (force >= 0)
-        pass = force;
-    else if (gap == 0)
-        pass = 1;
-    else if (level == RL_DRIFT_WARNING && !lim->warn_armed)
-        pass = 0;
-    else
-        pass = lim->last_pos[level] == 0 || m->position - lim->last_pos[level] >= gap;
-    if (!pass) {
-        lim->suppressed[level]++;
-        return UINT64_MAX;
-    }
-    uint64_t s = lim->suppressed[level];
-    lim->suppressed[level] = 0;
-    lim->last_pos[level] = m->position;
-    if (level == RL_DRIFT_WARNING && gap > 0) {
-        lim->warn_armed = 0;
-        lim->stable_run = 0;
-    }
-    return s;
-}
-
-/* Feeds the limiter's hysteresis with the detector's state for this example. */
-static void limiter_observe(rl_model *m, int src, rl_drift_state st)
-{
-    alert_limiter *lim = &m->lim[src];
-    if (st == RL_DRIFT_DRIFT) {
-        lim->warn_armed = 1;
-        lim->stable_run = 0;
-    } else if (st == RL_DRIFT_STABLE) {
-        if (lim->stable_run < UINT64_MAX)
-            lim->stable_run++;
-        if (lim->stable_run >= m->cfg.alert_min_gap)
-            lim->warn_armed = 1;
-    } else {
-        lim->stable_run = 0;
-    }
-}
-
-typedef struct alert_losses {
-    double champion, challenger;
-} alert_losses;
-
-/* Losses an alert reports: while a challenger has seen examples, the two compared figures;
- * otherwise the model's recent loss and NAN. */
-static alert_losses current_losses(const rl_model *m)
-{
-    alert_losses l = {NAN, NAN};
-    uint64_t n = 0;
-    if (m->chal) {
-        rl_metrics_recent_loss(m->chal_metrics, &l.challenger, &n);
-        if (n > 0) {
-            rl_metrics_recent_loss(m->shadow, &l.champion, &n);
-            return l;
-        }
-        l.challenger = NAN;
-    }
-    rl_metrics_recent_loss(m->metrics, &l.champion, &n);
-    return l;
-}
-
-/* Returns 1 if the alert was emitted (whether or not a callback is set). */
-static int emit(rl_model *m, int src, rl_drift_state level, const char *response,
-                alert_losses losses, int force, const rl_event_pos *pos)
-{
-    uint64_t suppressed = limiter_take(m, src, level, force);
-    if (suppressed == UINT64_MAX)
-        return 0;
-    if (!m->cb)
-        return 1;
-    const rl_detector *d = src == SRC_ERROR ? m->det : m->fdet;
-    rl_alert a;
-    memset(&a, 0, sizeof(a));
-    a.detector = d->ops->name;
-    a.source = src == SRC_ERROR ? "error" : m->feature_source;
-    a.level = level;
-    a.statistic_name = "";
-    a.statistic = d->ops->statistic(d, &a.statistic_name);
-    if (level == RL_DRIFT_DRIFT) /* the detector has restarted: report what triggered it */
-        a.statistic = m->stat_before[src];
-    if (!a.statistic_name)
-        a.statistic_name = "";
-    a.position = m->position;
-    a.response = response;
-    a.suppressed = suppressed;
-    a.recent_loss = losses.champion;
-    a.challenger_loss = losses.challenger;
-    if (pos) {
-        a.pos = *pos;
-    } else {
-        a.pos.topic = NULL;
-        a.pos.partition = -1;
-        a.pos.offset = -1;
-    }
-    m->cb(m->opaque, &a);
-    return 1;
-}
-
 /* ---- responses ---- */
 
 static int challenger_start(rl_model *m)
@@ -403,7 +276,7 @@ static void on_error_state(rl_model *m, rl_drift_state st, const rl_event_pos *p
 {
     rl_drift_state prev = (rl_drift_state)m->state;
     m->state = (uint8_t)st;
-    limiter_observe(m, SRC_ERROR, st);
+    rl_model_alerts_observe(m, SRC_ERROR, st);
 
     if (st == RL_DRIFT_WARNING && prev != RL_DRIFT_WARNING) {
         m->warnings++;
@@ -414,13 +287,14 @@ static void on_error_state(rl_model *m, rl_drift_state st, const rl_event_pos *p
             if (started)
                 resp = "challenger_started";
         }
-        int shown = emit(m, SRC_ERROR, RL_DRIFT_WARNING, resp, current_losses(m), -1, pos);
+        int shown = rl_model_alert_emit(m, SRC_ERROR, RL_DRIFT_WARNING, resp,
+                                        rl_model_alert_losses(m), -1, pos);
         if (started)
             m->chal_announced = (uint8_t)shown;
     } else if (st == RL_DRIFT_DRIFT) {
         m->drifts++;
         const char *resp = rl_response_name(RL_RESPONSE_ALERT);
-        alert_losses losses = current_losses(m);
+        rl_alert_losses losses = rl_model_alert_losses(m);
         int force = -1;
         switch (m->cfg.response) {
         case RL_RESPONSE_ALERT:
@@ -445,12 +319,13 @@ static void on_error_state(rl_model *m, rl_drift_state st, const rl_event_pos *p
             }
             break;
         }
-        emit(m, SRC_ERROR, RL_DRIFT_DRIFT, resp, losses, force, pos);
+        rl_model_alert_emit(m, SRC_ERROR, RL_DRIFT_DRIFT, resp, losses, force, pos);
     } else if (st == RL_DRIFT_STABLE && prev == RL_DRIFT_WARNING && m->chal) {
-        alert_losses losses = current_losses(m);
+        rl_alert_losses losses = rl_model_alert_losses(m);
         int announced = m->chal_announced;
         challenger_drop(m);
-        emit(m, SRC_ERROR, RL_DRIFT_STABLE, "challenger_dropped", losses, announced, pos);
+        rl_model_alert_emit(m, SRC_ERROR, RL_DRIFT_STABLE, "challenger_dropped", losses, announced,
+                            pos);
     }
 }
 
@@ -458,13 +333,13 @@ static void on_feature_state(rl_model *m, rl_drift_state st, const rl_event_pos 
 {
     rl_drift_state prev = (rl_drift_state)m->fstate;
     m->fstate = (uint8_t)st;
-    limiter_observe(m, SRC_FEATURE, st);
+    rl_model_alerts_observe(m, SRC_FEATURE, st);
     if (st == RL_DRIFT_WARNING && prev != RL_DRIFT_WARNING) {
         m->f_warnings++;
-        emit(m, SRC_FEATURE, st, "alert", current_losses(m), -1, pos);
+        rl_model_alert_emit(m, SRC_FEATURE, st, "alert", rl_model_alert_losses(m), -1, pos);
     } else if (st == RL_DRIFT_DRIFT) {
         m->f_drifts++;
-        emit(m, SRC_FEATURE, st, "alert", current_losses(m), -1, pos);
+        rl_model_alert_emit(m, SRC_FEATURE, st, "alert", rl_model_alert_losses(m), -1, pos);
     }
 }
 

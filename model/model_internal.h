@@ -81,6 +81,20 @@ const rl_example *rl_model_expand(rl_model *m, const rl_example *ex, rl_example 
 /* Reads a watch_feature value (model.h): *is_index and *index for "#N", else *name / *name_len
  * point into w at the name ("##x" names "#x"). Refuses "#" followed by anything but decimal
  * digits, an index past 2^64-1, and an empty name, saying which and why. */
+/* ---- alerts (model_alerts.c) ---- */
+/* Feeds the limiter's hysteresis with a detector's state for this example. */
+void rl_model_alerts_observe(rl_model *m, int src, rl_drift_state st);
+typedef struct rl_alert_losses {
+    double champion, challenger;
+} rl_alert_losses;
+/* Losses an alert reports: while a challenger has seen examples, the two compared figures;
+ * otherwise the model's recent loss and NAN. */
+rl_alert_losses rl_model_alert_losses(const rl_model *m);
+/* Raises an alert of level on src unless the limiter swallows it (force >= 0 overrides it: 1
+ * emit, 0 swallow); returns 1 if it was emitted (whether or not a callback is set). */
+int rl_model_alert_emit(rl_model *m, int src, rl_drift_state level, const char *response,
+                        rl_alert_losses losses, int force, const rl_event_pos *pos);
+
 rl_err rl_model_watch_parse(const char *w, int *is_index, uint64_t *index, const char **name,
                             size_t *name_len, char *errstr, size_t errstr_size);
 
