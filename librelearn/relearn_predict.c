@@ -16,6 +16,7 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
                               uint8_t *ns, rl_example *ex)
 {
     const rl_hasher *h = &m->hasher;
+    const int crosses = m->snap.learner.interactions.n > 0; /* namespaces matter only then */
     if (ev->n_features > RELEARN_MAX_FEATURES || (ev->n_features && !ev->features))
         return RELEARN_ERR_BAD_EVENT;
     if (ev->dense && ev->n_dense != m->snap.dense_dim)
@@ -30,7 +31,8 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
         else
             feats[i].index = f->index <= h->mask ? (uint32_t)f->index : rl_hash_index(h, f->index);
         feats[i].value = f->value;
-        ns[i] = rl_ns_byte(f->name, f->name ? f->name_len : 0); /* for interactions */
+        if (crosses)
+            ns[i] = rl_ns_byte(f->name, f->name ? f->name_len : 0);
     }
     for (size_t j = 0; ev->dense && j < ev->n_dense; j++)
         if (!(fabsf(ev->dense[j]) <= RL_FEATURE_VALUE_MAX))
@@ -38,7 +40,7 @@ static relearn_err hash_event(const relearn_model *m, const relearn_event *ev, r
     memset(ex, 0, sizeof(*ex));
     ex->weight = 1.0f;
     ex->feats = feats;
-    ex->ns = ns;
+    ex->ns = crosses ? ns : NULL;
     ex->n_feats = (uint32_t)ev->n_features;
     ex->dense = ev->dense;
     ex->n_dense = (uint32_t)ev->n_dense;
