@@ -151,6 +151,7 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         return rl_set_err(errstr, errstr_size, RL_ERR_IO, "[checkpoint] dir %s: lock: %s",
                           d->cfg.checkpoint_dir, strerror(errno));
     }
+    rld_ckpt_dir_remember(d);
     warn_misnamed(d->cfg.checkpoint_dir);
     rl_ckpt_init(&ck);
     struct skipped_files skipped = {d, 0};
@@ -505,7 +506,7 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
 static int checkpoint_due(rld_daemon *d, double now)
 {
     uint64_t pos = rl_model_position(d->model);
-    if ((!d->dirty && !d->pub_dirty) || now < d->ckpt_retry_at)
+    if ((!d->dirty && !d->pub_dirty) || now < d->ckpt_retry_at || d->ckpt_dir_lost)
         return 0;
     if (d->ckpt_failures)
         return 1; /* retrying after backoff */
@@ -583,6 +584,10 @@ int rld_daemon_run(rld_daemon *d)
                 d->sd.brokers_down = 0;
         }
         rd_kafka_poll(d->producer, 0); /* delivery reports */
+        if (now - d->ckpt_dir_checked >= 1.0) {
+            d->ckpt_dir_checked = now;
+            rld_ckpt_dir_check(d);
+        }
         if (checkpoint_due(d, now))
             rld_checkpoint(d, d->ckpt_failures ? "retry" : "schedule");
         rld_snapshot_tick(d, forced);

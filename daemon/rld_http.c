@@ -99,7 +99,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rld_stats_data *d;
     enum MHD_Result ret;
     int64_t now = rl_now_ms();
-    char reason[400];
+    char reason[512];
 
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",

@@ -4,6 +4,7 @@
 #define RLD_INT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -80,16 +81,20 @@ struct rld_daemon {
     size_t last_part; /* cache for the per-event lookup */
 
     /* checkpoints */
-    int ckpt_lock_fd;       /* the checkpoint directory, flock()ed: one relearnd per directory */
-    uint64_t ckpt_seq;      /* last durable */
-    uint64_t ckpt_position; /* model position in it */
-    double ckpt_last_mono;  /* when it was written (or start) */
-    double ckpt_retry_at;   /* after failures: not before (monotonic) */
-    uint32_t ckpt_failures; /* in a row */
-    int dirty;              /* anything consumed since the last durable checkpoint */
-    int pub_dirty;          /* a version was published since: the next checkpoint records it and its
-                             * loss (written even when nothing was consumed, e.g. at shutdown) */
-    int commit_pending;     /* the last durable checkpoint's offsets are not committed yet */
+    int ckpt_lock_fd;   /* the checkpoint directory, flock()ed: one relearnd per directory */
+    dev_t ckpt_dir_dev; /* ... and its identity, to notice it removed or replaced */
+    ino_t ckpt_dir_ino;
+    int ckpt_dir_lost;       /* it was: no more checkpoints (rld_ckpt_dir.c) */
+    double ckpt_dir_checked; /* monotonic, last check from the loop */
+    uint64_t ckpt_seq;       /* last durable */
+    uint64_t ckpt_position;  /* model position in it */
+    double ckpt_last_mono;   /* when it was written (or start) */
+    double ckpt_retry_at;    /* after failures: not before (monotonic) */
+    uint32_t ckpt_failures;  /* in a row */
+    int dirty;               /* anything consumed since the last durable checkpoint */
+    int pub_dirty;      /* a version was published since: the next checkpoint records it and its
+                         * loss (written even when nothing was consumed, e.g. at shutdown) */
+    int commit_pending; /* the last durable checkpoint's offsets are not committed yet */
     /* The newest durable checkpoint and the newest one the group accepted the offsets of, kept
      * in memory: when a hand-over's commit is refused, the model rolls back to the latter. */
     rl_ckpt last_ck, committed_ck;
@@ -149,6 +154,13 @@ void rld_alert_cb(void *opaque, const rl_alert *a);
  * pos (may be NULL) names the partition and offset it concerns. */
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
                     const char *detail, double recent_loss, const rl_event_pos *pos);
+
+/* rld_ckpt_dir.c */
+/* Records the locked directory's st_dev/st_ino (after the lock is taken). */
+void rld_ckpt_dir_remember(rld_daemon *d);
+/* 0 while the path still names the locked directory; else -1, once logged, alerted and shown in
+ * /healthz, and checkpoints stop. */
+int rld_ckpt_dir_check(rld_daemon *d);
 
 /* rld_jumps.c */
 /* Checks m's offset against the one p expects. Returns 1 when m must not be learned: it came

@@ -158,6 +158,8 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     /* Dead letters and alerts of the events below these offsets go out first, as far as the
      * broker lets them within a short wait (failures are counted and logged by position). A
      * snapshot in flight is not waited for: it does not depend on the offsets. */
+    if (rld_ckpt_dir_check(d) != 0)
+        return RL_ERR_IO; /* said once, loudly, when it was noticed */
     while (d->producer && d->pending_records > 0 && rl_mono_s() - t0 < 2.0)
         rd_kafka_poll(d->producer, 10);
     rl_ckpt_init(&ck);

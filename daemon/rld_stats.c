@@ -46,6 +46,10 @@ static int64_t part_lag(const rld_part_stats *p)
 int rld_stats_healthy(const rld_stats_data *d, int64_t now_ms, char *reason, size_t reason_size)
 {
     double idle_s = (double)(now_ms - d->last_progress_ms) / 1000.0;
+    if (d->ckpt_dir_lost[0]) {
+        snprintf(reason, reason_size, "%s", d->ckpt_dir_lost);
+        return 0;
+    }
     if (d->ckpt_consecutive_failures > 0) {
         snprintf(reason, reason_size, "checkpoints failing: %u in a row",
                  d->ckpt_consecutive_failures);
@@ -95,7 +99,7 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
 {
     char *out = NULL;
     size_t len = 0;
-    char reason[400];
+    char reason[512];
     FILE *f = open_memstream(&out, &len);
     if (!f)
         return NULL;
@@ -275,7 +279,7 @@ static json_t *num(double v)
 
 char *rld_stats_model_json(const rld_stats_data *d, int64_t now_ms)
 {
-    char reason[400];
+    char reason[512];
     char *s;
     json_t *parts = json_array();
     json_t *o;

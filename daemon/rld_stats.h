@@ -82,7 +82,8 @@ typedef struct rld_stats_data {
     /* Degraded: still healthy (/healthz 200) but something went wrong that ops must see - an
      * offset jump. Shown for RLD_DEGRADED_HOLD_S after the last such event. */
     char degraded_reason[320];
-    int64_t degraded_ms; /* wall clock of the last such event, 0 never */
+    int64_t degraded_ms;     /* wall clock of the last such event, 0 never */
+    char ckpt_dir_lost[420]; /* non-empty: the checkpoint directory went away (503) */
     size_t n_parts;
     rld_part_stats parts[RLD_STATS_MAX_PARTS];
     int64_t started_ms;

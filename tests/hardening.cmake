@@ -2,7 +2,7 @@
 # resets, alerts sent twice across restarts, slow HTTP clients, giant checkpoint files, FIFOs,
 # a deleted checkpoint directory) and shows it closed. BENCHMARKS.md's reliability section says
 # what each proved.
-foreach(t offsetreplay alerts_restarts slowclients giantckpt)
+foreach(t offsetreplay alerts_restarts slowclients giantckpt ckptdir_gone)
   rl_script_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon;reliability")
   set_tests_properties(daemon_${t} PROPERTIES TIMEOUT 240)
 endforeach()
