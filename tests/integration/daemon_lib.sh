@@ -47,7 +47,24 @@ rl_daemon_config() {
         for _d_line in "$@"; do
             echo "$_d_line"
         done
-    } >"$RL_WORK/$_d_name.ini"
+    } | rl_ini_last_wins >"$RL_WORK/$_d_name.ini"
+}
+
+# rl_ini_last_wins: an INI text on stdin with each [section] key once, at its first place, with
+# the value of its last line: the extra lines given to rl_daemon_config override its defaults
+# (relearnd refuses a key set twice).
+rl_ini_last_wins() {
+    awk '
+        { line[NR] = $0 }
+        /^\[.*\]$/ { sec = $0; next }
+        /^[^;#].*=/ { k = $0; sub(/[ \t]*=.*/, "", k); id[NR] = sec SUBSEP k; last[sec SUBSEP k] = $0 }
+        END {
+            for (i = 1; i <= NR; i++) {
+                if (!(i in id)) { print line[i]; continue }
+                if (done[id[i]]++) continue
+                print last[id[i]]
+            }
+        }'
 }
 
 # rl_daemon_start NAME [args]: appends to NAME.log so restarts keep the history.
