@@ -41,17 +41,10 @@
 #include "drift/detector.h"
 #include "learners/learner.h"
 #include "model/model.h"
+#include "bench/drift_errors.h"
 #include "bench/streams.h"
 
-#define N_EVENTS 100000
-#define MAX_DET  8
-
-typedef struct setup {
-    const char *type;
-    uint64_t drift_at[4];
-    uint32_t n_drifts;
-    double width, delta_window;
-} setup;
+#define MAX_DET 8
 
 static const setup setups[2] = {
     {"abrupt", {20000, 40000, 60000, 80000}, 4, 50, 250},
@@ -60,91 +53,6 @@ static const setup setups[2] = {
 
 static const char *const gens[] = {"sea", "agrawal", "hyperplane", "stagger", "bernoulli"};
 #define N_GENS 5
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void die(const char *what, const char *err)
-{
-    fprintf(stderr, "bench_drift: %s: %s\n", what, err);
-    exit(1);
-}
-
-static double learn_ns_total, learn_events;
-
-/* The learner whose mistakes the detectors watch: params NULL = rl_learner_params_default();
- * from event freeze_at on (0 = never) it only predicts, so a drift's error rise lasts. */
-typedef struct learner_choice {
-    const char *label;
-    const rl_learner_params *params;
-    uint64_t freeze_at;
-} learner_choice;
-
-/* Fills err[0..n) with the prequential 0/1 mistakes of a fresh sgd learner on the stream. */
-static void error_stream(const char *gen, const setup *su, int drifting, uint64_t seed,
-                         const learner_choice *lc, uint8_t *err)
-{
-    rl_stream_config c;
-    char e[256];
-    rl_stream_config_default(&c, gen);
-    c.seed = seed;
-    c.n = N_EVENTS;
-    if (drifting) {
-        memcpy(c.drift_at, su->drift_at, sizeof(su->drift_at));
-        c.n_drifts = su->n_drifts;
-        c.width = su->width;
-    }
-    c.onehot = 1; /* agrawal: indicators, see streams.h */
-    if (strcmp(gen, "bernoulli") == 0) {
-        c.n_rates = 5;
-        for (uint32_t i = 0; i < 5; i++)
-            c.rates[i] = 0.1 * (i + 1);
-    }
-    rl_stream *s = NULL;
-    if (rl_stream_new(&c, &s, e, sizeof(e)) != RL_OK)
-        die(gen, e);
-    rl_stream_example ex;
-    if (strcmp(gen, "bernoulli") == 0) {
-        for (uint64_t i = 0; rl_stream_next(s, &ex); i++)
-            err[i] = (uint8_t)ex.label;
-        rl_stream_destroy(s);
-        return;
-    }
-    rl_learner_params p;
-    if (lc && lc->params)
-        p = *lc->params;
-    else
-        rl_learner_params_default(&p);
-    rl_learner *l = NULL;
-    if (rl_learner_new(&p, &l, e, sizeof(e)) != RL_OK)
-        die("sgd", e);
-    rl_feature feats[RL_STREAM_MAX_DIM];
-    rl_example x = {.weight = 1, .feats = feats};
-    double t0 = now_ns();
-    for (uint64_t i = 0; rl_stream_next(s, &ex); i++) {
-        uint32_t k = 0;
-        for (uint32_t j = 0; j < ex.dim; j++) {
-            if (ex.x[j] != 0)
-                feats[k++] = (rl_feature){j, (float)ex.x[j]};
-        }
-        x.n_feats = k;
-        x.label = (float)ex.label;
-        rl_pred pr;
-        if (lc && lc->freeze_at && i >= lc->freeze_at)
-            rl_learner_predict(l, &x, &pr);
-        else
-            rl_learner_learn(l, &x, &pr);
-        err[i] = pr.cls != ex.label;
-    }
-    learn_ns_total += now_ns() - t0;
-    learn_events += N_EVENTS;
-    rl_learner_destroy(l);
-    rl_stream_destroy(s);
-}
 
 /* The detectors at their defaults, plus ADWIN watching increases only (see drift/adwin.c). */
 typedef struct variant {
@@ -196,16 +104,16 @@ static size_t run_detector(const variant *v, const uint8_t *err, det_stats *st)
     rl_detector *d = NULL;
     char e[256];
     if (rl_detector_new(v->name, v->n_kv ? &v->kv : NULL, v->n_kv, &d, e, sizeof(e)) != RL_OK)
-        die(v->label, e);
+        rl_bench_die(v->label, e);
     size_t n_alarms = 0;
-    double t0 = now_ns();
+    double t0 = rl_bench_now_ns();
     for (uint64_t i = 0; i < N_EVENTS; i++) {
         rl_drift_state s;
         rl_detector_update(d, (double)err[i], &s);
         if (s == RL_DRIFT_DRIFT)
             alarms[n_alarms++] = i;
     }
-    double t1 = now_ns();
+    double t1 = rl_bench_now_ns();
     st->last_warnings = (double)d->n_warnings;
     rl_drift_state sink_state = RL_DRIFT_STABLE;
     int sink = 0;
@@ -213,7 +121,7 @@ static size_t run_detector(const variant *v, const uint8_t *err, det_stats *st)
         baseline_fn(d, (double)err[i], &sink_state);
         sink += sink_state == RL_DRIFT_DRIFT;
     }
-    double t2 = now_ns();
+    double t2 = rl_bench_now_ns();
     if (sink)
         fprintf(stderr, "impossible\n");
     st->ns += t1 - t0;
@@ -285,8 +193,9 @@ static void bench_detectors(int n_seeds)
             det_stats st[MAX_DET];
             memset(st, 0, sizeof(st));
             for (int seed = 1; seed <= n_seeds; seed++) {
-                error_stream(gens[g], &setups[t], 1, (uint64_t)seed, NULL, err_drift);
-                error_stream(gens[g], &setups[t], 0, (uint64_t)seed + 1000, NULL, err_stat);
+                rl_bench_error_stream(gens[g], &setups[t], 1, (uint64_t)seed, NULL, err_drift);
+                rl_bench_error_stream(gens[g], &setups[t], 0, (uint64_t)seed + 1000, NULL,
+                                      err_stat);
                 for (size_t k = 0; k < n_variants; k++) {
                     size_t na = run_detector(&variants[k], err_drift, &st[k]);
                     score(&setups[t], na, &st[k]);
@@ -330,7 +239,7 @@ static void bench_detectors(int n_seeds)
 static void bench_cost(int reps)
 {
     static uint8_t err[N_EVENTS];
-    error_stream("sea", &setups[0], 1, 1, NULL, err);
+    rl_bench_error_stream("sea", &setups[0], 1, 1, NULL, err);
     printf("\n## cost: ns per event, best of %d runs over %d events (SEA abrupt seed 1)\n", reps,
            N_EVENTS);
     printf("| detector | update loop ns | baseline loop ns | net detector ns | ratio loop / "
@@ -349,9 +258,9 @@ static void bench_cost(int reps)
         printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", variants[k].label, best / N_EVENTS,
                best_base / N_EVENTS, (best - best_base) / N_EVENTS, best / best_base);
     }
-    if (learn_events > 0)
+    if (rl_bench_learn_events > 0)
         printf("\nsgd learn() for scale (mean over every error stream built): %.1f ns/event\n",
-               learn_ns_total / learn_events);
+               rl_bench_learn_ns / rl_bench_learn_events);
 }
 
 /* ---- MOA-style concept switches ---- */
@@ -389,7 +298,7 @@ static void moa_rows(const char *gen, const setup *su, const learner_choice *lc,
     for (int k = 0; k < N_SIG; k++)
         sig[k] = 0;
     for (int seed = 1; seed <= n_seeds; seed++) {
-        error_stream(gen, su, 1, (uint64_t)seed, lc, err);
+        rl_bench_error_stream(gen, su, 1, (uint64_t)seed, lc, err);
         signal_sums(su, err, sig);
         for (size_t k = 0; k < n_variants; k++)
             score(su, run_detector(&variants[k], err, &st[k]), &st[k]);
@@ -431,7 +340,7 @@ static void bench_moa(int n_seeds)
     rl_learner_params_default(&slow);
     if (rl_learner_params_set(&slow, "schedule", "constant", e, sizeof(e)) != RL_OK ||
         rl_learner_params_set(&slow, "eta", "0.01", e, sizeof(e)) != RL_OK)
-        die("slow learner", e);
+        rl_bench_die("slow learner", e);
     const learner_choice def = {"default sgd", NULL, 0};
     const learner_choice lcs[2] = {{"sgd constant eta 0.01", &slow, 0},
                                    {"default sgd frozen at 10000", NULL, 10000}};
@@ -495,7 +404,7 @@ static double run_model(const char *gen, const variant *v, rl_response resp, uin
     c.response = resp;
     rl_model *m = NULL;
     if (rl_model_new(&c, NULL, NULL, &m, e, sizeof(e)) != RL_OK)
-        die("rl_model_new", e);
+        rl_bench_die("rl_model_new", e);
     rl_stream_config sc;
     rl_stream_config_default(&sc, gen);
     sc.seed = seed;
@@ -506,7 +415,7 @@ static double run_model(const char *gen, const variant *v, rl_response resp, uin
     sc.onehot = 1;
     rl_stream *s = NULL;
     if (rl_stream_new(&sc, &s, e, sizeof(e)) != RL_OK)
-        die(gen, e);
+        rl_bench_die(gen, e);
     rl_stream_example ex;
     rl_feature feats[RL_STREAM_MAX_DIM];
     rl_example x = {.weight = 1, .feats = feats};
