@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "  1  start-up failed (checkpoint dir, model load, Kafka client), the final\n"
             "     checkpoint could not be written, or --check-config could not write stdout\n"
             "  2  usage or configuration error (message names file:line, [section] key), or a\n"
-            "     configured topic the cluster does not have\n");
+            "     configured topic the cluster does not have, or a session.timeout.ms the\n"
+            "     brokers refuse\n");
 }
 
 int main(int argc, char **argv)

@@ -446,6 +446,16 @@ static void handle_error_message(rld_daemon *d, rd_kafka_message_t *m)
                m->offset, rd_kafka_message_errstr(m));
         return;
     }
+    if (m->err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT) {
+        /* Apache Kafka refuses a session.timeout.ms outside its group.min/max.session.timeout.ms
+         * (6 s / 30 min by default) on every JoinGroup: retrying can never join. */
+        rl_log(RL_LOG_ERROR, "the brokers refuse the consumer group's session timeout",
+               "error=\"%s\" fix=\"set [kafka] session.timeout.ms within the brokers' "
+               "group.min.session.timeout.ms .. group.max.session.timeout.ms\"",
+               rd_kafka_message_errstr(m));
+        d->config_refused = 1;
+        return;
+    }
     rl_log_limited(&d->rl_kafka, 5, RL_LOG_WARN, "consumer error",
                    "topic=%s partition=%d code=%s error=\"%s\"", topic, m->partition,
                    rd_kafka_err2name(m->err), rd_kafka_message_errstr(m));
@@ -547,7 +557,7 @@ int rld_daemon_run(rld_daemon *d)
     rl_log(RL_LOG_INFO, "relearnd running",
            "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
            d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
-    while (!rl_stop_signals) {
+    while (!rl_stop_signals && !d->config_refused) {
         int forced = 0, timeout_ms;
         size_t n;
         ssize_t got;
@@ -601,7 +611,7 @@ int rld_daemon_run(rld_daemon *d)
     rd_kafka_queue_destroy(q);
     free(msgs);
     rl_log(RL_LOG_INFO, "stopping: final checkpoint and commit", NULL);
-    d->exit_status = RLD_EXIT_OK;
+    d->exit_status = d->config_refused ? RLD_EXIT_CONFIG : RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)
         rld_commit_offsets(d);
     if (d->dirty || d->pub_dirty) {

@@ -127,6 +127,7 @@ struct rld_daemon {
     rld_alert_ids alert_ids;
 
     int exit_status;
+    int config_refused; /* the brokers refused a setting no retry can change: exit status 2 */
 };
 
 /* rld_offsets.c */

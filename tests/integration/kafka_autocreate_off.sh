@@ -4,7 +4,10 @@
 # and relearnd, configured with a topic the cluster does not have, stops at start-up with exit
 # status 2 (configuration error) and one line naming the config key, the topic and the reason
 # - for an input topic and for an output topic - instead of waiting behind "consumer error"
-# warnings or failing every snapshot at delivery.
+# warnings or failing every snapshot at delivery. The same for a setting the brokers refuse on
+# every try: a session.timeout.ms below group.min.session.timeout.ms (1 s on the test cluster,
+# 6 s by default) stops relearnd with exit status 2 and the fix, instead of a JoinGroup retried
+# forever.
 . "$RL_TESTS/integration/lib.sh"
 rl_init kafka_autocreate_off
 . "$RL_TESTS/integration/daemon_lib.sh"
@@ -51,4 +54,18 @@ kill -USR1 "$(rl_daemon_pid out)"
 rl_wait_metric out snapshot_version 1 30
 rl_daemon_stop out
 rl_assert_eq "snapshots on model-snapshots" 1 "$(rl_kcat_count b model-snapshots)"
+
+rl_daemon_config short b "[input]" "group = g-short" "[kafka]" "session.timeout.ms = 500"
+rl_daemon_start short
+rl_daemon_pid short >/dev/null
+_i=0
+while kill -0 "$(rl_daemon_pid short)" 2>/dev/null && [ $_i -lt 300 ]; do
+    sleep 0.1
+    _i=$((_i + 1))
+done
+kill -0 "$(rl_daemon_pid short)" 2>/dev/null && rl_fail "relearnd kept retrying a session timeout the brokers refuse"
+wait "$(rl_daemon_pid short)"
+rl_assert_eq "exit status with a session timeout the brokers refuse" 2 $?
+grep -q 'level=error msg="the brokers refuse the consumer group.s session timeout"' "$RL_WORK/short.log" ||
+    rl_fail "refused session timeout not explained: $(grep -v '^%' "$RL_WORK/short.log" | tail -n 3)"
 rl_log ok
