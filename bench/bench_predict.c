@@ -11,6 +11,7 @@
  *   predictor   rl_predictor_predict (storage/predictor.h) on the same pre-hashed events: the
  *               snapshot's scoring function alone, without librelearn's input checks
  *   by_index    relearn_predict with 40 features given by index below 2^bits (no hashing)
+ *   by_slot     relearn_predict_slots with the 40 features pre-hashed (hash once, score many)
  * and prints ns per event and events/s for each, and the ratios to the baseline. One thread. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_predict: %s\n", err);
         return 1;
     }
-    double best[4] = {1e9, 1e9, 1e9, 1e9}, sink = 0;
+    double best[5] = {1e9, 1e9, 1e9, 1e9, 1e9}, sink = 0;
     relearn_prediction out;
     for (int run = 0; run < 5; run++) {
         double t = now_s();
@@ -152,13 +153,24 @@ int main(int argc, char **argv)
         t = now_s() - t;
         if (t < best[3])
             best[3] = t;
+        t = now_s();
+        for (int r = 0; r < reps; r++)
+            for (size_t e = 0; e < n; e++) {
+                relearn_predict_slots(m, (const relearn_slot_feature *)(const void *)ex[e].feats,
+                                      NF, NULL, 0, &out, NULL);
+                sink += out.score;
+            }
+        t = now_s() - t;
+        if (t < best[4])
+            best[4] = t;
     }
-    const char *what[4] = {"baseline (learner predict, pre-hashed)", "relearn_predict by name",
-                           "relearn_predict by index", "rl_predictor_predict (pre-hashed)"};
+    const char *what[5] = {"baseline (learner predict, pre-hashed)", "relearn_predict by name",
+                           "relearn_predict by index", "rl_predictor_predict (pre-hashed)",
+                           "relearn_predict_slots (pre-hashed)"};
     double total = (double)n * reps;
     printf("learner=%s bits=%s features=%d events=%zu reps=%d (best of 5)\n", kind, bits, NF, n,
            reps);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         printf("%-40s %8.1f ns/event %10.0f events/s  %.2fx baseline\n", what[i],
                best[i] / total * 1e9, total / best[i], best[i] / best[0]);
     if (sink == 12345.678)

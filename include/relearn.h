@@ -158,6 +158,20 @@ relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
 relearn_err relearn_predict_batch(const relearn_model *m, const relearn_event *evs, size_t n,
                                   relearn_prediction *out, double *probs, size_t *n_done);
 
+/* One feature already hashed to its slot (relearn_hash_name / relearn_hash_index), for callers
+ * that hash once and score many times. */
+typedef struct relearn_slot_feature {
+    uint32_t slot; /* masked to 2^bits */
+    float value;
+} relearn_slot_feature;
+
+/* Scores n pre-hashed features (and dense, NULL or dense_dim values) as relearn_predict scores
+ * the same features by name or index: no copy, no hashing. Namespace interactions need names
+ * (RELEARN_ERR_MISMATCH for a model with interactions). Same checks, no allocation. */
+relearn_err relearn_predict_slots(const relearn_model *m, const relearn_slot_feature *f, size_t n,
+                                  const float *dense, size_t n_dense, relearn_prediction *out,
+                                  double *probs);
+
 /* The slot a name or an index hashes to, as relearn_predict computes it: for callers that hash
  * once and score many times (features by index are then given as slot indices below 2^bits,
  * which map to themselves). */

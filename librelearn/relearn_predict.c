@@ -4,6 +4,7 @@
  * RELEARN_MAX_FEATURES) and scored by the snapshot's scorer. Everything here only reads the
  * model, so any number of threads score with one model at once. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,38 @@ relearn_err relearn_predict(const relearn_model *m, const relearn_event *ev,
     relearn_err e = hash_event(m, ev, feats, ns, &ex);
     if (e != RELEARN_OK)
         return e;
+    score_example(m, &ex, out, probs);
+    return RELEARN_OK;
+}
+
+_Static_assert(sizeof(relearn_slot_feature) == sizeof(rl_feature) &&
+                   offsetof(relearn_slot_feature, slot) == offsetof(rl_feature, index) &&
+                   offsetof(relearn_slot_feature, value) == offsetof(rl_feature, value),
+               "relearn_slot_feature is laid out as rl_feature: scored in place");
+
+relearn_err relearn_predict_slots(const relearn_model *m, const relearn_slot_feature *f, size_t n,
+                                  const float *dense, size_t n_dense, relearn_prediction *out,
+                                  double *probs)
+{
+    rl_example ex;
+    if (!m || (n && !f) || !out)
+        return RELEARN_ERR_INVALID_ARG;
+    if (n > RELEARN_MAX_FEATURES)
+        return RELEARN_ERR_BAD_EVENT;
+    if (m->snap.learner.interactions.n > 0 || (dense && n_dense != m->snap.dense_dim))
+        return RELEARN_ERR_MISMATCH;
+    for (size_t i = 0; i < n; i++)
+        if (!(fabsf(f[i].value) <= RL_FEATURE_VALUE_MAX))
+            return RELEARN_ERR_BAD_EVENT;
+    for (size_t j = 0; dense && j < n_dense; j++)
+        if (!(fabsf(dense[j]) <= RL_FEATURE_VALUE_MAX))
+            return RELEARN_ERR_BAD_EVENT;
+    memset(&ex, 0, sizeof(ex));
+    ex.weight = 1.0f;
+    ex.feats = (const rl_feature *)(const void *)f;
+    ex.n_feats = (uint32_t)n;
+    ex.dense = dense;
+    ex.n_dense = (uint32_t)n_dense;
     score_example(m, &ex, out, probs);
     return RELEARN_OK;
 }

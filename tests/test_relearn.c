@@ -139,6 +139,13 @@ static void test_predicts_as_the_learner(void **state)
                 rl_learner_predict(l, &p.ex, &want);
                 assert_int_equal(relearn_predict(m, &p.ev, &out, probs), RELEARN_OK);
                 assert_true(tu_same_double(out.score, want.score));
+                relearn_slot_feature sf[40];
+                relearn_prediction by_slot;
+                for (int i = 0; i < 40; i++)
+                    sf[i] = (relearn_slot_feature){p.hashed[i].index, p.hashed[i].value};
+                assert_int_equal(relearn_predict_slots(m, sf, 40, NULL, 0, &by_slot, NULL),
+                                 RELEARN_OK);
+                assert_true(tu_same_double(by_slot.output, out.output));
                 assert_int_equal(out.cls, want.cls);
                 if (strcmp(info.output, "probability") == 0)
                     assert_true(tu_same_double(out.output, want.prob));
