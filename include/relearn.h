@@ -224,7 +224,8 @@ typedef struct relearn_follower relearn_follower;
 
 typedef struct relearn_follower_conf {
     const char *model_name;  /* required: the message key / relearn-model header followed */
-    const char *instance_id; /* NULL: any instance (the newest version seen wins) */
+    const char *instance_id; /* NULL: any instance (the version that arrives last wins; name
+                                one when several relearnd instances publish the model) */
     uint32_t keep;           /* versions kept for pinning and roll-back (0: 8) */
     uint64_t max_snapshot;   /* largest reassembled snapshot accepted (0: 1 GiB) */
     /* Kafka (used by relearn_follower_start only): */
