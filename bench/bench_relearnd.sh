@@ -15,6 +15,8 @@
 #   EVENTS      events per case (default: per shape and partition count, sized to fit the
 #               broker's retention, see below)
 #   COMPRESSION producer compression (default lz4)
+#   QUEUE_MIB   the consumer queue bound the RSS goal counts (default 16: relearnd's default
+#               queued.max.messages.kbytes; set it when a config sets its own)
 #
 # Per shape and partition count the events are generated once, produced once (keyed by line),
 # and then, REPS times, for every config:
@@ -27,7 +29,7 @@
 #             threads) and the consume loop's (the main thread's) while an assigned partition
 #             had lag; RSS at 25/50/75/100% and peak (VmHWM) against the
 #             learner state (checkpoint payload) + the consumer queue bound
-#             (queued.max.messages.kbytes, librdkafka's default 64 MiB);
+#             (queued.max.messages.kbytes: QUEUE_MIB, default 16, relearnd's default);
 #   eval:     `relearn eval` of the same file with the config's [model] and [drift] settings,
 #             wall and CPU time.
 # The ratios are relearnd / consumer and relearnd / eval of events/s (wall) within one rep.
@@ -187,10 +189,10 @@ for shape in $SHAPES; do
                 ew=$(echo "$t1 - $t0" | bc -l)
                 awk -v n="$nev" -v shape="$shape" -v parts="$parts" -v cfg="$cfg" -v r="$r" \
                     -v cw="$cw" -v rw="$rw" -v ew="$ew" -v ec="$(echo "$eu + $es" | bc -l)" \
-                    -v busy="$busy" -v loop="$loop" -v runq="$runq" -v rcpu="$rcpu" -v hwm="$hwm" -v state="$state" 'BEGIN {
+                    -v busy="$busy" -v loop="$loop" -v runq="$runq" -v rcpu="$rcpu" -v hwm="$hwm" -v state="$state" -v qmib="${QUEUE_MIB:-16}" 'BEGIN {
                         c = n / cw; d = n / rw; e = n / ew; st = state / 1048576;
                         printf "| %s | %d | %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %.0f | %.0f | %d | %.0f | %.0f |\n",
-                            shape, parts, cfg, n, r, c, d, e, d / c, d / e, busy, loop, runq, n / rcpu, n / ec, hwm, st, 1.5 * st + 64 }'
+                            shape, parts, cfg, n, r, c, d, e, d / c, d / e, busy, loop, runq, n / rcpu, n / ec, hwm, st, 1.5 * st + qmib }'
                 rm -rf "$RL_WORK/ckpt-$name"
             done
             r=$((r + 1))
