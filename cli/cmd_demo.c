@@ -323,15 +323,21 @@ static void usage(FILE *f)
 
 static void live_line(const struct demo *d, double t, uint64_t produced, const char *m)
 {
-    /* On a terminal the line redraws itself; in a log (CI, a pipe) each sample is a line. */
+    /* On a terminal the line redraws itself; in a log (CI, a pipe) each sample is a line. The
+     * rate is ours to compute from two samples: /metrics has counters, not rates. */
+    static double prev_t = -1, prev_learned;
     int tty = isatty(STDERR_FILENO);
+    double learned = metric(m, "relearnd_model_events");
+    double rate = prev_t >= 0 && t > prev_t ? (learned - prev_learned) / (t - prev_t) : 0;
+    prev_t = t;
+    prev_learned = learned;
     fprintf(stderr,
             "%s[%5.1fs] produced %6llu  learned %6.0f  %6.0f ev/s  recent acc %5.3f  "
             "drift warnings %2.0f drifts %2.0f  snapshot v%-3.0f lag %5.0f %s",
-            tty ? "\r" : "", t, (unsigned long long)produced, metric(m, "relearnd_model_events"),
-            metric(m, "relearnd_events_per_second"), metric(m, "relearnd_recent_accuracy"),
-            metric(m, "relearnd_drift_warnings_total"), metric(m, "relearnd_drifts_total"),
-            metric(m, "relearnd_snapshot_version"), lag_sum(m), tty ? "" : "\n");
+            tty ? "\r" : "", t, (unsigned long long)produced, learned, rate,
+            metric(m, "relearnd_recent_accuracy_ratio"), metric(m, "relearnd_drift_warnings_total"),
+            metric(m, "relearnd_drifts_total"), metric(m, "relearnd_snapshot_version"), lag_sum(m),
+            tty ? "" : "\n");
     (void)d;
 }
 
@@ -462,7 +468,8 @@ static int run(struct demo *d)
 
     /* 4. stop relearnd: final checkpoint, commit, exit 0 */
     {
-        double acc = metric(m, "relearnd_accuracy"), recent = metric(m, "relearnd_recent_accuracy");
+        double acc = metric(m, "relearnd_accuracy_ratio");
+        double recent = metric(m, "relearnd_recent_accuracy_ratio");
         double warnings = metric(m, "relearnd_drift_warnings_total");
         double drifts = metric(m, "relearnd_drifts_total");
         double version = metric(m, "relearnd_snapshot_version");

@@ -278,6 +278,32 @@ static rl_err decoder_new(rld_daemon *d, char *errstr, size_t errstr_size)
     return RL_OK;
 }
 
+/* The model's counts in seen_counts order. */
+static void model_counts(const rl_model *m, uint64_t out[4])
+{
+    rl_model_counters k;
+    rl_model_counters_get(m, &k);
+    out[0] = rl_model_warnings(m);
+    out[1] = rl_model_drifts(m);
+    out[2] = k.feature_warnings;
+    out[3] = k.feature_drifts;
+}
+
+/* Process counters follow the model's counts up, never down: a roll-back lowers the model's,
+ * and what is raised again after it is counted again. */
+void rld_count_model_rises(rld_daemon *d)
+{
+    uint64_t now[4];
+    model_counts(d->model, now);
+    uint64_t *proc[4] = {&d->sd.proc_warnings, &d->sd.proc_drifts, &d->sd.proc_feature_warnings,
+                         &d->sd.proc_feature_drifts};
+    for (int i = 0; i < 4; i++) {
+        if (now[i] > d->seen_counts[i])
+            *proc[i] += now[i] - d->seen_counts[i];
+        d->seen_counts[i] = now[i];
+    }
+}
+
 rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, size_t errstr_size)
 {
     char e[1024];
@@ -347,6 +373,7 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     d->sd.snapshot_version = d->snap_version;
     d->snap_position = rl_model_position(d->model);
     d->snap_last_mono = d->ckpt_last_mono = d->rate_t = rl_mono_s();
+    model_counts(d->model, d->seen_counts); /* what the checkpoint brought is not this process's */
     rl_log(RL_LOG_INFO, "snapshot versions",
            "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
            d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
@@ -428,13 +455,14 @@ static void refresh_stats(rld_daemon *d)
     s->n_parts = n;
     s->model_position = rl_model_position(d->model);
     rl_model_summary(d->model, &s->summary);
-    s->drift_warnings = rl_model_warnings(d->model);
-    s->drifts = rl_model_drifts(d->model);
+    rld_count_model_rises(d);
+    s->drift_warnings = d->seen_counts[0];
+    s->drifts = d->seen_counts[1];
+    s->feature_warnings = d->seen_counts[2];
+    s->feature_drifts = d->seen_counts[3];
     s->drift_state = (int)rl_model_drift_state(d->model);
     rl_model_counters k;
     rl_model_counters_get(d->model, &k);
-    s->feature_warnings = k.feature_warnings;
-    s->feature_drifts = k.feature_drifts;
     for (int l = 0; l < 3; l++) {
         s->alerts_suppressed_pending[0][l] = k.suppressed_pending[l];
         s->alerts_suppressed_pending[1][l] = k.feature_suppressed_pending[l];

@@ -116,6 +116,9 @@ struct rld_daemon {
     rld_stats stats;
     rld_stats_data sd;
     rld_http *http;
+    /* The model's warning, drift, feature-warning and feature-drift counts when last looked at:
+     * their rises are what this process saw (rld_stats_data.proc_*). */
+    uint64_t seen_counts[4];
     double rate_t; /* events/s sampling */
     uint64_t rate_events;
     double last_broker_probe;
@@ -129,6 +132,10 @@ struct rld_daemon {
     int exit_status;
     int config_refused; /* the brokers refused a setting no retry can change: exit status 2 */
 };
+
+/* rld_daemon.c: adds the rises of the model's warning and drift counts since last called to
+ * this process's counters (called per batch, and before a roll-back replaces the model). */
+void rld_count_model_rises(rld_daemon *d);
 
 /* rld_offsets.c */
 /* The partition's entry (created when create and absent; NULL when the table is full). */

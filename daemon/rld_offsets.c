@@ -227,7 +227,7 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     d->sd.ckpt_ok++;
     d->sd.ckpt_consecutive_failures = 0;
     d->sd.ckpt_last_ms = rl_now_ms();
-    d->sd.ckpt_last_duration_s = dur;
+    rld_hist_observe(&d->sd.ckpt_duration, dur);
     rl_log(RL_LOG_INFO, "checkpoint written",
            "why=%s seq=%" PRIu64 " events=%" PRIu64 " partitions=%zu dur_ms=%.1f path=\"%s\"", why,
            ck.seq, ck.events, ck.n_offsets, dur * 1000.0, path);
@@ -255,6 +255,7 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
         rd_kafka_topic_partition_list_destroy(seek);
         return;
     }
+    rld_count_model_rises(d); /* what the old model raised since the last batch */
     rl_model_destroy(d->model);
     d->model = m;
     if (d->committed_ck.dict) {

@@ -314,7 +314,7 @@ static void snapshot_delivered(rld_daemon *d)
     d->sd.snapshot_version = d->fl.version;
     d->sd.snapshot_last_ms = rl_now_ms();
     d->sd.snapshots_published++;
-    d->sd.snapshot_last_latency_s = now - d->fl.t_tick;
+    rld_hist_observe(&d->sd.snapshot_latency, now - d->fl.t_tick);
     d->sd.snapshot_last_loss = d->fl.recent_loss;
     rl_log(RL_LOG_INFO, "snapshot published",
            "version=%" PRIu64 " bytes=%zu chunks=%zu latency_ms=%.1f recent_loss=%.6g "

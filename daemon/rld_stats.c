@@ -8,7 +8,20 @@
 
 #include <jansson.h>
 
+#include "daemon/rld_process.h"
 #include "drift/detector.h"
+
+const double rld_hist_bounds[RLD_HIST_BOUNDS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                 0.5,   1,      2.5,   5,    10,    30,   60};
+
+void rld_hist_observe(rld_hist *h, double seconds)
+{
+    size_t b = 0;
+    while (b < RLD_HIST_BOUNDS && seconds > rld_hist_bounds[b])
+        b++;
+    h->counts[b]++;
+    h->sum += seconds;
+}
 
 void rld_stats_init(rld_stats *s)
 {
@@ -83,6 +96,36 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
     fprintf(f, "# HELP relearnd_%s %s\n# TYPE relearnd_%s %s\n", name, help, name, type);
 }
 
+static void hist(FILE *f, const char *name, const rld_hist *h)
+{
+    uint64_t cum = 0;
+    for (size_t b = 0; b <= RLD_HIST_BOUNDS; b++) {
+        cum += h->counts[b];
+        if (b < RLD_HIST_BOUNDS)
+            fprintf(f, "relearnd_%s_bucket{le=\"%g\"} %llu\n", name, rld_hist_bounds[b],
+                    (unsigned long long)cum);
+        else
+            fprintf(f, "relearnd_%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    }
+    fprintf(f, "relearnd_%s_sum %.9g\nrelearnd_%s_count %llu\n", name, h->sum, name,
+            (unsigned long long)cum);
+}
+
+/* A wall-clock time in seconds since the epoch; no sample at all when there is none yet (0), so
+ * `time() - x` never reads an age of 56 years. */
+static void stamp(FILE *f, const char *name, int64_t ms)
+{
+    if (ms > 0)
+        fprintf(f, "relearnd_%s %.3f\n", name, (double)ms / 1000.0);
+}
+
+/* A family of one unlabelled sample. */
+static void scalar(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+    metric(f, name, type, help);
+    fprintf(f, "relearnd_%s %llu\n", name, (unsigned long long)v);
+}
+
 /* Prometheus wants NaN / +Inf spelled this way. */
 static void val(FILE *f, const char *name, double v)
 {
@@ -104,15 +147,16 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     if (!f)
         return NULL;
 
-    metric(f, "info", "gauge", "Identity of this relearnd instance.");
-    fprintf(f, "relearnd_info{model=\"%s\",instance=\"%s\",learner=\"%s\",detector=\"%s\"} 1\n",
+    metric(f, "info", "gauge",
+           "Identity of this relearnd instance (instance_id: Prometheus owns `instance`).");
+    fprintf(f, "relearnd_info{model=\"%s\",instance_id=\"%s\",learner=\"%s\",detector=\"%s\"} 1\n",
             d->model_name, d->instance_id, d->learner, d->detector);
-    metric(f, "start_time_seconds", "gauge", "Process start, seconds since the epoch.");
-    val(f, "start_time_seconds", (double)d->started_ms / 1000.0);
+    rld_process_metrics(f);
     metric(f, "up", "gauge", "1 when /healthz would answer 200.");
     fprintf(f, "relearnd_up %d\n", rld_stats_healthy(d, now_ms, reason, sizeof(reason)));
 
-    metric(f, "events_total", "counter", "Events consumed, by outcome.");
+    metric(f, "events_total", "counter",
+           "Events consumed by this process, by outcome (rate() gives events per second).");
     fprintf(f, "relearnd_events_total{outcome=\"learned\"} %llu\n",
             (unsigned long long)d->events_ok);
     fprintf(f, "relearnd_events_total{outcome=\"dead_lettered\"} %llu\n",
@@ -126,9 +170,8 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
             (unsigned long long)d->dead_letter_produced);
     fprintf(f, "relearnd_dead_letter_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->dead_letter_failed);
-    metric(f, "offset_resets_total", "counter",
-           "Offset out of range: position reset per auto.offset.reset.");
-    fprintf(f, "relearnd_offset_resets_total %llu\n", (unsigned long long)d->offset_resets);
+    scalar(f, "offset_resets_total", "counter",
+           "Offset out of range: position reset per auto.offset.reset.", d->offset_resets);
     metric(f, "degraded", "gauge",
            "1 while /healthz says degraded (an offset jump in the last hour; still 200).");
     fprintf(f, "relearnd_degraded %d\n",
@@ -154,13 +197,11 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
     for (size_t i = 0; i < d->n_parts; i++)
         fprintf(f, "relearnd_offset_lost_events_total{topic=\"%s\",partition=\"%d\"} %llu\n",
                 d->parts[i].topic, d->parts[i].partition, (unsigned long long)d->parts[i].lost);
-    metric(f, "fetch_wakeups_total", "counter",
-           "Requests sent to wake librdkafka's fetcher after its prefetch queue was drained.");
-    fprintf(f, "relearnd_fetch_wakeups_total %llu\n", (unsigned long long)d->fetch_wakeups);
-    metric(f, "events_per_second", "gauge", "Consumption rate over the last seconds.");
-    val(f, "events_per_second", d->events_per_s);
+    scalar(f, "fetch_wakeups_total", "counter",
+           "Requests sent to wake librdkafka's fetcher after its prefetch queue was drained.",
+           d->fetch_wakeups);
 
-    metric(f, "partition_lag", "gauge", "High watermark minus next offset to read.");
+    metric(f, "partition_lag", "gauge", "High watermark minus next offset to read (events).");
     for (size_t i = 0; i < d->n_parts; i++)
         fprintf(f, "relearnd_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
                 d->parts[i].topic, d->parts[i].partition, (long long)part_lag(&d->parts[i]));
@@ -173,29 +214,44 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
         fprintf(f, "relearnd_partition_committed_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
                 d->parts[i].topic, d->parts[i].partition, (long long)d->parts[i].committed);
 
-    metric(f, "model_events", "gauge", "Events the model has learned from in its whole life.");
-    fprintf(f, "relearnd_model_events %llu\n", (unsigned long long)d->model_position);
+    scalar(f, "model_events", "gauge",
+           "Events the model has learned from in its whole life (restored from the checkpoint).",
+           d->model_position);
     metric(f, "recent_loss", "gauge", "Mean learner loss over the recent window.");
     val(f, "recent_loss", d->summary.recent_loss);
-    metric(f, "recent_accuracy", "gauge", "Accuracy over the recent window (classifiers).");
-    val(f, "recent_accuracy", d->summary.recent_accuracy);
-    metric(f, "accuracy", "gauge", "Prequential accuracy over the model's life.");
-    val(f, "accuracy", d->summary.accuracy);
+    metric(f, "recent_accuracy_ratio", "gauge",
+           "Accuracy over the recent window (classifiers), 0 to 1.");
+    val(f, "recent_accuracy_ratio", d->summary.recent_accuracy);
+    metric(f, "accuracy_ratio", "gauge", "Prequential accuracy over the model's life, 0 to 1.");
+    val(f, "accuracy_ratio", d->summary.accuracy);
     metric(f, "mean_loss", "gauge", "Prequential mean loss over the model's life.");
     val(f, "mean_loss", d->summary.mean_loss);
-    metric(f, "drift_warnings_total", "counter", "Drift warnings over the model's life.");
-    fprintf(f, "relearnd_drift_warnings_total %llu\n", (unsigned long long)d->drift_warnings);
-    metric(f, "drifts_total", "counter", "Drifts over the model's life.");
-    fprintf(f, "relearnd_drifts_total %llu\n", (unsigned long long)d->drifts);
-    metric(f, "feature_drift_warnings_total", "counter",
-           "Drift warnings of the watched feature (watch_feature) over the model's life.");
-    fprintf(f, "relearnd_feature_drift_warnings_total %llu\n",
-            (unsigned long long)d->feature_warnings);
-    metric(f, "feature_drifts_total", "counter",
-           "Drifts of the watched feature (watch_feature) over the model's life.");
-    fprintf(f, "relearnd_feature_drifts_total %llu\n", (unsigned long long)d->feature_drifts);
-    metric(f, "drift_state", "gauge", "0 stable, 1 warning, 2 drift.");
-    fprintf(f, "relearnd_drift_state %d\n", d->drift_state);
+    scalar(f, "drift_warnings_total", "counter",
+           "Drift warnings this process saw the model raise (a roll-back never lowers it).",
+           d->proc_warnings);
+    scalar(f, "drifts_total", "counter",
+           "Drifts this process saw the model raise (a roll-back never lowers it).",
+           d->proc_drifts);
+    scalar(f, "feature_drift_warnings_total", "counter",
+           "Drift warnings of the watched feature (watch_feature) this process saw.",
+           d->proc_feature_warnings);
+    scalar(f, "feature_drifts_total", "counter",
+           "Drifts of the watched feature (watch_feature) this process saw.",
+           d->proc_feature_drifts);
+    scalar(f, "model_drift_warnings", "gauge",
+           "Drift warnings over the model's life, as restored from its checkpoint.",
+           d->drift_warnings);
+    scalar(f, "model_drifts", "gauge", "Drifts over the model's life, as restored.", d->drifts);
+    scalar(f, "model_feature_drift_warnings", "gauge",
+           "Watched-feature drift warnings over the model's life, as restored.",
+           d->feature_warnings);
+    scalar(f, "model_feature_drifts", "gauge",
+           "Watched-feature drifts over the model's life, as restored.", d->feature_drifts);
+    metric(f, "drift_state", "gauge",
+           "The error detector's state: 1 on the series of the current state, 0 on the others.");
+    for (int l = 0; l < 3; l++)
+        fprintf(f, "relearnd_drift_state{state=\"%s\"} %d\n",
+                rl_drift_state_name((rl_drift_state)l), d->drift_state == l);
     metric(f, "alerts_total", "counter",
            "Alerts, by result: delivered to the alerts topic, failed, or not sent again "
            "because an event applied again after a restart or roll-back had raised it before.");
@@ -221,36 +277,37 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
                     src ? "feature" : "error", rl_drift_state_name((rl_drift_state)l),
                     (unsigned long long)d->alerts_suppressed_pending[src][l]);
 
-    metric(f, "checkpoint_seq", "gauge", "Sequence number of the last durable checkpoint.");
-    fprintf(f, "relearnd_checkpoint_seq %llu\n", (unsigned long long)d->ckpt_seq);
+    scalar(f, "checkpoint_seq", "gauge", "Sequence number of the last durable checkpoint.",
+           d->ckpt_seq);
     metric(f, "checkpoints_total", "counter", "Checkpoint writes, by result.");
     fprintf(f, "relearnd_checkpoints_total{result=\"ok\"} %llu\n", (unsigned long long)d->ckpt_ok);
     fprintf(f, "relearnd_checkpoints_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->ckpt_failed);
     metric(f, "checkpoint_failures_in_a_row", "gauge", "Consecutive failed checkpoint writes.");
     fprintf(f, "relearnd_checkpoint_failures_in_a_row %u\n", d->ckpt_consecutive_failures);
-    metric(f, "checkpoint_age_seconds", "gauge", "Seconds since the last durable checkpoint.");
-    val(f, "checkpoint_age_seconds",
-        d->ckpt_last_ms ? (double)(now_ms - d->ckpt_last_ms) / 1000.0 : NAN);
-    metric(f, "checkpoint_duration_seconds", "gauge", "Duration of the last checkpoint write.");
-    val(f, "checkpoint_duration_seconds", d->ckpt_last_duration_s);
+    metric(f, "checkpoint_last_success_timestamp_seconds", "gauge",
+           "When the last durable checkpoint of this process was written, seconds since the "
+           "epoch (no sample before the first).");
+    stamp(f, "checkpoint_last_success_timestamp_seconds", d->ckpt_last_ms);
+    metric(f, "checkpoint_duration_seconds", "histogram",
+           "Checkpoint writes (serialise, write, fsync, rename), by duration.");
+    hist(f, "checkpoint_duration_seconds", &d->ckpt_duration);
     metric(f, "commits_total", "counter", "Offset commits to the group, by result.");
     fprintf(f, "relearnd_commits_total{result=\"ok\"} %llu\n", (unsigned long long)d->commits_ok);
     fprintf(f, "relearnd_commits_total{result=\"failed\"} %llu\n",
             (unsigned long long)d->commits_failed);
 
-    metric(f, "handover_commit_behind_total", "counter",
-           "Partitions given up while the group commit lagged the checkpoint.");
-    fprintf(f, "relearnd_handover_commit_behind_total %llu\n",
-            (unsigned long long)d->handover_behind);
-    metric(f, "handover_rollbacks_total", "counter",
-           "Roll-backs to the last committed checkpoint when a hand-over commit was refused.");
-    fprintf(f, "relearnd_handover_rollbacks_total %llu\n", (unsigned long long)d->rollbacks);
-    metric(f, "snapshot_version", "gauge", "Last published (delivered) snapshot version.");
-    fprintf(f, "relearnd_snapshot_version %llu\n", (unsigned long long)d->snapshot_version);
-    metric(f, "snapshot_age_seconds", "gauge", "Seconds since the last published snapshot.");
-    val(f, "snapshot_age_seconds",
-        d->snapshot_last_ms ? (double)(now_ms - d->snapshot_last_ms) / 1000.0 : NAN);
+    scalar(f, "handover_commit_behind_total", "counter",
+           "Partitions given up while the group commit lagged the checkpoint.", d->handover_behind);
+    scalar(f, "handover_rollbacks_total", "counter",
+           "Roll-backs to the last committed checkpoint when a hand-over commit was refused.",
+           d->rollbacks);
+    scalar(f, "snapshot_version", "gauge", "Last published (delivered) snapshot version.",
+           d->snapshot_version);
+    metric(f, "snapshot_last_publish_timestamp_seconds", "gauge",
+           "When this process last published a version (delivery confirmed), seconds since the "
+           "epoch (no sample before the first).");
+    stamp(f, "snapshot_last_publish_timestamp_seconds", d->snapshot_last_ms);
     metric(f, "snapshots_total", "counter", "Snapshot candidates, by result.");
     fprintf(f, "relearnd_snapshots_total{result=\"published\"} %llu\n",
             (unsigned long long)d->snapshots_published);
@@ -258,9 +315,9 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
             (unsigned long long)d->snapshots_failed);
     fprintf(f, "relearnd_snapshots_total{result=\"held_back\"} %llu\n",
             (unsigned long long)d->snapshots_held);
-    metric(f, "snapshot_publish_latency_seconds", "gauge",
-           "Last snapshot: schedule tick to delivery report.");
-    val(f, "snapshot_publish_latency_seconds", d->snapshot_last_latency_s);
+    metric(f, "snapshot_publish_latency_seconds", "histogram",
+           "Published versions, by time from the schedule's tick to the delivery report.");
+    hist(f, "snapshot_publish_latency_seconds", &d->snapshot_latency);
     metric(f, "brokers_down", "gauge", "1 while librdkafka reports all brokers down.");
     fprintf(f, "relearnd_brokers_down %d\n", d->brokers_down);
 

@@ -4,8 +4,9 @@
  * The consume loop owns the live counters and publishes a copy here once per batch (and after
  * each checkpoint/snapshot), under one mutex; the HTTP thread only ever reads that copy. So the
  * per-event path never takes a lock, and a scrape never sees a half-updated batch. Counters are
- * monotonic from process start (Prometheus counters); the model's own counts (events stepped,
- * warnings, drifts) come from the model and survive restarts through the checkpoint. */
+ * monotonic from process start (Prometheus counters: what this process did); the model's own
+ * counts (events stepped, warnings, drifts) come from the model, survive restarts through the
+ * checkpoint and fall back at a roll-back, so /metrics shows them as gauges (relearnd_model_*). */
 #ifndef RLD_STATS_H
 #define RLD_STATS_H
 
@@ -18,6 +19,15 @@
 
 #define RLD_STATS_MAX_PARTS 256
 #define RLD_DEGRADED_HOLD_S 3600
+
+/* A Prometheus histogram with fixed bounds (rld_hist_bounds: 1 ms to 60 s), for durations. */
+#define RLD_HIST_BOUNDS 15
+typedef struct rld_hist {
+    uint64_t counts[RLD_HIST_BOUNDS + 1]; /* per bucket, not cumulative; the last is +Inf */
+    double sum;
+} rld_hist;
+extern const double rld_hist_bounds[RLD_HIST_BOUNDS];
+void rld_hist_observe(rld_hist *h, double seconds);
 
 typedef struct rld_part_stats {
     char topic[128];
@@ -45,13 +55,16 @@ typedef struct rld_stats_data {
     uint64_t dead_letter_failed;   /* delivery failed (logged, counted) */
     uint64_t offset_resets;        /* offset out of range -> auto.offset.reset */
     uint64_t fetch_wakeups;        /* fetcher wake-ups sent (rld_fetch_wake.h) */
-    double events_per_s;           /* over the last ~5 s */
+    double events_per_s;           /* over the last ~2 s, for /model only (Prometheus: rate()) */
     /* model */
     uint64_t model_position; /* events stepped in the model's whole life (across restarts) */
     rl_metrics_summary summary;
     uint64_t drift_warnings, drifts;
     uint64_t feature_warnings, feature_drifts; /* the watched feature's detector (0 when off) */
-    int drift_state;                           /* rl_drift_state */
+    /* The same four as seen by this process: rises of the model's counts since start, never
+     * lowered by a roll-back (events applied again that raise a drift again count again). */
+    uint64_t proc_warnings, proc_drifts, proc_feature_warnings, proc_feature_drifts;
+    int drift_state; /* rl_drift_state */
     uint64_t alerts_sent, alerts_failed;
     uint64_t alerts_already_sent; /* alerts of replayed events, sent before a restart/roll-back */
     /* Rate-limited alerts, by level (rl_drift_state): those a later alert reported in its
@@ -64,7 +77,7 @@ typedef struct rld_stats_data {
     uint64_t ckpt_ok, ckpt_failed;
     uint32_t ckpt_consecutive_failures;
     int64_t ckpt_last_ms; /* wall clock of the last durable checkpoint (0 none) */
-    double ckpt_last_duration_s;
+    rld_hist ckpt_duration;
     uint64_t commits_ok, commits_failed;
     uint64_t handover_behind; /* partitions given up with the commit behind the checkpoint */
     uint64_t rollbacks;       /* roll-backs to the last committed checkpoint at a hand-over */
@@ -72,8 +85,8 @@ typedef struct rld_stats_data {
     uint64_t snapshot_version; /* last published (delivery confirmed) */
     int64_t snapshot_last_ms;
     uint64_t snapshots_published, snapshots_failed, snapshots_held;
-    double snapshot_last_latency_s; /* schedule tick to delivery report */
-    double snapshot_last_loss;      /* recent loss of the last published version */
+    rld_hist snapshot_latency; /* schedule tick to delivery report */
+    double snapshot_last_loss; /* recent loss of the last published version */
     /* consumer health */
     int64_t last_progress_ms; /* last time an event was consumed (or start) */
     int brokers_down;         /* librdkafka reported all brokers down, not yet back */

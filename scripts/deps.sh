@@ -7,7 +7,8 @@
 #                    for its Admin API (topics) and as a second, non-librdkafka client;
 #                    python3-protobuf, python3-xxhash, python3-zstandard and protobuf-compiler
 #                    for python/relearn_snapshot.py, the snapshot reader written from
-#                    docs/FORMAT.md that the tests check against the C code
+#                    docs/FORMAT.md that the tests check against the C code; prometheus
+#                    for promtool (the /metrics lint, the alerting rules) and a real server
 set -eu
 PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
 libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
@@ -15,7 +16,7 @@ libzstd-dev libjsmn-dev kcat liblinear-tools clang libclang-rt-14-dev clang-form
 procps time"
 if [ "${1:-}" = --test ]; then
     PKGS="$PKGS default-jdk-headless maven python3-kafka python3-protobuf python3-xxhash \
-python3-zstandard protobuf-compiler"
+python3-zstandard protobuf-compiler prometheus"
 fi
 missing=""
 for p in $PKGS; do

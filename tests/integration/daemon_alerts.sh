@@ -18,11 +18,13 @@ m() {
     echo "${v:-missing}"
 }
 
-# snapshot_counts FILE: the counters the records are checked against, as shell assignments.
+# snapshot_counts FILE: the counters the records are checked against, as shell assignments. The
+# warnings and drifts are the model's lifetime counts (gauges restored from the checkpoint), not
+# the process counters relearnd_drift*_total, which start from 0 at every start.
 snapshot_counts() {
     {
-        echo "warnings=$(m drift_warnings_total)"
-        echo "drifts=$(m drifts_total)"
+        echo "warnings=$(m model_drift_warnings)"
+        echo "drifts=$(m model_drifts)"
         echo "delivered=$(m 'alerts_total{result="delivered"}')"
         echo "supp_w=$(m 'alerts_suppressed_total{level="warning"}')"
         echo "supp_d=$(m 'alerts_suppressed_total{level="drift"}')"
@@ -112,7 +114,8 @@ rl_assert_eq "suppressed warnings (both runs)" "$((run1_supp_w + supp_w))" "$r_s
 rl_assert_eq "suppressed drifts (both runs)" "$((run1_supp_d + supp_d))" "$r_suppressed_drift"
 # the series ops alert on are declared once each, with HELP and TYPE
 for name in alerts_suppressed_total alerts_suppressed_pending feature_drifts_total \
-    feature_drift_warnings_total drifts_total drift_warnings_total alerts_total; do
+    feature_drift_warnings_total drifts_total drift_warnings_total alerts_total model_drifts \
+    model_drift_warnings model_feature_drifts model_feature_drift_warnings; do
     rl_assert_eq "HELP and TYPE of relearnd_$name" 2 \
         "$(grep -c "^# [A-Z]* relearnd_$name " "$RL_WORK/metrics.txt")"
 done
