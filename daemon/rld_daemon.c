@@ -15,6 +15,7 @@
 
 #include "learners/interactions.h"
 #include "daemon/rld_int.h"
+#include "daemon/rld_notify.h"
 #include "storage/snapshot.h"
 
 static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -363,6 +364,7 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
         }
         rl_log(RL_LOG_WARN, "cannot read the snapshot topic yet; retrying",
                "topic=%s attempt=%d error=\"%s\"", d->cfg.snapshot_topic, attempt, e);
+        rld_notify_status("waiting for the snapshot topic (the last published version)");
         sleep(2);
     }
     if (err != RL_OK) {
@@ -593,6 +595,7 @@ int rld_daemon_run(rld_daemon *d)
         free(msgs);
         return RLD_EXIT_FAILURE;
     }
+    rld_notify_status("waiting for the consumer group's first assignment");
     rl_log(RL_LOG_INFO, "relearnd running",
            "model=%s instance=%s group=%s topics=%s brokers=%s learner=%s", d->cfg.model_name,
            d->cfg.instance_id, d->cfg.group, d->cfg.topics, d->cfg.brokers, d->sd.learner);
@@ -643,6 +646,7 @@ int rld_daemon_run(rld_daemon *d)
         probe_brokers(d, now);
         refresh_stats(d);
         rld_fetch_wake_tick(d, q, now);
+        rld_notify_alive(now, d->sd.model_position, d->ckpt_seq, d->snap_version);
     }
 
     rld_fetch_wake_destroy(d->waker);
@@ -650,6 +654,7 @@ int rld_daemon_run(rld_daemon *d)
     rd_kafka_queue_destroy(q);
     free(msgs);
     rl_log(RL_LOG_INFO, "stopping: final checkpoint and commit", NULL);
+    rld_notify_stopping("stopping: final checkpoint and commit");
     d->exit_status = d->config_refused ? RLD_EXIT_CONFIG : RLD_EXIT_OK;
     if (!d->dirty && d->commit_pending)
         rld_commit_offsets(d);

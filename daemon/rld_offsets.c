@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/rld_int.h"
+#include "daemon/rld_notify.h"
 
 /* ---- partitions ---- */
 
@@ -420,6 +421,11 @@ void rld_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         on_assign(d, rk, parts);
+        /* In the group and consuming (an empty assignment too: more members than partitions is
+         * a working state) - what systemd's READY means for relearnd. */
+        rld_notify_ready(parts->cnt ? "learning: partitions assigned"
+                                    : "in the group; no partition assigned (more members than "
+                                      "partitions)");
         if (coop)
             e2 = rd_kafka_incremental_assign(rk, parts);
         else

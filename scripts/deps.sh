@@ -13,7 +13,7 @@ set -eu
 PKGS="cmake make gcc pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler \
 libopenblas-dev libcmocka-dev libxxhash-dev libinih-dev libjansson-dev libmicrohttpd-dev \
 libzstd-dev libjsmn-dev kcat liblinear-tools clang libclang-rt-14-dev clang-format curl bc xxd \
-procps time"
+procps time libsystemd-dev"
 if [ "${1:-}" = --test ]; then
     PKGS="$PKGS default-jdk-headless maven python3-kafka python3-protobuf python3-xxhash \
 python3-zstandard protobuf-compiler prometheus"

@@ -2,8 +2,8 @@
 # broker` in its own process, kcat as the independent client).
 rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
 rl_unit_test(test_fetch_wake SOURCES test_fetch_wake.c LIBS rl_daemon LABELS daemon)
-foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health metrics
-    chunks json)
+foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health
+    metrics notify chunks json)
   rl_script_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon")
   set_tests_properties(daemon_${t} PROPERTIES TIMEOUT 240)
 endforeach()

@@ -46,6 +46,10 @@ grep -q "^dir = $state\$" "$W/unit_start.out" ||
 grep -q '^KillSignal=SIGTERM$' "$U" || rl_fail "unit: KillSignal is not SIGTERM"
 grep -q '^RestartPreventExitStatus=2$' "$U" || rl_fail "unit: exit status 2 is not kept from restarts"
 grep -q '^ExecReload=/bin/kill -USR1 \$MAINPID$' "$U" || rl_fail "unit: reload is not SIGUSR1"
+# Type=notify with a watchdog: relearnd sends READY/WATCHDOG/STOPPING (tested by daemon_notify).
+grep -q '^Type=notify$' "$U" || rl_fail "unit: not Type=notify"
+grep -q '^NotifyAccess=main$' "$U" || rl_fail "unit: NotifyAccess is not main"
+grep -q '^WatchdogSec=[1-9]' "$U" || rl_fail "unit: no WatchdogSec"
 "$RELEARND" --help | grep -q '^  2  usage or configuration error' ||
     rl_fail "relearnd --help no longer says exit status 2 is a configuration error"
 if command -v systemd-analyze >/dev/null 2>&1; then
