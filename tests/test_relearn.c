@@ -17,7 +17,9 @@
 #include "wire/event_codec.h"
 #include "learners/features.h"
 #include "relearn.h"
+#include "storage/frame.h"
 #include "storage/snapshot.h"
+#include "proto/snapshot.pb-c.h"
 
 #define BITS 12
 
@@ -196,6 +198,34 @@ static void test_refuses_bad_bytes_and_events(void **state)
     assert_int_equal(relearn_predict(m, &p.ev, &out, NULL), RELEARN_ERR_MISMATCH);
     assert_string_equal(relearn_err_str(RELEARN_ERR_MISMATCH), rl_err_str(RL_ERR_MISMATCH));
     relearn_model_release(m);
+    rl_buf_free(&b);
+    rl_learner_destroy(l);
+}
+
+/* A snapshot from a newer format is refused with a message saying so, never guessed at. */
+static void test_newer_format_refused(void **state)
+{
+    (void)state;
+    rl_learner *l = trained("sgd", NULL, 100);
+    rl_buf b, f;
+    relearn_model *m = NULL;
+    char err[256];
+    encode(l, "flights", 1, &b); /* uncompressed: a 24-byte header and an 8-byte checksum */
+    Relearn__Snapshot *pb = relearn__snapshot__unpack(NULL, b.len - 32, b.data + 24);
+    assert_non_null(pb);
+    pb->format_version = RL_SNAPSHOT_FORMAT_VERSION + 1;
+    size_t n = relearn__snapshot__get_packed_size(pb);
+    uint8_t *raw = malloc(n);
+    relearn__snapshot__pack(pb, raw);
+    rl_buf_init(&f);
+    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    assert_int_equal(relearn_model_open_bytes(f.data, f.len, &m, err, sizeof(err)),
+                     RELEARN_ERR_VERSION);
+    assert_null(m);
+    assert_non_null(strstr(err, "is newer"));
+    relearn__snapshot__free_unpacked(pb, NULL);
+    free(raw);
+    rl_buf_free(&f);
     rl_buf_free(&b);
     rl_learner_destroy(l);
 }
@@ -615,6 +645,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_predicts_as_the_learner),
         cmocka_unit_test(test_refuses_bad_bytes_and_events),
+        cmocka_unit_test(test_newer_format_refused),
         cmocka_unit_test(test_chunks_in_any_order),
         cmocka_unit_test(test_explain_adds_up),
         cmocka_unit_test(test_protobuf_event),
