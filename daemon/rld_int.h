@@ -137,6 +137,10 @@ struct rld_daemon {
  * this process's counters (called per batch, and before a roll-back replaces the model). */
 void rld_count_model_rises(rld_daemon *d);
 
+/* rld_start.c */
+/* The consumer's and the producer's error callback (opaque: the daemon). */
+void rld_on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+
 /* rld_offsets.c */
 /* The partition's entry (created when create and absent; NULL when the table is full). */
 rld_part *rld_part_find(rld_daemon *d, const char *topic, int32_t partition, int create);

@@ -80,17 +80,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-    rld_daemon *d = opaque;
-    (void)rk;
-    snprintf(d->sd.last_kafka_error, sizeof(d->sd.last_kafka_error), "%s", reason);
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        d->sd.brokers_down = 1;
-    rl_log_limited(&d->rl_kafka, 5, err == RD_KAFKA_RESP_ERR__FATAL ? RL_LOG_ERROR : RL_LOG_WARN,
-                   "kafka error", "code=%s reason=\"%s\"", rd_kafka_err2name(err), reason);
-}
-
 rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size)
 {
     char e[512];
@@ -101,7 +90,7 @@ rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size)
         return RL_ERR_CONFIG;
     rd_kafka_conf_set_opaque(conf, d);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_error_cb(conf, rld_on_kafka_error);
     d->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
     if (!d->producer) {
         rd_kafka_conf_destroy(conf);
