@@ -112,6 +112,29 @@ b=$(curl -s -d '{"instances": [{"f^x1": 2.5, "c=a\"b": 1}]}' "$URL/v1/models/fli
 rl_assert_eq "escaped names" "$b" "$a"
 head -c 300000 /dev/zero | tr '\0' ' ' >"$RL_WORK/big"
 status 413 POST /v1/models/flights:predict --data-binary "@$RL_WORK/big"
+# raw garbage on the socket, broken request lines, absurd headers: the server lives on
+$PY - "${URL#http://}" <<'PYEOF'
+import random, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+rnd = random.Random(7)
+cases = [bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 3000))) for _ in range(60)]
+cases += [b"POST /v1/models/flights:predict HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+          b"POST /v1/models/flights:predict HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n{",
+          b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n",
+          b"POST /v1/models/flights:predict HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]
+for c in cases:
+    s = socket.create_connection((host, int(port)))
+    s.settimeout(3)
+    try:
+        s.sendall(c)
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(65536):
+            pass
+    except OSError:
+        pass
+    s.close()
+PYEOF
+status 200 GET /healthz
 status 404 GET /v1/models/other
 status 404 POST /v1/models/flights:frobnicate
 status 405 GET /v1/models/flights:predict
