@@ -24,6 +24,9 @@ rl_log "broker back (data recovered from disk) at model_events=$(rl_metric a mod
 wait $RL_PROD_PID
 rl_assert_eq "producer exit status (every event delivered)" 0 $?
 kill -0 "$(rl_daemon_pid a)" || rl_fail "relearnd exited during the broker outage"
-grep -q 'msg="kafka error"' "$RL_WORK/a.log" || rl_fail "relearnd did not notice the outage"
+# The outage reached relearnd's clients (librdkafka's own lines, or relearnd's rate-limited
+# "kafka error").
+grep -q 'Connection refused\|Disconnected\|msg="kafka error"' "$RL_WORK/a.log" ||
+    rl_fail "relearnd's clients never saw the broker go away"
 rl_check_once a b events $total
 rl_log "ok: $total events, each learned once across a broker kill -9 and restart"
