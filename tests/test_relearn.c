@@ -302,6 +302,58 @@ static void test_explain_adds_up(void **state)
     rl_learner_destroy(l);
 }
 
+/* Features given by index are named from the snapshot's dictionary where it has their slot. */
+static void test_explain_names_from_dictionary(void **state)
+{
+    (void)state;
+    rl_learner *l = trained("sgd", "constant", 500);
+    rl_dict *d = NULL;
+    rl_snapshot_meta meta;
+    rl_buf b;
+    relearn_model *m = NULL;
+    char err[256];
+    assert_int_equal(rl_dict_new(0, &d, err, sizeof(err)), RL_OK);
+    rl_dict_add(d, 17, "carrier=AA", 10);
+    memset(&meta, 0, sizeof(meta));
+    meta.model_name = "flights";
+    meta.instance_id = "test-1";
+    meta.version = 1;
+    meta.dict = d;
+    rl_buf_init(&b);
+    assert_int_equal(rl_snapshot_encode_learner(l, RL_HASH_SEED_DEFAULT, 500, NULL, &meta, 0, &b,
+                                                err, sizeof(err)),
+                     RL_OK);
+    assert_int_equal(relearn_model_open_bytes(b.data, b.len, &m, err, sizeof(err)), RELEARN_OK);
+    relearn_info info;
+    relearn_model_info(m, &info);
+    assert_int_equal(info.dict_size, 1);
+    relearn_feature f[2] = {{NULL, 0, 17, 2.0f}, {NULL, 0, 18, 1.0f}};
+    relearn_event ev = {f, 2, NULL, 0};
+    relearn_contribution c[3];
+    size_t n = 0;
+    assert_int_equal(relearn_explain(m, &ev, 3, c, &n, NULL), RELEARN_OK);
+    int named = 0, unnamed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].kind != RELEARN_TERM_FEATURE)
+            continue;
+        if (c[i].slot == 17) {
+            assert_non_null(c[i].name);
+            assert_int_equal(c[i].name_len, 10);
+            assert_memory_equal(c[i].name, "carrier=AA", 10);
+            named++;
+        } else {
+            assert_null(c[i].name);
+            unnamed++;
+        }
+    }
+    assert_int_equal(named, 1);
+    assert_int_equal(unnamed, 1);
+    relearn_model_release(m);
+    rl_dict_destroy(d);
+    rl_buf_free(&b);
+    rl_learner_destroy(l);
+}
+
 /* With namespace interactions (-q ff) the crossed features are terms too: explain reports them
  * as RELEARN_TERM_CROSSED and all terms still add up to the score. */
 static void test_explain_with_interactions(void **state)
@@ -650,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_explain_adds_up),
         cmocka_unit_test(test_protobuf_event),
         cmocka_unit_test(test_explain_with_interactions),
+        cmocka_unit_test(test_explain_names_from_dictionary),
         cmocka_unit_test(test_predict_allocates_nothing),
         cmocka_unit_test(test_threads_predict_on_one_model),
         cmocka_unit_test(test_follower_swaps_pins_rolls_back_refuses),
