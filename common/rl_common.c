@@ -193,14 +193,14 @@ void rl_buf_put_f64s(rl_buf *b, const double *v, size_t n)
         rl_buf_put_f64(b, v[i]);
 }
 
-void rl_rd_init(rl_rd *r, const void *p, size_t len)
+void rl_cursor_init(rl_cursor *r, const void *p, size_t len)
 {
     r->p = p;
     r->left = p ? len : 0;
     r->failed = 0;
 }
 
-static int rd_take(rl_rd *r, size_t n)
+static int rd_take(rl_cursor *r, size_t n)
 {
     if (r->failed || r->left < n) {
         r->failed = 1;
@@ -209,7 +209,7 @@ static int rd_take(rl_rd *r, size_t n)
     return 1;
 }
 
-void rl_rd_bytes(rl_rd *r, void *out, size_t n)
+void rl_cursor_bytes(rl_cursor *r, void *out, size_t n)
 {
     if (!rd_take(r, n)) {
         if (n)
@@ -222,78 +222,78 @@ void rl_rd_bytes(rl_rd *r, void *out, size_t n)
     r->left -= n;
 }
 
-uint8_t rl_rd_u8(rl_rd *r)
+uint8_t rl_cursor_u8(rl_cursor *r)
 {
     uint8_t v = 0;
-    rl_rd_bytes(r, &v, 1);
+    rl_cursor_bytes(r, &v, 1);
     return v;
 }
 
-uint32_t rl_rd_u32(rl_rd *r)
+uint32_t rl_cursor_u32(rl_cursor *r)
 {
     uint8_t x[4];
-    rl_rd_bytes(r, x, 4);
+    rl_cursor_bytes(r, x, 4);
     uint32_t v = 0;
     for (int i = 3; i >= 0; i--)
         v = (v << 8) | x[i];
     return v;
 }
 
-uint64_t rl_rd_u64(rl_rd *r)
+uint64_t rl_cursor_u64(rl_cursor *r)
 {
     uint8_t x[8];
-    rl_rd_bytes(r, x, 8);
+    rl_cursor_bytes(r, x, 8);
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)
         v = (v << 8) | x[i];
     return v;
 }
 
-float rl_rd_f32(rl_rd *r)
+float rl_cursor_f32(rl_cursor *r)
 {
-    uint32_t u = rl_rd_u32(r);
+    uint32_t u = rl_cursor_u32(r);
     float v;
     memcpy(&v, &u, 4);
     return v;
 }
 
-double rl_rd_f64(rl_rd *r)
+double rl_cursor_f64(rl_cursor *r)
 {
-    uint64_t u = rl_rd_u64(r);
+    uint64_t u = rl_cursor_u64(r);
     double v;
     memcpy(&v, &u, 8);
     return v;
 }
 
-void rl_rd_f32s(rl_rd *r, float *out, size_t n)
+void rl_cursor_f32s(rl_cursor *r, float *out, size_t n)
 {
     if (n > SIZE_MAX / 4 || !rd_take(r, n * 4)) {
         r->failed = 1;
         return;
     }
     if (host_is_le()) {
-        rl_rd_bytes(r, out, n * 4);
+        rl_cursor_bytes(r, out, n * 4);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        out[i] = rl_rd_f32(r);
+        out[i] = rl_cursor_f32(r);
 }
 
-void rl_rd_f64s(rl_rd *r, double *out, size_t n)
+void rl_cursor_f64s(rl_cursor *r, double *out, size_t n)
 {
     if (n > SIZE_MAX / 8 || !rd_take(r, n * 8)) {
         r->failed = 1;
         return;
     }
     if (host_is_le()) {
-        rl_rd_bytes(r, out, n * 8);
+        rl_cursor_bytes(r, out, n * 8);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        out[i] = rl_rd_f64(r);
+        out[i] = rl_cursor_f64(r);
 }
 
-int rl_rd_ok(const rl_rd *r, int require_end)
+int rl_cursor_ok(const rl_cursor *r, int require_end)
 {
     return !r->failed && (!require_end || r->left == 0);
 }

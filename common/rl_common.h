@@ -5,7 +5,7 @@
  *
  * rl_buf is a growable byte buffer with little-endian put/get helpers. Learners and detectors
  * export their full state into one; the checkpoint stores those bytes verbatim, so every state
- * blob is a fixed little-endian layout that a reader can bounds-check (rl_rd never reads past
+ * blob is a fixed little-endian layout that a reader can bounds-check (rl_cursor never reads past
  * the end: it latches an error instead, checked once at the end). This file depends on nothing
  * of ours, so learners/ and drift/ stay free of I/O, Kafka and protobuf. */
 #ifndef RL_COMMON_H
@@ -56,10 +56,10 @@ const char *rl_fmt_double(char *out, size_t out_size, double v);
 /* A stream of bytes read in order (a file checked as it is read, a decompressor): read()
  * fills exactly n bytes at dst, or fails with a message. It lets a large state be imported
  * straight into where it lives, without a copy of the whole in between. */
-typedef struct rl_src {
+typedef struct rl_byte_stream {
     rl_err (*read)(void *ctx, void *dst, size_t n, char *errstr, size_t errstr_size);
     void *ctx;
-} rl_src;
+} rl_byte_stream;
 
 /* ---- byte buffer ---- */
 typedef struct rl_buf {
@@ -82,24 +82,25 @@ void rl_buf_put_f64(rl_buf *b, double v);
 void rl_buf_put_f32s(rl_buf *b, const float *v, size_t n); /* n floats, little-endian */
 void rl_buf_put_f64s(rl_buf *b, const double *v, size_t n);
 
-/* Bounds-checked reader over a byte range. After any short read, `failed` is set and all
- * further gets return 0; check rl_rd_ok() once at the end. */
-typedef struct rl_rd {
+/* A bounds-checked cursor over bytes in memory, the reading side of rl_buf's little-endian
+ * layout. After any short read, `failed` is set and all further gets return 0; check
+ * rl_cursor_ok() once at the end. */
+typedef struct rl_cursor {
     const uint8_t *p;
     size_t left;
     int failed;
-} rl_rd;
+} rl_cursor;
 
-void rl_rd_init(rl_rd *r, const void *p, size_t len);
-uint8_t rl_rd_u8(rl_rd *r);
-uint32_t rl_rd_u32(rl_rd *r);
-uint64_t rl_rd_u64(rl_rd *r);
-float rl_rd_f32(rl_rd *r);
-double rl_rd_f64(rl_rd *r);
-void rl_rd_f32s(rl_rd *r, float *out, size_t n);
-void rl_rd_f64s(rl_rd *r, double *out, size_t n);
-void rl_rd_bytes(rl_rd *r, void *out, size_t n);
+void rl_cursor_init(rl_cursor *r, const void *p, size_t len);
+uint8_t rl_cursor_u8(rl_cursor *r);
+uint32_t rl_cursor_u32(rl_cursor *r);
+uint64_t rl_cursor_u64(rl_cursor *r);
+float rl_cursor_f32(rl_cursor *r);
+double rl_cursor_f64(rl_cursor *r);
+void rl_cursor_f32s(rl_cursor *r, float *out, size_t n);
+void rl_cursor_f64s(rl_cursor *r, double *out, size_t n);
+void rl_cursor_bytes(rl_cursor *r, void *out, size_t n);
 /* 1 if every read succeeded and (when require_end) nothing is left over. */
-int rl_rd_ok(const rl_rd *r, int require_end);
+int rl_cursor_ok(const rl_cursor *r, int require_end);
 
 #endif

@@ -382,14 +382,14 @@ static rl_err adwin_export(const rl_detector *det, rl_buf *out)
 
 /* Reads one window into dst, or only checks it when dst is NULL: import runs the whole body
  * twice (check, then apply) so a bad blob changes nothing and nothing is allocated. */
-static rl_err window_decode(const adwin *d, rl_rd *r, const char *which, window *dst,
+static rl_err window_decode(const adwin *d, rl_cursor *r, const char *which, window *dst,
                             uint64_t *tick_out, char *errstr, size_t errstr_size)
 {
-    uint64_t tick = rl_rd_u64(r), width = rl_rd_u64(r);
+    uint64_t tick = rl_cursor_u64(r), width = rl_cursor_u64(r);
     *tick_out = tick;
-    double total = rl_rd_f64(r), var = rl_rd_f64(r);
-    uint32_t n_rows = rl_rd_u32(r);
-    if (!rl_rd_ok(r, 0) || n_rows > ADWIN_MAX_ROWS)
+    double total = rl_cursor_f64(r), var = rl_cursor_f64(r);
+    uint32_t n_rows = rl_cursor_u32(r);
+    if (!rl_cursor_ok(r, 0) || n_rows > ADWIN_MAX_ROWS)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "adwin: %s window header truncated or has %u rows (at most %d)", which,
                           (unsigned)n_rows, ADWIN_MAX_ROWS);
@@ -404,16 +404,16 @@ static rl_err window_decode(const adwin *d, rl_rd *r, const char *which, window 
     /* The buckets must add up to the window, and only the oldest row may be the last one. */
     double values = 0;
     for (uint32_t row = 0; row < n_rows; row++) {
-        uint32_t count = rl_rd_u32(r);
-        if (!rl_rd_ok(r, 0) || count > d->max_buckets || (row + 1 == n_rows && count == 0))
+        uint32_t count = rl_cursor_u32(r);
+        if (!rl_cursor_ok(r, 0) || count > d->max_buckets || (row + 1 == n_rows && count == 0))
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                               "adwin: %s window row %u is truncated or has a bad bucket count",
                               which, (unsigned)row);
         double n = pow2(row);
         for (uint32_t k = 0; k < count; k++) {
             bucket b;
-            b.total = rl_rd_f64(r);
-            b.var = rl_rd_f64(r);
+            b.total = rl_cursor_f64(r);
+            b.var = rl_cursor_f64(r);
             if (!(b.total >= 0 && b.total <= n) || !(b.var >= 0))
                 return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                                   "adwin: %s window row %u holds an impossible bucket", which,
@@ -425,7 +425,7 @@ static rl_err window_decode(const adwin *d, rl_rd *r, const char *which, window 
         if (dst)
             dst->count[row] = count;
     }
-    if (!rl_rd_ok(r, 0))
+    if (!rl_cursor_ok(r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "adwin: %s window is truncated",
                           which);
     if (values != (double)width || !(var >= 0) || !(total >= 0) || !(total <= (double)width))
@@ -435,8 +435,8 @@ static rl_err window_decode(const adwin *d, rl_rd *r, const char *which, window 
     return RL_OK;
 }
 
-static rl_err adwin_decode(const adwin *d, rl_rd *r, size_t len, uint32_t version, adwin_state *dst,
-                           char *errstr, size_t errstr_size)
+static rl_err adwin_decode(const adwin *d, rl_cursor *r, size_t len, uint32_t version,
+                           adwin_state *dst, char *errstr, size_t errstr_size)
 {
     uint64_t tick = 0;
     rl_err e = window_decode(d, r, "drift", dst ? &dst->drift : NULL, &tick, errstr, errstr_size);
@@ -447,9 +447,9 @@ static rl_err adwin_decode(const adwin *d, rl_rd *r, size_t len, uint32_t versio
         e = window_decode(d, r, "warning", dst ? &dst->warn : NULL, &tick, errstr, errstr_size);
         if (e != RL_OK)
             return e;
-        warn_left = rl_rd_u64(r);
+        warn_left = rl_cursor_u64(r);
     }
-    if (!rl_rd_ok(r, 1))
+    if (!rl_cursor_ok(r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "adwin: state is truncated or has trailing bytes (%zu bytes)", len);
     /* A hold starts at max(width, clock) <= max(tick, clock) and only counts down. */
@@ -471,14 +471,14 @@ static rl_err adwin_import(rl_detector *det, const void *p, size_t len, char *er
                            size_t errstr_size)
 {
     adwin *d = (adwin *)det;
-    rl_rd r;
+    rl_cursor r;
     uint32_t version = 0;
-    rl_rd_init(&r, p, len);
+    rl_cursor_init(&r, p, len);
     rl_err e = rl_drift_state_check_header_v(&r, "adwin", ADWIN_MAGIC, adwin_spec, d->pv, P__COUNT,
                                              P_V1_COUNT, &version, errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    rl_rd body = r;
+    rl_cursor body = r;
     e = adwin_decode(d, &r, len, version, NULL, errstr, errstr_size);
     if (e != RL_OK)
         return e;

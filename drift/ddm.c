@@ -121,15 +121,16 @@ static rl_err ddm_import(rl_detector *det, const void *p, size_t len, char *errs
                          size_t errstr_size)
 {
     ddm *d = (ddm *)det;
-    rl_rd r;
-    rl_rd_init(&r, p, len);
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
     rl_err e = rl_drift_state_check_header(&r, "ddm", DDM_MAGIC, ddm_spec, d->pv, P__COUNT, errstr,
                                            errstr_size);
     if (e != RL_OK)
         return e;
-    uint64_t count = rl_rd_u64(&r);
-    double pe = rl_rd_f64(&r), s = rl_rd_f64(&r), p_min = rl_rd_f64(&r), s_min = rl_rd_f64(&r);
-    if (!rl_rd_ok(&r, 1))
+    uint64_t count = rl_cursor_u64(&r);
+    double pe = rl_cursor_f64(&r), s = rl_cursor_f64(&r), p_min = rl_cursor_f64(&r),
+           s_min = rl_cursor_f64(&r);
+    if (!rl_cursor_ok(&r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "ddm: state is truncated or has trailing bytes (%zu bytes)", len);
     if (!(pe >= 0 && pe <= 1) || !(s >= 0 && s <= 1) || isnan(p_min) || isnan(s_min))

@@ -147,22 +147,22 @@ static rl_err eddm_import(rl_detector *det, const void *p, size_t len, char *err
                           size_t errstr_size)
 {
     eddm *d = (eddm *)det;
-    rl_rd r;
-    rl_rd_init(&r, p, len);
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
     rl_err e = rl_drift_state_check_header(&r, "eddm", EDDM_MAGIC, eddm_spec, d->pv, P__COUNT,
                                            errstr, errstr_size);
     if (e != RL_OK)
         return e;
     eddm t = *d;
-    t.count = rl_rd_u64(&r);
-    t.n_errors = rl_rd_u64(&r);
-    t.last_error = rl_rd_u64(&r);
-    t.mean = rl_rd_f64(&r);
-    t.m2 = rl_rd_f64(&r);
-    t.m2s_max = rl_rd_f64(&r);
-    t.ratio = rl_rd_f64(&r);
-    uint8_t warning = rl_rd_u8(&r);
-    if (!rl_rd_ok(&r, 1))
+    t.count = rl_cursor_u64(&r);
+    t.n_errors = rl_cursor_u64(&r);
+    t.last_error = rl_cursor_u64(&r);
+    t.mean = rl_cursor_f64(&r);
+    t.m2 = rl_cursor_f64(&r);
+    t.m2s_max = rl_cursor_f64(&r);
+    t.ratio = rl_cursor_f64(&r);
+    uint8_t warning = rl_cursor_u8(&r);
+    if (!rl_cursor_ok(&r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "eddm: state is truncated or has trailing bytes (%zu bytes)", len);
     if (t.n_errors > t.count || t.last_error > t.count || warning > 1 || !(t.mean >= 0) ||

@@ -171,15 +171,15 @@ static rl_err hddm_import(rl_detector *det, const void *p, size_t len, char *err
                           size_t errstr_size)
 {
     hddm *d = (hddm *)det;
-    rl_rd r;
-    rl_rd_init(&r, p, len);
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
     rl_err e = rl_drift_state_check_header(&r, "hddm_a", HDDM_MAGIC, hddm_spec, d->pv, P__COUNT,
                                            errstr, errstr_size);
     if (e != RL_OK)
         return e;
     double v[6];
-    rl_rd_f64s(&r, v, 6);
-    if (!rl_rd_ok(&r, 1))
+    rl_cursor_f64s(&r, v, 6);
+    if (!rl_cursor_ok(&r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "hddm_a: state is truncated or has trailing bytes (%zu bytes)", len);
     /* counts are whole, sums lie within [0, count], cut points within the totals */

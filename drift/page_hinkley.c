@@ -142,16 +142,16 @@ static rl_err ph_import(rl_detector *det, const void *p, size_t len, char *errst
                         size_t errstr_size)
 {
     ph *d = (ph *)det;
-    rl_rd r;
-    rl_rd_init(&r, p, len);
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
     uint32_t version = 0;
     rl_err e = rl_drift_state_check_header_v(&r, "page_hinkley", PH_MAGIC, ph_spec, d->pv, P__COUNT,
                                              P_V1_COUNT, &version, errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    uint64_t count = rl_rd_u64(&r);
-    double mean = rl_rd_f64(&r), up = rl_rd_f64(&r), down = rl_rd_f64(&r);
-    if (!rl_rd_ok(&r, 1))
+    uint64_t count = rl_cursor_u64(&r);
+    double mean = rl_cursor_f64(&r), up = rl_cursor_f64(&r), down = rl_cursor_f64(&r);
+    if (!rl_cursor_ok(&r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "page_hinkley: state is truncated or has trailing bytes (%zu bytes)",
                           len);

@@ -112,7 +112,7 @@ void rl_drift_state_put_header(rl_buf *b, uint32_t magic, const double *vals, si
     rl_buf_put_f64s(b, vals, n);
 }
 
-rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magic,
+rl_err rl_drift_state_check_header(rl_cursor *r, const char *detector, uint32_t magic,
                                    const rl_param_spec *spec, const double *vals, size_t n,
                                    char *errstr, size_t errstr_size)
 {
@@ -121,15 +121,15 @@ rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magi
                                          errstr_size);
 }
 
-rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t magic,
+rl_err rl_drift_state_check_header_v(rl_cursor *r, const char *detector, uint32_t magic,
                                      const rl_param_spec *spec, const double *vals, size_t n,
                                      size_t n_v1, uint32_t *version_out, char *errstr,
                                      size_t errstr_size)
 {
-    uint32_t m = rl_rd_u32(r);
-    uint32_t version = rl_rd_u32(r);
-    uint32_t count = rl_rd_u32(r);
-    if (!rl_rd_ok(r, 0))
+    uint32_t m = rl_cursor_u32(r);
+    uint32_t version = rl_cursor_u32(r);
+    uint32_t count = rl_cursor_u32(r);
+    if (!rl_cursor_ok(r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s: state truncated in header",
                           detector);
     if (m != magic)
@@ -149,8 +149,8 @@ rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t ma
                           "from that format",
                           detector, (unsigned)version, (unsigned)count, want);
     for (size_t i = 0; i < want; i++) {
-        double v = rl_rd_f64(r);
-        if (!rl_rd_ok(r, 0))
+        double v = rl_cursor_f64(r);
+        if (!rl_cursor_ok(r, 0))
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                               "%s: state truncated in parameters", detector);
         if (!rl_drift_same_f64(v, vals[i]))

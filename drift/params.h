@@ -39,10 +39,10 @@ size_t rl_drift_params_format(const rl_param_spec *spec, size_t n_spec, const do
  * read, so the detector decides what the parameters added since mean for the old state. */
 #define RL_DRIFT_STATE_VERSION 2
 void rl_drift_state_put_header(rl_buf *b, uint32_t magic, const double *vals, size_t n);
-rl_err rl_drift_state_check_header(rl_rd *r, const char *detector, uint32_t magic,
+rl_err rl_drift_state_check_header(rl_cursor *r, const char *detector, uint32_t magic,
                                    const rl_param_spec *spec, const double *vals, size_t n,
                                    char *errstr, size_t errstr_size);
-rl_err rl_drift_state_check_header_v(rl_rd *r, const char *detector, uint32_t magic,
+rl_err rl_drift_state_check_header_v(rl_cursor *r, const char *detector, uint32_t magic,
                                      const rl_param_spec *spec, const double *vals, size_t n,
                                      size_t n_v1, uint32_t *version, char *errstr,
                                      size_t errstr_size);

@@ -144,12 +144,12 @@ rl_err rl_detector_import(rl_detector *d, const void *p, size_t len, char *errst
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "rl_detector_import: NULL detector or state");
     const char *name = d->ops->name;
-    rl_rd r;
-    rl_rd_init(&r, p, len);
-    uint32_t magic = rl_rd_u32(&r);
-    uint32_t version = rl_rd_u32(&r);
-    uint32_t name_len = rl_rd_u32(&r);
-    if (!rl_rd_ok(&r, 0))
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
+    uint32_t magic = rl_cursor_u32(&r);
+    uint32_t version = rl_cursor_u32(&r);
+    uint32_t name_len = rl_cursor_u32(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: detector state truncated (%zu bytes)", name, len);
     if (magic != ENVELOPE_MAGIC)
@@ -165,14 +165,14 @@ rl_err rl_detector_import(rl_detector *d, const void *p, size_t len, char *errst
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: detector state header is malformed", name);
     char got[65];
-    rl_rd_bytes(&r, got, name_len);
+    rl_cursor_bytes(&r, got, name_len);
     got[name_len] = '\0';
-    uint64_t n = rl_rd_u64(&r);
-    uint64_t n_warnings = rl_rd_u64(&r);
-    uint64_t n_drifts = rl_rd_u64(&r);
-    uint8_t last = rl_rd_u8(&r);
-    uint64_t blob_len = rl_rd_u64(&r);
-    if (!rl_rd_ok(&r, 0))
+    uint64_t n = rl_cursor_u64(&r);
+    uint64_t n_warnings = rl_cursor_u64(&r);
+    uint64_t n_drifts = rl_cursor_u64(&r);
+    uint8_t last = rl_cursor_u8(&r);
+    uint64_t blob_len = rl_cursor_u64(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "%s: detector state truncated in its header", name);
     if (strlen(got) != name_len || strcmp(got, name) != 0)

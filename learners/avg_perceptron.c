@@ -38,14 +38,14 @@ static void ap_destroy(rl_learner *l)
 static rl_err ap_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                         size_t errstr_size)
 {
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     avgp *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    rl_lbase_init(&s->base, &rl_learner_avg_perceptron_ops, p, RL_TASK_BINARY);
-    s->mask = rl_lmask(p->bits);
+    rl_learner_base_init(&s->base, &rl_learner_avg_perceptron_ops, p, RL_TASK_BINARY);
+    s->mask = rl_slot_mask(p->bits);
     s->dd = p->dense_dim;
     s->c = 1;
     s->wu = calloc(n_coords(s) * 2, sizeof(double));
@@ -161,7 +161,7 @@ static void ap_reset(rl_learner *l)
 static rl_err ap_export(const rl_learner *l, rl_buf *out)
 {
     const avgp *s = (const avgp *)l;
-    rl_lstate_put_header(out, l, RL_LKIND_AVG_PERCEPTRON, 1);
+    rl_learner_state_put_header(out, l, RL_LEARNER_KIND_AVG_PERCEPTRON, 1);
     rl_buf_put_f64(out, s->c);
     rl_buf_put_f64s(out, s->wu, n_coords(s) * 2);
     return out->failed ? RL_ERR_NOMEM : RL_OK;
@@ -170,19 +170,19 @@ static rl_err ap_export(const rl_learner *l, rl_buf *out)
 static rl_err ap_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     avgp *s = (avgp *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
     rl_err err =
-        rl_lstate_open(&r, p, len, l, RL_LKIND_AVG_PERCEPTRON, 1,
-                       8 + n_coords(s) * 2 * sizeof(double), &updates, errstr, errstr_size);
+        rl_learner_state_open(&r, p, len, l, RL_LEARNER_KIND_AVG_PERCEPTRON, 1,
+                              8 + n_coords(s) * 2 * sizeof(double), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    double c = rl_rd_f64(&r);
+    double c = rl_cursor_f64(&r);
     if (!(c >= 1) || !isfinite(c))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "avg_perceptron state: invalid example counter %g (must be >= 1)", c);
     s->c = c;
-    rl_rd_f64s(&r, s->wu, n_coords(s) * 2);
+    rl_cursor_f64s(&r, s->wu, n_coords(s) * 2);
     l->updates = updates;
     return RL_OK;
 }
@@ -195,13 +195,13 @@ static void ap_weights(const rl_learner *l, rl_weights *out)
     const double inv_c = 1.0 / s->c;
     for (size_t i = 0; i < nc; i++)
         s->view[i] = avg_w(s->wu + 2 * i, inv_c);
-    rl_lweights_view(out, s->view, n, s->dd);
+    rl_learner_weights_view(out, s->view, n, s->dd);
 }
 
 static rl_err ap_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     avgp *s = (avgp *)l;
-    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, 1, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     size_t n = (size_t)s->mask + 1;

@@ -49,7 +49,7 @@ static void ft_destroy(rl_learner *l)
 static rl_err ft_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                         size_t errstr_size)
 {
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     if (p->loss != RL_LOSS_LOGISTIC)
@@ -63,8 +63,8 @@ static rl_err ft_create(const rl_learner_params *p, rl_learner **out, char *errs
     ftrl *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    rl_lbase_init(&s->base, &rl_learner_ftrl_ops, p, RL_TASK_BINARY);
-    s->mask = rl_lmask(p->bits);
+    rl_learner_base_init(&s->base, &rl_learner_ftrl_ops, p, RL_TASK_BINARY);
+    s->mask = rl_slot_mask(p->bits);
     s->dd = p->dense_dim;
     s->inv_alpha = (float)(1.0 / p->ftrl_alpha);
     s->beta = (float)p->ftrl_beta;
@@ -150,7 +150,7 @@ static void ft_reset(rl_learner *l)
 static rl_err ft_export(const rl_learner *l, rl_buf *out)
 {
     const ftrl *s = (const ftrl *)l;
-    rl_lstate_put_header(out, l, RL_LKIND_FTRL, 1);
+    rl_learner_state_put_header(out, l, RL_LEARNER_KIND_FTRL, 1);
     rl_buf_put_f32s(out, s->zn, n_coords(s) * 2);
     return out->failed ? RL_ERR_NOMEM : RL_OK;
 }
@@ -158,13 +158,14 @@ static rl_err ft_export(const rl_learner *l, rl_buf *out)
 static rl_err ft_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     ftrl *s = (ftrl *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
-    rl_err err = rl_lstate_open(&r, p, len, l, RL_LKIND_FTRL, 1, n_coords(s) * 2 * sizeof(float),
-                                &updates, errstr, errstr_size);
+    rl_err err =
+        rl_learner_state_open(&r, p, len, l, RL_LEARNER_KIND_FTRL, 1,
+                              n_coords(s) * 2 * sizeof(float), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    rl_rd_f32s(&r, s->zn, n_coords(s) * 2);
+    rl_cursor_f32s(&r, s->zn, n_coords(s) * 2);
     l->updates = updates;
     return RL_OK;
 }
@@ -175,7 +176,7 @@ static void ft_weights(const rl_learner *l, rl_weights *out)
     size_t n = (size_t)s->mask + 1, nc = n_coords(s);
     for (size_t i = 0; i < nc; i++)
         s->view[i] = ftrl_w(s, s->zn + 2 * i);
-    rl_lweights_view(out, s->view, n, s->dd);
+    rl_learner_weights_view(out, s->view, n, s->dd);
 }
 
 /* Fresh state (n = 0) with z chosen so the derived weight is w: invert the closed form. */
@@ -196,7 +197,7 @@ static int ft_set_coord(const ftrl *s, float *c, float w)
 static rl_err ft_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     ftrl *s = (ftrl *)l;
-    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, 1, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     size_t n = (size_t)s->mask + 1;

@@ -205,7 +205,7 @@ struct rl_learner_ops {
      * reading the bulk of the state straight into the learner's arrays (a checkpoint load then
      * copies the weights once, not twice). Unlike import_state it may leave the learner
      * half-written when it fails, so it is only for a learner that is discarded on error. */
-    rl_err (*import_state_from)(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+    rl_err (*import_state_from)(rl_learner *l, const rl_byte_stream *src, size_t len, char *errstr,
                                 size_t errstr_size);
     /* Optional (NULL: weights() with no clipping and score_scale 1), added like prefetch: what
      * predict() computes from (rl_scoring). Pointers stay valid until the next mutating call. */
@@ -254,7 +254,7 @@ rl_err rl_learner_import(rl_learner *l, const void *p, size_t len, char *errstr,
                          size_t errstr_size);
 /* Imports a state of len bytes read from src (the op above, or through a buffer). On error the
  * learner's state is unspecified: destroy it. */
-rl_err rl_learner_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+rl_err rl_learner_import_from(rl_learner *l, const rl_byte_stream *src, size_t len, char *errstr,
                               size_t errstr_size);
 void rl_learner_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_learner_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);

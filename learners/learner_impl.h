@@ -13,17 +13,18 @@
 
 #include "learners/learner.h"
 
-#define RL_LSTATE_VERSION 1
+#define RL_LEARNER_STATE_VERSION 1
 
 /* Learner kinds as recorded in exported state; never renumber. */
-enum rl_lkind {
-    RL_LKIND_SGD = 1,
-    RL_LKIND_PERCEPTRON = 2,
-    RL_LKIND_AVG_PERCEPTRON = 3,
-    RL_LKIND_OGD = 4,
-    RL_LKIND_FTRL = 5,
-    RL_LKIND_SOFTMAX = 6,
-    RL_LKIND_OGD_PROJECTED = 7, /* ogd since projection; 4 was the unprojected squared-loss ogd */
+enum rl_learner_kind {
+    RL_LEARNER_KIND_SGD = 1,
+    RL_LEARNER_KIND_PERCEPTRON = 2,
+    RL_LEARNER_KIND_AVG_PERCEPTRON = 3,
+    RL_LEARNER_KIND_OGD = 4,
+    RL_LEARNER_KIND_FTRL = 5,
+    RL_LEARNER_KIND_SOFTMAX = 6,
+    RL_LEARNER_KIND_OGD_PROJECTED =
+        7, /* ogd since projection; 4 was the unprojected squared-loss ogd */
 };
 
 extern const struct rl_learner_ops rl_learner_sgd_ops;
@@ -35,35 +36,37 @@ extern const struct rl_learner_ops rl_learner_softmax_ops;
 
 /* Bytes of that header: version u8, kind u8, bits u32, dense_dim u32, rows u32, loss u8,
  * schedule u8, bias u8, updates u64. */
-#define RL_LSTATE_HEADER_LEN 25
+#define RL_LEARNER_STATE_HEADER_LEN 25
 /* Writes the common header for l (kind, rows = 1 or n_classes). */
-void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, uint32_t rows);
+void rl_learner_state_put_header(rl_buf *b, const rl_learner *l, enum rl_learner_kind kind,
+                                 uint32_t rows);
 /* Reads and checks the header against l; on success r is positioned after it and *updates
  * holds the recorded update count. */
-rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind, uint32_t rows,
-                              uint64_t *updates, char *errstr, size_t errstr_size);
-/* Reads the common header as rl_lstate_check_header does, then checks that exactly need bytes
- * (the learner's own counters and arrays) follow it, before the caller touches anything, so a
+rl_err rl_learner_state_check_header(rl_cursor *r, const rl_learner *l, enum rl_learner_kind kind,
+                                     uint32_t rows, uint64_t *updates, char *errstr,
+                                     size_t errstr_size);
+/* Reads the common header as rl_learner_state_check_header does, then checks that exactly need
+ * bytes (the learner's own counters and arrays) follow it, before the caller touches anything, so a
  * truncated or padded blob leaves the model as it was. On success r is positioned after the
  * header. */
-rl_err rl_lstate_open(rl_rd *r, const void *p, size_t len, const rl_learner *l, enum rl_lkind kind,
-                      uint32_t rows, size_t need, uint64_t *updates, char *errstr,
-                      size_t errstr_size);
+rl_err rl_learner_state_open(rl_cursor *r, const void *p, size_t len, const rl_learner *l,
+                             enum rl_learner_kind kind, uint32_t rows, size_t need,
+                             uint64_t *updates, char *errstr, size_t errstr_size);
 /* The shared part of a new learner: ops, a copy of p, its task, learning-rate scale 1. */
-void rl_lbase_init(rl_learner *b, const struct rl_learner_ops *ops, const rl_learner_params *p,
-                   rl_task task);
+void rl_learner_base_init(rl_learner *b, const struct rl_learner_ops *ops,
+                          const rl_learner_params *p, rl_task task);
 /* The slot mask of 2^bits hashed weights. */
-static inline uint32_t rl_lmask(uint32_t bits)
+static inline uint32_t rl_slot_mask(uint32_t bits)
 {
     return (uint32_t)((1ull << bits) - 1);
 }
 /* A one-row weights view over v = [n sparse | dense_dim dense | bias]. */
-void rl_lweights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim);
+void rl_learner_weights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim);
 /* Checks the parts of p every learner shares (bits, dense_dim, learner name). */
-rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size);
+rl_err rl_learner_params_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size);
 /* Checks a weights view against the learner's shape before set_weights. */
-rl_err rl_lweights_check(const rl_learner *l, const rl_weights *w, uint32_t rows, char *errstr,
-                         size_t errstr_size);
+rl_err rl_learner_weights_check(const rl_learner *l, const rl_weights *w, uint32_t rows,
+                                char *errstr, size_t errstr_size);
 
 /* ---- the sgd engine (sgd.c); kind lets another learner reuse it under its own state kind ---- */
 rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_ops *ops, int kind,
@@ -73,7 +76,7 @@ double rl_sgd_learn(rl_learner *l, const rl_example *ex, rl_pred *out);
 void rl_sgd_reset(rl_learner *l);
 rl_err rl_sgd_export(const rl_learner *l, rl_buf *out);
 rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size);
-rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+rl_err rl_sgd_import_from(rl_learner *l, const rl_byte_stream *src, size_t len, char *errstr,
                           size_t errstr_size);
 void rl_sgd_weights(const rl_learner *l, rl_weights *out);
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size);

@@ -76,7 +76,7 @@ static void clear_state(ogd *s)
 static rl_err og_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                         size_t errstr_size)
 {
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     if (p->loss != RL_LOSS_LOGISTIC && p->loss != RL_LOSS_HINGE && p->loss != RL_LOSS_SQUARED)
@@ -101,9 +101,9 @@ static rl_err og_create(const rl_learner_params *p, rl_learner **out, char *errs
     q.schedule = RL_SCHED_INVSCALING;
     q.power_t = 0.5;
     q.t0 = 1;
-    rl_lbase_init(&s->base, &rl_learner_ogd_ops, &q,
-                  p->loss == RL_LOSS_SQUARED ? RL_TASK_REGRESSION : RL_TASK_BINARY);
-    s->mask = rl_lmask(p->bits);
+    rl_learner_base_init(&s->base, &rl_learner_ogd_ops, &q,
+                         p->loss == RL_LOSS_SQUARED ? RL_TASK_REGRESSION : RL_TASK_BINARY);
+    s->mask = rl_slot_mask(p->bits);
     s->dd = p->dense_dim;
     s->radius = p->radius;
     s->v = calloc(n_coords(s), sizeof(float));
@@ -235,7 +235,7 @@ static void og_reset(rl_learner *l)
 static rl_err og_export(const rl_learner *l, rl_buf *out)
 {
     const ogd *s = (const ogd *)l;
-    rl_lstate_put_header(out, l, RL_LKIND_OGD_PROJECTED, 1);
+    rl_learner_state_put_header(out, l, RL_LEARNER_KIND_OGD_PROJECTED, 1);
     rl_buf_put_f64(out, s->t);
     rl_buf_put_f64(out, s->scale);
     rl_buf_put_f64(out, s->sq);
@@ -247,20 +247,22 @@ static rl_err og_export(const rl_learner *l, rl_buf *out)
 static rl_err og_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     ogd *s = (ogd *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
-    rl_err err = rl_lstate_open(&r, p, len, l, RL_LKIND_OGD_PROJECTED, 1,
-                                4 * 8 + n_coords(s) * sizeof(float), &updates, errstr, errstr_size);
+    rl_err err =
+        rl_learner_state_open(&r, p, len, l, RL_LEARNER_KIND_OGD_PROJECTED, 1,
+                              4 * 8 + n_coords(s) * sizeof(float), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    double t = rl_rd_f64(&r), scale = rl_rd_f64(&r), sq = rl_rd_f64(&r), g = rl_rd_f64(&r);
+    double t = rl_cursor_f64(&r), scale = rl_cursor_f64(&r), sq = rl_cursor_f64(&r),
+           g = rl_cursor_f64(&r);
     if (!(t >= 0) || !isfinite(t) || !(scale > 0) || !(scale <= 1) || !(sq >= 0) || !isfinite(sq) ||
         !(g >= 0) || !isfinite(g))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "ogd state: invalid counters (t=%g scale=%g |v|^2=%g G=%g)", t, scale, sq,
                           g);
     /* Read into the view first: a state with a non-finite weight leaves the model as it was. */
-    rl_rd_f32s(&r, s->view, n_coords(s));
+    rl_cursor_f32s(&r, s->view, n_coords(s));
     for (size_t i = 0, n = n_coords(s); i < n; i++)
         if (!isfinite(s->view[i]))
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
@@ -280,21 +282,21 @@ static void og_weights(const rl_learner *l, rl_weights *out)
     const float f = (float)s->scale;
     for (size_t i = 0, n = n_coords(s); i < n; i++)
         s->view[i] = s->v[i] * f;
-    rl_lweights_view(out, s->view, (size_t)s->mask + 1, s->dd);
+    rl_learner_weights_view(out, s->view, (size_t)s->mask + 1, s->dd);
 }
 
 /* og_score() sums v in float and multiplies by scale in double: publish both (rl_scoring). */
 static void og_scoring(const rl_learner *l, rl_scoring *out)
 {
     const ogd *s = (const ogd *)l;
-    rl_lweights_view(&out->w, s->v, (size_t)s->mask + 1, s->dd);
+    rl_learner_weights_view(&out->w, s->v, (size_t)s->mask + 1, s->dd);
     out->score_scale = s->scale;
 }
 
 static rl_err og_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     ogd *s = (ogd *)l;
-    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, 1, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     clear_state(s);

@@ -23,14 +23,14 @@ static size_t n_floats(const perceptron *s)
 static rl_err pc_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                         size_t errstr_size)
 {
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     perceptron *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    rl_lbase_init(&s->base, &rl_learner_perceptron_ops, p, RL_TASK_BINARY);
-    s->mask = rl_lmask(p->bits);
+    rl_learner_base_init(&s->base, &rl_learner_perceptron_ops, p, RL_TASK_BINARY);
+    s->mask = rl_slot_mask(p->bits);
     s->dd = p->dense_dim;
     s->w = calloc(n_floats(s), sizeof(float));
     if (!s->w)
@@ -119,7 +119,7 @@ static void pc_reset(rl_learner *l)
 static rl_err pc_export(const rl_learner *l, rl_buf *out)
 {
     const perceptron *s = (const perceptron *)l;
-    rl_lstate_put_header(out, l, RL_LKIND_PERCEPTRON, 1);
+    rl_learner_state_put_header(out, l, RL_LEARNER_KIND_PERCEPTRON, 1);
     rl_buf_put_f32s(out, s->w, n_floats(s));
     return out->failed ? RL_ERR_NOMEM : RL_OK;
 }
@@ -127,13 +127,13 @@ static rl_err pc_export(const rl_learner *l, rl_buf *out)
 static rl_err pc_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     perceptron *s = (perceptron *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
-    rl_err err = rl_lstate_open(&r, p, len, l, RL_LKIND_PERCEPTRON, 1, n_floats(s) * sizeof(float),
-                                &updates, errstr, errstr_size);
+    rl_err err = rl_learner_state_open(&r, p, len, l, RL_LEARNER_KIND_PERCEPTRON, 1,
+                                       n_floats(s) * sizeof(float), &updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    rl_rd_f32s(&r, s->w, n_floats(s));
+    rl_cursor_f32s(&r, s->w, n_floats(s));
     l->updates = updates;
     return RL_OK;
 }
@@ -141,13 +141,13 @@ static rl_err pc_import(rl_learner *l, const void *p, size_t len, char *errstr, 
 static void pc_weights(const rl_learner *l, rl_weights *out)
 {
     const perceptron *s = (const perceptron *)l;
-    rl_lweights_view(out, s->w, (size_t)s->mask + 1, s->dd);
+    rl_learner_weights_view(out, s->w, (size_t)s->mask + 1, s->dd);
 }
 
 static rl_err pc_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     perceptron *s = (perceptron *)l;
-    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, 1, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     size_t n = (size_t)s->mask + 1;

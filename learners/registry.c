@@ -322,7 +322,7 @@ size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t ou
 
 /* ---- shared checks and state header ---- */
 
-rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size)
+rl_err rl_learner_params_check_common(const rl_learner_params *p, char *errstr, size_t errstr_size)
 {
     if (p->bits < RL_BITS_MIN || p->bits > RL_BITS_MAX)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
@@ -352,9 +352,10 @@ rl_err rl_lparams_check_common(const rl_learner_params *p, char *errstr, size_t 
     return RL_OK;
 }
 
-void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, uint32_t rows)
+void rl_learner_state_put_header(rl_buf *b, const rl_learner *l, enum rl_learner_kind kind,
+                                 uint32_t rows)
 {
-    rl_buf_put_u8(b, RL_LSTATE_VERSION);
+    rl_buf_put_u8(b, RL_LEARNER_STATE_VERSION);
     rl_buf_put_u8(b, (uint8_t)kind);
     rl_buf_put_u32(b, l->params.bits);
     rl_buf_put_u32(b, l->params.dense_dim);
@@ -368,31 +369,31 @@ void rl_lstate_put_header(rl_buf *b, const rl_learner *l, enum rl_lkind kind, ui
 static const char *kind_name(unsigned k)
 {
     switch (k) {
-    case RL_LKIND_SGD:
+    case RL_LEARNER_KIND_SGD:
         return "sgd";
-    case RL_LKIND_PERCEPTRON:
+    case RL_LEARNER_KIND_PERCEPTRON:
         return "perceptron";
-    case RL_LKIND_AVG_PERCEPTRON:
+    case RL_LEARNER_KIND_AVG_PERCEPTRON:
         return "avg_perceptron";
-    case RL_LKIND_OGD:
+    case RL_LEARNER_KIND_OGD:
         return "ogd (the unprojected squared-loss ogd of earlier versions)";
-    case RL_LKIND_OGD_PROJECTED:
+    case RL_LEARNER_KIND_OGD_PROJECTED:
         return "ogd";
-    case RL_LKIND_FTRL:
+    case RL_LEARNER_KIND_FTRL:
         return "ftrl";
-    case RL_LKIND_SOFTMAX:
+    case RL_LEARNER_KIND_SOFTMAX:
         return "softmax";
     default:
         return "unknown";
     }
 }
 
-rl_err rl_lstate_open(rl_rd *r, const void *p, size_t len, const rl_learner *l, enum rl_lkind kind,
-                      uint32_t rows, size_t need, uint64_t *updates, char *errstr,
-                      size_t errstr_size)
+rl_err rl_learner_state_open(rl_cursor *r, const void *p, size_t len, const rl_learner *l,
+                             enum rl_learner_kind kind, uint32_t rows, size_t need,
+                             uint64_t *updates, char *errstr, size_t errstr_size)
 {
-    rl_rd_init(r, p, len);
-    rl_err err = rl_lstate_check_header(r, l, kind, rows, updates, errstr, errstr_size);
+    rl_cursor_init(r, p, len);
+    rl_err err = rl_learner_state_check_header(r, l, kind, rows, updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     if (r->left != need)
@@ -403,8 +404,8 @@ rl_err rl_lstate_open(rl_rd *r, const void *p, size_t len, const rl_learner *l, 
     return RL_OK;
 }
 
-void rl_lbase_init(rl_learner *b, const struct rl_learner_ops *ops, const rl_learner_params *p,
-                   rl_task task)
+void rl_learner_base_init(rl_learner *b, const struct rl_learner_ops *ops,
+                          const rl_learner_params *p, rl_task task)
 {
     b->ops = ops;
     b->params = *p;
@@ -412,7 +413,7 @@ void rl_lbase_init(rl_learner *b, const struct rl_learner_ops *ops, const rl_lea
     b->lr_scale = 1.0;
 }
 
-void rl_lweights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim)
+void rl_learner_weights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_dim)
 {
     out->w = v;
     out->n_sparse = n;
@@ -422,25 +423,26 @@ void rl_lweights_view(rl_weights *out, const float *v, size_t n, uint32_t dense_
     out->n_rows = 1;
 }
 
-rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind, uint32_t rows,
-                              uint64_t *updates, char *errstr, size_t errstr_size)
+rl_err rl_learner_state_check_header(rl_cursor *r, const rl_learner *l, enum rl_learner_kind kind,
+                                     uint32_t rows, uint64_t *updates, char *errstr,
+                                     size_t errstr_size)
 {
-    uint8_t ver = rl_rd_u8(r);
-    uint8_t k = rl_rd_u8(r);
-    uint32_t bits = rl_rd_u32(r);
-    uint32_t dd = rl_rd_u32(r);
-    uint32_t nr = rl_rd_u32(r);
-    uint8_t loss = rl_rd_u8(r);
-    uint8_t sched = rl_rd_u8(r);
-    uint8_t bias = rl_rd_u8(r);
-    *updates = rl_rd_u64(r);
-    if (!rl_rd_ok(r, 0))
+    uint8_t ver = rl_cursor_u8(r);
+    uint8_t k = rl_cursor_u8(r);
+    uint32_t bits = rl_cursor_u32(r);
+    uint32_t dd = rl_cursor_u32(r);
+    uint32_t nr = rl_cursor_u32(r);
+    uint8_t loss = rl_cursor_u8(r);
+    uint8_t sched = rl_cursor_u8(r);
+    uint8_t bias = rl_cursor_u8(r);
+    *updates = rl_cursor_u64(r);
+    if (!rl_cursor_ok(r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s state: truncated header (%s)",
                           l->ops->name, "need 24 bytes");
     char what[64];
     snprintf(what, sizeof(what), "%s state", l->ops->name);
-    rl_err e = rl_check_format_version(ver, RL_LSTATE_VERSION, RL_LSTATE_VERSION, what, errstr,
-                                       errstr_size);
+    rl_err e = rl_check_format_version(ver, RL_LEARNER_STATE_VERSION, RL_LEARNER_STATE_VERSION,
+                                       what, errstr, errstr_size);
     if (e != RL_OK)
         return e;
     if (k != kind)
@@ -463,8 +465,8 @@ rl_err rl_lstate_check_header(rl_rd *r, const rl_learner *l, enum rl_lkind kind,
     return RL_OK;
 }
 
-rl_err rl_lweights_check(const rl_learner *l, const rl_weights *w, uint32_t rows, char *errstr,
-                         size_t errstr_size)
+rl_err rl_learner_weights_check(const rl_learner *l, const rl_weights *w, uint32_t rows,
+                                char *errstr, size_t errstr_size)
 {
     if (!w || !w->w || !w->bias)
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "%s set_weights: NULL weights",
@@ -534,7 +536,7 @@ rl_err rl_learner_import(rl_learner *l, const void *p, size_t len, char *errstr,
     return l->ops->import_state(l, p, len, errstr, errstr_size);
 }
 
-rl_err rl_learner_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+rl_err rl_learner_import_from(rl_learner *l, const rl_byte_stream *src, size_t len, char *errstr,
                               size_t errstr_size)
 {
     if (l->ops->import_state_from)

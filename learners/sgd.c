@@ -91,7 +91,7 @@ rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_op
                           rl_learner **out, char *errstr, size_t errstr_size)
 {
     sgd *s = NULL;
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     if (p->schedule == RL_SCHED_PEGASOS && !(p->l2 > 0))
@@ -109,11 +109,12 @@ rl_err rl_sgd_create_kind(const rl_learner_params *p, const struct rl_learner_op
     s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    rl_lbase_init(&s->base, ops, p,
-                  (p->loss == RL_LOSS_SQUARED || p->loss == RL_LOSS_POISSON) ? RL_TASK_REGRESSION
-                                                                             : RL_TASK_BINARY);
+    rl_learner_base_init(&s->base, ops, p,
+                         (p->loss == RL_LOSS_SQUARED || p->loss == RL_LOSS_POISSON)
+                             ? RL_TASK_REGRESSION
+                             : RL_TASK_BINARY);
     s->kind = kind;
-    s->mask = rl_lmask(p->bits);
+    s->mask = rl_slot_mask(p->bits);
     s->stride = stride_of(p->schedule);
     s->dd = p->dense_dim;
     s->ws = state_alloc(sgd_n_sparse(s) * s->stride, &s->ws_map);
@@ -357,7 +358,8 @@ void rl_sgd_reset(rl_learner *l)
 static rl_err sgd_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                          size_t errstr_size)
 {
-    return rl_sgd_create_kind(p, &rl_learner_sgd_ops, RL_LKIND_SGD, out, errstr, errstr_size);
+    return rl_sgd_create_kind(p, &rl_learner_sgd_ops, RL_LEARNER_KIND_SGD, out, errstr,
+                              errstr_size);
 }
 
 const struct rl_learner_ops rl_learner_sgd_ops = {

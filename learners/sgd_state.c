@@ -14,7 +14,7 @@ static size_t state_floats(const sgd *s)
 rl_err rl_sgd_export(const rl_learner *l, rl_buf *out)
 {
     const sgd *s = (const sgd *)l;
-    rl_lstate_put_header(out, l, (enum rl_lkind)s->kind, 1);
+    rl_learner_state_put_header(out, l, (enum rl_learner_kind)s->kind, 1);
     rl_buf_put_f64(out, s->t);
     rl_buf_put_f64(out, s->sum_norm_x);
     rl_buf_put_f64(out, s->total_weight);
@@ -28,16 +28,16 @@ rl_err rl_sgd_export(const rl_learner *l, rl_buf *out)
 
 /* The header and the four counters that open a state (r positioned after them), checked
  * against s before anything of s changes; need: the bytes p must hold after the header. */
-static rl_err open_state(sgd *s, rl_rd *r, const void *p, size_t len, size_t need, double c[4],
+static rl_err open_state(sgd *s, rl_cursor *r, const void *p, size_t len, size_t need, double c[4],
                          uint64_t *updates, char *errstr, size_t errstr_size)
 {
     const rl_learner *l = &s->base;
-    rl_err err =
-        rl_lstate_open(r, p, len, l, (enum rl_lkind)s->kind, 1, need, updates, errstr, errstr_size);
+    rl_err err = rl_learner_state_open(r, p, len, l, (enum rl_learner_kind)s->kind, 1, need,
+                                       updates, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     for (int i = 0; i < 4; i++)
-        c[i] = rl_rd_f64(r);
+        c[i] = rl_cursor_f64(r);
     if (!(c[0] >= 0) || !(c[1] >= 0) || !(c[2] >= 0) || !(c[3] > 0) ||
         !isfinite(c[0] + c[1] + c[2] + c[3]))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
@@ -58,41 +58,41 @@ static void set_counters(sgd *s, const double c[4], uint64_t updates)
 
 static size_t state_len(const sgd *s)
 {
-    return RL_LSTATE_HEADER_LEN + 4 * 8 + state_floats(s) * sizeof(float);
+    return RL_LEARNER_STATE_HEADER_LEN + 4 * 8 + state_floats(s) * sizeof(float);
 }
 
 rl_err rl_sgd_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     sgd *s = (sgd *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
     double c[4];
-    rl_err err = open_state(s, &r, p, len, state_len(s) - RL_LSTATE_HEADER_LEN, c, &updates, errstr,
-                            errstr_size);
+    rl_err err = open_state(s, &r, p, len, state_len(s) - RL_LEARNER_STATE_HEADER_LEN, c, &updates,
+                            errstr, errstr_size);
     if (err != RL_OK)
         return err;
     set_counters(s, c, updates);
-    rl_rd_f32s(&r, s->ws, sgd_n_sparse(s) * s->stride);
+    rl_cursor_f32s(&r, s->ws, sgd_n_sparse(s) * s->stride);
     if (s->dd)
-        rl_rd_f32s(&r, s->dws, (size_t)s->dd * s->stride);
-    rl_rd_f32s(&r, s->bws, s->stride);
+        rl_cursor_f32s(&r, s->dws, (size_t)s->dd * s->stride);
+    rl_cursor_f32s(&r, s->bws, s->stride);
     return RL_OK;
 }
 
 /* The sparse state, the bulk of it, is read from src straight into ws: its bytes are
  * little-endian floats, which on a little-endian host is ws's own layout. */
-rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *errstr,
+rl_err rl_sgd_import_from(rl_learner *l, const rl_byte_stream *src, size_t len, char *errstr,
                           size_t errstr_size)
 {
     sgd *s = (sgd *)l;
-    uint8_t head[RL_LSTATE_HEADER_LEN + 4 * 8];
+    uint8_t head[RL_LEARNER_STATE_HEADER_LEN + 4 * 8];
     size_t bulk = sgd_n_sparse(s) * s->stride * sizeof(float);
     size_t tail = ((size_t)s->dd + 1) * s->stride * sizeof(float);
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
     double c[4];
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    bulk = 0; /* byte order differs: everything goes through rl_rd below */
+    bulk = 0; /* byte order differs: everything goes through rl_cursor below */
     tail = state_len(s) - sizeof(head);
 #endif
     if (len != state_len(s))
@@ -113,12 +113,12 @@ rl_err rl_sgd_import_from(rl_learner *l, const rl_src *src, size_t len, char *er
                           l->ops->name);
     err = src->read(src->ctx, rest, tail, errstr, errstr_size);
     if (err == RL_OK) {
-        rl_rd_init(&r, rest, tail);
+        rl_cursor_init(&r, rest, tail);
         if (!bulk)
-            rl_rd_f32s(&r, s->ws, sgd_n_sparse(s) * s->stride);
+            rl_cursor_f32s(&r, s->ws, sgd_n_sparse(s) * s->stride);
         if (s->dd)
-            rl_rd_f32s(&r, s->dws, (size_t)s->dd * s->stride);
-        rl_rd_f32s(&r, s->bws, s->stride);
+            rl_cursor_f32s(&r, s->dws, (size_t)s->dd * s->stride);
+        rl_cursor_f32s(&r, s->bws, s->stride);
         set_counters(s, c, updates);
     }
     free(rest);
@@ -145,7 +145,7 @@ void rl_sgd_weights(const rl_learner *l, rl_weights *out)
     for (size_t j = 0; j < s->dd; j++)
         v[n + j] = s->dws[j * st] * f;
     v[n + s->dd] = s->bws[0] * f;
-    rl_lweights_view(out, v, n, s->dd);
+    rl_learner_weights_view(out, v, n, s->dd);
 }
 
 void rl_sgd_scoring(const rl_learner *l, rl_scoring *out)
@@ -174,7 +174,7 @@ void rl_sgd_scoring(const rl_learner *l, rl_scoring *out)
 rl_err rl_sgd_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     sgd *s = (sgd *)l;
-    rl_err err = rl_lweights_check(l, w, 1, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, 1, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     rl_sgd_clear(s);

@@ -48,7 +48,7 @@ static void sm_destroy(rl_learner *l)
 static rl_err sm_create(const rl_learner_params *p, rl_learner **out, char *errstr,
                         size_t errstr_size)
 {
-    rl_err err = rl_lparams_check_common(p, errstr, errstr_size);
+    rl_err err = rl_learner_params_check_common(p, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     if (p->n_classes < 2 || p->n_classes > RL_CLASSES_MAX)
@@ -65,8 +65,8 @@ static rl_err sm_create(const rl_learner_params *p, rl_learner **out, char *errs
     softmax *s = calloc(1, sizeof(*s));
     if (!s)
         goto nomem;
-    rl_lbase_init(&s->base, &rl_learner_softmax_ops, p, RL_TASK_MULTICLASS);
-    s->mask = rl_lmask(p->bits);
+    rl_learner_base_init(&s->base, &rl_learner_softmax_ops, p, RL_TASK_MULTICLASS);
+    s->mask = rl_slot_mask(p->bits);
     s->dd = p->dense_dim;
     s->k = p->n_classes;
     s->cs = (p->schedule == RL_SCHED_NORMALIZED || p->schedule == RL_SCHED_ADAGRAD) ? 2 : 1;
@@ -281,7 +281,7 @@ static void sm_reset(rl_learner *l)
 static rl_err sm_export(const rl_learner *l, rl_buf *out)
 {
     const softmax *s = (const softmax *)l;
-    rl_lstate_put_header(out, l, RL_LKIND_SOFTMAX, s->k);
+    rl_learner_state_put_header(out, l, RL_LEARNER_KIND_SOFTMAX, s->k);
     rl_buf_put_f64(out, s->t);
     rl_buf_put_f64(out, s->sum_norm_x);
     rl_buf_put_f64(out, s->total_weight);
@@ -292,14 +292,14 @@ static rl_err sm_export(const rl_learner *l, rl_buf *out)
 static rl_err sm_import(rl_learner *l, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
     softmax *s = (softmax *)l;
-    rl_rd r;
+    rl_cursor r;
     uint64_t updates;
-    rl_err err =
-        rl_lstate_open(&r, p, len, l, RL_LKIND_SOFTMAX, s->k,
-                       3 * 8 + n_blocks(s) * s->bs * sizeof(float), &updates, errstr, errstr_size);
+    rl_err err = rl_learner_state_open(&r, p, len, l, RL_LEARNER_KIND_SOFTMAX, s->k,
+                                       3 * 8 + n_blocks(s) * s->bs * sizeof(float), &updates,
+                                       errstr, errstr_size);
     if (err != RL_OK)
         return err;
-    double t = rl_rd_f64(&r), snx = rl_rd_f64(&r), tw = rl_rd_f64(&r);
+    double t = rl_cursor_f64(&r), snx = rl_cursor_f64(&r), tw = rl_cursor_f64(&r);
     if (!(t >= 0) || !(snx >= 0) || !(tw >= 0) || !isfinite(t + snx + tw))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "softmax state: invalid counters (t=%g sum_norm_x=%g total_weight=%g)", t,
@@ -307,7 +307,7 @@ static rl_err sm_import(rl_learner *l, const void *p, size_t len, char *errstr, 
     s->t = t;
     s->sum_norm_x = snx;
     s->total_weight = tw;
-    rl_rd_f32s(&r, s->st, n_blocks(s) * s->bs);
+    rl_cursor_f32s(&r, s->st, n_blocks(s) * s->bs);
     l->updates = updates;
     return RL_OK;
 }
@@ -356,7 +356,7 @@ static void sm_scoring(const rl_learner *l, rl_scoring *out)
 static rl_err sm_set_weights(rl_learner *l, const rl_weights *w, char *errstr, size_t errstr_size)
 {
     softmax *s = (softmax *)l;
-    rl_err err = rl_lweights_check(l, w, s->k, errstr, errstr_size);
+    rl_err err = rl_learner_weights_check(l, w, s->k, errstr, errstr_size);
     if (err != RL_OK)
         return err;
     sm_reset(l);

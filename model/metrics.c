@@ -304,13 +304,13 @@ rl_err rl_metrics_export(const rl_metrics *m, rl_buf *out)
  * touching the object, so a refused blob leaves the metrics as they were. */
 rl_err rl_metrics_import(rl_metrics *m, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
-    rl_rd r;
-    rl_rd_init(&r, p, len);
+    rl_cursor r;
+    rl_cursor_init(&r, p, len);
 
-    uint8_t ver = rl_rd_u8(&r);
-    uint8_t task = rl_rd_u8(&r);
-    uint32_t window = rl_rd_u32(&r);
-    if (!rl_rd_ok(&r, 0))
+    uint8_t ver = rl_cursor_u8(&r);
+    uint8_t task = rl_cursor_u8(&r);
+    uint32_t window = rl_cursor_u32(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "metrics state: truncated header (%zu bytes)", len);
     rl_err e = rl_check_format_version(ver, METRICS_FORMAT_VERSION, METRICS_FORMAT_VERSION,
@@ -326,14 +326,14 @@ rl_err rl_metrics_import(rl_metrics *m, const void *p, size_t len, char *errstr,
                           "metrics state: window %u does not match this model's %u", window,
                           m->window);
 
-    uint64_t n = rl_rd_u64(&r);
-    double weight = rl_rd_f64(&r);
-    double sum_correct = rl_rd_f64(&r);
-    double sum_logloss = rl_rd_f64(&r);
-    uint64_t n_noprob = rl_rd_u64(&r);
-    double sum_sq = rl_rd_f64(&r);
-    double sum_abs = rl_rd_f64(&r);
-    double sum_loss = rl_rd_f64(&r);
+    uint64_t n = rl_cursor_u64(&r);
+    double weight = rl_cursor_f64(&r);
+    double sum_correct = rl_cursor_f64(&r);
+    double sum_logloss = rl_cursor_f64(&r);
+    uint64_t n_noprob = rl_cursor_u64(&r);
+    double sum_sq = rl_cursor_f64(&r);
+    double sum_abs = rl_cursor_f64(&r);
+    double sum_loss = rl_cursor_f64(&r);
     const uint8_t *bins = r.p;
     size_t bins_len = m->task == RL_TASK_BINARY ? 2 * AUC_BINS * sizeof(double) : 0;
     if (r.left < bins_len) {
@@ -342,12 +342,12 @@ rl_err rl_metrics_import(rl_metrics *m, const void *p, size_t len, char *errstr,
         r.p += bins_len;
         r.left -= bins_len;
     }
-    uint32_t head = rl_rd_u32(&r);
-    uint32_t count = rl_rd_u32(&r);
-    double r_sum_wloss = rl_rd_f64(&r);
-    double r_sum_w = rl_rd_f64(&r);
-    double r_sum_wcorrect = rl_rd_f64(&r);
-    if (!rl_rd_ok(&r, 0))
+    uint32_t head = rl_cursor_u32(&r);
+    uint32_t count = rl_cursor_u32(&r);
+    double r_sum_wloss = rl_cursor_f64(&r);
+    double r_sum_w = rl_cursor_f64(&r);
+    double r_sum_wcorrect = rl_cursor_f64(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "metrics state: truncated (%zu bytes)", len);
     if (count > window || head >= window || (count < window && head != count))
@@ -367,17 +367,17 @@ rl_err rl_metrics_import(rl_metrics *m, const void *p, size_t len, char *errstr,
     m->sum_abs = sum_abs;
     m->sum_loss = sum_loss;
     if (bins_len) {
-        rl_rd br;
-        rl_rd_init(&br, bins, bins_len);
-        rl_rd_f64s(&br, m->auc_pos, AUC_BINS);
-        rl_rd_f64s(&br, m->auc_neg, AUC_BINS);
+        rl_cursor br;
+        rl_cursor_init(&br, bins, bins_len);
+        rl_cursor_f64s(&br, m->auc_pos, AUC_BINS);
+        rl_cursor_f64s(&br, m->auc_neg, AUC_BINS);
     }
     memset(m->r_wloss, 0, m->window * sizeof(*m->r_wloss));
     memset(m->r_w, 0, m->window * sizeof(*m->r_w));
     memset(m->r_correct, 0, m->window * sizeof(*m->r_correct));
-    rl_rd_f64s(&r, m->r_wloss, count);
-    rl_rd_f64s(&r, m->r_w, count);
-    rl_rd_bytes(&r, m->r_correct, count);
+    rl_cursor_f64s(&r, m->r_wloss, count);
+    rl_cursor_f64s(&r, m->r_w, count);
+    rl_cursor_bytes(&r, m->r_correct, count);
     for (uint32_t i = 0; i < count; i++)
         m->r_correct[i] = m->r_correct[i] ? 1 : 0;
     m->head = head;

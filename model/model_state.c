@@ -122,10 +122,10 @@ typedef struct blob {
     size_t len;
 } blob;
 
-static blob rd_blob(rl_rd *r)
+static blob rd_blob(rl_cursor *r)
 {
     blob b = {NULL, 0};
-    uint64_t n = rl_rd_u64(r);
+    uint64_t n = rl_cursor_u64(r);
     if (r->failed)
         return b;
     if (n > r->left) {
@@ -192,16 +192,16 @@ static rl_err import_parts(rl_model *m, const void *learner, size_t learner_len,
     char sub[256] = "";
     staged st;
     rl_err err = RL_ERR_FORMAT;
-    rl_rd r;
+    rl_cursor r;
 
     memset(&st, 0, sizeof(st));
-    rl_rd_init(&r, rest, rest_len);
-    uint8_t ver = rl_rd_u8(&r);
-    uint8_t response = rl_rd_u8(&r);
-    uint8_t task = rl_rd_u8(&r);
-    uint8_t has_det = rl_rd_u8(&r);
-    uint8_t has_fdet = rl_rd_u8(&r);
-    if (!rl_rd_ok(&r, 0))
+    rl_cursor_init(&r, rest, rest_len);
+    uint8_t ver = rl_cursor_u8(&r);
+    uint8_t response = rl_cursor_u8(&r);
+    uint8_t task = rl_cursor_u8(&r);
+    uint8_t has_det = rl_cursor_u8(&r);
+    uint8_t has_fdet = rl_cursor_u8(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "model state: truncated header (%zu bytes)", rest_len);
     rl_err verr = rl_check_format_version(ver, MODEL_STATE_VERSION, MODEL_STATE_VERSION,
@@ -222,46 +222,46 @@ static rl_err import_parts(rl_model *m, const void *learner, size_t learner_len,
                           "model state: %zu bytes of detector state but drift detection is off",
                           detector_len);
 
-    uint64_t position = rl_rd_u64(&r);
-    uint64_t warnings = rl_rd_u64(&r);
-    uint64_t drifts = rl_rd_u64(&r);
-    uint64_t rejected = rl_rd_u64(&r);
-    uint64_t f_warnings = rl_rd_u64(&r);
-    uint64_t f_drifts = rl_rd_u64(&r);
-    uint64_t f_rejected = rl_rd_u64(&r);
-    uint64_t chal_failures = rl_rd_u64(&r);
-    uint8_t state = rl_rd_u8(&r);
-    uint8_t fstate = rl_rd_u8(&r);
-    uint8_t boosting = rl_rd_u8(&r);
-    uint64_t boost_start = rl_rd_u64(&r);
-    double lr_scale = rl_rd_f64(&r);
+    uint64_t position = rl_cursor_u64(&r);
+    uint64_t warnings = rl_cursor_u64(&r);
+    uint64_t drifts = rl_cursor_u64(&r);
+    uint64_t rejected = rl_cursor_u64(&r);
+    uint64_t f_warnings = rl_cursor_u64(&r);
+    uint64_t f_drifts = rl_cursor_u64(&r);
+    uint64_t f_rejected = rl_cursor_u64(&r);
+    uint64_t chal_failures = rl_cursor_u64(&r);
+    uint8_t state = rl_cursor_u8(&r);
+    uint8_t fstate = rl_cursor_u8(&r);
+    uint8_t boosting = rl_cursor_u8(&r);
+    uint64_t boost_start = rl_cursor_u64(&r);
+    double lr_scale = rl_cursor_f64(&r);
     alert_limiter lim[SRC_COUNT];
     memset(lim, 0, sizeof(lim));
     for (int s = 0; s < SRC_COUNT; s++) {
         for (int l = 0; l < N_LEVELS; l++) {
-            lim[s].last_pos[l] = rl_rd_u64(&r);
-            lim[s].suppressed[l] = rl_rd_u64(&r);
+            lim[s].last_pos[l] = rl_cursor_u64(&r);
+            lim[s].suppressed[l] = rl_cursor_u64(&r);
         }
-        lim[s].stable_run = rl_rd_u64(&r);
-        lim[s].warn_armed = rl_rd_u8(&r) ? 1 : 0;
+        lim[s].stable_run = rl_cursor_u64(&r);
+        lim[s].warn_armed = rl_cursor_u8(&r) ? 1 : 0;
     }
     blob metrics_b = rd_blob(&r);
-    uint8_t has_chal = rl_rd_u8(&r);
+    uint8_t has_chal = rl_cursor_u8(&r);
     uint64_t chal_start = 0;
     uint8_t chal_announced = 0;
     double chal_lr_scale = 1.0;
     blob chal_b = {NULL, 0}, chal_metrics_b = {NULL, 0}, shadow_b = {NULL, 0}, fdet_b = {NULL, 0};
     if (has_chal) {
-        chal_start = rl_rd_u64(&r);
-        chal_announced = rl_rd_u8(&r) ? 1 : 0;
-        chal_lr_scale = rl_rd_f64(&r);
+        chal_start = rl_cursor_u64(&r);
+        chal_announced = rl_cursor_u8(&r) ? 1 : 0;
+        chal_lr_scale = rl_cursor_f64(&r);
         chal_b = rd_blob(&r);
         chal_metrics_b = rd_blob(&r);
         shadow_b = rd_blob(&r);
     }
     if (has_fdet)
         fdet_b = rd_blob(&r);
-    if (!rl_rd_ok(&r, 1))
+    if (!rl_cursor_ok(&r, 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "model state: %s (%zu bytes)",
                           r.failed ? "truncated" : "trailing bytes after the last field", rest_len);
     if (state > RL_DRIFT_DRIFT || fstate > RL_DRIFT_DRIFT || boosting > 1 || has_chal > 1 ||

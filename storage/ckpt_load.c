@@ -339,7 +339,7 @@ static rl_err stream_load(const char *path, rl_ckpt *c, rl_alert_cb cb, void *op
                         RL_OK ||
                     rl_model_new(&c->config, cb, opaque, &m, sub, sizeof(sub)) != RL_OK)
                     goto fail;
-                rl_src src = {src_read, &s};
+                rl_byte_stream src = {src_read, &s};
                 if (rl_learner_import_from(rl_model_learner(m), &src, (size_t)len, sub,
                                            sizeof(sub)) != RL_OK)
                     goto fail;

@@ -66,15 +66,15 @@ static void test_buf_little_endian(void **state)
                                    0x44, 0x33, 0x22, 0x11, 0x00, 0x00, 0x00, 0x80};
     assert_memory_equal(b.data, head, sizeof(head));
 
-    rl_rd r;
-    rl_rd_init(&r, b.data, b.len);
-    assert_int_equal(rl_rd_u8(&r), 0xab);
-    assert_int_equal(rl_rd_u32(&r), 0x01020304u);
-    assert_true(rl_rd_u64(&r) == 0x1122334455667788ull);
-    float z = rl_rd_f32(&r);
+    rl_cursor r;
+    rl_cursor_init(&r, b.data, b.len);
+    assert_int_equal(rl_cursor_u8(&r), 0xab);
+    assert_int_equal(rl_cursor_u32(&r), 0x01020304u);
+    assert_true(rl_cursor_u64(&r) == 0x1122334455667788ull);
+    float z = rl_cursor_f32(&r);
     assert_true(z == 0.0f && signbit(z));
-    assert_true(rl_rd_f64(&r) == 0.1);
-    assert_true(rl_rd_ok(&r, 1));
+    assert_true(rl_cursor_f64(&r) == 0.1);
+    assert_true(rl_cursor_ok(&r, 1));
     rl_buf_free(&b);
 }
 
@@ -82,21 +82,21 @@ static void test_rd_latches_short_reads(void **state)
 {
     (void)state;
     const uint8_t bytes[6] = {1, 0, 0, 0, 2, 0};
-    rl_rd r;
-    rl_rd_init(&r, bytes, sizeof(bytes));
-    assert_int_equal(rl_rd_u32(&r), 1);
-    assert_true(rl_rd_ok(&r, 0));
-    assert_false(rl_rd_ok(&r, 1));      /* two bytes left */
-    assert_int_equal(rl_rd_u32(&r), 0); /* only two bytes: fails, returns 0 */
-    assert_false(rl_rd_ok(&r, 0));
-    assert_int_equal(rl_rd_u8(&r), 0); /* stays failed, even though a byte would fit */
-    assert_false(rl_rd_ok(&r, 0));
+    rl_cursor r;
+    rl_cursor_init(&r, bytes, sizeof(bytes));
+    assert_int_equal(rl_cursor_u32(&r), 1);
+    assert_true(rl_cursor_ok(&r, 0));
+    assert_false(rl_cursor_ok(&r, 1));      /* two bytes left */
+    assert_int_equal(rl_cursor_u32(&r), 0); /* only two bytes: fails, returns 0 */
+    assert_false(rl_cursor_ok(&r, 0));
+    assert_int_equal(rl_cursor_u8(&r), 0); /* stays failed, even though a byte would fit */
+    assert_false(rl_cursor_ok(&r, 0));
 
     /* A huge count never reads past the end. */
     float out[4];
-    rl_rd_init(&r, bytes, sizeof(bytes));
-    rl_rd_f32s(&r, out, (size_t)1 << 60);
-    assert_false(rl_rd_ok(&r, 0));
+    rl_cursor_init(&r, bytes, sizeof(bytes));
+    rl_cursor_f32s(&r, out, (size_t)1 << 60);
+    assert_false(rl_cursor_ok(&r, 0));
 }
 
 static void test_fmt_double_round_trips(void **state)

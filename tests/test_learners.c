@@ -349,7 +349,7 @@ static void test_conformance_import_refusals(void **state)
         /* A newer format version is refused, never guessed at. */
         s.data[0] = 99;
         assert_int_equal(rl_learner_import(b, s.data, s.len, err, sizeof(err)), RL_ERR_VERSION);
-        s.data[0] = RL_LSTATE_VERSION;
+        s.data[0] = RL_LEARNER_STATE_VERSION;
         /* Another learner kind. */
         s.data[1] ^= 0x40;
         assert_int_equal(rl_learner_import(b, s.data, s.len, err, sizeof(err)), RL_ERR_MISMATCH);
