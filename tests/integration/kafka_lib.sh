@@ -70,7 +70,8 @@ rl_check_once() {
 }
 
 # rl_check_versions BROKER INSTANCE: the snapshot versions INSTANCE published, as kcat reads the
-# topic, are 1..K in topic order (none lost, duplicated or reused); prints K.
+# topic, are 1..K in topic order (none lost, duplicated or reused), and python3-kafka reads the
+# same; prints K.
 rl_check_versions() {
     rl_kcat "$1" -C -q -t relearn-snapshots -o beginning -e -f '%h\n' >"$RL_WORK/snap-headers.txt" ||
         rl_fail "kcat could not read the snapshot topic"
@@ -80,5 +81,10 @@ rl_check_versions() {
     [ "$_v_n" -ge 2 ] || rl_fail "only $_v_n snapshot versions published: too few to judge"
     rl_assert_eq "snapshot versions on the topic (1..K, none lost, duplicated or reused)" \
         "$(seq 1 "$_v_n" | tr '\n' ' ')" "$(tr '\n' ' ' <"$RL_WORK/versions.txt")"
+    # The same records through python3-kafka, a client that shares no code with librdkafka.
+    rl_topics "$1" headers relearn-snapshots >"$RL_WORK/snap-headers-py.txt"
+    rl_assert_eq "snapshot versions read by python3-kafka vs kcat" "$(tr '\n' ' ' <"$RL_WORK/versions.txt")" \
+        "$(sort -k1n -k2n "$RL_WORK/snap-headers-py.txt" | grep "relearn-instance=$2" | grep 'relearn-chunk=0/' |
+            sed -n 's/.*relearn-version=\([0-9]*\).*/\1/p' | tr '\n' ' ')"
     echo "$_v_n"
 }

@@ -5,12 +5,14 @@
   topics.py -b BOOTSTRAP leader TOPIC PARTITION      prints the partition leader's node id
   topics.py -b BOOTSTRAP offsets TOPIC               "partition low high" per partition
   topics.py -b BOOTSTRAP exists TOPIC                exit 0 if the topic exists, 1 if not
+  topics.py -b BOOTSTRAP headers TOPIC               "partition offset key name=value..." per
+                                                     record, every partition from its start
 
 create waits (30 s) until every partition of every new topic has a leader, so the next client
 finds them; a topic that already exists is an error. Real Kafka clusters run with topic
 auto-creation off, and scripts/kafka.sh starts them that way: a test creates what it uses.
 python3-kafka is independent of librdkafka, so it also serves as a second reader of what relearn
-wrote (offsets).
+wrote (offsets, the records' keys and headers).
 """
 import argparse
 import sys
@@ -76,6 +78,31 @@ def cmd_offsets(bootstrap, topic):
     c.close()
 
 
+def cmd_headers(bootstrap, topic):
+    c = KafkaConsumer(bootstrap_servers=bootstrap, client_id="relearn-tests",
+                      enable_auto_commit=False)
+    ps = sorted(c.partitions_for_topic(topic) or [])
+    if not ps:
+        sys.exit("topics.py: no topic %s" % topic)
+    tps = [TopicPartition(topic, p) for p in ps]
+    hi = c.end_offsets(tps)
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    left = {tp for tp in tps if c.position(tp) < hi[tp]}
+    deadline = time.time() + 30
+    while left and time.time() < deadline:
+        for tp, recs in c.poll(timeout_ms=500).items():
+            for r in recs:
+                h = " ".join("%s=%s" % (k, v.decode("utf-8", "replace")) for k, v in r.headers)
+                key = r.key.decode("utf-8", "replace") if r.key is not None else "-"
+                print(tp.partition, r.offset, key, h)
+            if c.position(tp) >= hi[tp]:
+                left.discard(tp)
+    c.close()
+    if left:
+        sys.exit("topics.py: %s not read to its end in 30 s" % sorted(tp.partition for tp in left))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-b", "--bootstrap", required=True)
@@ -90,9 +117,14 @@ def main():
     o.add_argument("topic")
     e = sub.add_parser("exists")
     e.add_argument("topic")
+    h = sub.add_parser("headers")
+    h.add_argument("topic")
     args = ap.parse_args()
     if args.cmd == "offsets":
         cmd_offsets(args.bootstrap, args.topic)
+        return
+    if args.cmd == "headers":
+        cmd_headers(args.bootstrap, args.topic)
         return
     a = admin(args.bootstrap)
     try:
