@@ -64,13 +64,18 @@ def cmd_create(a, args):
             time.sleep(0.1)
 
 
-def cmd_offsets(bootstrap, topic):
+def consumer(bootstrap, topic):
+    """A consumer outside any group, and TOPIC's partitions (exits if there are none)."""
     c = KafkaConsumer(bootstrap_servers=bootstrap, client_id="relearn-tests",
                       enable_auto_commit=False)
     ps = sorted(c.partitions_for_topic(topic) or [])
     if not ps:
         sys.exit("topics.py: no topic %s" % topic)
-    tps = [TopicPartition(topic, p) for p in ps]
+    return c, [TopicPartition(topic, p) for p in ps]
+
+
+def cmd_offsets(bootstrap, topic):
+    c, tps = consumer(bootstrap, topic)
     lo = c.beginning_offsets(tps)
     hi = c.end_offsets(tps)
     for tp in tps:
@@ -79,12 +84,7 @@ def cmd_offsets(bootstrap, topic):
 
 
 def cmd_headers(bootstrap, topic):
-    c = KafkaConsumer(bootstrap_servers=bootstrap, client_id="relearn-tests",
-                      enable_auto_commit=False)
-    ps = sorted(c.partitions_for_topic(topic) or [])
-    if not ps:
-        sys.exit("topics.py: no topic %s" % topic)
-    tps = [TopicPartition(topic, p) for p in ps]
+    c, tps = consumer(bootstrap, topic)
     hi = c.end_offsets(tps)
     c.assign(tps)
     c.seek_to_beginning(*tps)
