@@ -78,9 +78,14 @@ static const opt opts[] = {
     {"input", "batch_timeout", OPT_DBL, N(batch_timeout_s), 0.001, 10, "0.1", "0.001..10 (s)"},
     {"input", "stuck_after", OPT_DBL, N(stuck_after_s), 1, 86400, "60", "1..86400 (s)"},
     {"input", "format", OPT_STR, S(input_format), 0, 0, "event",
-     "event (relearn.Event protobuf) or json (one object per message, mapped by [json])"},
+     "event (relearn.Event protobuf), json (one object per message, mapped by [json]), or vw, "
+     "libsvm, csv (one line per message)"},
     {"input", "topic_formats", OPT_STR, S(topic_formats), 0, 0, NULL,
-     "topic:event or topic:json, comma-separated (overrides format for those topics)"},
+     "topic:format, comma-separated (overrides format for those topics)"},
+    {"input", "csv_header", OPT_STR, S(csv_header), 0, 0, NULL,
+     "csv topics: the column names, comma-separated"},
+    {"input", "csv_label_col", OPT_STR, S(csv_label_col), 0, 0, NULL,
+     "csv topics: the label column, by name or 0-based number"},
     {"json", "label", OPT_STR, S(json_label), 0, 0, "label", "the label's field path (a.b)"},
     {"json", "weight", OPT_STR, S(json_weight), 0, 0, "weight",
      "the importance weight's field path, or none"},
@@ -141,6 +146,21 @@ static const char *const sections[] = {"model", "input",   "output", "checkpoint
 
 static int valid_topic(const char *t, size_t len);
 
+static const char *const format_names[RLD_FMT_N] = {"event", "json", "vw", "libsvm", "csv"};
+
+const char *rld_format_name(int f)
+{
+    return f >= 0 && f < RLD_FMT_N ? format_names[f] : "unknown";
+}
+
+static int format_of(const char *p, size_t n)
+{
+    for (int f = 0; f < RLD_FMT_N; f++)
+        if (strlen(format_names[f]) == n && memcmp(p, format_names[f], n) == 0)
+            return f;
+    return -1;
+}
+
 /* "topic:format,...": NULL when well formed, else why not. */
 static const char *bad_topic_formats(const char *v)
 {
@@ -150,16 +170,14 @@ static const char *bad_topic_formats(const char *v)
         const char *colon = memchr(p, ':', l);
         if (!colon || !valid_topic(p, (size_t)(colon - p)))
             return "not topic:format";
-        size_t fl = l - (size_t)(colon + 1 - p);
-        if (!(fl == 5 && memcmp(colon + 1, "event", 5) == 0) &&
-            !(fl == 4 && memcmp(colon + 1, "json", 4) == 0))
-            return "a format other than event or json";
+        if (format_of(colon + 1, l - (size_t)(colon + 1 - p)) < 0)
+            return "an unknown format (event, json, vw, libsvm, csv)";
         p += l + (comma ? 1 : 0);
     }
     return NULL;
 }
 
-int rld_config_topic_is_json(const rld_config *c, const char *topic)
+int rld_config_topic_format(const rld_config *c, const char *topic)
 {
     size_t tl = strlen(topic);
     for (const char *p = c->topic_formats; *p;) {
@@ -167,10 +185,26 @@ int rld_config_topic_is_json(const rld_config *c, const char *topic)
         size_t l = comma ? (size_t)(comma - p) : strlen(p);
         const char *colon = memchr(p, ':', l);
         if (colon && (size_t)(colon - p) == tl && memcmp(p, topic, tl) == 0)
-            return colon[1] == 'j';
+            return format_of(colon + 1, l - (size_t)(colon + 1 - p));
         p += l + (comma ? 1 : 0);
     }
-    return strcmp(c->input_format, "json") == 0;
+    int f = format_of(c->input_format, strlen(c->input_format));
+    return f < 0 ? RLD_FMT_EVENT : f;
+}
+
+int rld_config_uses_format(const rld_config *c, int f)
+{
+    if (format_of(c->input_format, strlen(c->input_format)) == f)
+        return 1;
+    for (const char *p = c->topic_formats; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        const char *colon = memchr(p, ':', l);
+        if (colon && format_of(colon + 1, l - (size_t)(colon + 1 - p)) == f)
+            return 1;
+        p += l + (comma ? 1 : 0);
+    }
+    return 0;
 }
 
 int rld_config_is_secret(const char *k)
@@ -389,8 +423,8 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             }
         }
         if (!bad && strcmp(section, "input") == 0 && strcmp(key, "format") == 0 &&
-            strcmp(value, "event") != 0 && strcmp(value, "json") != 0)
-            bad = "unknown format (vw, libsvm and csv lines on Kafka are not read yet)";
+            format_of(value, strlen(value)) < 0)
+            bad = "unknown format";
         if (!bad && strcmp(key, "topic_formats") == 0)
             bad = bad_topic_formats(value);
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))

@@ -46,8 +46,11 @@ typedef struct rld_config {
     uint64_t batch_size;
     double batch_timeout_s;
     double stuck_after_s;     /* /healthz fails when lag > 0 and nothing consumed for this long */
-    char input_format[16];    /* event (protobuf) or json: every topic's, unless listed below */
+    char input_format[16];    /* event (protobuf), json, vw, libsvm or csv: every topic's,
+                                 unless listed below */
     char topic_formats[1024]; /* "topic:format,..." overriding input_format per topic */
+    char csv_header[1024];    /* csv topics: the column names (messages carry no header) */
+    char csv_label_col[RLD_CONF_STR]; /* csv topics: the label column (default "label", else 0) */
     /* [json]: the field mapping of JSON topics (wire/event_json.h) */
     char json_label[RLD_CONF_STR];
     char json_weight[RLD_CONF_STR]; /* "none": no weight field */
@@ -87,9 +90,21 @@ typedef struct rld_config {
     char init_model[RLD_CONF_PATH];
 } rld_config;
 
-/* The format of topic's messages: 1 JSON, 0 Event protobuf (per [input] format and
- * topic_formats). */
-int rld_config_topic_is_json(const rld_config *c, const char *topic);
+/* The formats a topic's messages may have ([input] format, topic_formats). */
+enum rld_format {
+    RLD_FMT_EVENT = 0,
+    RLD_FMT_JSON,
+    RLD_FMT_VW,
+    RLD_FMT_LIBSVM,
+    RLD_FMT_CSV,
+    RLD_FMT_N
+};
+/* The format of topic's messages. */
+int rld_config_topic_format(const rld_config *c, const char *topic);
+/* 1 when some topic may have format f. */
+int rld_config_uses_format(const rld_config *c, int f);
+/* Name of a format ("event", "json", ...). */
+const char *rld_format_name(int f);
 
 /* Defaults for every key (no file). */
 void rld_config_default(rld_config *c);

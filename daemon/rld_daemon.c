@@ -120,9 +120,11 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
     p = rld_part_find(d, topic, m->partition, 1);
     if (p && rld_offset_check(d, p, m))
         return; /* learned already, before a backward jump */
-    const int json = d->jdec && rld_config_topic_is_json(&d->cfg, topic);
-    if (json)
+    const int fmt = rld_config_topic_format(&d->cfg, topic);
+    if (fmt == RLD_FMT_JSON)
         reason = rl_json_decode(d->jdec, m->payload, m->len, &ex, e, sizeof(e));
+    else if (fmt != RLD_FMT_EVENT)
+        reason = rl_text_decode(d->tdec[fmt], m->payload, m->len, &ex, e, sizeof(e));
     else
         reason = rl_event_decode(d->dec, m->payload, m->len, &ex, NULL, e, sizeof(e));
     if (reason == RL_EVENT_OK) {
@@ -131,8 +133,9 @@ static void handle_message(rld_daemon *d, rd_kafka_message_t *m)
          * most RL_DICT_NAME_MAX bytes into its fixed entries, so nothing is allocated here. */
         for (uint32_t i = 0; i < ex.n_feats; i++) {
             size_t nl;
-            const uint8_t *nm = json ? rl_json_feature_name(d->jdec, i, &nl)
-                                     : rl_event_feature_name(d->dec, i, &nl);
+            const uint8_t *nm = fmt == RLD_FMT_JSON    ? rl_json_feature_name(d->jdec, i, &nl)
+                                : fmt != RLD_FMT_EVENT ? rl_text_feature_name(d->tdec[fmt], i, &nl)
+                                                       : rl_event_feature_name(d->dec, i, &nl);
             if (nm)
                 rl_dict_add(d->dict, ex.feats[i].index, nm, nl);
         }
@@ -298,6 +301,8 @@ void rld_daemon_destroy(rld_daemon *d)
     rld_publish_destroy(d);
     rl_event_decoder_destroy(d->dec);
     rl_json_decoder_destroy(d->jdec);
+    for (int f = 0; f < RLD_FMT_N; f++)
+        rl_text_decoder_destroy(d->tdec[f]);
     rl_dict_destroy(d->dict);
     rl_ckpt_clear(&d->last_ck);
     rl_ckpt_clear(&d->committed_ck);

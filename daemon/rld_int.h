@@ -11,6 +11,7 @@
 #include "storage/ckpt.h"
 #include "wire/event_codec.h"
 #include "wire/event_json.h"
+#include "wire/event_text.h"
 #include "daemon/rld_alert_ids.h"
 #include "model/model.h"
 #include "daemon/rld_config.h"
@@ -64,6 +65,7 @@ struct rld_daemon {
     rl_model *model;
     rl_event_decoder *dec;
     rl_json_decoder *jdec; /* NULL unless a topic is JSON ([input] format, topic_formats) */
+    rl_text_decoder *tdec[RLD_FMT_N]; /* vw, libsvm, csv lines: NULL unless a topic has them */
     /* The names behind the most frequent slots (heavy hitters, fixed memory), fed by every
      * decoded event, copied into each checkpoint and sent with each snapshot, so `relearn
      * inspect` shows names. */

@@ -270,7 +270,22 @@ static rl_err decoder_new(rld_daemon *d, char *errstr, size_t errstr_size)
     c.max_bytes = (size_t)d->cfg.max_event_bytes;
     if (rl_event_decoder_new(&c, &d->dec, e, sizeof(e)) != RL_OK)
         return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "event decoder: %s", e);
-    if (strcmp(d->cfg.input_format, "json") == 0 || strstr(d->cfg.topic_formats, ":json")) {
+    for (int f = RLD_FMT_VW; f <= RLD_FMT_CSV; f++) {
+        if (!rld_config_uses_format(&d->cfg, f))
+            continue;
+        rl_reader_opts ro;
+        rl_reader_opts_default(&ro);
+        ro.format = f == RLD_FMT_VW       ? RL_TEXT_VW
+                    : f == RLD_FMT_LIBSVM ? RL_TEXT_LIBSVM
+                                          : RL_TEXT_CSV;
+        if (f == RLD_FMT_CSV && d->cfg.csv_label_col[0])
+            ro.label_col = d->cfg.csv_label_col;
+        if (rl_text_decoder_new(&c, &ro, d->cfg.csv_header, &d->tdec[f], e, sizeof(e)) != RL_OK)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s lines: %s%s",
+                              rld_format_name(f), e,
+                              f == RLD_FMT_CSV ? " (set [input] csv_header)" : "");
+    }
+    if (rld_config_uses_format(&d->cfg, RLD_FMT_JSON)) {
         const rld_config *f = &d->cfg;
         rl_json_mapping m = {f->json_label,
                              strcmp(f->json_weight, "none") == 0 ? "" : f->json_weight,

@@ -456,6 +456,46 @@ rl_text_feature *rl_reader_push_feat_grow(rl_reader *r, rl_err *err, char *errst
     return &r->feats[r->rec.n_feats++];
 }
 
+/* Parses one line (NUL-terminated at line[len], not blank) into r->rec. RL_ERR_FORMAT counts
+ * it bad; every error is prefixed "name:line: ". */
+static rl_err parse_one(rl_reader *r, char *line, size_t len, char *errstr, size_t errstr_size)
+{
+    rl_err e;
+    memset(&r->rec, 0, sizeof(r->rec));
+    r->rec.feats = r->feats;
+    r->rec.weight = 1.0f;
+    r->rec.line = r->lineno;
+    char why[256];
+    why[0] = '\0';
+    switch (r->fmt) {
+    case RL_TEXT_VW:
+        e = rl_vw_parse_line(r, line, len, why, sizeof(why));
+        break;
+    case RL_TEXT_CSV:
+        e = rl_csv_parse_line(r, line, len, why, sizeof(why));
+        break;
+    default:
+        e = rl_libsvm_parse_line(r, line, len, why, sizeof(why));
+        break;
+    }
+    if (e == RL_ERR_FORMAT)
+        r->st.bad++;
+    if (e != RL_OK)
+        return rl_set_err(errstr, errstr_size, e, "%s:%llu: %s", r->name,
+                          (unsigned long long)r->lineno, why);
+    r->st.records++;
+    return RL_OK;
+}
+
+/* Blanks only, or a comment: no event. A NUL byte does not end the line (binary junk is bad). */
+static int no_event(const char *line, size_t len)
+{
+    const char *p = line;
+    while (rl_is_blank(*p))
+        p++;
+    return (*p == '\0' && p == line + len) || *p == '#';
+}
+
 rl_err rl_reader_next(rl_reader *r, const rl_record **out, char *errstr, size_t errstr_size)
 {
     *out = NULL;
@@ -469,44 +509,68 @@ rl_err rl_reader_next(rl_reader *r, const rl_record **out, char *errstr, size_t 
             r->ended = 1;
             return RL_OK;
         }
-        const char *p = line;
-        while (rl_is_blank(*p))
-            p++;
-        /* blank means nothing left on the line: a NUL byte is not the end of it (binary junk
-         * was counted as a skipped blank line instead of a bad one) */
-        if ((*p == '\0' && p == line + len) || *p == '#') {
+        if (no_event(line, len)) {
             r->st.skipped++;
             continue;
         }
-        memset(&r->rec, 0, sizeof(r->rec));
-        r->rec.feats = r->feats;
-        r->rec.weight = 1.0f;
-        r->rec.line = r->lineno;
-        char why[256];
-        why[0] = '\0';
-        switch (r->fmt) {
-        case RL_TEXT_VW:
-            e = rl_vw_parse_line(r, line, len, why, sizeof(why));
-            break;
-        case RL_TEXT_CSV:
-            e = rl_csv_parse_line(r, line, len, why, sizeof(why));
-            break;
-        default:
-            e = rl_libsvm_parse_line(r, line, len, why, sizeof(why));
-            break;
-        }
-        if (e == RL_ERR_FORMAT) {
-            r->st.bad++;
-            return rl_set_err(errstr, errstr_size, e, "%s:%llu: %s", r->name,
-                              (unsigned long long)r->lineno, why);
-        }
-        if (e != RL_OK)
-            return rl_set_err(errstr, errstr_size, e, "%s:%llu: %s", r->name,
-                              (unsigned long long)r->lineno, why);
-        r->st.records++;
-        *out = &r->rec;
-        return RL_OK;
+        e = parse_one(r, line, len, errstr, errstr_size);
+        if (e == RL_OK)
+            *out = &r->rec;
+        return e;
     }
+}
+
+rl_err rl_reader_open_lines(const char *name, const rl_reader_opts *opts, const char *header,
+                            rl_reader **out, char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    if (!opts || opts->format == RL_TEXT_AUTO)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: line mode needs a format (libsvm, vw or csv), not auto",
+                          name ? name : "<lines>");
+    const char *h = opts->format == RL_TEXT_CSV && opts->header ? (header ? header : "") : "";
+    if (opts->format == RL_TEXT_CSV && opts->header && !h[0])
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                          "%s: CSV lines need their header (the column names) declared",
+                          name ? name : "<lines>");
+    /* The header is read as a one-line input (copied by the CSV reader); then there is none. */
+    rl_err e = rl_reader_open_mem(name, h, strlen(h), opts, out, errstr, errstr_size);
+    if (e == RL_OK) {
+        (*out)->mem = NULL;
+        (*out)->mem_len = (*out)->mem_pos = 0;
+    }
+    return e;
+}
+
+rl_err rl_reader_parse_line(rl_reader *r, const void *msg, size_t len, const rl_record **out,
+                            char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    r->lineno++;
+    r->st.lines++;
+    r->st.bytes += len;
+    const char *m = msg ? (const char *)msg : "";
+    if (len && m[len - 1] == '\n')
+        len--;
+    if (len && m[len - 1] == '\r')
+        len--;
+    const char *why = len > r->opts.max_line ? "longer than the longest line accepted"
+                      : memchr(m, '\n', len) ? "more than one line"
+                                             : NULL;
+    if (!why) {
+        memcpy(r->buf, m, len);
+        r->buf[len] = '\0';
+        why = no_event(r->buf, len) ? "empty, blank or a comment: no event" : NULL;
+    }
+    if (why) {
+        r->st.bad++;
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s:%llu: message %s", r->name,
+                          (unsigned long long)r->lineno, why);
+    }
+    rl_err e = parse_one(r, r->buf, len, errstr, errstr_size);
+    if (e == RL_OK)
+        *out = &r->rec;
+    return e;
 }
 
 rl_text_format rl_reader_format(const rl_reader *r)

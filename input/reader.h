@@ -173,6 +173,19 @@ void rl_reader_destroy(rl_reader *r); /* NULL: no-op; closes the file unless it 
  * RL_ERR_NOMEM: fatal. */
 rl_err rl_reader_next(rl_reader *r, const rl_record **out, char *errstr, size_t errstr_size);
 
+/* Line mode, for messages that each hold one line (relearnd's text topics): a reader with no
+ * input of its own, of a given format (not AUTO); for CSV with a header, header is the header
+ * line (the column names), declared since no message carries it. Then rl_reader_parse_line()
+ * parses one message as one line. */
+rl_err rl_reader_open_lines(const char *name, const rl_reader_opts *opts, const char *header,
+                            rl_reader **out, char *errstr, size_t errstr_size);
+/* One message msg[0..len) as one line (a trailing "\n" or "\r\n" is allowed, no other newline)
+ * into a record valid until the next call. A message that is empty, blank, a comment, longer
+ * than max_line or more than one line is RL_ERR_FORMAT ("name:N: message ...", N counting
+ * messages), as is a malformed line. */
+rl_err rl_reader_parse_line(rl_reader *r, const void *msg, size_t len, const rl_record **out,
+                            char *errstr, size_t errstr_size);
+
 rl_text_format rl_reader_format(const rl_reader *r); /* the detected or given format */
 const char *rl_reader_name(const rl_reader *r);      /* path as given, or "<stdin>" */
 void rl_reader_get_stats(const rl_reader *r, rl_reader_stats *out);

@@ -3,7 +3,7 @@
 rl_unit_test(test_config SOURCES test_config.c LIBS rl_daemon LABELS daemon)
 rl_unit_test(test_fetch_wake SOURCES test_fetch_wake.c LIBS rl_daemon LABELS daemon)
 foreach(t flow crash deadletter drift config group demo brokerfault offsetreset dict health
-    metrics notify chunks json)
+    metrics notify chunks json text)
   rl_script_test(daemon_${t} integration/daemon_${t}.sh "integration;daemon")
   set_tests_properties(daemon_${t} PROPERTIES TIMEOUT 240)
 endforeach()

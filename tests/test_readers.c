@@ -747,6 +747,47 @@ static void test_csv_tabular(void **state)
     }
 }
 
+/* Line mode (relearnd's text topics): one message, one line; CSV's header is declared. */
+static void test_line_mode(void **state)
+{
+    (void)state;
+    rl_reader_opts o;
+    rl_reader_opts_default(&o);
+    o.format = RL_TEXT_CSV;
+    rl_reader *r = NULL;
+    assert_int_equal(rl_reader_open_lines("lc", &o, NULL, &r, err, sizeof(err)),
+                     RL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "header"));
+    assert_int_equal(rl_reader_open_lines("lc", &o, "city,age,label", &r, err, sizeof(err)), RL_OK);
+    const rl_record *rec = NULL;
+    assert_int_equal(rl_reader_parse_line(r, "paris,30,yes\r\n", 14, &rec, err, sizeof(err)),
+                     RL_OK);
+    assert_true(rec->label == 1.0f);
+    assert_named(&rec->feats[0], "city=paris", 1.0f);
+    assert_named(&rec->feats[1], "age", 30.0f);
+    static const struct {
+        const char *msg, *why;
+    } bad[] = {{"a,1,yes\nb,2,no", "more than one line"},
+               {"", "empty, blank"},
+               {"  ", "empty, blank"},
+               {"lyon,4", "2 fields, expected 3"}};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        assert_int_equal(
+            rl_reader_parse_line(r, bad[k].msg, strlen(bad[k].msg), &rec, err, sizeof(err)),
+            RL_ERR_FORMAT);
+        if (!strstr(err, bad[k].why))
+            fail_msg("'%s': '%s' lacks '%s'", bad[k].msg, err, bad[k].why);
+    }
+    rl_reader_destroy(r);
+    o.format = RL_TEXT_AUTO;
+    assert_int_equal(rl_reader_open_lines("x", &o, NULL, &r, err, sizeof(err)), RL_ERR_INVALID_ARG);
+    o.format = RL_TEXT_VW;
+    assert_int_equal(rl_reader_open_lines("lv", &o, NULL, &r, err, sizeof(err)), RL_OK);
+    assert_int_equal(rl_reader_parse_line(r, "1 |f a b:2", 10, &rec, err, sizeof(err)), RL_OK);
+    assert_named(&rec->feats[1], "f^b", 2.0f);
+    rl_reader_destroy(r);
+}
+
 /* ---- detection, files, stdin ---- */
 
 static void test_detect_by_content(void **state)
@@ -955,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_csv_open_errors),
         cmocka_unit_test(test_csv_malformed),
         cmocka_unit_test(test_csv_tabular),
+        cmocka_unit_test(test_line_mode),
         cmocka_unit_test(test_detect_by_content),
         cmocka_unit_test(test_files_and_extension),
         cmocka_unit_test(test_heart_scale),

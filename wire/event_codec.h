@@ -107,6 +107,12 @@ void rl_event_decoder_destroy(rl_event_decoder *d); /* NULL: no-op */
 rl_event_reason rl_event_decode(rl_event_decoder *d, const void *buf, size_t len, rl_example *ex,
                                 rl_event_info *info, char *errstr, size_t errstr_size);
 
+/* The decoders of other formats (JSON, text lines) share c's limits and carry no dense block:
+ * checks c as rl_event_decoder_new() does, and that c->dense_dim is 0; what names the format in
+ * the message. */
+rl_err rl_event_codec_check_sparse(const rl_event_codec_config *c, const char *what, char *errstr,
+                                   size_t errstr_size);
+
 /* Checks a label against c's task (the rules above) and maps binary -1 to 0 in place:
  * RL_EVENT_OK, NONFINITE_LABEL or LABEL_DOMAIN with errstr saying why. Shared with the JSON
  * decoder (event_json.h). */

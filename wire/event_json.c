@@ -88,16 +88,9 @@ rl_err rl_json_decoder_new(const rl_event_codec_config *c, const rl_json_mapping
                            rl_json_decoder **out, char *errstr, size_t errstr_size)
 {
     *out = NULL;
-    /* The Event decoder checks the shared limits; one is made and dropped to say why. */
-    rl_event_decoder *probe = NULL;
-    rl_err e = rl_event_decoder_new(c, &probe, errstr, errstr_size);
-    rl_event_decoder_destroy(probe);
+    rl_err e = rl_event_codec_check_sparse(c, "JSON events", errstr, errstr_size);
     if (e != RL_OK)
         return e;
-    if (c->dense_dim)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "JSON events: a dense block (dense_dim %u) is not read from JSON",
-                          c->dense_dim);
     rl_json_decoder *d = calloc(1, sizeof(*d));
     if (!d)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "JSON decoder: out of memory");

@@ -45,8 +45,8 @@ ck=$(ls "$RL_WORK"/ckpt-a/*.rlck | tail -1)
 grep -q 'city=paris' "$RL_WORK/inspect.txt" || rl_fail "no city=paris in the model: $(cat "$RL_WORK/inspect.txt")"
 
 # A format relearnd does not read is refused at start-up, naming it.
-rl_daemon_config c b "[input]" "format = csv"
+rl_daemon_config c b "[input]" "format = avro"
 "$RELEARND" --config "$RL_WORK/c.ini" --check-config >/dev/null 2>"$RL_WORK/c.err" &&
-    rl_fail "format = csv accepted"
+    rl_fail "format = avro accepted"
 grep -q 'format: unknown format' "$RL_WORK/c.err" || rl_fail "format message: $(cat "$RL_WORK/c.err")"
 rl_log "ok"
