@@ -437,18 +437,6 @@ static int parse_event(rl_event_decoder *d, cursor *c, parsed *ps, rl_event_info
     return 0;
 }
 
-rl_err rl_event_codec_check_sparse(const rl_event_codec_config *c, const char *what, char *errstr,
-                                   size_t errstr_size)
-{
-    rl_event_decoder *probe = NULL; /* one is made and dropped: its checks say what is wrong */
-    rl_err e = rl_event_decoder_new(c, &probe, errstr, errstr_size);
-    rl_event_decoder_destroy(probe);
-    if (e == RL_OK && c->dense_dim)
-        e = rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                       "%s carry no dense block (dense_dim %u)", what, c->dense_dim);
-    return e;
-}
-
 rl_event_reason rl_event_check_label(const rl_event_codec_config *cfg, float *label, char *errstr,
                                      size_t errstr_size)
 {

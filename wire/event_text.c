@@ -13,6 +13,19 @@ struct rl_text_decoder {
     char name[4096]; /* the name of the feature asked for, composed ("ns^name", "col=value") */
 };
 
+/* (event_codec.h: shared by the JSON and text decoders, kept here beside its other user.) */
+rl_err rl_event_codec_check_sparse(const rl_event_codec_config *c, const char *what, char *errstr,
+                                   size_t errstr_size)
+{
+    rl_event_decoder *probe = NULL; /* one is made and dropped: its checks say what is wrong */
+    rl_err e = rl_event_decoder_new(c, &probe, errstr, errstr_size);
+    rl_event_decoder_destroy(probe);
+    if (e == RL_OK && c->dense_dim)
+        e = rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
+                       "%s carry no dense block (dense_dim %u)", what, c->dense_dim);
+    return e;
+}
+
 void rl_text_decoder_destroy(rl_text_decoder *d)
 {
     if (!d)
