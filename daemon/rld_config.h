@@ -133,6 +133,12 @@ void rld_config_print(const rld_config *c, FILE *out);
 /* 1 if a [kafka] key holds a secret and must never be printed or logged. */
 int rld_config_is_secret(const char *kafka_key);
 
+/* The settings relearnd gives its consumer or producer before [kafka] (NULL-terminated key,
+ * value pairs; the values point into c). */
+#define RLD_CLIENT_DEFAULTS 16 /* pairs and the terminating NULL */
+void rld_config_client_defaults(const rld_config *c, rd_kafka_type_t type,
+                                const char *out[RLD_CLIENT_DEFAULTS]);
+
 /* The conf of one relearnd client (consumer or producer, kafka/kafka.h rl_kafka_conf_new):
  * [input] brokers, the client's own defaults (NULL-terminated key, value pairs), then the
  * [kafka] keys that apply to this kind of client. NULL with "FILE:LINE: [kafka] KEY: reason" on

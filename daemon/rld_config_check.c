@@ -1,9 +1,11 @@
 /* rld_config_check.c - the checks that need the whole configuration: the required keys, output
  * topics apart from each other and from the inputs, and a trial model (the learner and the
- * detector validate their own parameters when built). */
+ * detector validate their own parameters when built), and the [kafka] clients as librdkafka
+ * will create them. */
 #include <string.h>
 
 #include "daemon/rld_config.h"
+#include "kafka/kafka.h"
 
 rl_err rld_config_check(const rld_config *c, char *errstr, size_t errstr_size)
 {
@@ -57,5 +59,20 @@ rl_err rld_config_check(const rld_config *c, char *errstr, size_t errstr_size)
     if (rl_model_new(&c->model, NULL, NULL, &m, e, sizeof(e)) != RL_OK)
         return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [model]/[drift]: %s", src, e);
     rl_model_destroy(m);
+    /* [kafka] as librdkafka will take it, rules across properties included: a combination it
+     * refuses (fetch.max.bytes below message.max.bytes) made relearnd retry every 2 s forever.
+     * The clients are created with no broker to reach, and destroyed. */
+    for (int k = 0; k < 2; k++) {
+        rd_kafka_type_t type = k ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER;
+        const char *defaults[RLD_CLIENT_DEFAULTS];
+        rl_kafka_prop props[RLD_CONF_MAX_KAFKA];
+        rld_config_client_defaults(c, type, defaults);
+        for (size_t i = 0; i < c->n_kafka; i++)
+            props[i] = (rl_kafka_prop){c->kafka[i].key, c->kafka[i].value, src, c->kafka[i].line};
+        rl_kafka_client client = {type, NULL, "[input] brokers", defaults, props, c->n_kafka};
+        rl_err err = rl_kafka_conf_check(&client, errstr, errstr_size);
+        if (err != RL_OK)
+            return err;
+    }
     return RL_OK;
 }

@@ -83,7 +83,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 rl_err rld_producer_new(rld_daemon *d, char *errstr, size_t errstr_size)
 {
     char e[512];
-    static const char *const defaults[] = {"enable.idempotence", "true", NULL};
+    const char *defaults[RLD_CLIENT_DEFAULTS];
+    rld_config_client_defaults(&d->cfg, RD_KAFKA_PRODUCER, defaults);
     rd_kafka_conf_t *conf =
         rld_config_kafka_conf(&d->cfg, RD_KAFKA_PRODUCER, defaults, errstr, errstr_size);
     if (!conf)

@@ -40,22 +40,8 @@ static rl_err consumer_new(rld_daemon *d, char *errstr, size_t errstr_size)
     rd_kafka_topic_partition_list_t *subs;
     rd_kafka_resp_err_t kerr;
     const char *p;
-    /* Offsets move only after a durable checkpoint (rld_offsets.c); [kafka] cannot change
-     * these, but auto.offset.reset it can. The prefetch queue is a quarter and a fifth of
-     * librdkafka's defaults (64 MiB, 100,000 messages): those are sized to cover its 1 s idle
-     * wait after the queue fills, which the fetch waker (rld_fetch_wake.h) now cuts short, and
-     * they cost more memory than the learner on small models (peak RSS 71-78 -> 41-43 MiB
-     * on 1,000,000 named10 events with 2^18 weights, same speed). [kafka] can set both. */
-    /* clang-format off */
-    const char *const defaults[] = {
-        "group.id", d->cfg.group,
-        "enable.auto.commit", "false",
-        "enable.auto.offset.store", "false",
-        "auto.offset.reset", "earliest",
-        "queued.max.messages.kbytes", "16384",
-        "queued.min.messages", "20000",
-        NULL};
-    /* clang-format on */
+    const char *defaults[RLD_CLIENT_DEFAULTS];
+    rld_config_client_defaults(&d->cfg, RD_KAFKA_CONSUMER, defaults);
     rd_kafka_conf_t *conf =
         rld_config_kafka_conf(&d->cfg, RD_KAFKA_CONSUMER, defaults, errstr, errstr_size);
     if (!conf)

@@ -113,3 +113,46 @@ fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
+
+rl_err rl_kafka_conf_check(const rl_kafka_client *c, char *errstr, size_t errstr_size)
+{
+    char e[512];
+    rl_kafka_client nowhere = *c;
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk;
+
+    nowhere.brokers = NULL; /* nothing to connect to: the checks run, no socket opens */
+    conf = rl_kafka_conf_new(&nowhere, errstr, errstr_size);
+    if (!conf)
+        return RL_ERR_CONFIG;
+    /* "No bootstrap.servers configured" is this check's own doing: not for the log. */
+    rd_kafka_conf_set(conf, "log_level", "0", NULL, 0);
+    rk = rd_kafka_new(c->type, conf, e, sizeof(e));
+    if (rk) {
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        return RL_OK;
+    }
+    rd_kafka_conf_destroy(conf);
+    /* librdkafka names the properties it compares ("`fetch.max.bytes` must be >=
+     * `message.max.bytes`"): the first one the user set is where to look. */
+    for (size_t i = 0; i < c->n_props; i++) {
+        const char *k = c->props[i].key;
+        const char *at = strstr(e, k);
+        size_t kl = strlen(k);
+        if (!at || (at > e && at[-1] != '`' && at[-1] != ' ') ||
+            (at[kl] != '`' && at[kl] != ' ' && at[kl] != '\0'))
+            continue;
+        if (c->props[i].line > 0)
+            return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                              "%s:%d: [kafka] %s: the %s refuses this configuration: %s",
+                              c->props[i].file, c->props[i].line, k,
+                              c->type == RD_KAFKA_CONSUMER ? "consumer" : "producer", e);
+        return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                          "-X %s: the %s refuses this configuration: %s", k,
+                          c->type == RD_KAFKA_CONSUMER ? "consumer" : "producer", e);
+    }
+    return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG,
+                      "%s: [kafka]: the %s refuses this configuration: %s",
+                      c->n_props ? c->props[0].file : "configuration",
+                      c->type == RD_KAFKA_CONSUMER ? "consumer" : "producer", e);
+}

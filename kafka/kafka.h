@@ -126,6 +126,13 @@ typedef struct rl_kafka_client {
  * it may be a password). The caller owns the conf until rd_kafka_new() takes it. */
 rd_kafka_conf_t *rl_kafka_conf_new(const rl_kafka_client *c, char *errstr, size_t errstr_size);
 
+/* Checks c's configuration as librdkafka will when the client is created - every property and
+ * the rules across them (`fetch.max.bytes` against `message.max.bytes`, idempotence against
+ * acks) - by creating the client with no bootstrap servers (so it connects nowhere) and
+ * destroying it. RL_ERR_CONFIG on a refusal, with "FILE:LINE: [kafka] KEY: ..." (or "-X KEY:
+ * ...") for the first of the user's properties librdkafka's reason names. */
+rl_err rl_kafka_conf_check(const rl_kafka_client *c, char *errstr, size_t errstr_size);
+
 /* Which clients librdkafka reads a property in: 'C' consumer, 'P' producer, '*' both, 0 when
  * it is not one of librdkafka's properties. */
 char rl_kafka_prop_role(const char *key);

@@ -27,6 +27,17 @@ expect2
 grep -q "$cfg:2: \[kafka\] fetch.max.bytes:" "$RL_WORK/err.txt" ||
     rl_fail "kafka key message: $(cat "$RL_WORK/err.txt")"
 
+# [kafka] as librdkafka takes it, rules across properties too (issue 17, item 6): before,
+# --check-config passed these and relearnd then retried every 2 s forever.
+printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n[kafka]\nlinger.ms = 5\nfetch.max.bytes = 2048\n' "$RL_WORK" >"$cfg"
+expect2 --check-config
+grep -q "$cfg:8: \[kafka\] fetch.max.bytes: the consumer refuses this configuration: .*message.max.bytes" \
+    "$RL_WORK/err.txt" || rl_fail "fetch.max.bytes message: $(cat "$RL_WORK/err.txt")"
+printf '[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = %s/ck\n[kafka]\nacks = 1\n' "$RL_WORK" >"$cfg"
+expect2 --check-config
+grep -q "$cfg:7: \[kafka\] acks: the producer refuses this configuration" "$RL_WORK/err.txt" ||
+    rl_fail "acks message: $(cat "$RL_WORK/err.txt")"
+
 # Accepted silently before (issue 17, item 8): each refused with file:line.
 printf '[model]\nname = a\n[input]\nbrokers = a:1\n[model]\nname = b\n' >"$cfg"
 expect2 --check-config
