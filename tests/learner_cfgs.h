@@ -1,5 +1,5 @@
-/* learner_cfgs.h - the learner configurations the conformance suite (test_learners.c) runs
- * over, shared with the tests that must hold for every one of them (test_predictor.c: a
+/* learner_cfgs.h - the learner configurations the conformance suite (test_learner_conformance.c)
+ * runs over, shared with the tests that must hold for every one of them (test_predictor.c: a
  * snapshot scores exactly as its model). Include after cmocka.h. */
 #ifndef RL_TEST_LEARNER_CFGS_H
 #define RL_TEST_LEARNER_CFGS_H
