@@ -1,5 +1,6 @@
 # Checkpoints, snapshots (storage/ckpt*, snapshot*), the feature dictionary (model/dict*), and the
 # inspect / diff / verify commands. Fuzz targets: tests/fuzz/ (script test, needs clang).
+rl_unit_test(test_ckpt_files SOURCES test_ckpt_files.c LIBS rl_storage rl_model LABELS storage)
 rl_unit_test(test_ckpt SOURCES test_ckpt.c LIBS rl_storage rl_model rl_proto PkgConfig::XXHASH
   LABELS storage)
 rl_unit_test(test_ckpt_load SOURCES test_ckpt_load.c LIBS rl_storage rl_model LABELS storage)

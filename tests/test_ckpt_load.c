@@ -21,10 +21,9 @@
 
 #include "storage/ckpt.h"
 #include "tests/ckpt_util.h"
+#include "tests/ckpt_dir_util.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
-
-static char tmpdir[256];
 
 /* plain, zstd, zero-run coded, both */
 #define N_FLAG_SETS 4
@@ -32,21 +31,6 @@ static const unsigned flag_sets[N_FLAG_SETS] = {0, RL_FRAME_ZSTD, RL_FRAME_ZERO_
                                                 RL_FRAME_ZSTD | RL_FRAME_ZERO_RUNS};
 /* Zero-run coding is used only where it saves an eighth: count the files that got it. */
 static int n_zero_runs;
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/rl-test-ckpt-load-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* A model of config c after n examples of seed 11, written to path with flags; ck keeps what
  * was written. */
@@ -349,10 +333,13 @@ static void test_fuzz_corpus_as_buffered(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_streamed_equals_buffered, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_damage_refused_as_buffered, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_other_field_order_loads, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_dir_load_newest_model, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_streamed_equals_buffered, tu_setup_dir,
+                                        tu_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_damage_refused_as_buffered, tu_setup_dir,
+                                        tu_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_other_field_order_loads, tu_setup_dir,
+                                        tu_teardown_dir),
+        cmocka_unit_test_setup_teardown(test_dir_load_newest_model, tu_setup_dir, tu_teardown_dir),
         cmocka_unit_test(test_fuzz_corpus_as_buffered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
