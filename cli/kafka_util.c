@@ -26,37 +26,28 @@ int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t e
     return 0;
 }
 
-int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
-                       const char *val)
-{
-    char err[256];
-    /* An empty list (e.g. "$(cat FILE)" of a bootstrap file not written yet) would let
-     * librdkafka wait message.timeout.ms for no broker, and an empty topic name was produced to
-     * as if it were one: both are usage errors. */
-    if ((strcmp(a, "--brokers") == 0 || strcmp(a, "--topic") == 0) && val[0] == '\0') {
-        fprintf(stderr, "relearn %s: %s: empty value (expected %s)\n", cmd, a,
-                a[2] == 'b' ? "host:port[,host:port...]" : "a topic name");
-        return -1;
-    }
-    if (strcmp(a, "--brokers") == 0) {
-        o->brokers = val;
-    } else if (strcmp(a, "--topic") == 0) {
-        *topic = val;
-    } else if (strcmp(a, "-X") == 0) {
-        if (rl_kafka_opts_add_x(o, val, err, sizeof(err)) != 0) {
-            fprintf(stderr, "relearn %s: %s\n", cmd, err);
-            return -1;
-        }
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 int rl_kafka_opt(void *k, const char *flag, const char *value)
 {
     rl_kafka_opts *o = k;
-    return rl_kafka_opts_take(o, o->topic, o->cmd, flag, value) < 0 ? 2 : 0;
+    char err[256];
+    int brokers = strcmp(flag, "--brokers") == 0;
+    /* An empty list (e.g. "$(cat FILE)" of a bootstrap file not written yet) would let
+     * librdkafka wait message.timeout.ms for no broker, and an empty topic name was produced to
+     * as if it were one: both are usage errors. */
+    if (flag[1] == '-' && value[0] == '\0') {
+        fprintf(stderr, "relearn %s: %s: empty value (expected %s)\n", o->cmd, flag,
+                brokers ? "host:port[,host:port...]" : "a topic name");
+        return 2;
+    }
+    if (brokers) {
+        o->brokers = value;
+    } else if (flag[1] == '-') {
+        *o->topic = value;
+    } else if (rl_kafka_opts_add_x(o, value, err, sizeof(err)) != 0) {
+        fprintf(stderr, "relearn %s: %s\n", o->cmd, err);
+        return 2;
+    }
+    return 0;
 }
 
 rd_kafka_conf_t *rl_cli_kafka_conf(const rl_kafka_opts *o, rd_kafka_type_t type,

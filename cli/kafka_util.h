@@ -30,15 +30,9 @@ typedef struct rl_kafka_opts {
  * too many). */
 int rl_kafka_opts_add_x(rl_kafka_opts *o, const char *kv, char *errstr, size_t errstr_size);
 
-/* Takes the options every Kafka-speaking command shares when a names one: --brokers LIST,
- * --topic NAME (into *topic), -X key=value, with val its value. Returns 1 when taken, 0 when a
- * is another option, -1 when -X is refused or --brokers / --topic is empty (the message printed
- * as "relearn CMD: ..."). */
-int rl_kafka_opts_take(rl_kafka_opts *o, const char **topic, const char *cmd, const char *a,
-                       const char *val);
-
 /* The option rows (options.h) of --brokers LIST, --topic NAME and -X key=value, which every
- * Kafka-speaking command shares; k is its rl_kafka_opts. */
+ * Kafka-speaking command shares; k is its rl_kafka_opts. An empty --brokers or --topic and a
+ * refused -X are usage errors (2, said as "relearn CMD: ..."). */
 int rl_kafka_opt(void *k, const char *flag, const char *value);
 #define RL_KAFKA_OPT_ROWS(k)                                                                       \
     RL_OPT_CALL_ROW("brokers", 0, rl_kafka_opt, k, 1),                                             \
