@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -144,8 +143,6 @@ static const struct {
 static const char *const sections[] = {"model", "input",   "output", "checkpoint", "snapshot",
                                        "drift", "metrics", "log",    "kafka",      "json"};
 
-static int valid_topic(const char *t, size_t len);
-
 static const char *const format_names[RLD_FMT_N] = {"event", "json", "vw", "libsvm", "csv"};
 
 const char *rld_format_name(int f)
@@ -168,7 +165,7 @@ static const char *bad_topic_formats(const char *v)
         const char *comma = strchr(p, ',');
         size_t l = comma ? (size_t)(comma - p) : strlen(p);
         const char *colon = memchr(p, ':', l);
-        if (!colon || !valid_topic(p, (size_t)(colon - p)))
+        if (!colon || !rld_valid_topic(p, (size_t)(colon - p)))
             return "not topic:format";
         if (format_of(colon + 1, l - (size_t)(colon + 1 - p)) < 0)
             return "an unknown format (event, json, vw, libsvm, csv)";
@@ -223,58 +220,6 @@ static int parse_number(const opt *o, const char *v, rl_param_value *out)
     if (o->type == OPT_SEED)
         s.hi = 0x1p64;
     return rl_param_parse(&s, v, out) == RL_PARAM_OK ? 0 : -1;
-}
-
-/* Kafka's rules for a topic name: 1..249 of [A-Za-z0-9._-], not "." or "..", and none of the
- * broker's internal topics (reading or writing them would be an accident). */
-static int valid_topic(const char *t, size_t len)
-{
-    if (len == 0 || len > 249)
-        return 0;
-    if ((len == 1 && t[0] == '.') || (len == 2 && t[0] == '.' && t[1] == '.') ||
-        (len == 18 && memcmp(t, "__consumer_offsets", 18) == 0) ||
-        (len == 19 && memcmp(t, "__transaction_state", 19) == 0))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = t[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-/* A control character (C0, DEL, C1) or a bidirectional-text control (U+061C, U+200E/F,
- * U+202A..E, U+2066..9) in s: printed raw into logs, headers and metric labels, they hide or
- * reorder what an operator reads. Returns a description, or NULL when s is clean. */
-static const char *unsafe_text(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return "contains a control character";
-        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            return "contains a control character";
-        if ((p[0] == 0xd8 && p[1] == 0x9c) ||
-            (p[0] == 0xe2 && p[1] == 0x80 &&
-             (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae))) ||
-            (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))
-            return "contains a bidirectional-text control character";
-    }
-    return NULL;
-}
-
-/* A checkpoint directory others can write to: anyone in the group could plant a newer
- * ckpt-*.rlck. Checked when the config names it (if it exists) and again at start-up. */
-static const char *unsafe_dir(const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return NULL; /* created 0700 at start-up, or refused there */
-    if (st.st_mode & S_IWOTH)
-        return "world-writable (chmod go-w it)";
-    if (st.st_mode & S_IWGRP)
-        return "group-writable (chmod go-w it)";
-    return NULL;
 }
 
 /* "host:port" with a numeric port 1..65535 (host may be empty = all interfaces, or [v6]). */
@@ -400,7 +345,7 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         const char *bad = NULL;
         if (len >= o->size)
             bad = "too long";
-        else if (o->type == OPT_TOPIC && !valid_topic(value, len))
+        else if (o->type == OPT_TOPIC && !rld_valid_topic(value, len))
             bad = "not a valid topic name";
         else if (o->type == OPT_LEVEL && rl_log_level_parse(value) < 0)
             bad = "unknown level";
@@ -415,7 +360,7 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             while (!bad && *p) {
                 const char *comma = strchr(p, ',');
                 size_t l = comma ? (size_t)(comma - p) : strlen(p);
-                if (!valid_topic(p, l))
+                if (!rld_valid_topic(p, l))
                     bad = "not a valid topic name list";
                 p += l + (comma ? 1 : 0);
                 if (comma && !*p)
@@ -430,9 +375,9 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
             bad = "contains ':' (the commit metadata uses it as separator)";
         if (!bad && o->type == OPT_STR && strcmp(key, "brokers") != 0 && strcmp(key, "dir") != 0)
-            bad = unsafe_text(value);
+            bad = rld_unsafe_text(value);
         if (!bad && strcmp(section, "checkpoint") == 0 && strcmp(key, "dir") == 0)
-            bad = unsafe_dir(value);
+            bad = rld_unsafe_dir(value);
         if (bad)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s: [%s] %s: %s (allowed: %s)",
                               where, section, key, bad, o->allowed);
@@ -517,36 +462,6 @@ rl_err rld_config_set_line(rld_config *c, const char *where, const char *section
                            const char *value, int line, char *errstr, size_t errstr_size)
 {
     return set_key(c, where, section, key, value, line, errstr, errstr_size);
-}
-
-void rld_config_client_defaults(const rld_config *c, rd_kafka_type_t type,
-                                const char *out[RLD_CLIENT_DEFAULTS])
-{
-    size_t n = 0;
-    if (type == RD_KAFKA_CONSUMER) {
-        /* Offsets move only after a durable checkpoint (rld_offsets.c); [kafka] cannot change
-         * these, but auto.offset.reset it can. The prefetch queue is a quarter and a fifth of
-         * librdkafka's defaults (64 MiB, 100,000 messages): those are sized to cover its 1 s
-         * idle wait after the queue fills, which the fetch waker (rld_fetch_wake.h) now cuts
-         * short, and they cost more memory than the learner on small models (peak RSS 71-78 ->
-         * 41-43 MiB on 1,000,000 named10 events with 2^18 weights, same speed). [kafka] can set
-         * both. */
-        /* clang-format off */
-        const char *kv[] = {
-            "group.id", c->group,
-            "enable.auto.commit", "false",
-            "enable.auto.offset.store", "false",
-            "auto.offset.reset", "earliest",
-            "queued.max.messages.kbytes", "16384",
-            "queued.min.messages", "20000"};
-        /* clang-format on */
-        for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-            out[n++] = kv[i];
-    } else {
-        out[n++] = "enable.idempotence"; /* snapshots, alerts, dead letters: never twice */
-        out[n++] = "true";
-    }
-    out[n] = NULL;
 }
 
 static void print_str(FILE *out, const char *k, const char *v)

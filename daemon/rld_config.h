@@ -133,6 +133,15 @@ void rld_config_print(const rld_config *c, FILE *out);
 /* 1 if a [kafka] key holds a secret and must never be printed or logged. */
 int rld_config_is_secret(const char *kafka_key);
 
+/* rld_config_values.c: value checks. A Kafka topic name (t[0..len)) Kafka accepts and does not
+ * keep for itself; 1 if so. */
+int rld_valid_topic(const char *t, size_t len);
+/* Why s must not be printed raw (control or bidirectional-text characters), or NULL. */
+const char *rld_unsafe_text(const char *s);
+/* Why dir is no safe checkpoint directory (group- or world-writable), or NULL (also when it
+ * does not exist yet: it is created 0700). */
+const char *rld_unsafe_dir(const char *dir);
+
 /* The settings relearnd gives its consumer or producer before [kafka] (NULL-terminated key,
  * value pairs; the values point into c). */
 #define RLD_CLIENT_DEFAULTS 16 /* pairs and the terminating NULL */
