@@ -349,6 +349,17 @@ static rl_err reader_start(rl_reader *r, char *errstr, size_t n)
     return RL_OK;
 }
 
+/* The end of both opens: r is handed out when e is RL_OK, destroyed otherwise. */
+static rl_err reader_finish(rl_reader *r, rl_err e, rl_reader **out)
+{
+    if (e != RL_OK) {
+        rl_reader_destroy(r);
+        return e;
+    }
+    *out = r;
+    return RL_OK;
+}
+
 rl_err rl_reader_open(const char *path, const rl_reader_opts *opts, rl_reader **out, char *errstr,
                       size_t errstr_size)
 {
@@ -379,14 +390,9 @@ rl_err rl_reader_open(const char *path, const rl_reader_opts *opts, rl_reader **
         }
         r->close_fd = 1;
     }
-    e = reader_start(r, errstr, errstr_size);
-    if (e != RL_OK)
-        goto fail;
-    *out = r;
-    return RL_OK;
+    return reader_finish(r, reader_start(r, errstr, errstr_size), out);
 fail:
-    rl_reader_destroy(r);
-    return e;
+    return reader_finish(r, e, out);
 }
 
 rl_err rl_reader_open_mem(const char *name, const void *data, size_t len,
@@ -409,14 +415,9 @@ rl_err rl_reader_open_mem(const char *name, const void *data, size_t len,
     e = reader_init(r, opts, errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
-    e = reader_start(r, errstr, errstr_size);
-    if (e != RL_OK)
-        goto fail;
-    *out = r;
-    return RL_OK;
+    return reader_finish(r, reader_start(r, errstr, errstr_size), out);
 fail:
-    rl_reader_destroy(r);
-    return e;
+    return reader_finish(r, e, out);
 }
 
 void rl_reader_destroy(rl_reader *r)

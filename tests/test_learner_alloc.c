@@ -2,34 +2,11 @@
  * through malloc/calloc/realloc wrapped at link time (tests/learners.cmake). Fast: 2^10 weights,
  * short synthetic streams from a fixed LCG (tests/learner_util.h), so it also runs under ASan. */
 #include "tests/learner_util.h"
+#include "tests/alloc_count.h"
 
 /* ---- no allocation per example ----
  * malloc/calloc/realloc are wrapped at link time (tests/learners.cmake: -Wl,--wrap=...), so every
- * allocation the learners' own code makes is counted while `counting` is set. */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t k);
-void *__real_realloc(void *p, size_t n);
-static int counting;
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-    allocs += counting;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t k)
-{
-    allocs += counting;
-    return __real_calloc(n, k);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    allocs += counting;
-    return __real_realloc(p, n);
-}
-
+ * allocation the learners' own code makes is counted while `tu_alloc_counting` is set. */
 static void test_no_alloc_per_example(void **state)
 {
     (void)state;
@@ -41,8 +18,8 @@ static void test_no_alloc_per_example(void **state)
         rl_hasher h;
         rl_hasher_init(&h, 10, 0);
         rng_seed(500 + c);
-        counting = 1;
-        allocs = 0;
+        tu_alloc_counting = 1;
+        tu_allocs = 0;
         for (int i = 0; i < 300; i++) {
             gen_for(&g, l);
             g.f[0].index = rl_hash_name(&h, "some feature", 12);
@@ -50,17 +27,17 @@ static void test_no_alloc_per_example(void **state)
             rl_learner_learn(l, &g.ex, &p);
         }
         rl_learner_weights(l, &w);
-        counting = 0;
-        if (allocs != 0)
-            fail_msg("%s: %lu allocations while learning", cfgs[c].kv, allocs);
+        tu_alloc_counting = 0;
+        if (tu_allocs != 0)
+            fail_msg("%s: %lu allocations while learning", cfgs[c].kv, tu_allocs);
         rl_learner_destroy(l);
     }
     /* The wrap is live: creating a learner does allocate. */
-    counting = 1;
-    allocs = 0;
+    tu_alloc_counting = 1;
+    tu_allocs = 0;
     rl_learner *l = make("learner=sgd");
-    counting = 0;
-    assert_true(allocs > 0);
+    tu_alloc_counting = 0;
+    assert_true(tu_allocs > 0);
     rl_learner_destroy(l);
 }
 

@@ -22,6 +22,7 @@
 #include "storage/predictor.h"
 #include "storage/snapshot.h"
 #include "proto/snapshot.pb-c.h"
+#include "tests/alloc_count.h"
 
 static uint64_t rng_state;
 
@@ -304,30 +305,6 @@ static void test_contrib_adds_up(void **state)
 }
 
 /* ---- the contract: allocation-free, and any number of threads at once ---- */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t k);
-void *__real_realloc(void *p, size_t n);
-static int counting;
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t k)
-{
-    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
-    return __real_calloc(n, k);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    __atomic_add_fetch(&allocs, (unsigned long)counting, __ATOMIC_RELAXED);
-    return __real_realloc(p, n);
-}
-
 #define N_SHARED  2000
 #define N_THREADS 4
 
@@ -374,13 +351,13 @@ static void test_threads_and_no_allocation(void **state)
         assert_true(events && want);
         for (int i = 0; i < N_SHARED; i++)
             gen_test(&events[i], l); /* in place: its pointers stay valid */
-        counting = 1;
-        allocs = 0;
+        tu_alloc_counting = 1;
+        tu_allocs = 0;
         for (int i = 0; i < N_SHARED; i++)
             rl_predictor_predict(pr, &events[i].ex, &want[i]);
-        counting = 0;
-        if (allocs)
-            fail_msg("%s: predict allocated %lu times", kinds[k].kv, allocs);
+        tu_alloc_counting = 0;
+        if (tu_allocs)
+            fail_msg("%s: predict allocated %lu times", kinds[k].kv, tu_allocs);
         shared_run run = {pr, events, want, 0};
         pthread_t t[N_THREADS];
         for (int i = 0; i < N_THREADS; i++)

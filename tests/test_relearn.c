@@ -20,6 +20,7 @@
 #include "storage/frame.h"
 #include "storage/snapshot.h"
 #include "proto/snapshot.pb-c.h"
+#include "tests/alloc_count.h"
 
 #define BITS 12
 
@@ -436,27 +437,6 @@ static void test_protobuf_event(void **state)
 
 /* relearn_predict and relearn_explain allocate nothing: malloc, calloc and realloc are wrapped
  * (-Wl,--wrap, tests/relearn.cmake) and counted while they run. */
-static int g_counting;
-static unsigned g_allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t k);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n)
-{
-    g_allocs += (unsigned)g_counting;
-    return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t k)
-{
-    g_allocs += (unsigned)g_counting;
-    return __real_calloc(n, k);
-}
-void *__wrap_realloc(void *p, size_t n)
-{
-    g_allocs += (unsigned)g_counting;
-    return __real_realloc(p, n);
-}
-
 static void test_predict_allocates_nothing(void **state)
 {
     (void)state;
@@ -468,24 +448,24 @@ static void test_predict_allocates_nothing(void **state)
     double probs[3];
     size_t n;
     make_probe(&p, 2, 0);
-    g_allocs = 0;
-    g_counting = 1;
+    tu_allocs = 0;
+    tu_alloc_counting = 1;
     for (int i = 0; i < 100; i++) {
         assert_int_equal(relearn_predict(m, &p.ev, &out, probs), RELEARN_OK);
         assert_int_equal(relearn_predict_batch(m, &p.ev, 1, &out, probs, &n), RELEARN_OK);
         assert_int_equal(relearn_explain(m, &p.ev, 8, top, &n, &out), RELEARN_OK);
     }
-    g_counting = 0;
-    assert_int_equal(g_allocs, 0);
+    tu_alloc_counting = 0;
+    assert_int_equal(tu_allocs, 0);
     /* and the counting works: the protobuf path allocates its decoder */
     rl_buf b;
     rl_buf_init(&b);
     rl_buf_put_u8(&b, 0x0a); /* an empty feature: refused, after the decoder was made */
     rl_buf_put_u8(&b, 0x00);
-    g_counting = 1;
+    tu_alloc_counting = 1;
     relearn_predict_protobuf(m, b.data, b.len, &out, NULL, NULL, 0);
-    g_counting = 0;
-    assert_true(g_allocs > 0);
+    tu_alloc_counting = 0;
+    assert_true(tu_allocs > 0);
     rl_buf_free(&b);
     relearn_model_release(m);
     rl_learner_destroy(l);

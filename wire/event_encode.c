@@ -23,6 +23,22 @@ static int is_one(float v)
     return memcmp(&v, &one, sizeof(v)) == 0;
 }
 
+/* A feature's index and its value (left out when 1, protobuf's default): the fields after
+ * the name, the same for a record's features as for a text line's. */
+static void put_index(rl_buf *b, uint64_t index)
+{
+    put_tag(b, FT_INDEX, WT_VARINT);
+    put_varint(b, index);
+}
+
+static void put_value(rl_buf *b, float v)
+{
+    if (!is_one(v)) {
+        put_tag(b, FT_VALUE, WT_FIXED32);
+        rl_buf_put_f32(b, v);
+    }
+}
+
 static size_t feature_size(const rl_event_feature *f)
 {
     size_t n = 0;
@@ -58,13 +74,9 @@ rl_err rl_event_encode(const rl_event_record *rec, rl_buf *out)
             put_varint(out, f->name_len);
             rl_buf_put(out, f->name, f->name_len);
         } else {
-            put_tag(out, FT_INDEX, WT_VARINT);
-            put_varint(out, f->index);
+            put_index(out, f->index);
         }
-        if (!is_one(f->value)) {
-            put_tag(out, FT_VALUE, WT_FIXED32);
-            rl_buf_put_f32(out, f->value);
-        }
+        put_value(out, f->value);
     }
     if (rec->dense && rec->n_dense > 0) {
         put_tag(out, EV_DENSE, WT_LEN);
@@ -121,13 +133,9 @@ rl_err rl_event_encode_text(const rl_record *rec, rl_buf *out)
                 return RL_ERR_INVALID_ARG;
             out->len += name_len;
         } else {
-            put_tag(out, FT_INDEX, WT_VARINT);
-            put_varint(out, f->index);
+            put_index(out, f->index);
         }
-        if (!is_one(f->value)) {
-            put_tag(out, FT_VALUE, WT_FIXED32);
-            rl_buf_put_f32(out, f->value);
-        }
+        put_value(out, f->value);
     }
     if (rec->tag) {
         put_tag(out, EV_KEY, WT_LEN);
