@@ -9,13 +9,8 @@ GEN=${GEN:-$RL_BUILD/bench/gen_stream}
 RELEARN=${RELEARN:-$RL_BUILD/cli/relearn}
 [ -x "$GEN" ] || { echo "FAIL: $GEN not built"; exit 1; }
 [ -x "$RELEARN" ] || { echo "FAIL: $RELEARN not built"; exit 1; }
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-field() { awk -v k="$1" 'substr($0, 1, 19) ~ "^" k " *$" { print substr($0, 20) }' "$2"; }
+# shellcheck source=tests/eval_check_lib.sh
+. "${RL_TESTS:-$(dirname "$0")}/eval_check_lib.sh"
 
 # ---- reproducible ----
 for g in sea stagger hyperplane agrawal bernoulli; do

@@ -6,14 +6,8 @@
 set -u
 RELEARN=${RELEARN:-$RL_BUILD/cli/relearn}
 [ -x "$RELEARN" ] || { echo "FAIL: $RELEARN not built"; exit 1; }
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# field NAME FILE: the value column of a row of the final table ("events   270").
-field() { awk -v k="$1" 'substr($0, 1, 19) ~ "^" k " *$" { print substr($0, 20) }' "$2"; }
+# shellcheck source=tests/eval_check_lib.sh
+. "${RL_TESTS:-$(dirname "$0")}/eval_check_lib.sh"
 expect() { # expect WHAT GOT WANT
     if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
 }
