@@ -143,67 +143,6 @@ static const struct {
 static const char *const sections[] = {"model", "input",   "output", "checkpoint", "snapshot",
                                        "drift", "metrics", "log",    "kafka",      "json"};
 
-static const char *const format_names[RLD_FMT_N] = {"event", "json", "vw", "libsvm", "csv"};
-
-const char *rld_format_name(int f)
-{
-    return f >= 0 && f < RLD_FMT_N ? format_names[f] : "unknown";
-}
-
-static int format_of(const char *p, size_t n)
-{
-    for (int f = 0; f < RLD_FMT_N; f++)
-        if (strlen(format_names[f]) == n && memcmp(p, format_names[f], n) == 0)
-            return f;
-    return -1;
-}
-
-/* "topic:format,...": NULL when well formed, else why not. */
-static const char *bad_topic_formats(const char *v)
-{
-    for (const char *p = v; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t l = comma ? (size_t)(comma - p) : strlen(p);
-        const char *colon = memchr(p, ':', l);
-        if (!colon || !rld_valid_topic(p, (size_t)(colon - p)))
-            return "not topic:format";
-        if (format_of(colon + 1, l - (size_t)(colon + 1 - p)) < 0)
-            return "an unknown format (event, json, vw, libsvm, csv)";
-        p += l + (comma ? 1 : 0);
-    }
-    return NULL;
-}
-
-int rld_config_topic_format(const rld_config *c, const char *topic)
-{
-    size_t tl = strlen(topic);
-    for (const char *p = c->topic_formats; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t l = comma ? (size_t)(comma - p) : strlen(p);
-        const char *colon = memchr(p, ':', l);
-        if (colon && (size_t)(colon - p) == tl && memcmp(p, topic, tl) == 0)
-            return format_of(colon + 1, l - (size_t)(colon + 1 - p));
-        p += l + (comma ? 1 : 0);
-    }
-    int f = format_of(c->input_format, strlen(c->input_format));
-    return f < 0 ? RLD_FMT_EVENT : f;
-}
-
-int rld_config_uses_format(const rld_config *c, int f)
-{
-    if (format_of(c->input_format, strlen(c->input_format)) == f)
-        return 1;
-    for (const char *p = c->topic_formats; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t l = comma ? (size_t)(comma - p) : strlen(p);
-        const char *colon = memchr(p, ':', l);
-        if (colon && format_of(colon + 1, l - (size_t)(colon + 1 - p)) == f)
-            return 1;
-        p += l + (comma ? 1 : 0);
-    }
-    return 0;
-}
-
 int rld_config_is_secret(const char *k)
 {
     return strstr(k, "password") || strstr(k, "secret") || strstr(k, "key.pem") ||
@@ -368,10 +307,10 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             }
         }
         if (!bad && strcmp(section, "input") == 0 && strcmp(key, "format") == 0 &&
-            format_of(value, strlen(value)) < 0)
+            rld_format_parse(value, strlen(value)) < 0)
             bad = "unknown format";
         if (!bad && strcmp(key, "topic_formats") == 0)
-            bad = bad_topic_formats(value);
+            bad = rld_config_bad_topic_formats(value);
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
             bad = "contains ':' (the commit metadata uses it as separator)";
         if (!bad && o->type == OPT_STR && strcmp(key, "brokers") != 0 && strcmp(key, "dir") != 0)

@@ -105,6 +105,10 @@ int rld_config_topic_format(const rld_config *c, const char *topic);
 int rld_config_uses_format(const rld_config *c, int f);
 /* Name of a format ("event", "json", ...). */
 const char *rld_format_name(int f);
+/* The format named p[0..n), or -1. */
+int rld_format_parse(const char *p, size_t n);
+/* "topic:format,...": NULL when well formed, else why not. */
+const char *rld_config_bad_topic_formats(const char *v);
 
 /* Defaults for every key (no file). */
 void rld_config_default(rld_config *c);
