@@ -23,6 +23,7 @@
 #include "storage/snapshot.h"
 #include "proto/snapshot.pb-c.h"
 #include "tests/alloc_count.h"
+#include "tests/snapshot_pb_util.h"
 
 static uint64_t rng_state;
 
@@ -388,17 +389,12 @@ static void test_format2_fields_need_format2(void **state)
     rl_buf_init(&b);
     assert_int_equal(rl_snapshot_encode_learner(l, 0, 0, NULL, &meta, 0, &b, err, sizeof(err)),
                      RL_OK);
-    Relearn__Snapshot *pb = relearn__snapshot__unpack(NULL, b.len - 32, b.data + 24);
-    assert_non_null(pb);
+    Relearn__Snapshot *pb = tu_snapshot_unpack(&b);
     assert_int_equal(pb->format_version, 2);
     assert_non_null(pb->scales);
     pb->format_version = 1;
-    size_t n = relearn__snapshot__get_packed_size(pb);
-    uint8_t *raw = malloc(n);
-    relearn__snapshot__pack(pb, raw);
     rl_buf f;
-    rl_buf_init(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    tu_snapshot_frame(pb, &f);
     rl_snapshot s;
     rl_snapshot_init(&s);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
@@ -407,7 +403,6 @@ static void test_format2_fields_need_format2(void **state)
                      RL_ERR_VERSION);
     assert_non_null(strstr(err, "format version 2 is newer than this build reads (1)"));
     relearn__snapshot__free_unpacked(pb, NULL);
-    free(raw);
     rl_buf_free(&f);
     rl_buf_free(&b);
     rl_learner_destroy(l);

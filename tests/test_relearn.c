@@ -21,6 +21,7 @@
 #include "storage/snapshot.h"
 #include "proto/snapshot.pb-c.h"
 #include "tests/alloc_count.h"
+#include "tests/snapshot_pb_util.h"
 
 #define BITS 12
 
@@ -212,20 +213,14 @@ static void test_newer_format_refused(void **state)
     relearn_model *m = NULL;
     char err[256];
     encode(l, "flights", 1, &b); /* uncompressed: a 24-byte header and an 8-byte checksum */
-    Relearn__Snapshot *pb = relearn__snapshot__unpack(NULL, b.len - 32, b.data + 24);
-    assert_non_null(pb);
+    Relearn__Snapshot *pb = tu_snapshot_unpack(&b);
     pb->format_version = RL_SNAPSHOT_FORMAT_VERSION + 1;
-    size_t n = relearn__snapshot__get_packed_size(pb);
-    uint8_t *raw = malloc(n);
-    relearn__snapshot__pack(pb, raw);
-    rl_buf_init(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    tu_snapshot_frame(pb, &f);
     assert_int_equal(relearn_model_open_bytes(f.data, f.len, &m, err, sizeof(err)),
                      RELEARN_ERR_VERSION);
     assert_null(m);
     assert_non_null(strstr(err, "is newer"));
     relearn__snapshot__free_unpacked(pb, NULL);
-    free(raw);
     rl_buf_free(&f);
     rl_buf_free(&b);
     rl_learner_destroy(l);

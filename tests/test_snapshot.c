@@ -21,6 +21,7 @@
 #include "storage/model_file.h"
 #include "storage/snapshot.h"
 #include "proto/snapshot.pb-c.h"
+#include "tests/snapshot_pb_util.h"
 
 #define RL_FUZZ_CORPUS RL_TEST_DATA "/../fuzz/corpus"
 
@@ -312,26 +313,17 @@ static void test_versions_and_corruption_refused(void **state)
     encode(m, NULL, 0, &b);
     rl_snapshot s;
     rl_snapshot_init(&s);
-    Relearn__Snapshot *pb = relearn__snapshot__unpack(NULL, b.len - 32, b.data + 24);
-    assert_non_null(pb);
+    Relearn__Snapshot *pb = tu_snapshot_unpack(&b);
     pb->format_version = RL_SNAPSHOT_FORMAT_VERSION + 1;
-    size_t n = relearn__snapshot__get_packed_size(pb);
-    uint8_t *raw = malloc(n);
-    relearn__snapshot__pack(pb, raw);
     rl_buf f;
-    rl_buf_init(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    tu_snapshot_frame(pb, &f);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_VERSION);
     assert_non_null(strstr(err, "snapshot: format version 4 is newer"));
     /* interactions change the scoring function: refused in a format below 3 */
     pb->format_version = 2;
     pb->learner->interactions = (char *)"ab";
-    n = relearn__snapshot__get_packed_size(pb);
-    raw = realloc(raw, n);
-    relearn__snapshot__pack(pb, raw);
     rl_buf_free(&f);
-    rl_buf_init(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    tu_snapshot_frame(pb, &f);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
     assert_non_null(strstr(err, "format-3 field (learner interactions)"));
     pb->learner->interactions = NULL;
@@ -350,18 +342,14 @@ static void test_versions_and_corruption_refused(void **state)
     row->n_sparse_delta = 2;
     row->sparse_values = vals;
     row->n_sparse_values = 2;
-    n = relearn__snapshot__get_packed_size(pb);
-    raw = realloc(raw, n);
-    relearn__snapshot__pack(pb, raw);
-    rl_buf_reset(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    rl_buf_free(&f);
+    tu_snapshot_frame(pb, &f);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
     assert_non_null(strstr(err, "outside 2^bits"));
     /* a repeated index */
     delta[1] = 0;
-    relearn__snapshot__pack(pb, raw);
-    rl_buf_reset(&f);
-    assert_int_equal(rl_frame_encode(RL_MAGIC_SNAPSHOT, raw, n, 0, 0, &f, err, sizeof(err)), RL_OK);
+    rl_buf_free(&f);
+    tu_snapshot_frame(pb, &f);
     assert_int_equal(rl_snapshot_decode(f.data, f.len, &s, err, sizeof(err)), RL_ERR_FORMAT);
     row->sparse_delta = keep_d;
     row->n_sparse_delta = keep_nd;
@@ -370,7 +358,6 @@ static void test_versions_and_corruption_refused(void **state)
     row->dense_weights = keep_w;
     row->n_dense_weights = keep_n;
     relearn__snapshot__free_unpacked(pb, NULL);
-    free(raw);
     rl_buf_free(&f);
     /* bit flips and truncation anywhere */
     for (size_t i = 0; i < b.len; i += 3) {
