@@ -163,6 +163,11 @@ int main(int argc, char **argv)
         flags[n_flags].value = optarg;
         n_flags++;
     }
+    /* Bare `relearnd` is someone asking how to run it, not a config to check. */
+    if (argc == 1) {
+        usage(stderr);
+        return 2;
+    }
     if (optind < argc) {
         fprintf(stderr, "relearnd: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);

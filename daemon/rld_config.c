@@ -403,9 +403,14 @@ rl_err rld_config_set_line(rld_config *c, const char *where, const char *section
     return set_key(c, where, section, key, value, line, errstr, errstr_size);
 }
 
+/* An unset string is a comment: `key = ` read back is refused as empty, and the output must be
+ * a config relearnd accepts as it is. */
 static void print_str(FILE *out, const char *k, const char *v)
 {
-    fprintf(out, "%s = %s\n", k, v);
+    if (*v)
+        fprintf(out, "%s = %s\n", k, v);
+    else
+        fprintf(out, "; %s: not set\n", k);
 }
 
 void rld_config_print(const rld_config *c, FILE *out)
@@ -422,12 +427,13 @@ void rld_config_print(const rld_config *c, FILE *out)
                 /* Learner hyperparameters come formatted by their owner, as the learner
                  * resolved them: ogd's unset schedule is invscaling (eta / sqrt(t)), not
                  * the shared default (normalized) the file parser holds. */
-                char e[256];
+                char e[256], learner[64];
                 rl_model *m = NULL;
                 const rl_learner_params *lp = &c->model.learner;
                 if (rl_model_new(&c->model, NULL, NULL, &m, e, sizeof(e)) == RL_OK)
                     lp = &rl_model_learner_c(m)->params;
                 rl_learner_params_format(lp, buf, sizeof(buf));
+                snprintf(learner, sizeof(learner), "%s", lp->learner); /* lp dies with m */
                 rl_model_destroy(m);
                 for (char *line = buf; *line;) {
                     char *nl = strchr(line, '\n');
@@ -437,7 +443,12 @@ void rld_config_print(const rld_config *c, FILE *out)
                     eq = strchr(line, '=');
                     if (eq) {
                         *eq = '\0';
-                        fprintf(out, "%s = %s\n", line, eq + 1);
+                        /* What the learner does not read is refused as a key: a comment */
+                        if (rl_learner_takes(learner, line))
+                            fprintf(out, "%s = %s\n", line, eq + 1);
+                        else
+                            fprintf(out, "; %s = %s (fixed: not a parameter of %s)\n", line, eq + 1,
+                                    learner);
                     } else if (*line) {
                         fprintf(out, "%s\n", line);
                     }

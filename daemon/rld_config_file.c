@@ -156,6 +156,42 @@ static int handler(void *user, const char *section, const char *name, const char
     return 1;
 }
 
+/* Builds the model the file describes, so that a [model] or [drift] key the learner or the
+ * detector refuses (a key the learner does not read, a bad combination) names the line that set
+ * it, like every other config error. Flags set no model key: the file decides. A refusal with no
+ * key of this file in front is left to rld_config_check. */
+static rl_err check_model(struct parse_ctx *p)
+{
+    char e[512];
+    rl_model *m = NULL;
+    if (rl_model_new(&p->c->model, NULL, NULL, &m, e, sizeof(e)) == RL_OK) {
+        rl_model_destroy(m);
+        return RL_OK;
+    }
+    /* The message names the key as "...: KEY: reason" ("model: learner: classes: not a
+     * parameter of learner sgd ...") or 'KEY' ("unknown parameter 'bogus'"): the key named
+     * last is the one refused. */
+    const struct seen_key *best = NULL;
+    const char *best_at = NULL;
+    for (size_t i = 0; i < p->n_seen; i++) {
+        const struct seen_key *k = &p->seen[i];
+        size_t n = strlen(k->key);
+        if (strcmp(k->section, "model") != 0 && strcmp(k->section, "drift") != 0)
+            continue;
+        for (const char *at = e; (at = strstr(at, k->key)) != NULL; at += n)
+            if ((((at == e || at[-1] == ' ') && at[n] == ':') ||
+                 (at > e && at[-1] == '\'' && at[n] == '\'')) &&
+                (!best_at || at > best_at)) {
+                best = k;
+                best_at = at;
+            }
+    }
+    if (best)
+        return rl_set_err(p->errstr, p->errstr_size, RL_ERR_CONFIG, "%s:%d: [%s] %s", p->path,
+                          best->line, best->section, e);
+    return RL_OK;
+}
+
 rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t errstr_size)
 {
     struct reader rd = {0};
@@ -197,6 +233,8 @@ rl_err rld_config_load(rld_config *c, const char *path, char *errstr, size_t err
     snprintf(c->path, sizeof(c->path), "%s", path);
     r = ini_parse_stream(count_reader, &rd, handler, &p);
     fclose(rd.f);
+    if (r == 0 && p.err == RL_OK)
+        p.err = check_model(&p);
     free(p.seen);
     /* fgets fails the same way at the end and on an error (EISDIR for a directory): without
      * this a directory or an unreadable file would read as an empty config. */

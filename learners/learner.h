@@ -225,6 +225,9 @@ void rl_learner_params_default(rl_learner_params *p);
  * bounds. errstr names the key, the value and what is allowed. */
 rl_err rl_learner_params_set(rl_learner_params *p, const char *key, const char *value, char *errstr,
                              size_t errstr_size);
+/* 1 when the learner named reads key (a key it does not read is refused when set; bits,
+ * dense_dim, learner and interactions: every learner's; an unknown learner: 1). */
+int rl_learner_takes(const char *learner, const char *key);
 /* Appends "key=value ..." lines of every set parameter, for --check-config and inspect. */
 size_t rl_learner_params_format(const rl_learner_params *p, char *out, size_t out_size);
 const char *rl_loss_name(rl_loss l);

@@ -241,6 +241,23 @@ static int has_word(const char *list, const char *word)
     return 0;
 }
 
+/* The learner's own list; bits and dense_dim are every learner's, and a key outside key_bits
+ * (learner, interactions) is not a per-learner hyperparameter. */
+static int takes(const struct rl_learner_ops *ops, const char *key)
+{
+    if (!ops || !ops->params || strcmp(key, "bits") == 0 || strcmp(key, "dense_dim") == 0)
+        return 1;
+    for (size_t i = 0; i < N_OF(key_bits); i++)
+        if (strcmp(key_bits[i], key) == 0)
+            return has_word(ops->params, key);
+    return 1;
+}
+
+int rl_learner_takes(const char *learner, const char *key)
+{
+    return takes(rl_learner_find(learner), key);
+}
+
 /* A key given for this learner that it never reads: refused, so a setting that would do
  * nothing (eta for ftrl, whose rate is alpha; alpha for a perceptron) is not silently dropped. */
 static rl_err check_keys(const struct rl_learner_ops *ops, const rl_learner_params *p, char *errstr,
@@ -250,8 +267,7 @@ static rl_err check_keys(const struct rl_learner_ops *ops, const rl_learner_para
         return RL_OK;
     for (size_t i = 0; i < N_OF(key_bits); i++) {
         const char *k = key_bits[i];
-        if (!(p->set_keys & (1u << i)) || strcmp(k, "bits") == 0 || strcmp(k, "dense_dim") == 0 ||
-            has_word(ops->params, k))
+        if (!(p->set_keys & (1u << i)) || takes(ops, k))
             continue;
         char list[160];
         size_t o = 0;

@@ -208,10 +208,15 @@ static void test_cross_checks(void **state)
     expect_error("[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = /x\n"
                  "[output]\nalerts_topic = relearn-snapshots\n",
                  "must differ");
-    /* A detector parameter only its detector knows about is checked when the model is built. */
+    /* A detector parameter only its detector knows about is checked when the model is built,
+     * and the message names the line that set it. */
     expect_error("[input]\nbrokers = a:1\ntopics = t\n[checkpoint]\ndir = /x\n"
                  "[drift]\ndetector = ddm\nbogus_param = 3\n",
-                 "[model]/[drift]");
+                 ":8: [drift] ");
+    /* So does a key the learner does not read (it would be ignored). */
+    expect_error("[model]\nlearner = ftrl\n\neta = 0.1\n[input]\nbrokers = a:1\ntopics = t\n"
+                 "[checkpoint]\ndir = /x\n",
+                 ":4: [model] model: learner: eta: not a parameter of learner ftrl");
 }
 
 static void test_flags_override(void **state)

@@ -156,11 +156,29 @@ if [ -w /dev/full ]; then
     grep -q "writing stdout" "$RL_WORK/err.txt" || rl_fail "message: $(cat "$RL_WORK/err.txt")"
 fi
 
-# Every example config in deploy/ is valid as shipped.
+# Every example config in deploy/ is valid as shipped, and the effective config it prints is a
+# config relearnd accepts, printing the same again (it once printed every learner's keys, and
+# relearnd refused them read back: "classes: not a parameter of learner sgd").
 for f in "$RL_SRC"/deploy/*.ini; do
-    "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >/dev/null 2>"$RL_WORK/err.txt" ||
+    "$RELEARND" --config "$f" --checkpoint-dir "$RL_WORK/ck" --check-config >"$RL_WORK/eff.ini" 2>"$RL_WORK/err.txt" ||
         rl_fail "deploy example $f: $(cat "$RL_WORK/err.txt")"
+    "$RELEARND" --config "$RL_WORK/eff.ini" --check-config >"$RL_WORK/eff2.ini" 2>"$RL_WORK/err.txt" ||
+        rl_fail "the effective config of $f, fed back: $(cat "$RL_WORK/err.txt")"
+    cmp -s "$RL_WORK/eff.ini" "$RL_WORK/eff2.ini" ||
+        rl_fail "the effective config of $f changes when fed back: $(diff "$RL_WORK/eff.ini" "$RL_WORK/eff2.ini" | head -5)"
 done
+
+# A key the learner does not read is refused with the line that set it.
+printf '[model]\nname = m\nlearner = sgd\n\nclasses = 3\n[input]\nbrokers = a:1\ntopics = t\n' >"$cfg"
+expect2 --checkpoint-dir "$RL_WORK/ck" --check-config
+grep -q "^relearnd: $cfg:5: \[model\] .*classes: not a parameter of learner sgd" "$RL_WORK/err.txt" ||
+    rl_fail "learner key message: $(cat "$RL_WORK/err.txt")"
+
+# relearnd with no arguments prints its usage (exit 2), not a missing-brokers error.
+"$RELEARND" >"$RL_WORK/out.txt" 2>"$RL_WORK/err.txt"
+rl_assert_eq "exit status with no arguments" 2 $?
+head -n 1 "$RL_WORK/err.txt" | grep -q '^usage: relearnd --config FILE' ||
+    rl_fail "no usage with no arguments: $(head -n 2 "$RL_WORK/err.txt")"
 
 "$RELEARND" --help | grep -q 'exit status' || rl_fail "--help does not document exit statuses"
 rl_log "ok"
