@@ -1,6 +1,7 @@
 /* rld_config.c - the option table, flags, --check-config (the INI file reader is
  * rld_config_file.c, the checks across keys rld_config_check.c). */
 #include "daemon/rld_config.h"
+#include "input/reader.h"
 
 #include <errno.h>
 #include <math.h>
@@ -83,6 +84,18 @@ static const opt opts[] = {
      "topic:format, comma-separated (overrides format for those topics)"},
     {"input", "csv_header", OPT_STR, S(csv_header), 0, 0, NULL,
      "csv topics: the column names, comma-separated"},
+    {"input", "csv_ignore", OPT_STR, S(csv_ignore), 0, 0, NULL,
+     "csv topics: columns left out (names or 0-based numbers, comma-separated)"},
+    {"input", "csv_categorical", OPT_STR, S(csv_categorical), 0, 0, NULL,
+     "csv topics: columns read as categories col=value even where they look numeric"},
+    {"input", "csv_numeric", OPT_STR, S(csv_numeric), 0, 0, NULL,
+     "csv topics: columns that must be numbers"},
+    {"input", "csv_missing", OPT_STR, S(csv_missing), 0, 0, "skip",
+     "csv topics: skip, mean or indicator (what a missing value becomes)"},
+    {"input", "csv_na_values", OPT_STR, S(csv_na_values), 0, 0, NULL,
+     "csv topics: missing-value tokens (default: empty, NA, NaN, ?, null)"},
+    {"input", "csv_label_values", OPT_STR, S(csv_label_values), 0, 0, NULL,
+     "csv topics: string labels' class names in class order (default: yes/no, true/false)"},
     {"input", "csv_label_col", OPT_STR, S(csv_label_col), 0, 0, NULL,
      "csv topics: the label column, by name or 0-based number"},
     {"json", "label", OPT_STR, S(json_label), 0, 0, "label", "the label's field path (a.b)"},
@@ -311,6 +324,9 @@ static rl_err set_key(rld_config *c, const char *where, const char *section, con
             bad = "unknown format";
         if (!bad && strcmp(key, "topic_formats") == 0)
             bad = rld_config_bad_topic_formats(value);
+        rl_csv_missing miss;
+        if (!bad && strcmp(key, "csv_missing") == 0 && rl_csv_missing_parse(value, &miss) != RL_OK)
+            bad = "not skip, mean or indicator";
         if (!bad && strcmp(key, "instance_id") == 0 && strchr(value, ':'))
             bad = "contains ':' (the commit metadata uses it as separator)";
         if (!bad && o->type == OPT_STR && strcmp(key, "brokers") != 0 && strcmp(key, "dir") != 0)

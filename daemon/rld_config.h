@@ -51,6 +51,9 @@ typedef struct rld_config {
     char topic_formats[1024]; /* "topic:format,..." overriding input_format per topic */
     char csv_header[1024];    /* csv topics: the column names (messages carry no header) */
     char csv_label_col[RLD_CONF_STR]; /* csv topics: the label column (default "label", else 0) */
+    /* csv topics: the CSV reader's column options (input/reader.h), as relearn eval's flags */
+    char csv_ignore[1024], csv_categorical[1024], csv_numeric[1024];
+    char csv_missing[16], csv_na_values[RLD_CONF_STR], csv_label_values[1024];
     /* [json]: the field mapping of JSON topics (wire/event_json.h) */
     char json_label[RLD_CONF_STR];
     char json_weight[RLD_CONF_STR]; /* "none": no weight field */

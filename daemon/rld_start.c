@@ -264,8 +264,16 @@ static rl_err decoder_new(rld_daemon *d, char *errstr, size_t errstr_size)
         ro.format = f == RLD_FMT_VW       ? RL_TEXT_VW
                     : f == RLD_FMT_LIBSVM ? RL_TEXT_LIBSVM
                                           : RL_TEXT_CSV;
-        if (f == RLD_FMT_CSV && d->cfg.csv_label_col[0])
-            ro.label_col = d->cfg.csv_label_col;
+        if (f == RLD_FMT_CSV) {
+            const rld_config *k = &d->cfg;
+            ro.label_col = k->csv_label_col[0] ? k->csv_label_col : NULL;
+            ro.ignore = k->csv_ignore[0] ? k->csv_ignore : NULL;
+            ro.cat_cols = k->csv_categorical[0] ? k->csv_categorical : NULL;
+            ro.num_cols = k->csv_numeric[0] ? k->csv_numeric : NULL;
+            ro.na_values = k->csv_na_values[0] ? k->csv_na_values : NULL;
+            ro.label_values = k->csv_label_values[0] ? k->csv_label_values : NULL;
+            (void)rl_csv_missing_parse(k->csv_missing, &ro.missing); /* checked when read */
+        }
         if (rl_text_decoder_new(&c, &ro, d->cfg.csv_header, &d->tdec[f], e, sizeof(e)) != RL_OK)
             return rl_set_err(errstr, errstr_size, RL_ERR_CONFIG, "%s lines: %s%s",
                               rld_format_name(f), e,
