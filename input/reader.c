@@ -360,64 +360,63 @@ static rl_err reader_finish(rl_reader *r, rl_err e, rl_reader **out)
     return RL_OK;
 }
 
-rl_err rl_reader_open(const char *path, const rl_reader_opts *opts, rl_reader **out, char *errstr,
-                      size_t errstr_size)
+/* The start of both opens: a reader named name with opts checked and its buffers made, not yet
+ * reading (fd -1); NULL and the error when that fails. */
+static rl_err reader_new(const char *name, const rl_reader_opts *opts, rl_reader **rp, char *errstr,
+                         size_t errstr_size)
 {
-    rl_err e;
-    *out = NULL;
-    if (!path || !*path)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "no input path");
+    *rp = NULL;
     rl_reader *r = calloc(1, sizeof(*r));
     if (!r)
         return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
     r->fd = -1;
-    int is_stdin = strcmp(path, "-") == 0;
-    r->name = strdup(is_stdin ? "<stdin>" : path);
-    if (!r->name) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
-        goto fail;
+    r->name = strdup(name);
+    rl_err e = r->name ? reader_init(r, opts, errstr, errstr_size)
+                       : rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
+    if (e != RL_OK) {
+        rl_reader_destroy(r);
+        return e;
     }
-    e = reader_init(r, opts, errstr, errstr_size);
+    *rp = r;
+    return RL_OK;
+}
+
+rl_err rl_reader_open(const char *path, const rl_reader_opts *opts, rl_reader **out, char *errstr,
+                      size_t errstr_size)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "no input path");
+    int is_stdin = strcmp(path, "-") == 0;
+    rl_reader *r;
+    rl_err e = reader_new(is_stdin ? "<stdin>" : path, opts, &r, errstr, errstr_size);
     if (e != RL_OK)
-        goto fail;
+        return e;
     if (is_stdin) {
         r->fd = 0;
     } else {
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (r->fd < 0) {
-            e = rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path, strerror(errno));
-            goto fail;
-        }
+        if (r->fd < 0)
+            return reader_finish(
+                r, rl_set_err(errstr, errstr_size, RL_ERR_IO, "%s: %s", path, strerror(errno)),
+                out);
         r->close_fd = 1;
     }
     return reader_finish(r, reader_start(r, errstr, errstr_size), out);
-fail:
-    return reader_finish(r, e, out);
 }
 
 rl_err rl_reader_open_mem(const char *name, const void *data, size_t len,
                           const rl_reader_opts *opts, rl_reader **out, char *errstr,
                           size_t errstr_size)
 {
-    rl_err e;
     *out = NULL;
-    rl_reader *r = calloc(1, sizeof(*r));
-    if (!r)
-        return rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
-    r->fd = -1;
+    rl_reader *r;
+    rl_err e = reader_new(name ? name : "<memory>", opts, &r, errstr, errstr_size);
+    if (e != RL_OK)
+        return e;
     r->mem = data;
     r->mem_len = len;
-    r->name = strdup(name ? name : "<memory>");
-    if (!r->name) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    e = reader_init(r, opts, errstr, errstr_size);
-    if (e != RL_OK)
-        goto fail;
     return reader_finish(r, reader_start(r, errstr, errstr_size), out);
-fail:
-    return reader_finish(r, e, out);
 }
 
 void rl_reader_destroy(rl_reader *r)
