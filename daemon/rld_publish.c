@@ -221,9 +221,11 @@ void rld_alert_cb(void *opaque, const rl_alert *a)
 void rld_alert_send(rld_daemon *d, const char *detector, int level, const char *response,
                     const char *detail, double recent_loss, const rl_event_pos *pos)
 {
-    /* the record of a model alert (wire/alert_json.h), with no statistic and no event place */
+    /* the record of a model alert (wire/alert_json.h), with no statistic and no event place;
+     * source is a machine value (alert.proto), the sentence goes to detail */
     rl_alert a = {.detector = detector,
-                  .source = detail,
+                  .source = "daemon",
+                  .detail = detail,
                   .level = (rl_drift_state)level,
                   .statistic = NAN,
                   .position = rl_model_position(d->model),

@@ -72,7 +72,9 @@ typedef struct rl_event_pos {
 
 typedef struct rl_alert {
     const char *detector; /* detector name */
-    const char *source;   /* "error" (prequential error stream) or "feature:<watch_feature>" */
+    const char *source;   /* "error" (prequential error stream), "feature:<watch_feature>", or
+                           * "daemon" (relearnd's own: gate, checkpoint, offset jump) */
+    const char *detail;   /* source "daemon": what happened, in words; NULL otherwise */
     rl_drift_state level; /* WARNING or DRIFT; STABLE for a "gate" alert from the daemon */
     double statistic;     /* the detector's statistic at the alert */
     const char *statistic_name;

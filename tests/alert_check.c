@@ -152,7 +152,12 @@ int main(int argc, char **argv)
             return fail(line, "checkpoint_seq missing or negative", buf);
         if (!integer(o, "time_ms", &t) || t < now_ms - 86400000 || t > now_ms + 60000)
             return fail(line, "time_ms missing or not around now", buf);
-        if (strcmp(det, "gate") == 0 || strcmp(det, "checkpoint") == 0) {
+        if (strcmp(src, "error") != 0 && strncmp(src, "feature:", 8) != 0 &&
+            strcmp(src, "daemon") != 0)
+            return fail(line, "source is not error, feature:<name> or daemon", buf);
+        if (strcmp(src, "daemon") == 0) {
+            if (!str(o, "detail"))
+                return fail(line, "a daemon alert without detail", buf);
             json_decref(o);
             continue;
         }

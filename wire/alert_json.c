@@ -21,6 +21,8 @@ json_t *rl_alert_to_json(const rl_alert *a)
         return NULL;
     json_object_set_new(o, "detector", json_string(a->detector ? a->detector : ""));
     json_object_set_new(o, "source", json_string(a->source ? a->source : "error"));
+    if (a->detail)
+        json_object_set_new(o, "detail", json_string(a->detail));
     json_object_set_new(o, "level", json_string(rl_alert_level_name(a->level)));
     set_num(o, "statistic", a->statistic);
     if (a->statistic_name)

@@ -39,7 +39,7 @@ grep -q 'msg="alert" json=.*"level":"DRIFT"' "$RL_WORK/a.log" || rl_fail "alert 
 grep -q 'msg="snapshot held back by the promotion gate"' "$RL_WORK/a.log" ||
     rl_fail "no snapshot held back after the flip"
 # (relearnd writes the JSON keys sorted.)
-grep -q '"detector":"gate".*"level":"STABLE".*"response":"held_back"' "$RL_WORK/alerts.txt" ||
+grep -q '"detail":"[^"]*","detector":"gate",.*"level":"STABLE".*"response":"held_back".*"source":"daemon"' "$RL_WORK/alerts.txt" ||
     rl_fail "no gate alert on the alerts topic"
 
 # The gate's reference survives a restart: instance g (own broker, no detector) learns 2000
