@@ -105,6 +105,12 @@ void rl_fmt_dict_pb_free(rl_fmt_dict_pb *pb);
 rl_err rl_fmt_dict_from_pb(const Relearn__FeatureDict *in, rl_dict **out, char *errstr,
                            size_t errstr_size);
 
+/* A stored message's format_version: refused when missing (has == 0), else checked as
+ * rl_check_format_version does with 1 as the oldest; what names the message ("checkpoint",
+ * "snapshot", "chunk") in the error. */
+rl_err rl_fmt_check_message_version(int has, uint32_t got, uint32_t current, const char *what,
+                                    char *errstr, size_t errstr_size);
+
 /* Copies a protobuf string (NULL = "") into a fresh malloc'd string; NULL on allocation
  * failure. */
 char *rl_fmt_strdup(const char *s);

@@ -25,6 +25,14 @@ char *rl_fmt_strdup(const char *s)
     return d;
 }
 
+rl_err rl_fmt_check_message_version(int has, uint32_t got, uint32_t current, const char *what,
+                                    char *errstr, size_t errstr_size)
+{
+    if (!has)
+        return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "%s format_version missing", what);
+    return rl_check_format_version(got, 1, current, what, errstr, errstr_size);
+}
+
 /* ---- config and dictionary conversions ---- */
 void rl_fmt_learner_to_pb(const rl_learner_params *p, uint64_t hash_seed,
                           Relearn__LearnerConfig *out, char *ix_buf)

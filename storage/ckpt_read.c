@@ -178,12 +178,8 @@ static rl_err decode_payload(const uint8_t *payload, size_t plen, const rl_frame
         bv.found[2] = m->has_rest_state;
         backing = NULL; /* views into m would die with it: copy */
     }
-    if (!m->has_format_version) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "checkpoint format_version missing");
-        goto fail;
-    }
-    e = rl_check_format_version(m->format_version, 1, RL_CKPT_FORMAT_VERSION, "checkpoint", errstr,
-                                errstr_size);
+    e = rl_fmt_check_message_version(m->has_format_version, m->format_version,
+                                     RL_CKPT_FORMAT_VERSION, "checkpoint", errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
     c->format_version = m->format_version;

@@ -297,12 +297,8 @@ static rl_err decode_sum(const void *p, size_t len, const rl_fmt_sum *sum, rl_sn
                        "checksum matches but the snapshot message does not parse");
         goto fail;
     }
-    if (!m->has_format_version) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "snapshot format_version missing");
-        goto fail;
-    }
-    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_FORMAT_VERSION, "snapshot",
-                                errstr, errstr_size);
+    e = rl_fmt_check_message_version(m->has_format_version, m->format_version,
+                                     RL_SNAPSHOT_FORMAT_VERSION, "snapshot", errstr, errstr_size);
     if (e != RL_OK)
         goto fail;
     s->format_version = m->format_version;

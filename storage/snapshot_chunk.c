@@ -122,12 +122,9 @@ static rl_err chunk_decode(const void *p, size_t len, Relearn__SnapshotChunk **o
     if (!m)
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,
                           "checksum matches but the chunk message does not parse");
-    if (!m->has_format_version) {
-        e = rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "chunk format_version missing");
-        goto fail;
-    }
-    e = rl_check_format_version(m->format_version, 1, RL_SNAPSHOT_CHUNK_FORMAT_VERSION, "chunk",
-                                errstr, errstr_size);
+    e = rl_fmt_check_message_version(m->has_format_version, m->format_version,
+                                     RL_SNAPSHOT_CHUNK_FORMAT_VERSION, "chunk", errstr,
+                                     errstr_size);
     if (e != RL_OK)
         goto fail;
     if (!m->has_version || !m->has_index || !m->has_count || !m->has_total_length ||
