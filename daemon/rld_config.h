@@ -75,7 +75,11 @@ typedef struct rld_config {
     /* [snapshot] */
     uint64_t snap_every_events;
     double snap_every_seconds;
-    double gate_tolerance;
+    double gate_tolerance;  /* mean paired loss difference a candidate may exceed (model/gate.h) */
+    uint64_t gate_window;   /* paired events the gate keeps */
+    double gate_confidence; /* of the bound */
+    double gate_loss_cap;   /* each loss capped here for the gate */
+    uint64_t gate_every;    /* the published version scores one event in this many */
     unsigned snap_compress; /* flags for rl_snapshot_encode_model: RL_SNAPSHOT_COMPRESS_AUTO,
                                RL_FRAME_ZSTD, 0 */
     uint64_t snap_chunk_bytes;

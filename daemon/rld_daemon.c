@@ -307,6 +307,7 @@ void rld_daemon_destroy(rld_daemon *d)
     rl_ckpt_clear(&d->last_ck);
     rl_ckpt_clear(&d->committed_ck);
     rl_model_destroy(d->model);
+    rld_gate_free(&d->gate);
     rld_alert_ids_free(&d->alert_ids);
     free(d->parts);
     rld_stats_destroy(&d->stats);

@@ -17,6 +17,7 @@
 #include "daemon/rld_config.h"
 #include "daemon/rld_daemon.h"
 #include "daemon/rld_fetch_wake.h"
+#include "daemon/rld_gate.h"
 #include "daemon/rld_http.h"
 #include "kafka/kafka.h"
 #include "daemon/rld_stats.h"
@@ -107,12 +108,14 @@ struct rld_daemon {
     uint64_t snap_position; /* model position at the last publish attempt */
     double snap_last_mono;
     int have_pub_loss;
-    double pub_loss; /* recent loss of the last published version */
+    double pub_loss; /* recent loss of the last published version (informational: the gate
+                        compares on the same events, rld_gate.c) */
     rld_inflight fl;
     /* The encode buffer, kept across publishes so its pages are faulted in once. While a
      * one-message version is in flight, that message points into it (not encoded again until
      * the version is delivered). */
     rl_buf snap_buf;
+    rld_gate gate; /* the published version beside the learner (rld_gate.c) */
 
     /* observability */
     rld_stats stats;

@@ -211,6 +211,12 @@ rl_err rld_checkpoint(rld_daemon *d, const char *why)
     }
     if (d->ckpt_failures)
         rl_log(RL_LOG_INFO, "checkpoints recovered", "failures_before=%u", d->ckpt_failures);
+    /* After the checkpoint, which also re-creates a removed directory. Without its pairs file
+     * a restart from this checkpoint starts the gate empty (logged then): a shorter comparison
+     * window, never a wrong one, so it does not fail the checkpoint. */
+    if (rld_gate_save(d, ck.seq, e, sizeof(e)) != RL_OK)
+        rl_log(RL_LOG_WARN, "promotion gate pairs not saved with the checkpoint",
+               "seq=%" PRIu64 " error=\"%s\"", ck.seq, e);
     d->ckpt_failures = 0;
     d->ckpt_retry_at = 0;
     d->ckpt_seq = ck.seq;
@@ -259,6 +265,8 @@ static void rollback_to_committed(rld_daemon *d, rd_kafka_t *rk)
     rld_count_model_rises(d); /* what the old model raised since the last batch */
     rl_model_destroy(d->model);
     d->model = m;
+    if (rld_gate_start(d, d->committed_ck.seq, e, sizeof(e)) != RL_OK) /* as at start */
+        rl_log(RL_LOG_WARN, "promotion gate off after the roll-back", "error=\"%s\"", e);
     if (d->committed_ck.dict) {
         rl_dict *nd = NULL;
         if (rld_dict_copy(d->committed_ck.dict, &nd, e, sizeof(e)) == RL_OK) {

@@ -345,25 +345,10 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
     d->snap_position = pos;
     rl_model_summary(d->model, &sum);
 
-    /* The promotion gate: hold back a candidate whose recent loss is worse than the last
-     * published version's by more than the tolerance. SIGUSR1 is an operator's explicit
-     * request and bypasses it (logged). */
-    if (d->have_pub_loss && isfinite(sum.recent_loss) &&
-        sum.recent_loss > d->pub_loss + d->cfg.gate_tolerance) {
-        if (!forced) {
-            char detail[160];
-            d->sd.snapshots_held++;
-            snprintf(detail, sizeof(detail), "gate: recent_loss %.6g > published %.6g + %.6g",
-                     sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance);
-            rl_log(RL_LOG_WARN, "snapshot held back by the promotion gate",
-                   "candidate_loss=%.6g published_loss=%.6g tolerance=%.6g position=%" PRIu64,
-                   sum.recent_loss, d->pub_loss, d->cfg.gate_tolerance, pos);
-            rld_alert_send(d, "gate", RL_DRIFT_STABLE, "held_back", detail, sum.recent_loss, NULL);
-            return;
-        }
-        rl_log(RL_LOG_WARN, "promotion gate bypassed by SIGUSR1",
-               "candidate_loss=%.6g published_loss=%.6g", sum.recent_loss, d->pub_loss);
-    }
+    /* The promotion gate (rld_gate.c): the candidate against the published version, on the
+     * same events. SIGUSR1 is an operator's explicit request and bypasses it (logged). */
+    if (rld_gate_holds(d, forced, pos))
+        return;
 
     memset(&meta, 0, sizeof(meta));
     size_t nr = 0;
@@ -399,6 +384,8 @@ void rld_snapshot_tick(rld_daemon *d, int forced)
         rl_buf_init(framed);
         return;
     }
+    /* From the next event on, candidates are judged against this version. */
+    rld_gate_promote(d, framed->data, framed->len, meta.version);
     /* A version that fits one message (what rl_snapshot_split would copy as is) goes out
      * straight from snap_buf: the same bytes, without a fresh copy per publish. */
     if (!d->fl.chunks)

@@ -180,8 +180,8 @@ static rl_err load_model(rld_daemon *d, uint64_t *ckpt_snap_version, char *errst
         d->ckpt_seq = ck.seq;
         d->ckpt_position = ck.events;
         *ckpt_snap_version = ck.snapshot_version;
-        /* The promotion gate's reference survives the restart: without it the first candidate
-         * after every restart would pass unchecked. */
+        /* The recent loss the last published version had (reported, and kept in the next
+         * checkpoint); the gate's own state is saved beside the checkpoint (rld_gate.c). */
         d->have_pub_loss = ck.has_published_loss;
         d->pub_loss = ck.published_loss;
         if (ck.dict) {
@@ -340,6 +340,8 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     /* A checkpoint file over the bound is refused from its size, never read into memory. */
     rl_fmt_set_max_file_bytes(cfg->ckpt_max_file);
     err = load_model(d, &ckpt_ver, errstr, errstr_size);
+    if (err == RL_OK)
+        err = rld_gate_start(d, d->ckpt_seq, errstr, errstr_size);
     if (err != RL_OK)
         goto fail;
     {
@@ -391,12 +393,6 @@ rl_err rld_daemon_new(const rld_config *cfg, rld_daemon **out, char *errstr, siz
     rl_log(RL_LOG_INFO, "snapshot versions",
            "topic=%s topic_last=%" PRIu64 " checkpoint_last=%" PRIu64 " next=%" PRIu64,
            d->cfg.snapshot_topic, topic_ver, ckpt_ver, d->snap_version + 1);
-    /* When a version was published after the last checkpoint, the loss known is its parent's:
-     * still the best reference there is, and said so. */
-    if (d->have_pub_loss)
-        rl_log(RL_LOG_INFO, "promotion gate reference restored",
-               "published_loss=%.6g of_version=%" PRIu64 " latest_version=%" PRIu64, d->pub_loss,
-               ckpt_ver, d->snap_version);
 
     /* Alerts already sent for events that will be applied again (after a crash) are not sent
      * twice. Without the topic's answer relearnd still runs: at worst ops see them twice. */

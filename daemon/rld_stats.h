@@ -85,6 +85,9 @@ typedef struct rld_stats_data {
     uint64_t snapshot_version; /* last published (delivery confirmed) */
     int64_t snapshot_last_ms;
     uint64_t snapshots_published, snapshots_failed, snapshots_held;
+    /* The promotion gate at its last decision (rld_gate.c). */
+    uint64_t gate_reference_version, gate_events;
+    double gate_mean_diff, gate_lower_bound;
     rld_hist snapshot_latency; /* schedule tick to delivery report */
     double snapshot_last_loss; /* recent loss of the last published version */
     /* consumer health */

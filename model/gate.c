@@ -25,6 +25,7 @@ void rl_gate_params_default(rl_gate_params *p)
     p->loss_cap = 10.0;
     p->tolerance = 0.0;
     p->confidence = 0.99;
+    p->every = 1;
 }
 
 rl_err rl_gate_new(const rl_gate_params *p, rl_gate **out, char *errstr, size_t errstr_size)
@@ -32,14 +33,16 @@ rl_err rl_gate_new(const rl_gate_params *p, rl_gate **out, char *errstr, size_t 
     rl_gate *g;
     *out = NULL;
     if (p->window < 1 || p->window > RL_GATE_WINDOW_MAX)
-        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
-                          "gate window %u outside 1..%u", p->window, RL_GATE_WINDOW_MAX);
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "gate window %u outside 1..%u",
+                          p->window, RL_GATE_WINDOW_MAX);
     if (!(p->loss_cap > 0) || !isfinite(p->loss_cap))
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "gate loss cap %g must be finite and > 0", p->loss_cap);
     if (!(p->confidence > 0 && p->confidence < 1))
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "gate confidence %g outside (0, 1)", p->confidence);
+    if (p->every < 1)
+        return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG, "gate sampling every 0 events");
     if (!(p->tolerance >= 0) || !isfinite(p->tolerance))
         return rl_set_err(errstr, errstr_size, RL_ERR_INVALID_ARG,
                           "gate tolerance %g must be finite and >= 0", p->tolerance);
@@ -64,6 +67,11 @@ void rl_gate_destroy(rl_gate *g)
     free(g->cand);
     free(g->ref);
     free(g);
+}
+
+const rl_gate_params *rl_gate_get_params(const rl_gate *g)
+{
+    return &g->p;
 }
 
 void rl_gate_reset(rl_gate *g)
@@ -180,14 +188,14 @@ rl_err rl_gate_export(const rl_gate *g, rl_buf *out)
 
 rl_err rl_gate_import(rl_gate *g, const void *p, size_t len, char *errstr, size_t errstr_size)
 {
-    rl_rd r;
+    rl_cursor r;
     uint32_t ver, n;
 
     rl_gate_reset(g);
-    rl_rd_init(&r, p, len);
-    ver = rl_rd_u32(&r);
-    n = rl_rd_u32(&r);
-    if (!rl_rd_ok(&r, 0))
+    rl_cursor_init(&r, p, len);
+    ver = rl_cursor_u32(&r);
+    n = rl_cursor_u32(&r);
+    if (!rl_cursor_ok(&r, 0))
         return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT, "gate state: truncated header");
     if (ver != GATE_STATE_VERSION)
         return rl_check_format_version(ver, GATE_STATE_VERSION, GATE_STATE_VERSION, "gate state",
@@ -197,7 +205,7 @@ rl_err rl_gate_import(rl_gate *g, const void *p, size_t len, char *errstr, size_
                           "gate state: %u pairs need %llu bytes, %zu given", n,
                           (unsigned long long)n * 16u, r.left);
     for (uint32_t i = 0; i < n; i++) {
-        double c = rl_rd_f64(&r), f = rl_rd_f64(&r);
+        double c = rl_cursor_f64(&r), f = rl_cursor_f64(&r);
         if (!(c >= 0 && f >= 0 && isfinite(c) && isfinite(f))) {
             rl_gate_reset(g);
             return rl_set_err(errstr, errstr_size, RL_ERR_FORMAT,

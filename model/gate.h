@@ -32,8 +32,8 @@
 #include "learners/learner.h"
 
 #define RL_GATE_WINDOW_DEFAULT 5000
-#define RL_GATE_WINDOW_MAX 1000000
-#define RL_GATE_MIN_EVENTS 30 /* fewer paired events never hold a candidate back */
+#define RL_GATE_WINDOW_MAX     1000000
+#define RL_GATE_MIN_EVENTS     30 /* fewer paired events never hold a candidate back */
 
 typedef struct rl_gate rl_gate;
 
@@ -42,6 +42,8 @@ typedef struct rl_gate_params {
     double loss_cap;   /* each loss is capped here for the gate (default 10) */
     double tolerance;  /* a candidate may be this much worse on average (default 0) */
     double confidence; /* 1 - delta of the bound (default 0.99) */
+    uint32_t every;    /* the reference scores one event in `every` (by model position), so
+                          its cost per event is 1/every of a prediction (default 1) */
 } rl_gate_params;
 
 typedef struct rl_gate_verdict {
@@ -59,6 +61,8 @@ void rl_gate_params_default(rl_gate_params *p);
  * negative tolerance, with a message. Caller owns *out (rl_gate_destroy). */
 rl_err rl_gate_new(const rl_gate_params *p, rl_gate **out, char *errstr, size_t errstr_size);
 void rl_gate_destroy(rl_gate *g); /* NULL: no-op */
+
+const rl_gate_params *rl_gate_get_params(const rl_gate *g);
 
 /* Forgets every pair: called when the reference changes (a new version was promoted). */
 void rl_gate_reset(rl_gate *g);

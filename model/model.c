@@ -223,6 +223,7 @@ void rl_model_destroy(rl_model *m)
     rl_metrics_destroy(m->shadow);
     rl_detector_destroy(m->det);
     rl_detector_destroy(m->fdet);
+    rl_gate_destroy(m->gate);
     free(m->xf);
     free(m);
 }
@@ -388,6 +389,8 @@ double rl_model_step(rl_model *m, const rl_example *in, const rl_event_pos *pos,
         boost_apply(m);
     double loss = rl_learner_learn(m->champ, ex, p);
     rl_metrics_add(m->metrics, p, ex->label, ex->weight, loss);
+    if (m->gate && m->ref.predict && m->position % m->gate_every == 0)
+        rl_model_gate_step(m, in, p);
     if (m->chal) {
         rl_pred cp;
         double closs = rl_learner_learn(m->chal, ex, &cp);

@@ -28,6 +28,7 @@
 
 #include "drift/detector.h"
 #include "learners/learner.h"
+#include "model/gate.h"
 #include "model/metrics.h"
 #include "common/rl_common.h"
 
@@ -144,6 +145,36 @@ void rl_model_counters_get(const rl_model *m, rl_model_counters *out);
 /* Hashes a feature name with the model's hasher (bits, seed). */
 uint32_t rl_model_hash_name(const rl_model *m, const char *name, size_t len);
 uint32_t rl_model_hash_index(const rl_model *m, uint64_t index);
+
+/* ---- promotion gate (gate.h) ----
+ * The published version scores every event beside the learner (before it learns it), through
+ * a callback, so this library needs nothing above it: relearnd passes a scoring function built
+ * from the snapshot it published (storage/predictor.h). The callback gets the example as given
+ * to rl_model_step (interactions not expanded) and fills an rl_pred; for multiclass it must
+ * set prob_true for ex->label (or NAN). The gate's pairs are not part of the model's state
+ * (rl_model_export): they depend on when versions were published, which depends on timing, and
+ * the model's state is a function of the events alone (kill -9 equality). They are saved apart:
+ * rl_model_gate_export / _import (u64 reference version, then gate.h's state). */
+typedef struct rl_model_reference {
+    void (*predict)(void *ctx, const rl_example *ex, rl_pred *out);
+    void *ctx;
+} rl_model_reference;
+
+/* Turns the gate on (once). */
+rl_err rl_model_gate_enable(rl_model *m, const rl_gate_params *p, char *errstr, size_t errstr_size);
+/* Sets the published version the candidate is judged against (ref NULL or version 0: none).
+ * A different version than the one the gate's pairs were scored against empties the gate;
+ * the same one (after a restart) keeps them. ref->ctx must outlive its use. */
+void rl_model_set_reference(rl_model *m, const rl_model_reference *ref, uint64_t version);
+/* The version the gate's pairs were scored against (0: none); after rl_model_gate_import, the
+ * one the caller should load and pass to rl_model_set_reference to keep them. */
+uint64_t rl_model_reference_version(const rl_model *m);
+rl_err rl_model_gate_export(const rl_model *m, rl_buf *out);
+/* Refuses damaged bytes (the gate is left as it was) or a model without a gate. */
+rl_err rl_model_gate_import(rl_model *m, const void *p, size_t len, char *errstr,
+                            size_t errstr_size);
+/* The gate's verdict on the candidate now; 0 (nothing filled) without a gate or a reference. */
+int rl_model_gate_decide(const rl_model *m, rl_gate_verdict *out);
 
 /* Full state in three parts so a checkpoint can store (and inspect) them separately:
  * the learner's own state, the detector's (empty when off), and the rest (metrics, response

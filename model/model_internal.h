@@ -62,6 +62,13 @@ struct rl_model {
     uint64_t ix_dropped; /* crossed features left out: more than RL_IX_FEATURES_MAX, or no
                             memory to grow (transient, not part of the state) */
 
+    /* Promotion gate (model_gate.c): off (NULL) unless rl_model_gate_enable. ref scores each
+     * event with the published version, ref_version names it (0: none yet). */
+    rl_gate *gate;
+    rl_model_reference ref;
+    uint64_t ref_version;
+    uint32_t gate_every; /* rl_gate_params.every */
+
     uint64_t position;
     uint64_t warnings, drifts, rejected;       /* error stream */
     uint64_t f_warnings, f_drifts, f_rejected; /* watched feature */
@@ -72,6 +79,8 @@ struct rl_model {
                                       recomputed every step, so not part of the state) */
 };
 
+/* The gate's part of a step: both models' losses on the raw example (model_gate.c). */
+void rl_model_gate_step(rl_model *m, const rl_example *raw, const rl_pred *cand);
 /* Crossed features one example may add at most; beyond, they are left out and counted. */
 #define RL_IX_FEATURES_MAX (1u << 22)
 /* The example the learners see: ex itself without interactions, else ex's features followed by

@@ -57,7 +57,8 @@ static int read_at(int fd, void *buf, size_t n, off_t off)
 static rl_err precheck(int fd, const char *path, uint64_t size, char *errstr, size_t errstr_size)
 {
     uint8_t h[RL_FRAME_HEADER_LEN], t[RL_FRAME_TRAILER_LEN];
-    static const char *const magics[] = {RL_MAGIC_CKPT, RL_MAGIC_SNAPSHOT, RL_MAGIC_CHUNK};
+    static const char *const magics[] = {RL_MAGIC_CKPT, RL_MAGIC_SNAPSHOT, RL_MAGIC_CHUNK,
+                                         RL_MAGIC_GATE};
     rl_frame_info info;
     int ours = 0;
 

@@ -39,7 +39,7 @@ static uint64_t get_u64(const uint8_t *p)
 static int known_magic(const uint8_t *p)
 {
     return memcmp(p, RL_MAGIC_CKPT, 4) == 0 || memcmp(p, RL_MAGIC_SNAPSHOT, 4) == 0 ||
-           memcmp(p, RL_MAGIC_CHUNK, 4) == 0;
+           memcmp(p, RL_MAGIC_CHUNK, 4) == 0 || memcmp(p, RL_MAGIC_GATE, 4) == 0;
 }
 
 static void write_header(uint8_t *h, const char *magic, unsigned flags, uint64_t payload_len,

@@ -18,6 +18,7 @@
 #define RL_MAGIC_CKPT        "RLCK"
 #define RL_MAGIC_SNAPSHOT    "RLSN"
 #define RL_MAGIC_CHUNK       "RLSC"
+#define RL_MAGIC_GATE        "RLGT" /* relearnd's promotion-gate pairs beside a checkpoint */
 /* Largest payload (after decompression) a reader accepts, so a hostile header cannot make it
  * allocate without bound. Overridable at compile time (the fuzz targets lower it). */
 #ifndef RL_FRAME_MAX_RAW

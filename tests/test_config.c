@@ -101,7 +101,11 @@ static void test_defaults(void **state)
     assert_int_equal(c.max_features, 65536);
     assert_true(c.ckpt_every_seconds == 30.0);
     assert_int_equal(c.ckpt_every_events, 1000000);
-    assert_true(c.gate_tolerance == 0.02);
+    assert_true(c.gate_tolerance == 0.0);
+    assert_int_equal(c.gate_window, 5000);
+    assert_int_equal(c.gate_every, 1);
+    assert_true(c.gate_confidence == 0.99);
+    assert_true(c.gate_loss_cap == 10.0);
     assert_true(c.instance_id[0] != '\0');
     assert_null(strchr(c.instance_id, ':'));
     /* Required keys are absent by default: check says which. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/gate.h"
+#include "model/model.h"
 
 /* A small deterministic generator, so the streams below are the same on every machine. */
 static uint64_t rng_state;
@@ -92,7 +93,8 @@ static void test_real_regression_held_noise_passes(void **st)
     rl_gate_decide(bad, &vb);
     rl_gate_decide(noise, &vn);
     assert_true(vb.hold);
-    /* 0.2 - sqrt(2 * 0.0033 * ln 200 / 5000) - 7 * 20 * ln 200 / (3 * 4999) ~ 0.2 - 0.003 - 0.049 */
+    /* 0.2 - sqrt(2 * 0.0033 * ln 200 / 5000) - 7 * 20 * ln 200 / (3 * 4999) ~ 0.2 - 0.003 - 0.049
+     */
     assert_true(vb.lower_bound > 0.14 && vb.lower_bound < 0.2);
     assert_false(vn.hold);
     rl_gate_destroy(bad);
@@ -214,6 +216,115 @@ static void test_export_import_exact(void **st)
     rl_gate_destroy(ref);
 }
 
+/* A fixed reference for the model tests: predicts P(y=1) = 0.5 for every event. */
+static void half(void *ctx, const rl_example *ex, rl_pred *out)
+{
+    (void)ctx;
+    (void)ex;
+    out->score = 0;
+    out->value = out->prob = 0.5;
+    out->cls = 1;
+}
+
+static rl_model *gated_model(void)
+{
+    rl_model_config c;
+    rl_model *m;
+    rl_gate_params gp;
+    char e[256];
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    assert_int_equal(rl_model_new(&c, NULL, NULL, &m, e, sizeof(e)), RL_OK);
+    rl_gate_params_default(&gp);
+    gp.window = 300;
+    assert_int_equal(rl_model_gate_enable(m, &gp, e, sizeof(e)), RL_OK);
+    return m;
+}
+
+static void step_separable(rl_model *m, int n)
+{
+    rl_feature f[2];
+    rl_example ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.feats = f;
+    ex.n_feats = 2;
+    ex.weight = 1.0f;
+    for (int i = 0; i < n; i++) {
+        int y = i % 3 == 0;
+        f[0].index = y ? 1 : 2;
+        f[0].value = 1.0f;
+        f[1].index = 5;
+        f[1].value = 1.0f;
+        ex.label = (float)y;
+        rl_model_step(m, &ex, NULL, NULL);
+    }
+}
+
+/* In the model: a learner on an easy stream beats a coin-flip reference (not held); the pairs
+ * export apart from the model's state, which stays as it always was (a model with a gate
+ * exports the same bytes as one without), and a model that imports them decides exactly as
+ * its writer, with the same reference version only. */
+static void test_model_gate_state(void **st)
+{
+    (void)st;
+    rl_model *a = gated_model(), *b = gated_model();
+    rl_model_reference ref = {half, NULL};
+    rl_gate_verdict va, vb;
+    rl_buf g, l1, d1, r1, l2, d2, r2;
+    char e[256];
+    rl_model_config c;
+    rl_model *plain;
+
+    assert_int_equal(rl_model_gate_decide(a, &va), 0); /* no reference yet */
+    rl_model_set_reference(a, &ref, 4);
+    step_separable(a, 1000);
+    assert_int_equal(rl_model_gate_decide(a, &va), 1);
+    assert_int_equal(va.n, 300);
+    assert_false(va.hold);
+    assert_true(va.mean_diff < -0.5); /* log loss near 0 against ln 2 */
+    rl_buf_init(&g);
+    assert_int_equal(rl_model_gate_export(a, &g), RL_OK);
+    assert_int_equal(rl_model_gate_import(b, g.data, g.len, e, sizeof(e)), RL_OK);
+    assert_int_equal(rl_model_reference_version(b), 4);
+    rl_model_set_reference(b, &ref, 4); /* the same version: the pairs stay */
+    assert_int_equal(rl_model_gate_decide(b, &vb), 1);
+    assert_memory_equal(&va, &vb, sizeof(va));
+    rl_model_set_reference(b, &ref, 5); /* another version: they go */
+    rl_model_gate_decide(b, &vb);
+    assert_int_equal(vb.n, 0);
+    /* damaged pairs are refused and leave the gate as it was */
+    g.data[g.len - 1] ^= 0x80;
+    assert_int_not_equal(rl_model_gate_import(b, g.data, g.len, e, sizeof(e)), RL_OK);
+    assert_int_equal(rl_model_reference_version(b), 5);
+
+    /* The model's own state does not carry the gate. */
+    rl_model_config_default(&c);
+    c.learner.bits = 10;
+    assert_int_equal(rl_model_new(&c, NULL, NULL, &plain, e, sizeof(e)), RL_OK);
+    step_separable(plain, 1000);
+    rl_buf_init(&l1);
+    rl_buf_init(&d1);
+    rl_buf_init(&r1);
+    rl_buf_init(&l2);
+    rl_buf_init(&d2);
+    rl_buf_init(&r2);
+    assert_int_equal(rl_model_export(a, &l1, &d1, &r1), RL_OK);
+    assert_int_equal(rl_model_export(plain, &l2, &d2, &r2), RL_OK);
+    assert_int_equal(r1.len, r2.len);
+    assert_memory_equal(r1.data, r2.data, r1.len);
+    assert_memory_equal(l1.data, l2.data, l1.len);
+    rl_model_destroy(plain);
+    rl_model_destroy(a);
+    rl_model_destroy(b);
+    rl_buf_free(&g);
+    rl_buf_free(&l1);
+    rl_buf_free(&d1);
+    rl_buf_free(&r1);
+    rl_buf_free(&l2);
+    rl_buf_free(&d2);
+    rl_buf_free(&r2);
+}
+
 static void test_refusals(void **st)
 {
     (void)st;
@@ -247,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_window_cap_nan),
         cmocka_unit_test(test_gate_loss),
         cmocka_unit_test(test_export_import_exact),
+        cmocka_unit_test(test_model_gate_state),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
