@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all install deps deps-test build build-asan test test-unit test-asan demo reliability bench fuzz format clean
+.PHONY: all install deps deps-test build build-asan test test-unit test-container test-asan demo reliability bench fuzz format clean
 
 all: build
 
@@ -28,13 +28,19 @@ build-asan: deps
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DRL_SANITIZE=ON -DRL_WERROR=$(WERROR) $(CMAKE_ARGS)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# All tests in the normal build, then the unit tests again under ASan+UBSan.
+# All tests in the normal build (but the container image's: test-container), then the unit
+# tests again under ASan+UBSan.
 test: deps-test build build-asan
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600 -LE container
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L unit --timeout 600
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# deploy/Containerfile built and run with podman (needs podman, runc, mmdebstrap once for the
+# cached base image: scripts/container_base.sh). Minutes: not part of `make test`.
+test-container: build
+	cd $(BUILD) && ctest --output-on-failure -L container --timeout 1200
 
 # bin/relearn, bin/relearnd, include/relearn.h, lib/librelearn.so + .a, lib/pkgconfig/relearn.pc
 # and share/relearn/examples/*.ini under $(DESTDIR)$(PREFIX).
