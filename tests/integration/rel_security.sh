@@ -4,8 +4,9 @@
 #      not in --check-config, not in the log of a daemon that runs with them (debug level,
 #      librdkafka's own conf debug on, failing to authenticate), not in a config error message;
 #   3. checkpoint files are 0600, the directory relearnd makes 0700;
-#   4. a world-writable checkpoint dir (with or without the sticky bit) is refused at start with
-#      exit status 1 (as `relearnd --help` documents) and a message naming it;
+#   4. a world-writable checkpoint dir (with or without the sticky bit) is refused at start as a
+#      configuration error, exit status 2 (README: "a group- or world-writable checkpoint
+#      directory" stops start-up like a bad value), with a message naming it;
 #   5. a checkpoint that fails its checksum is never loaded: the newest is corrupted by one byte,
 #      relearnd skips it with a message and resumes from the previous one, replaying exactly the
 #      events after it; a corrupted snapshot given to --init-model is refused.
@@ -112,11 +113,11 @@ for m in 777 1777 702; do
     chmod $m "$RL_WORK/ckpt-a"
     "$RELEARND" --config "$RL_WORK/a.ini" >"$RL_WORK/ww.log" 2>&1
     st=$?
-    rl_assert_eq "exit status with a mode $m checkpoint dir" 1 $st
+    rl_assert_eq "exit status with a mode $m checkpoint dir" 2 $st
     grep -q 'world-writable' "$RL_WORK/ww.log" || rl_fail "mode $m: no message about it: $(tail -n 2 "$RL_WORK/ww.log")"
 done
 chmod 700 "$RL_WORK/ckpt-a"
-rl_log "world-writable checkpoint dirs refused (exit 1)"
+rl_log "world-writable checkpoint dirs refused (exit 2)"
 
 # ---- 5. a checkpoint failing its checksum is never loaded
 newest=$(ls "$RL_WORK"/ckpt-a/ckpt-*.rlck | tail -n 1)
