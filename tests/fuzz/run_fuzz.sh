@@ -37,7 +37,7 @@ reader_srcs="$S/input/reader*.c $S/learners/features.c $S/common/rl_common.c"
 target_srcs() {
     case $1 in
     ckpt | ckpt_load | snapshot) echo "$model_srcs" ;;
-    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_check.c $S/daemon/rld_config_file.c $S/daemon/rld_config_values.c $S/kafka/log.c $S/kafka/client.c" ;;
+    config) echo "$model_srcs $S/daemon/rld_config.c $S/daemon/rld_config_check.c $S/daemon/rld_config_file.c $S/daemon/rld_config_values.c $S/daemon/rld_formats.c $S/input/reader_csv_cols.c $S/input/reader_num.c $S/kafka/log.c $S/kafka/client.c" ;;
     event) echo "$S/wire/event_decode.c $S/wire/event_encode.c $reader_srcs $pb/event.pb-c.c" ;;
     reader) echo "$reader_srcs" ;;
     *) return 1 ;;
