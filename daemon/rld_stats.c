@@ -315,13 +315,12 @@ char *rld_stats_prometheus(const rld_stats_data *d, int64_t now_ms)
             (unsigned long long)d->snapshots_failed);
     fprintf(f, "relearnd_snapshots_total{result=\"held_back\"} %llu\n",
             (unsigned long long)d->snapshots_held);
-    metric(f, "gate_reference_version", "gauge",
-           "The published version the promotion gate compares candidates with (0: none).");
-    fprintf(f, "relearnd_gate_reference_version %llu\n",
-            (unsigned long long)d->gate_reference_version);
-    metric(f, "gate_paired_events", "gauge",
-           "Events both the candidate and the reference scored, at the last gate decision.");
-    fprintf(f, "relearnd_gate_paired_events %llu\n", (unsigned long long)d->gate_events);
+    scalar(f, "gate_reference_version", "gauge",
+           "The published version the promotion gate compares candidates with (0: none).",
+           d->gate_reference_version);
+    scalar(f, "gate_paired_events", "gauge",
+           "Events both the candidate and the reference scored, at the last gate decision.",
+           d->gate_events);
     metric(f, "gate_loss_difference", "gauge",
            "Mean loss of the candidate minus the reference's on the same events, last decision.");
     val(f, "gate_loss_difference", d->gate_events ? d->gate_mean_diff : NAN);
